@@ -1,0 +1,18 @@
+//! email365 core: everything the SDK does, in one crate.
+//!
+//! The bindings (WebAssembly, Python, C) only convert types and errors; every rule,
+//! table, parser and policy lives here. Native I/O sits behind the `smtp` and `http`
+//! cargo features so that the wasm build never compiles it.
+
+pub mod address;
+pub mod error;
+pub mod message;
+pub mod notification_id;
+pub mod policy;
+pub mod reply;
+pub mod status;
+
+pub use error::{Error, ErrorKind, Result};
+
+/// The version of the core, shared by every crate and package of the workspace.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks for building and testing email365, idempotently:
+# a second run only checks and skips. Called by `make test` and `make run`.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+say() { printf '[setup] %s\n' "$*"; }
+
+# Rust: rustup's stable toolchain with rustfmt and clippy.
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "[setup] cargo not found: install rustup's stable toolchain first" >&2
+  exit 1
+fi
+for comp in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$comp"; then
+    say "adding rustup component $comp"
+    rustup component add "$comp"
+  fi
+done
+
+# Python test tools in .venv/ (re-installed only when requirements-dev.txt changes).
+py="${PYTHON:-python3}"
+stamp=".venv/.requirements.sha256"
+want="$(sha256sum requirements-dev.txt | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$py" -m venv .venv
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "installing Python test tools"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,48 @@
+//! Reading typed arguments out of a request's `args` object, with `invalid_argument`
+//! errors that name the argument.
+
+use email365::{Error, ErrorKind};
+use serde_json::Value;
+
+fn bad(name: &str, what: &str) -> Error {
+    Error::new(ErrorKind::InvalidArgument, format!("argument {name:?} {what}"))
+}
+
+/// A required string argument.
+pub fn string<'a>(args: &'a Value, name: &str) -> Result<&'a str, Error> {
+    match args.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        None | Some(Value::Null) => Err(bad(name, "is required")),
+        Some(_) => Err(bad(name, "must be a string")),
+    }
+}
+
+/// An optional string argument (`null` or absent = `None`).
+pub fn opt_string<'a>(args: &'a Value, name: &str) -> Result<Option<&'a str>, Error> {
+    match args.get(name) {
+        Some(Value::String(s)) => Ok(Some(s)),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(bad(name, "must be a string")),
+    }
+}
+
+/// An optional boolean argument, `false` when absent.
+pub fn flag(args: &Value, name: &str) -> Result<bool, Error> {
+    match args.get(name) {
+        Some(Value::Bool(b)) => Ok(*b),
+        None | Some(Value::Null) => Ok(false),
+        Some(_) => Err(bad(name, "must be a boolean")),
+    }
+}
+
+/// An optional list of strings (absent = empty).
+pub fn string_list<'a>(args: &'a Value, name: &str) -> Result<Vec<&'a str>, Error> {
+    match args.get(name) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().ok_or_else(|| bad(name, "must hold only strings")))
+            .collect(),
+        Some(_) => Err(bad(name, "must be a list of strings")),
+    }
+}

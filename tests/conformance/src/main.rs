@@ -1,0 +1,32 @@
+//! The Rust conformance driver: one JSON request a line on stdin, one JSON answer a line
+//! on stdout (DESIGN.md, "the conformance driver").
+
+use std::io::{BufRead, Write};
+
+fn main() {
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut input = stdin.lock();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("email365-conformance: reading stdin: {e}");
+                std::process::exit(1);
+            }
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let answer = email365_conformance::handle_line(text);
+        if writeln!(out, "{answer}").and_then(|_| out.flush()).is_err() {
+            break;
+        }
+    }
+}
