@@ -85,15 +85,14 @@ fn from_line(text: &str) -> Option<String> {
             return token(first, 3).map(str::to_string);
         }
     }
-    // Gmail: "OK <unix time> <id> - gsmtp".
+    // Gmail: "OK <unix time> <id> - gsmtp". A reply in Gmail's form has no other id.
     if words.last().is_some_and(|w| w.ends_with("gsmtp")) {
-        if let Some(pos) = words.iter().position(|w| w.eq_ignore_ascii_case("ok")) {
-            if let (Some(ts), Some(id)) = (words.get(pos + 1), words.get(pos + 2)) {
-                if is_digits(ts, 9) && *id != "-" && *id != "gsmtp" {
-                    return token(id, 4).map(str::to_string);
-                }
-            }
+        let pos = words.iter().position(|w| w.eq_ignore_ascii_case("ok"))?;
+        let (ts, id) = (words.get(pos + 1)?, words.get(pos + 2)?);
+        if is_digits(ts, 9) && *id != "-" && *id != "gsmtp" {
+            return token(id, 4).map(str::to_string);
         }
+        return None;
     }
     // Sendmail: "<id> Message accepted for delivery".
     if let Some(i) = lower.find(" message accepted for delivery") {

@@ -630,6 +630,8 @@ fn describe(code: u16, enhanced: Option<EnhancedCode>, command: Option<Command>)
     }
     let contextual = match (code, command) {
         (454, Some(Command::StartTls)) => Some("TLS not available due to temporary reason"),
+        (454, Some(Command::Auth) | None) => Some("Temporary authentication failure"),
+        (454, Some(_)) => Some(registry::basic_class_title(code)),
         (554, Some(Command::Greeting)) => Some("No SMTP service here"),
         (552, Some(Command::Rcpt)) => Some("Too many recipients"),
         _ => None,
