@@ -7,6 +7,17 @@
 //! that an SMTP transport reads off the wire, one at a time. Both apply the same line
 //! grammar and the same bounds ([`MAX_LINE_LEN`], [`MAX_LINES`], [`MAX_REPLY_LEN`]).
 //! `docs/REPLIES.md` describes every rule and decision.
+//!
+//! ```
+//! use email365::reply::{Command, Reply, Severity};
+//!
+//! let reply = Reply::parse("452 4.5.3 Error: too many recipients\r\n")?;
+//! let class = reply.classify(Some(Command::Rcpt));
+//! assert_eq!(class.severity, Severity::Transient);
+//! assert!(class.retry);
+//! assert_eq!(class.description, "Too many recipients");
+//! # Ok::<(), email365::Error>(())
+//! ```
 
 mod registry;
 
@@ -329,7 +340,8 @@ pub struct Classification {
     pub code: u16,
     /// The enhanced code, if any.
     pub enhanced: Option<EnhancedCode>,
-    /// Severity (decided by the basic code).
+    /// Severity (decided by the basic code; on RCPT, the "too many recipients" replies
+    /// 452/552 x.5.3 and a bare 552 are transient, see [`classify_code`]).
     pub severity: Severity,
     /// Category from the enhanced subject; `None` without an enhanced code.
     pub category: Option<Category>,
