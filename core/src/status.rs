@@ -173,7 +173,8 @@ impl Notification {
     /// Whether `recipient` (given with or without `email:`) has reached a final state;
     /// false when the response has no event for it.
     pub fn is_final_for(&self, recipient: &str) -> bool {
-        self.latest_for(recipient).is_some_and(StatusEvent::is_final)
+        self.latest_for(recipient)
+            .is_some_and(StatusEvent::is_final)
     }
 
     /// Whether the notification was found, has events, and every recipient's latest
@@ -243,8 +244,7 @@ pub(crate) fn strip_email_prefix(s: &str) -> Option<&str> {
 ///
 /// Errors have kind `invalid_status_response` and a reason: `malformed_json` (not
 /// JSON; message with line and column, position = byte offset of the error, the end of
-/// the body for truncated input), `too_deep` (nesting beyond serde_json's limit of 128),
-/// `wrong_type` (a member present with the wrong type, e.g. `"status": "nope"`, or a
+/// the body for truncated input), `wrong_type` (a member present with the wrong type, e.g. `"status": "nope"`, or a
 /// body that is not an object), `missing_field` (an event without `statusCode`),
 /// `bad_timestamp`. For these three the message names the member and the position is
 /// the offending value's last byte (for `missing_field`, the event object's `}`).

@@ -67,7 +67,11 @@ pub(super) fn build(query: &StatusQuery<'_>) -> Result<StatusRequest> {
         }
     };
     check_id(query.account_id, "account id", "invalid_account_id")?;
-    check_id(query.notification_id, "notification id", "invalid_notification_id")?;
+    check_id(
+        query.notification_id,
+        "notification id",
+        "invalid_notification_id",
+    )?;
     let recipient = query.recipient.map(check_recipient).transpose()?;
     check_username(query.username)?;
 
@@ -119,7 +123,11 @@ fn check_region(region: &str) -> Result<()> {
         }
     }
     if region.starts_with('-') || region.ends_with('-') {
-        let at = if region.starts_with('-') { 0 } else { region.len() - 1 };
+        let at = if region.starts_with('-') {
+            0
+        } else {
+            region.len() - 1
+        };
         return Err(invalid_at(
             "invalid_region",
             "the region must not start or end with '-'",
@@ -172,7 +180,10 @@ fn check_recipient(recipient: &str) -> Result<&str> {
         None => (recipient, 0),
     };
     if address.is_empty() {
-        return Err(invalid("invalid_recipient", "the recipient address is empty"));
+        return Err(invalid(
+            "invalid_recipient",
+            "the recipient address is empty",
+        ));
     }
     if let Some((i, c)) = address
         .char_indices()
@@ -210,10 +221,7 @@ fn check_username(username: &str) -> Result<()> {
 /// scheme and host without the slash. `https` anywhere, `http` only for loopback hosts.
 fn origin_of_base_url(base: &str) -> Result<String> {
     let bad = |message: String, position: usize| invalid_at("invalid_base_url", message, position);
-    if let Some((i, c)) = base
-        .char_indices()
-        .find(|(_, c)| !c.is_ascii_graphic())
-    {
+    if let Some((i, c)) = base.char_indices().find(|(_, c)| !c.is_ascii_graphic()) {
         return Err(bad(
             format!(
                 "the base URL must be printable ASCII without white space, found U+{:04X} at byte {i}",
@@ -229,16 +237,18 @@ fn origin_of_base_url(base: &str) -> Result<String> {
         ));
     };
     let scheme = base[..sep].to_ascii_lowercase();
-    let secure = match scheme.as_str() {
-        "https" => true,
-        "http" => false,
-        _ => {
-            return Err(bad(
-                format!("the base URL's scheme must be https (or http for loopback hosts), not {:?}", &base[..sep]),
+    let secure =
+        match scheme.as_str() {
+            "https" => true,
+            "http" => false,
+            _ => return Err(bad(
+                format!(
+                    "the base URL's scheme must be https (or http for loopback hosts), not {:?}",
+                    &base[..sep]
+                ),
                 0,
-            ))
-        }
-    };
+            )),
+        };
     let start = sep + 3;
     let rest = base[start..].strip_suffix('/').unwrap_or(&base[start..]);
     if let Some(i) = rest.find(['/', '?', '#', '@']) {
@@ -249,14 +259,20 @@ fn origin_of_base_url(base: &str) -> Result<String> {
             _ => "user information",
         };
         return Err(bad(
-            format!("the base URL must be scheme://host[:port] without {what}; found at byte {}", start + i),
+            format!(
+                "the base URL must be scheme://host[:port] without {what}; found at byte {}",
+                start + i
+            ),
             start + i,
         ));
     }
     // Split host and port.
     let (host, port, port_at) = if let Some(inner) = rest.strip_prefix('[') {
         let Some(close) = inner.find(']') else {
-            return Err(bad("the base URL's IPv6 host has no closing ']'".into(), start));
+            return Err(bad(
+                "the base URL's IPv6 host has no closing ']'".into(),
+                start,
+            ));
         };
         let after = &inner[close + 1..];
         let port_at = start + close + 2;
@@ -326,7 +342,9 @@ fn check_host(host: &str) -> std::result::Result<bool, String> {
     }
     for label in host.split('.') {
         let ok = (1..=63).contains(&label.len())
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !ok {

@@ -46,7 +46,11 @@ impl Timestamp {
     /// Errors have kind `invalid_status_response`, reason `bad_timestamp` and the byte
     /// offset of the first offending character in `s` as position.
     pub fn parse(s: &str) -> Result<Timestamp> {
-        Parser { s: s.as_bytes(), i: 0 }.timestamp()
+        Parser {
+            s: s.as_bytes(),
+            i: 0,
+        }
+        .timestamp()
     }
 }
 
@@ -230,8 +234,14 @@ mod tests {
     #[test]
     fn the_service_form_is_read_as_utc() {
         assert_eq!(ts("2015-03-08 14:58:30.252"), "2015-03-08T14:58:30.252Z");
-        assert_eq!(Timestamp::parse("1970-01-01 00:00:00").unwrap(), Timestamp(0));
-        assert_eq!(Timestamp::parse("2015-03-08 14:58:30.252").unwrap(), Timestamp(1_425_826_710_252));
+        assert_eq!(
+            Timestamp::parse("1970-01-01 00:00:00").unwrap(),
+            Timestamp(0)
+        );
+        assert_eq!(
+            Timestamp::parse("2015-03-08 14:58:30.252").unwrap(),
+            Timestamp(1_425_826_710_252)
+        );
     }
 
     #[test]
@@ -239,7 +249,10 @@ mod tests {
         assert_eq!(ts("2015-03-08 14:58:30"), "2015-03-08T14:58:30.000Z");
         assert_eq!(ts("2015-03-08 14:58:30.2"), "2015-03-08T14:58:30.200Z");
         assert_eq!(ts("2015-03-08 14:58:30.25"), "2015-03-08T14:58:30.250Z");
-        assert_eq!(ts("2015-03-08 14:58:30.999999999"), "2015-03-08T14:58:30.999Z");
+        assert_eq!(
+            ts("2015-03-08 14:58:30.999999999"),
+            "2015-03-08T14:58:30.999Z"
+        );
         assert_eq!(ts("1999-12-31 23:59:59.9999"), "1999-12-31T23:59:59.999Z");
     }
 
@@ -288,9 +301,18 @@ mod tests {
     fn extreme_values_format_without_panicking() {
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00.000Z");
         assert_eq!(Timestamp(-1).to_rfc3339(), "1969-12-31T23:59:59.999Z");
-        assert_eq!(Timestamp(8_640_000_000_000_000).to_rfc3339(), "+275760-09-13T00:00:00.000Z");
-        assert_eq!(Timestamp(-62_198_755_200_000).to_rfc3339(), "-000001-01-01T00:00:00.000Z");
-        assert_eq!(Timestamp(253_402_300_800_000).to_rfc3339(), "+010000-01-01T00:00:00.000Z");
+        assert_eq!(
+            Timestamp(8_640_000_000_000_000).to_rfc3339(),
+            "+275760-09-13T00:00:00.000Z"
+        );
+        assert_eq!(
+            Timestamp(-62_198_755_200_000).to_rfc3339(),
+            "-000001-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            Timestamp(253_402_300_800_000).to_rfc3339(),
+            "+010000-01-01T00:00:00.000Z"
+        );
         for v in [i64::MIN, i64::MAX, i64::MIN + 1, i64::MAX - 1] {
             assert!(Timestamp(v).to_rfc3339().ends_with('Z'));
         }
