@@ -85,8 +85,14 @@ fn spec_sample_corrected_parses() {
     assert!(n.found);
     assert_eq!(n.notification_id.as_deref(), Some("100000009020772"));
     let codes: Vec<&str> = n.events.iter().map(|e| e.code.as_str()).collect();
-    assert_eq!(codes, ["CAAS_RECEIVED", "CAAS_SENT", "CH_RECEIVED", "CH_SENT"]);
-    assert!(n.events.iter().all(|e| e.recipient.as_deref() == Some("name1@customer.com")));
+    assert_eq!(
+        codes,
+        ["CAAS_RECEIVED", "CAAS_SENT", "CH_RECEIVED", "CH_SENT"]
+    );
+    assert!(n
+        .events
+        .iter()
+        .all(|e| e.recipient.as_deref() == Some("name1@customer.com")));
     assert_eq!(
         n.events[3].timestamp.map(|t| t.to_rfc3339()).as_deref(),
         Some("2015-03-08T14:59:30.252Z")
@@ -128,11 +134,26 @@ fn truncated_json_points_at_the_end() {
 #[test]
 fn wrong_types_name_the_member() {
     let cases = [
-        (r#"{"Notification": {"status": "nope"}}"#, "`Notification.status` must be an array, found a string"),
-        (r#"{"Notification": {"status": [{"statusCode": 1}]}}"#, "`Notification.status[0].statusCode` must be a string, found a number"),
-        (r#"{"Notification": {"status": [{"statusCode": "A"}, {"statusCode": "B", "channel": {}}]}}"#, "`Notification.status[1].channel` must be a string, found an object"),
-        (r#"{"Notification": true}"#, "`Notification` must be an object, found a boolean"),
-        ("[]", "the response body must be a JSON object, found an array"),
+        (
+            r#"{"Notification": {"status": "nope"}}"#,
+            "`Notification.status` must be an array, found a string",
+        ),
+        (
+            r#"{"Notification": {"status": [{"statusCode": 1}]}}"#,
+            "`Notification.status[0].statusCode` must be a string, found a number",
+        ),
+        (
+            r#"{"Notification": {"status": [{"statusCode": "A"}, {"statusCode": "B", "channel": {}}]}}"#,
+            "`Notification.status[1].channel` must be a string, found an object",
+        ),
+        (
+            r#"{"Notification": true}"#,
+            "`Notification` must be an object, found a boolean",
+        ),
+        (
+            "[]",
+            "the response body must be a JSON object, found an array",
+        ),
     ];
     for (body, message) in cases {
         let e = parse_status(body).unwrap_err();
@@ -186,7 +207,10 @@ fn recipients_give_the_latest_state_in_first_appearance_order() {
     assert!(n.is_final_for("a@x.org"));
     assert!(!n.is_final_for("b@x.org"));
     assert!(!n.is_final_for("nobody@x.org"));
-    assert_eq!(n.latest_for("email:b@x.org").map(|e| e.code.as_str()), Some("CAAS_SENT"));
+    assert_eq!(
+        n.latest_for("email:b@x.org").map(|e| e.code.as_str()),
+        Some("CAAS_SENT")
+    );
     assert!(!n.all_final());
 }
 
@@ -206,7 +230,14 @@ fn finality_follows_design() {
     for code in ["CAAS_RECEIVED", "CAAS_SENT", "CH_RECEIVED"] {
         assert!(!is_final(code), "{code}");
     }
-    for code in ["CH_SENT", "HARD_BOUNCE", "FAILED", "ch_sent", "", "CAAS_RECEIVED "] {
+    for code in [
+        "CH_SENT",
+        "HARD_BOUNCE",
+        "FAILED",
+        "ch_sent",
+        "",
+        "CAAS_RECEIVED ",
+    ] {
         assert!(is_final(code), "{code:?}");
     }
     let event = StatusEvent {
@@ -226,7 +257,11 @@ fn next_delay_doubles_caps_and_honours_retry_after() {
     assert_eq!(delays, [s(1), s(2), s(4), s(8), s(16), s(30), s(30), s(30)]);
     assert_eq!(next_delay(u32::MAX, None), s(30));
     assert_eq!(next_delay(0, Some(s(10))), s(10));
-    assert_eq!(next_delay(5, Some(s(10))), s(30), "Retry-After is a minimum");
+    assert_eq!(
+        next_delay(5, Some(s(10))),
+        s(30),
+        "Retry-After is a minimum"
+    );
     assert_eq!(next_delay(0, Some(Duration::ZERO)), s(1), "no busy loop");
     assert_eq!(next_delay(0, Some(s(3600))), s(300), "capped at 5 minutes");
     assert_eq!(next_delay(0, Some(Duration::MAX)), s(300));
@@ -258,7 +293,9 @@ fn request_matches_the_spec_sample() {
     })
     .unwrap();
     assert_eq!(with_recipient.url.matches("?recipient=").count(), 1);
-    assert!(with_recipient.url.ends_with("?recipient=email:name1@customer.com"));
+    assert!(with_recipient
+        .url
+        .ends_with("?recipient=email:name1@customer.com"));
 }
 
 #[test]
@@ -285,7 +322,11 @@ fn credentials_never_show_in_debug_or_errors() {
     })
     .unwrap_err();
     assert_eq!(bad_url.reason(), Some("invalid_base_url"));
-    assert!(!bad_url.message().contains("s3cret"), "{}", bad_url.message());
+    assert!(
+        !bad_url.message().contains("s3cret"),
+        "{}",
+        bad_url.message()
+    );
 }
 
 #[test]

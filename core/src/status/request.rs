@@ -237,18 +237,19 @@ fn origin_of_base_url(base: &str) -> Result<String> {
         ));
     };
     let scheme = base[..sep].to_ascii_lowercase();
-    let secure =
-        match scheme.as_str() {
-            "https" => true,
-            "http" => false,
-            _ => return Err(bad(
+    let secure = match scheme.as_str() {
+        "https" => true,
+        "http" => false,
+        _ => {
+            return Err(bad(
                 format!(
                     "the base URL's scheme must be https (or http for loopback hosts), not {:?}",
                     &base[..sep]
                 ),
                 0,
-            )),
-        };
+            ))
+        }
+    };
     let start = sep + 3;
     let rest = base[start..].strip_suffix('/').unwrap_or(&base[start..]);
     if let Some(i) = rest.find(['/', '?', '#', '@']) {
