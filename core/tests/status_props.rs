@@ -1,7 +1,9 @@
 //! Property tests of the status API: no input makes `parse_status` or `status_request`
 //! panic, errors are well-formed, and timestamps round-trip through their text form.
 
-use email365::status::{parse_status, status_request, StatusQuery, Timestamp};
+use email365::status::{
+    parse_status, status_request, Notification, StatusEvent, StatusQuery, Timestamp,
+};
 use email365::ErrorKind;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -123,6 +125,41 @@ proptest! {
             prop_assert_eq!(e.reason(), Some("bad_timestamp"));
             prop_assert!(e.position().unwrap() <= s.len());
         }
+    }
+
+    #[test]
+    fn notification_format_parse_round_trip(
+        id in proptest::option::of(".{0,12}"),
+        events in prop::collection::vec((
+            "[A-Z_]{1,14}",
+            proptest::option::of(".{0,16}"),
+            proptest::option::of("[a-z]{1,6}"),
+            proptest::option::of("[a-zA-Z0-9.+_-]{1,8}@[a-z0-9.-]{1,10}"),
+            proptest::option::of(-62_167_219_200_000i64..253_402_300_800_000i64),
+        ), 0..8),
+    ) {
+        let expected = Notification {
+            found: true,
+            notification_id: id.clone(),
+            events: events.iter().map(|(code, text, channel, recipient, ms)| StatusEvent {
+                code: code.clone(),
+                text: text.clone(),
+                channel: channel.clone(),
+                recipient: recipient.clone(),
+                timestamp: ms.map(Timestamp),
+            }).collect(),
+        };
+        // Written the way the service writes it: `email:` prefix, space-separated
+        // timestamp without a zone.
+        let status: Vec<Value> = expected.events.iter().map(|e| json!({
+            "statusCode": e.code,
+            "statusText": e.text,
+            "channel": e.channel,
+            "recipient": e.recipient.as_ref().map(|r| format!("email:{r}")),
+            "timestamp": e.timestamp.map(|t| t.to_rfc3339().replace('T', " ").replace('Z', "")),
+        })).collect();
+        let body = json!({"Notification": {"notificationId": id, "status": status}}).to_string();
+        prop_assert_eq!(parse_status(&body).unwrap(), expected);
     }
 
     #[test]
