@@ -7,6 +7,7 @@
 use super::{strip_email_prefix, Notification, StatusEvent, Timestamp};
 use crate::error::{Error, ErrorKind, Result};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize as _;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
@@ -481,8 +482,6 @@ fn syntax_check(text: &str) -> serde_json::Result<()> {
     IgnoredAny::deserialize(&mut de)?;
     de.end()
 }
-
-use serde::Deserialize as _;
 
 /// The byte offset of serde_json's (line, column): both count from 1, lines end at
 /// `\n`, and the column counts bytes (serde_json's `SliceRead::position_of_index`).
