@@ -211,6 +211,13 @@ impl Store {
             std::fs::write(dir.join(format!("{id}.json")), envelope.to_string())?;
         }
         let mut inner = self.lock();
+        if id % 1024 == 0 {
+            // Now and then, forget notifications past their retention.
+            let retention = self.retention_ms;
+            inner
+                .notifications
+                .retain(|_, n| now.saturating_sub(n.accepted_ms) < retention);
+        }
         inner.notifications.insert(
             id,
             Notification {
