@@ -211,7 +211,7 @@ impl Store {
             std::fs::write(dir.join(format!("{id}.json")), envelope.to_string())?;
         }
         let mut inner = self.lock();
-        if id % 1024 == 0 {
+        if id.is_multiple_of(1024) {
             // Now and then, forget notifications past their retention.
             let retention = self.retention_ms;
             inner
