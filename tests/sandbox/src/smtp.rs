@@ -539,7 +539,10 @@ impl Session<'_> {
             return;
         }
         let text = String::from_utf8_lossy(line);
-        if text.len() >= 4 && text[..4].eq_ignore_ascii_case("AUTH") {
+        if text
+            .get(..4)
+            .is_some_and(|c| c.eq_ignore_ascii_case("AUTH"))
+        {
             let mech = text.split_whitespace().nth(1).unwrap_or("");
             self.shared
                 .log(self.conn, &format!("C: AUTH {} <redacted>", sanitize(mech)));

@@ -408,3 +408,56 @@ fn certificate_is_trusted_only_through_the_ca_file() {
     assert!(c.cmd("STARTTLS").starts("220"));
     assert!(c.handshake().is_err());
 }
+
+#[test]
+fn garbage_input_never_breaks_the_server() {
+    // Verbose logging on, so that the logging of odd input is exercised too.
+    let sb = sandbox_with(|c| c.verbose = true);
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let words: [&[u8]; 12] = [
+        b"MAIL FROM:<",
+        b"RCPT TO:<",
+        b"AUTH ",
+        b"AUT\xc3\xa9",
+        b"BDAT ",
+        b"DATA",
+        b"EHLO ",
+        b"\xff\xfe",
+        b"@",
+        b">",
+        b" SIZE=",
+        b"\0",
+    ];
+    for round in 0..2 {
+        let (mut c, _) = Client::connect(&sb);
+        if round == 1 {
+            c = Client::ready(&sb);
+        }
+        for _ in 0..200 {
+            let mut line = Vec::new();
+            for _ in 0..(next() % 6) {
+                let w = words[(next() % words.len() as u64) as usize];
+                line.extend_from_slice(w);
+                line.push(b'0' + (next() % 10) as u8);
+            }
+            // Keep BDAT sizes small and never start DATA: both would swallow the NOOP.
+            if line.windows(4).any(|w| w == b"BDAT" || w == b"DATA") {
+                continue;
+            }
+            line.extend_from_slice(b"\r\n");
+            c.send(&line);
+            let r = c.read_reply();
+            assert!((200..600).contains(&r.code), "{r:?}");
+            if r.code == 334 {
+                c.cmd("*");
+            }
+        }
+        assert!(c.cmd("NOOP").starts("250"), "round {round}");
+    }
+}
