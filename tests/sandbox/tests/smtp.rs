@@ -461,3 +461,23 @@ fn garbage_input_never_breaks_the_server() {
         assert!(c.cmd("NOOP").starts("250"), "round {round}");
     }
 }
+
+#[test]
+fn base64_with_plus_and_slash_in_initial_responses() {
+    // "\0sandbox\0p?>s~w/d?" encodes to "AHNhbmRib3gAcD8+c353L2Q/".
+    let sb = sandbox_with(|c| c.password = "p?>s~w/d?".into());
+    for command in [
+        "AUTH PLAIN AHNhbmRib3gAcD8+c353L2Q/",
+        "AUTH LOGIN c2FuZGJveA==",
+    ] {
+        let (mut c, _) = Client::connect(&sb);
+        c.cmd("EHLO client.test");
+        c.starttls();
+        c.cmd("EHLO client.test");
+        let mut r = c.cmd(command);
+        if r.code == 334 {
+            r = c.cmd("cD8+c353L2Q/");
+        }
+        assert!(r.starts("235 2.7.0"), "{command}: {r:?}");
+    }
+}
