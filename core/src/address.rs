@@ -714,16 +714,28 @@ fn parse_literal(d: &str, dbase: usize, options: &AddressOptions) -> Result<(Str
             "the address literal has no closing ]",
         ));
     };
-    if close + 1 < d.len() {
-        let c = d[close + 1..].chars().next().unwrap_or(' ');
-        return Err(fail(
-            "invalid_char",
-            dbase + close + 1,
-            format!(
-                "the character {} is not allowed after the address literal",
-                show(c)
+    if let Some(c) = d[close + 1..].chars().next() {
+        let pos = dbase + close + 1;
+        return Err(match c {
+            ' ' => fail(
+                "whitespace",
+                pos,
+                "white space is not allowed after the address literal",
             ),
-        ));
+            '(' | ')' => fail(
+                "comment_not_allowed",
+                pos,
+                "comments are not allowed in an address",
+            ),
+            _ => fail(
+                "invalid_char",
+                pos,
+                format!(
+                    "the character {} is not allowed after the address literal",
+                    show(c)
+                ),
+            ),
+        });
     }
     let content = &d[1..close];
     let bad = || {
