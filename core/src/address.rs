@@ -871,7 +871,12 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
             ));
         }
     }
-    let ascii = to_ascii(d).map_err(|_| {
+    let ascii = if let Some(ascii) = plain_ascii_domain(d) {
+        Ok(ascii)
+    } else {
+        to_ascii(d)
+    };
+    let ascii = ascii.map_err(|_| {
         let labels: Vec<&str> = d.split(is_label_separator).collect();
         let position = labels
             .iter()
@@ -937,6 +942,25 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
         ascii.clone()
     };
     Ok((unicode, ascii))
+}
+
+/// The fast path for the common case: an ASCII domain of letters, digits and hyphens
+/// (already checked by the caller: LDH characters, no empty label, no hyphen at a label
+/// edge) with no `xn--` label. UTS 46 processing of such a domain is lower-casing, and
+/// its only remaining strict check is "no `--` in positions 3 and 4"; `None` sends
+/// anything else through the full UTS 46 code.
+fn plain_ascii_domain(d: &str) -> Option<String> {
+    if !d
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        return None;
+    }
+    let lower = d.to_ascii_lowercase();
+    if lower.split('.').any(|label| label.get(2..4) == Some("--")) {
+        return None;
+    }
+    Some(lower)
 }
 
 /// `idna::domain_to_ascii_strict` without its length check (done here with precise
@@ -1087,6 +1111,33 @@ mod tests {
             Address::parse("\"a\\\"b\"@x.org", &opts).unwrap().local,
             "\"a\\\"b\""
         );
+    }
+
+    #[test]
+    fn ascii_fast_path_matches_idna_strict() {
+        for d in [
+            "example.com",
+            "EXAMPLE.Com",
+            "a-b.c-d.e",
+            "g--a.com",
+            "ab--cd.com",
+            "xn--bcher-kva.de",
+            "XN--BCHER-KVA.DE",
+            "a.b",
+            "123.com",
+            "x1-2.io",
+        ] {
+            if let Some(fast) = plain_ascii_domain(d) {
+                assert_eq!(
+                    Ok(fast),
+                    idna::domain_to_ascii_strict(d).map_err(|_| ()),
+                    "{d}"
+                );
+            }
+        }
+        assert_eq!(plain_ascii_domain("ab--cd.com"), None);
+        assert_eq!(plain_ascii_domain("xn--bcher-kva.de"), None);
+        assert_eq!(plain_ascii_domain("bücher.de"), None);
     }
 
     #[test]
