@@ -228,6 +228,10 @@ fn check_quoted_unicode(c: char, position: usize, first: bool) -> Result<()> {
 }
 
 fn nfc(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        // ASCII text is always in NFC.
+        return Cow::Borrowed(s);
+    }
     ComposingNormalizerBorrowed::new_nfc().normalize(s)
 }
 
@@ -760,6 +764,17 @@ fn parse_literal(d: &str, dbase: usize, options: &AddressOptions) -> Result<(Str
     }
 }
 
+/// The input offsets of the labels of the domain `d` that starts at `dbase`.
+fn label_starts(d: &str, dbase: usize) -> Vec<usize> {
+    std::iter::once(dbase)
+        .chain(
+            d.char_indices()
+                .filter(|(_, c)| is_label_separator(*c))
+                .map(|(i, c)| dbase + i + c.len_utf8()),
+        )
+        .collect()
+}
+
 fn is_label_separator(c: char) -> bool {
     matches!(c, '.' | '\u{3002}' | '\u{FF0E}' | '\u{FF61}')
 }
@@ -769,7 +784,7 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
     if d.is_empty() {
         return Err(fail("empty_domain", dbase, "there is nothing after the @"));
     }
-    if d.chars().count() > MAX_DOMAIN_LEN {
+    if d.len() > MAX_DOMAIN_LEN && d.chars().count() > MAX_DOMAIN_LEN {
         return Err(fail(
             "domain_too_long",
             dbase,
@@ -777,7 +792,6 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
         ));
     }
     // Label starts (byte offsets into the input), for positions of label errors.
-    let mut label_starts = vec![dbase];
     let mut prev: Option<(usize, char)> = None;
     let mut label_start = true;
     for (i, c) in d.char_indices() {
@@ -800,7 +814,6 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
                     "a domain label cannot end with a hyphen",
                 ));
             }
-            label_starts.push(pos + c.len_utf8());
             label_start = true;
         } else {
             match c {
@@ -877,9 +890,9 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
         to_ascii(d)
     };
     let ascii = ascii.map_err(|_| {
-        let labels: Vec<&str> = d.split(is_label_separator).collect();
-        let position = labels
-            .iter()
+        let label_starts = label_starts(d, dbase);
+        let position = d
+            .split(is_label_separator)
             .zip(&label_starts)
             .find(|(label, _)| to_ascii(label).is_err())
             .map_or(dbase, |(_, start)| *start);
@@ -889,15 +902,16 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
             "the domain is not a valid internationalised domain name (UTS 46 strict processing refused it)",
         )
     })?;
-    let labels: Vec<&str> = ascii.split('.').collect();
+    // The input offset of the n-th label (error paths only).
     let start_of = |n: usize| {
-        if labels.len() == label_starts.len() {
-            label_starts.get(n).copied().unwrap_or(dbase)
+        let starts = label_starts(d, dbase);
+        if starts.len() == ascii.split('.').count() {
+            starts.get(n).copied().unwrap_or(dbase)
         } else {
             dbase
         }
     };
-    for (n, label) in labels.iter().enumerate() {
+    for (n, label) in ascii.split('.').enumerate() {
         if label.len() > MAX_LABEL_LEN {
             return Err(fail(
                 "label_too_long",
@@ -919,11 +933,11 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
             ),
         ));
     }
-    if let Some(tld) = labels.last() {
+    if let Some(tld) = ascii.rsplit('.').next() {
         if tld.bytes().all(|b| b.is_ascii_digit()) {
             return Err(fail(
                 "numeric_tld",
-                start_of(labels.len() - 1),
+                start_of(ascii.split('.').count() - 1),
                 "the last label of the domain is all digits (an IP address needs brackets)",
             ));
         }
