@@ -79,7 +79,7 @@ impl SenderPolicy {
     /// Ok when `sender` is registered, else `sender_not_registered`.
     pub fn check(&self, sender: &Address) -> Result<()> {
         let domain = sender.ascii_domain.to_ascii_lowercase();
-        if self.domains.iter().any(|d| *d == domain)
+        if self.domains.contains(&domain)
             || self
                 .addresses
                 .iter()
