@@ -95,6 +95,9 @@ def main():
     found = {}
     total = 0
     for case_id, args, expect in load_cases():
+        error = expect.get("error")
+        if isinstance(error, dict) and error.get("kind", "invalid_address") != "invalid_address":
+            continue  # a test of the driver's argument handling, not of validation
         total += 1
         status, result = run_reference(args)
         if "ok" in expect:
