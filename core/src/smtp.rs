@@ -16,3 +16,8 @@ pub use engine::{
     Action, AuthMechanism, Delivery, Direction, Engine, EngineConfig, MessageNeeds, Output,
     RecipientReply, TlsMode, Transaction, Wait,
 };
+pub mod tls;
+pub mod transport;
+
+pub use tls::TrustSettings;
+pub use transport::{SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook};

@@ -286,6 +286,21 @@ fn check_arg(what: &str, value: &str, allow_angle: bool) -> Result<()> {
     Ok(())
 }
 
+/// Refuses an EHLO name that is empty or has anything but printable ASCII without
+/// spaces (command injection).
+pub fn check_ehlo_name(name: &str) -> Result<()> {
+    let bad = name.bytes().position(|b| !(0x21..0x7f).contains(&b));
+    if name.is_empty() || bad.is_some() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "the EHLO name must be printable ASCII without spaces or controls (command injection)",
+        )
+        .with_reason("command_injection")
+        .with_position(bad.unwrap_or(0)));
+    }
+    Ok(())
+}
+
 fn is_success(reply: &Reply) -> bool {
     reply.code / 100 == 2
 }
@@ -294,21 +309,7 @@ impl Engine {
     /// A new session, waiting for the server's greeting. With [`TlsMode::Implicit`], the
     /// driver has already completed the TLS handshake.
     pub fn new(config: EngineConfig) -> Result<Engine> {
-        if config.ehlo_name.is_empty()
-            || config.ehlo_name.bytes().any(|b| !(0x21..0x7f).contains(&b))
-        {
-            let pos = config
-                .ehlo_name
-                .bytes()
-                .position(|b| !(0x21..0x7f).contains(&b))
-                .unwrap_or(0);
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "the EHLO name must be printable ASCII without spaces or controls (command injection)",
-            )
-            .with_reason("command_injection")
-            .with_position(pos));
-        }
+        check_ehlo_name(&config.ehlo_name)?;
         let tls_active = config.tls == TlsMode::Implicit;
         Ok(Engine {
             config,
@@ -490,12 +491,18 @@ impl Engine {
         let Some(reply) = reply else { return Ok(()) };
         self.reply_lines = 0;
         self.reply_code = None;
-        let raw = std::mem::take(&mut self.raw).join("\r\n");
-        self.reply(reply, raw)
+        let raw_lines = std::mem::take(&mut self.raw);
+        self.reply(reply, raw_lines)
     }
 
-    fn reply(&mut self, reply: Reply, raw: String) -> Result<()> {
+    fn reply(&mut self, reply: Reply, raw_lines: Vec<String>) -> Result<()> {
+        let raw = raw_lines.join("\r\n");
         if matches!(self.state, State::Quit) {
+            self.close();
+            return Ok(());
+        }
+        if reply.code == 421 && matches!(self.state, State::Ready) {
+            // The server closes an idle session: not an error of anything in progress.
             self.close();
             return Ok(());
         }
@@ -532,7 +539,10 @@ impl Engine {
             State::Ehlo => {
                 if is_success(&reply) {
                     self.esmtp = true;
-                    self.caps = Capabilities::parse(&reply.lines);
+                    // The text of every line, read from the wire lines themselves.
+                    let texts: Vec<&str> =
+                        raw_lines.iter().map(|l| l.get(4..).unwrap_or("")).collect();
+                    self.caps = Capabilities::parse(&texts);
                     return self.after_hello();
                 }
                 if self.needs_starttls() {
