@@ -106,7 +106,9 @@ pub enum Action {
     Received(String),
     /// Do the TLS handshake now, then call [`Engine::tls_established`].
     StartTls,
-    /// The session is ready for [`Engine::send_message`].
+    /// The session became ready for [`Engine::send_message`] (after the greeting, EHLO,
+    /// TLS and AUTH, or after a probe). After a message the engine is ready again
+    /// without this action.
     Ready,
     /// The message submitted last is done, one way or the other; the engine is ready
     /// again unless it is closed.
@@ -1085,10 +1087,10 @@ impl Engine {
                         }
                         delivery.rejected.append(&mut txn.rejected);
                         delivery.rejected.append(&mut txn.deferred);
-                        self.ready();
+                        self.state = State::Ready;
                         self.actions.push_back(Action::Delivered(Ok(delivery)));
                     } else {
-                        self.ready();
+                        self.state = State::Ready;
                         self.actions.push_back(Action::Delivered(Err(err)));
                     }
                 }
@@ -1104,7 +1106,7 @@ impl Engine {
                     )),
                 };
                 if ok {
-                    self.ready();
+                    self.state = State::Ready;
                     self.actions.push_back(Action::Delivered(outcome));
                 } else {
                     self.actions.push_back(Action::Delivered(outcome));
@@ -1128,7 +1130,7 @@ impl Engine {
 
     fn follow_up_or_finish(&mut self, mut txn: Box<Txn>, mut delivery: Delivery) {
         if txn.deferred.is_empty() {
-            self.ready();
+            self.state = State::Ready;
             self.actions.push_back(Action::Delivered(Ok(delivery)));
             return;
         }
@@ -1138,7 +1140,7 @@ impl Engine {
             .is_some_and(|t| !t.recipients.is_empty());
         if !accepted_any {
             delivery.rejected.append(&mut txn.deferred);
-            self.ready();
+            self.state = State::Ready;
             self.actions.push_back(Action::Delivered(Ok(delivery)));
             return;
         }
