@@ -33,7 +33,7 @@ impl Capabilities {
         for line in lines.iter().skip(1) {
             let line = line.as_ref().trim();
             // `AUTH=PLAIN LOGIN` is the pre-standard form some servers still send.
-            let mut words = line.split(|c: char| c == ' ' || c == '=');
+            let mut words = line.split([' ', '=']);
             let keyword = words.next().unwrap_or("").to_ascii_uppercase();
             match keyword.as_str() {
                 "SIZE" => {

@@ -999,7 +999,7 @@ impl Engine {
                     self.state = State::Txn(txn);
                 } else if txn.stop_rcpt {
                     // Every remaining recipient goes to the next transaction.
-                    for r in txn.recipients[i + 1..].to_vec() {
+                    for r in txn.recipients[i + 1..].iter().cloned() {
                         txn.deferred.push(RecipientReply {
                             recipient: r,
                             reply: reply.clone(),
