@@ -158,7 +158,9 @@ fn aiosmtpd_one_message_byte_identical() {
     );
     let d = c.send(&m).expect("send");
     assert_eq!(d.final_reply.code, 250);
-    assert!(d.final_reply_raw.starts_with("250 2.0.0 Ok: queued as 1000000000000"));
+    assert!(d
+        .final_reply_raw
+        .starts_with("250 2.0.0 Ok: queued as 1000000000000"));
     let v = received(&s);
     assert_eq!(data_of(&v), m.bytes);
     assert_eq!(v["mail_from"], "sender@example.com");
@@ -191,17 +193,31 @@ fn aiosmtpd_one_recipient_rejected() {
     assert_eq!(d.rejected[0].recipient, "reject-me@example.net");
     assert_eq!(d.rejected[0].reply.code, 550);
     let v = received(&s);
-    assert_eq!(v["rcpt_tos"], serde_json::json!(["a@example.net", "b@example.net"]));
+    assert_eq!(
+        v["rcpt_tos"],
+        serde_json::json!(["a@example.net", "b@example.net"])
+    );
     assert_eq!(data_of(&v), m.bytes);
     // Every recipient refused: recipients_rejected, and the session goes on.
     let e = c
-        .send(&message("sender@example.com", &["reject1@example.net", "reject2@example.net"], "x\r\n"))
+        .send(&message(
+            "sender@example.com",
+            &["reject1@example.net", "reject2@example.net"],
+            "x\r\n",
+        ))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RecipientsRejected);
     assert_eq!(e.replies().len(), 2);
-    c.send(&message("sender@example.com", &["ok@example.net"], "again\r\n"))
-        .expect("send after a refusal");
-    assert_eq!(received(&s)["rcpt_tos"], serde_json::json!(["ok@example.net"]));
+    c.send(&message(
+        "sender@example.com",
+        &["ok@example.net"],
+        "again\r\n",
+    ))
+    .expect("send after a refusal");
+    assert_eq!(
+        received(&s)["rcpt_tos"],
+        serde_json::json!(["ok@example.net"])
+    );
     c.quit().unwrap();
 }
 
@@ -211,13 +227,21 @@ fn aiosmtpd_size_exceeded() {
     let mut c = client(&s);
     assert_eq!(c.capabilities().unwrap().size, Some(1000));
     let e = c
-        .send(&message("sender@example.com", &["a@example.net"], &"x".repeat(2000)))
+        .send(&message(
+            "sender@example.com",
+            &["a@example.net"],
+            &"x".repeat(2000),
+        ))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::MessageTooLarge);
     assert!(e.message().contains("1000"));
     // A message under the limit still goes through on the same session.
-    c.send(&message("sender@example.com", &["a@example.net"], "small\r\n"))
-        .expect("small message");
+    c.send(&message(
+        "sender@example.com",
+        &["a@example.net"],
+        "small\r\n",
+    ))
+    .expect("small message");
     assert!(received(&s)["data_b64"].is_string());
     c.quit().unwrap();
 }
@@ -271,8 +295,15 @@ fn aiosmtpd_smuggling_corpus_arrives_whole() {
         c.send(&m).expect("send");
         let v = received(&s);
         let got = data_of(&v);
-        assert_eq!(got.len(), email365::smtp::dot::normalised_len(&m.bytes), "{seq:?}");
-        assert!(got.ends_with(b"MAIL FROM:<evil@example.org>\r\nafter\r\n"), "{seq:?}");
+        assert_eq!(
+            got.len(),
+            email365::smtp::dot::normalised_len(&m.bytes),
+            "{seq:?}"
+        );
+        assert!(
+            got.ends_with(b"MAIL FROM:<evil@example.org>\r\nafter\r\n"),
+            "{seq:?}"
+        );
     }
     c.quit().unwrap();
 }
