@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn normalises_every_bare_cr_and_lf() {
         assert_eq!(encode(b"a\rb\nc\r\nd"), b"a\r\nb\r\nc\r\nd\r\n.\r\n");
-        assert_eq!(normalised_len(b"a\rb\nc\r\nd"), 11);
+        assert_eq!(normalised_len(b"a\rb\nc\r\nd"), 12);
     }
 
     #[test]
