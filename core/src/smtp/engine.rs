@@ -1025,8 +1025,10 @@ impl Engine {
                             data.len().saturating_sub(dot::TERMINATOR.len())
                         )];
                         txn.pending.push_back(Expect::DataEnd);
-                        // Keep the data for a follow-up transaction.
-                        txn.data = data.clone();
+                        // Keep the data only when a follow-up transaction needs it.
+                        if !txn.deferred.is_empty() {
+                            txn.data = data.clone();
+                        }
                         self.actions.push_back(Action::Write(Output {
                             bytes: data,
                             log,
