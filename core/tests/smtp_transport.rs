@@ -696,8 +696,7 @@ fn several_messages_on_one_connection_with_rset_between() {
     assert_eq!(wire_text(&wire).matches("RSET\r\n").count(), 4);
 }
 
-#[test]
-fn reconnects_when_the_server_closed_an_idle_connection() {
+fn reconnects_after_idle_close(say_421: bool) {
     let pki = pki();
     let tls = server_config(&pki.good.0, &pki.good.1);
     let (port, _w, h) = serve(2, move |i, p| {
@@ -709,8 +708,10 @@ fn reconnects_when_the_server_closed_an_idle_connection() {
         p.data();
         p.send(&format!("250 2.0.0 Ok: queued as Q{i}\r\n"));
         if i == 0 {
-            // Idle timeout on the server side.
-            p.send("421 4.4.2 idle timeout\r\n");
+            // Idle timeout on the server side, announced or silent.
+            if say_421 {
+                p.send("421 4.4.2 idle timeout\r\n");
+            }
             p.close();
         } else {
             p.expect("QUIT");
@@ -725,6 +726,16 @@ fn reconnects_when_the_server_closed_an_idle_connection() {
     assert!(b.final_reply_raw.ends_with("Q1"));
     c.quit().unwrap();
     h.join().unwrap();
+}
+
+#[test]
+fn reconnects_when_the_server_closed_an_idle_connection_with_421() {
+    reconnects_after_idle_close(true);
+}
+
+#[test]
+fn reconnects_when_the_server_closed_an_idle_connection_silently() {
+    reconnects_after_idle_close(false);
 }
 
 #[test]
