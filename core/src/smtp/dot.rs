@@ -46,37 +46,25 @@ pub fn normalised_len(data: &[u8]) -> usize {
 /// The wire form of `data`: normalised, dot-stuffed, ending with CRLF `.` CRLF.
 pub fn encode(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 64 + 8);
-    let mut at_line_start = true;
-    let mut i = 0;
-    while i < data.len() {
-        let b = data[i];
-        match b {
-            b'\r' => {
+    let mut rest = data;
+    // Each turn starts at the beginning of a line.
+    while let Some(&first) = rest.first() {
+        if first == b'.' {
+            out.push(b'.');
+        }
+        match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
+            Some(p) => {
+                out.extend_from_slice(&rest[..p]);
                 out.extend_from_slice(b"\r\n");
-                i += if data.get(i + 1) == Some(&b'\n') {
-                    2
-                } else {
-                    1
-                };
-                at_line_start = true;
+                let crlf = rest[p] == b'\r' && rest.get(p + 1) == Some(&b'\n');
+                rest = &rest[p + if crlf { 2 } else { 1 }..];
             }
-            b'\n' => {
+            None => {
+                out.extend_from_slice(rest);
                 out.extend_from_slice(b"\r\n");
-                i += 1;
-                at_line_start = true;
-            }
-            _ => {
-                if at_line_start && b == b'.' {
-                    out.push(b'.');
-                }
-                out.push(b);
-                i += 1;
-                at_line_start = false;
+                rest = &[];
             }
         }
-    }
-    if !at_line_start {
-        out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(TERMINATOR);
     out
@@ -118,6 +106,64 @@ mod tests {
             b"..a\r\nb.c\r\n...\r\n.\r\n"
         );
         assert_eq!(encode(b"."), b"..\r\n.\r\n");
+    }
+
+    #[test]
+    fn encode_matches_a_byte_by_byte_reference() {
+        // Reference: the rules applied one byte at a time.
+        fn reference(data: &[u8]) -> Vec<u8> {
+            let mut out = Vec::new();
+            let mut at_start = true;
+            let mut i = 0;
+            while i < data.len() {
+                match data[i] {
+                    b'\r' => {
+                        out.extend_from_slice(b"\r\n");
+                        i += if data.get(i + 1) == Some(&b'\n') {
+                            2
+                        } else {
+                            1
+                        };
+                        at_start = true;
+                    }
+                    b'\n' => {
+                        out.extend_from_slice(b"\r\n");
+                        i += 1;
+                        at_start = true;
+                    }
+                    b => {
+                        if at_start && b == b'.' {
+                            out.push(b'.');
+                        }
+                        out.push(b);
+                        i += 1;
+                        at_start = false;
+                    }
+                }
+            }
+            if !at_start {
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(TERMINATOR);
+            out
+        }
+        let alphabet = [b'.', b'\r', b'\n', b'a', 0u8];
+        // Every string of length up to 6 over the alphabet.
+        for len in 0..=6u32 {
+            for mut n in 0..5usize.pow(len) {
+                let mut s = Vec::new();
+                for _ in 0..len {
+                    s.push(alphabet[n % 5]);
+                    n /= 5;
+                }
+                assert_eq!(encode(&s), reference(&s), "{s:?}");
+                assert_eq!(
+                    decode(&encode(&s)).map(|d| d.len()),
+                    Some(normalised_len(&s)),
+                    "{s:?}"
+                );
+            }
+        }
     }
 
     #[test]
