@@ -174,11 +174,7 @@ impl Reply {
 }
 
 /// Classifies a code pair without a reply text.
-pub fn classify_code(
-    code: u16,
-    enhanced: Option<EnhancedCode>,
-    command: Option<Command>,
-) -> Classification {
+pub fn classify_code(code: u16, enhanced: Option<EnhancedCode>, command: Option<Command>) -> Classification {
     let _ = command;
     let severity = match code / 100 {
         2 => Severity::Success,
