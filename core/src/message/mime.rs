@@ -119,12 +119,37 @@ fn mb_list(list: &[Mailbox]) -> MbAddress<'static> {
 
 /// An unstructured header value: `Raw` (folded at white space) when it is ASCII and
 /// fits, else `Text` (RFC 2047 encoded words).
+///
+/// ASCII text that holds `=?` would be decoded by readers as if it were an encoded
+/// word, and mail-builder writes such text as it is: it is written as "B" encoded
+/// words here (mail-builder encodes non-ASCII text itself).
 fn unstructured<'b>(name: &str, value: &'b str) -> HeaderType<'b> {
-    if value.is_ascii() && headers::foldable(name.len(), value) && !value.ends_with([' ', '\t']) {
+    if value.is_ascii() && value.contains("=?") {
+        HeaderType::Raw(Raw::new(b_words(value)))
+    } else if value.is_ascii()
+        && headers::foldable(name.len(), value)
+        && !value.ends_with([' ', '\t'])
+    {
         HeaderType::Raw(Raw::new(value))
     } else {
         HeaderType::Text(Text::new(value))
     }
+}
+
+/// ASCII `value` as RFC 2047 "B" encoded words of at most 72 characters, separated by
+/// spaces (readers drop white space between encoded words).
+fn b_words(value: &str) -> String {
+    use base64::Engine;
+    let mut out = String::with_capacity(value.len() * 2);
+    for (i, chunk) in value.as_bytes().chunks(45).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str("=?utf-8?B?");
+        base64::engine::general_purpose::STANDARD.encode_string(chunk, &mut out);
+        out.push_str("?=");
+    }
+    out
 }
 
 /// 64-bit FNV-1a.

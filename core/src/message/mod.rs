@@ -167,6 +167,9 @@ impl Mailbox {
 }
 
 fn read_address(field: &str, input: &str, mode: Mode) -> Result<Mailbox> {
+    // Refused here before the address validator sees them, so that no validator
+    // leniency can ever let a line break into a header.
+    headers::check_text(field, input, false)?;
     let options = AddressOptions {
         mode,
         allow_quoted_local: false,
