@@ -26,6 +26,7 @@ vectors: setup
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
 
 test: lint rust-test vectors
+	$(PY) -m pytest -q tests/python
 
 bench: setup
 	$(CARGO) bench -p email365

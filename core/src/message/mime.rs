@@ -175,7 +175,7 @@ fn boundary_prefix(parts: &Parts<'_>) -> String {
         seed = fnv1a(seed, &(body.len() as u64).to_le_bytes());
     }
     for salt in 0u64.. {
-        let prefix = format!("=_{:016x}", fnv1a(seed, &salt.to_le_bytes()));
+        let prefix = hex_prefix(fnv1a(seed, &salt.to_le_bytes()));
         if ![parts.text, parts.html]
             .into_iter()
             .flatten()
@@ -185,6 +185,17 @@ fn boundary_prefix(parts: &Parts<'_>) -> String {
         }
     }
     unreachable!("u64 salts are not exhausted")
+}
+
+/// `=_` and 16 lower-case hex digits.
+fn hex_prefix(value: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(24);
+    out.push_str("=_");
+    for shift in (0..16).rev() {
+        out.push(HEX[((value >> (shift * 4)) & 15) as usize] as char);
+    }
+    out
 }
 
 fn multipart<'b>(
@@ -235,7 +246,12 @@ pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
     let mut counter = 0;
     let mut next_boundary = || {
         counter += 1;
-        format!("{prefix}_{counter}")
+        let mut boundary = String::with_capacity(prefix.len() + 3);
+        boundary.push_str(&prefix);
+        boundary.push('_');
+        // At most three multiparts (mixed, alternative, related): one digit.
+        boundary.push(char::from(b'0' + (counter % 10) as u8));
+        boundary
     };
     let (inline, attached): (Vec<&CheckedPart<'_>>, Vec<&CheckedPart<'_>>) = parts
         .attachments

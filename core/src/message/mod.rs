@@ -137,19 +137,19 @@ enum DateInput {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct MessageBuilder<'a> {
-    from: Option<String>,
-    sender: Option<String>,
-    envelope_from: Option<String>,
-    to: Vec<String>,
-    cc: Vec<String>,
-    bcc: Vec<String>,
-    reply_to: Vec<String>,
-    subject: Option<String>,
+    from: Option<Cow<'a, str>>,
+    sender: Option<Cow<'a, str>>,
+    envelope_from: Option<Cow<'a, str>>,
+    to: Vec<Cow<'a, str>>,
+    cc: Vec<Cow<'a, str>>,
+    bcc: Vec<Cow<'a, str>>,
+    reply_to: Vec<Cow<'a, str>>,
+    subject: Option<Cow<'a, str>>,
     text: Option<Cow<'a, str>>,
     html: Option<Cow<'a, str>>,
     attachments: Vec<Attachment<'a>>,
     headers: Vec<(String, String)>,
-    message_id: Option<String>,
+    message_id: Option<Cow<'a, str>>,
     date: Option<DateInput>,
     policy: Option<SenderPolicy>,
 }
@@ -167,9 +167,20 @@ impl Mailbox {
 }
 
 fn read_address(field: &str, input: &str, mode: Mode) -> Result<Mailbox> {
+    read_address_at(field, None, input, mode)
+}
+
+/// `field` (or `field[index]`) is named only when an error is made.
+fn read_address_at(field: &str, index: Option<usize>, input: &str, mode: Mode) -> Result<Mailbox> {
+    let name = || match index {
+        Some(i) => format!("{field}[{i}]"),
+        None => field.to_string(),
+    };
     // Refused here before the address validator sees them, so that no validator
     // leniency can ever let a line break into a header.
-    headers::check_text(field, input, false)?;
+    if input.chars().any(char::is_control) || input.contains(['\u{2028}', '\u{2029}']) {
+        headers::check_text(&name(), input, false)?;
+    }
     let options = AddressOptions {
         mode,
         allow_quoted_local: false,
@@ -178,22 +189,22 @@ fn read_address(field: &str, input: &str, mode: Mode) -> Result<Mailbox> {
     let address = Address::parse(input, &options).map_err(|e| {
         let mut error = invalid(
             e.reason().unwrap_or("invalid_address"),
-            format!("{field}: {input:?}: {}", e.message()),
+            format!("{}: {input:?}: {}", name(), e.message()),
         );
         if let Some(p) = e.position() {
             error = error.with_position(p);
         }
         error
     })?;
-    if let Some(name) = &address.display_name {
-        headers::check_text(&format!("the display name of {field}"), name, false)?;
+    if let Some(display) = &address.display_name {
+        headers::check_text(&format!("the display name of {}", name()), display, false)?;
     }
     Ok(Mailbox { address })
 }
 
-fn read_list(field: &str, inputs: &[String], out: &mut Vec<Mailbox>) -> Result<()> {
+fn read_list(field: &str, inputs: &[Cow<'_, str>], out: &mut Vec<Mailbox>) -> Result<()> {
     for (i, input) in inputs.iter().enumerate() {
-        out.push(read_address(&format!("{field}[{i}]"), input, Mode::Header)?);
+        out.push(read_address_at(field, Some(i), input, Mode::Header)?);
     }
     Ok(())
 }
@@ -244,50 +255,50 @@ impl<'a> MessageBuilder<'a> {
     }
 
     /// The From address in header form (`Name <local@domain>` or `local@domain`).
-    pub fn from(mut self, address: impl Into<String>) -> Self {
+    pub fn from(mut self, address: impl Into<Cow<'a, str>>) -> Self {
         self.from = Some(address.into());
         self
     }
 
     /// The `Sender` header (header form), for mail sent on behalf of the From address.
-    pub fn sender(mut self, address: impl Into<String>) -> Self {
+    pub fn sender(mut self, address: impl Into<Cow<'a, str>>) -> Self {
         self.sender = Some(address.into());
         self
     }
 
     /// The envelope sender (bounce address, MAIL FROM) when it differs from the From
     /// address; bare envelope form, or `""` for the null reverse path `<>`.
-    pub fn envelope_from(mut self, address: impl Into<String>) -> Self {
+    pub fn envelope_from(mut self, address: impl Into<Cow<'a, str>>) -> Self {
         self.envelope_from = Some(address.into());
         self
     }
 
     /// Adds a To recipient (header form).
-    pub fn to(mut self, address: impl Into<String>) -> Self {
+    pub fn to(mut self, address: impl Into<Cow<'a, str>>) -> Self {
         self.to.push(address.into());
         self
     }
 
     /// Adds a Cc recipient (header form).
-    pub fn cc(mut self, address: impl Into<String>) -> Self {
+    pub fn cc(mut self, address: impl Into<Cow<'a, str>>) -> Self {
         self.cc.push(address.into());
         self
     }
 
     /// Adds a Bcc recipient: envelope only, never written in the message.
-    pub fn bcc(mut self, address: impl Into<String>) -> Self {
+    pub fn bcc(mut self, address: impl Into<Cow<'a, str>>) -> Self {
         self.bcc.push(address.into());
         self
     }
 
     /// Adds a Reply-To address (header form).
-    pub fn reply_to(mut self, address: impl Into<String>) -> Self {
+    pub fn reply_to(mut self, address: impl Into<Cow<'a, str>>) -> Self {
         self.reply_to.push(address.into());
         self
     }
 
     /// The subject (any Unicode text without line breaks or controls; tabs allowed).
-    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+    pub fn subject(mut self, subject: impl Into<Cow<'a, str>>) -> Self {
         self.subject = Some(subject.into());
         self
     }
@@ -319,7 +330,7 @@ impl<'a> MessageBuilder<'a> {
     }
 
     /// The Message-ID, `<id@host>` or `id@host`; generated when not given.
-    pub fn message_id(mut self, id: impl Into<String>) -> Self {
+    pub fn message_id(mut self, id: impl Into<Cow<'a, str>>) -> Self {
         self.message_id = Some(id.into());
         self
     }
@@ -467,7 +478,17 @@ impl<'a> MessageBuilder<'a> {
             html: html.as_deref(),
             attachments: &parts,
         });
-        let eight_bit = !bytes.is_ascii();
+        // mail-builder writes every body 7-bit (7bit, quoted-printable or base64) and
+        // encodes every header text but addresses: only a non-ASCII local part in a
+        // header address puts 8-bit data in the bytes.
+        let eight_bit = [&from]
+            .into_iter()
+            .chain(sender.iter())
+            .chain(to.iter())
+            .chain(cc.iter())
+            .chain(reply_to.iter())
+            .any(|m| m.address.smtputf8);
+        debug_assert_eq!(eight_bit, !bytes.is_ascii());
         Ok(BuiltMessage {
             bytes,
             envelope: Envelope { mail_from, rcpt_to },
