@@ -108,9 +108,7 @@ pub fn build_message(args: &Value) -> Result<Value, Error> {
 }
 
 /// `envelope_from_message` {message_base64} → {mail_from, rcpt_to, message_base64}
-/// (the message without its Bcc header). To be dispatched from `lib.rs` as
-/// `"envelope_from_message" => message::envelope_from_message(args),`.
-#[allow(dead_code)]
+/// (the message without its Bcc header).
 pub fn envelope_from_message(args: &Value) -> Result<Value, Error> {
     let bytes = decode("message_base64", args::string(args, "message_base64")?)?;
     let (envelope, stripped) = core_envelope(&bytes)?;
