@@ -6,6 +6,8 @@
 
 pub mod address;
 pub mod error;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod message;
 pub mod notification_id;
 pub mod policy;
