@@ -661,6 +661,22 @@ fn a_body_echoing_the_password_is_not_quoted() {
     let e = srv.client().get("1", None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::StatusHttp);
     assert_no_secret(&e);
+    // Echoing the Authorization value, or a harmless body (which is quoted).
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("sandbox:{PASSWORD}"));
+    let srv = Scripted::start(vec![
+        Step::Respond(response(
+            "502 Bad Gateway",
+            &[],
+            format!("got Basic {token}").as_bytes(),
+        )),
+        Step::Respond(response("502 Bad Gateway", &[], b"upstream down")),
+    ]);
+    let c = srv.client();
+    let e = c.get("1", None).unwrap_err();
+    assert_no_secret(&e);
+    assert!(!e.message().contains("got Basic"), "{e}");
+    let e = c.get("1", None).unwrap_err();
+    assert!(e.message().contains("upstream down"), "{e}");
 }
 
 #[test]
