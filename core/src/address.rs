@@ -47,11 +47,9 @@ impl Address {
     /// code as reason and the byte position of the fault.
     pub fn parse(input: &str, options: &AddressOptions) -> Result<Address> {
         let Some(at) = input.rfind('@') else {
-            return Err(
-                Error::new(ErrorKind::InvalidAddress, "the address has no @")
-                    .with_reason("no_at")
-                    .with_position(input.len()),
-            );
+            return Err(Error::new(ErrorKind::InvalidAddress, "the address has no @")
+                .with_reason("no_at")
+                .with_position(input.len()));
         };
         let domain = &input[at + 1..];
         let _ = options;

@@ -17,10 +17,7 @@ pub struct SenderPolicy {
 impl SenderPolicy {
     /// A policy from registered domains (Unicode or ASCII) and addresses. Invalid
     /// entries are refused with `invalid_argument`.
-    pub fn new<D: AsRef<str>, A: AsRef<str>>(
-        domains: &[D],
-        addresses: &[A],
-    ) -> Result<SenderPolicy> {
+    pub fn new<D: AsRef<str>, A: AsRef<str>>(domains: &[D], addresses: &[A]) -> Result<SenderPolicy> {
         Ok(SenderPolicy {
             domains: domains.iter().map(|d| d.as_ref().to_string()).collect(),
             addresses: addresses.iter().map(|a| a.as_ref().to_string()).collect(),
