@@ -1,0 +1,40 @@
+//! The native module `email365._native`: pyo3 classes and functions over the core
+//! crate `email365`. Only type and error conversion lives here, one file per core
+//! module; the public Python package `email365` re-exports it.
+
+mod address;
+mod error;
+mod message;
+mod notification_id;
+mod policy;
+mod reply;
+mod status;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", email365::VERSION)?;
+    m.add_function(wrap_pyfunction!(error::error_kinds, m)?)?;
+    m.add_class::<address::PyAddress>()?;
+    m.add_function(wrap_pyfunction!(address::validate_address, m)?)?;
+    m.add_class::<policy::PySenderPolicy>()?;
+    m.add_class::<reply::PyReply>()?;
+    m.add_class::<reply::PyClassification>()?;
+    m.add_function(wrap_pyfunction!(reply::classify_reply, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        notification_id::extract_notification_id,
+        m
+    )?)?;
+    m.add_class::<status::PyStatusRequest>()?;
+    m.add_class::<status::PyStatusEvent>()?;
+    m.add_class::<status::PyNotification>()?;
+    m.add_function(wrap_pyfunction!(status::status_request, m)?)?;
+    m.add_function(wrap_pyfunction!(status::parse_status, m)?)?;
+    m.add_function(wrap_pyfunction!(status::is_final, m)?)?;
+    m.add_function(wrap_pyfunction!(status::next_delay, m)?)?;
+    m.add_class::<message::PyEnvelope>()?;
+    m.add_class::<message::PyBuiltMessage>()?;
+    m.add_function(wrap_pyfunction!(message::envelope_from_message, m)?)?;
+    Ok(())
+}
