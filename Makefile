@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench
+.PHONY: all setup run test lint rust-test vectors bench python python-test
 
 all: test
 
@@ -25,7 +25,17 @@ vectors: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
 
-test: lint rust-test vectors
+# The Python package: built into .venv/ in development mode (only when its sources changed).
+python: setup
+	@bash scripts/setup-python.sh
+
+python-test: python
+	cd bindings-python && ../$(PY) -m pytest -q
+	cd bindings-python && ../$(PY) -m mypy --strict examples tests
+	cd bindings-python && ../$(PY) -m mypy.stubtest email365._native
+	$(PY) tests/conformance/run_vectors.py --name python-driver -- .venv/bin/python -m email365.conformance
+
+test: lint rust-test vectors python-test
 
 bench: setup
 	$(CARGO) bench -p email365

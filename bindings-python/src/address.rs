@@ -1,6 +1,7 @@
 //! `validate_address` and the frozen `Address` over `email365::address`.
 
 use crate::error::{invalid_argument, IntoPy};
+use crate::repr;
 use email365::address::{Address, AddressOptions, Mode};
 use pyo3::prelude::*;
 
@@ -65,14 +66,14 @@ impl PyAddress {
         self.to_core().envelope()
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "Address(local={:?}, domain={:?}, ascii_domain={:?}, display_name={:?}, smtputf8={})",
-            self.local,
-            self.domain,
-            self.ascii_domain,
-            self.display_name,
-            if self.smtputf8 { "True" } else { "False" }
+            "Address(local={}, domain={}, ascii_domain={}, display_name={}, smtputf8={})",
+            repr(py, &self.local),
+            repr(py, &self.domain),
+            repr(py, &self.ascii_domain),
+            repr(py, &self.display_name),
+            repr(py, self.smtputf8)
         )
     }
 }

@@ -11,6 +11,20 @@ mod reply;
 mod status;
 
 use pyo3::prelude::*;
+use pyo3::BoundObject;
+
+/// Python's `repr()` of a value converted to Python, for the `__repr__` of the classes.
+pub(crate) fn repr<'py, T: IntoPyObject<'py>>(py: Python<'py>, value: T) -> String {
+    match value.into_pyobject(py) {
+        Ok(obj) => obj
+            .into_bound()
+            .into_any()
+            .repr()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|_| "?".to_string()),
+        Err(_) => "?".to_string(),
+    }
+}
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -2,6 +2,7 @@
 //! `envelope_from_message`.
 
 use crate::error::IntoPy;
+use crate::repr;
 use email365::message::{
     envelope_from_message as core_envelope_from_message, BuiltMessage, Envelope,
 };
@@ -52,10 +53,11 @@ impl PyEnvelope {
         PyTuple::new(py, &self.rcpt_to)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "Envelope(mail_from={:?}, rcpt_to={:?})",
-            self.mail_from, self.rcpt_to
+            "Envelope(mail_from={}, rcpt_to={})",
+            repr(py, &self.mail_from),
+            repr(py, &self.rcpt_to)
         )
     }
 }
@@ -112,12 +114,12 @@ impl PyBuiltMessage {
         self.inner.size()
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "BuiltMessage(message_id={:?}, size={}, envelope={})",
-            self.inner.message_id,
+            "BuiltMessage(message_id={}, size={}, envelope={})",
+            repr(py, &self.inner.message_id),
             self.inner.size(),
-            self.envelope().__repr__()
+            self.envelope().__repr__(py)
         )
     }
 }

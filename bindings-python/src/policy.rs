@@ -2,6 +2,7 @@
 
 use crate::address::PyAddress;
 use crate::error::IntoPy;
+use crate::repr;
 use email365::address::{Address, AddressOptions};
 use email365::policy::SenderPolicy;
 use pyo3::prelude::*;
@@ -55,10 +56,11 @@ impl PySenderPolicy {
         self.inner.check(&address).py(py)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "SenderPolicy(domains={:?}, addresses={:?})",
-            self.domains, self.addresses
+            "SenderPolicy(domains={}, addresses={})",
+            repr(py, &self.domains),
+            repr(py, &self.addresses)
         )
     }
 }

@@ -1,6 +1,7 @@
 //! `Reply`, `Classification` and `classify_reply` over `email365::reply`.
 
 use crate::error::{invalid_argument, IntoPy};
+use crate::repr;
 use email365::reply::{
     classify_code, Category, Classification, Command, EnhancedCode, Reply, Severity,
 };
@@ -100,30 +101,18 @@ impl From<Classification> for PyClassification {
 
 #[pymethods]
 impl PyClassification {
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "Classification(code={}, enhanced={}, severity={:?}, category={}, retry={}, description={:?}, inconsistent={})",
+            "Classification(code={}, enhanced={}, severity={}, category={}, retry={}, description={}, inconsistent={})",
             self.code,
-            py_opt(self.enhanced.as_deref()),
-            self.severity,
-            py_opt(self.category),
-            py_bool(self.retry),
-            self.description,
-            py_bool(self.inconsistent),
+            repr(py, &self.enhanced),
+            repr(py, self.severity),
+            repr(py, self.category),
+            repr(py, self.retry),
+            repr(py, &self.description),
+            repr(py, self.inconsistent),
         )
     }
-}
-
-pub(crate) fn py_bool(b: bool) -> &'static str {
-    if b {
-        "True"
-    } else {
-        "False"
-    }
-}
-
-pub(crate) fn py_opt(s: Option<&str>) -> String {
-    s.map_or_else(|| "None".to_string(), |s| format!("{s:?}"))
 }
 
 /// A parsed SMTP reply (immutable).
@@ -197,12 +186,12 @@ impl PyReply {
         Ok(self.to_core().classify(opt_command(py, command)?).into())
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "Reply(code={}, enhanced={}, lines={:?})",
+            "Reply(code={}, enhanced={}, lines={})",
             self.code,
-            py_opt(self.enhanced().as_deref()),
-            self.lines
+            repr(py, self.enhanced()),
+            repr(py, &self.lines)
         )
     }
 }

@@ -2,7 +2,7 @@
 //! `Notification` / `StatusEvent`, and the polling plan (`is_final`, `next_delay`).
 
 use crate::error::IntoPy;
-use crate::reply::{py_bool, py_opt};
+use crate::repr;
 use email365::status::{self, StatusEvent, StatusQuery, StatusRequest};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -70,10 +70,12 @@ impl PyStatusRequest {
         Ok(headers)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "StatusRequest(method={:?}, url={:?}, authorization=<redacted>, accept={:?})",
-            self.inner.method, self.inner.url, self.inner.accept
+            "StatusRequest(method={}, url={}, authorization=<redacted>, accept={})",
+            repr(py, self.inner.method),
+            repr(py, &self.inner.url),
+            repr(py, self.inner.accept)
         )
     }
 }
@@ -152,15 +154,17 @@ impl PyStatusEvent {
         status::is_final(&self.code)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "StatusEvent(code={:?}, text={}, channel={}, recipient={}, timestamp_ms={})",
-            self.code,
-            py_opt(self.text.as_deref()),
-            py_opt(self.channel.as_deref()),
-            py_opt(self.recipient.as_deref()),
-            self.timestamp_ms
-                .map_or_else(|| "None".to_string(), |t| t.to_string())
+            "StatusEvent(code={}, text={}, channel={}, recipient={}, timestamp={})",
+            repr(py, &self.code),
+            repr(py, &self.text),
+            repr(py, &self.channel),
+            repr(py, &self.recipient),
+            match self.timestamp(py) {
+                Ok(t) => repr(py, t),
+                Err(_) => repr(py, self.timestamp_ms),
+            }
         )
     }
 }
@@ -186,11 +190,11 @@ impl PyNotification {
         PyTuple::new(py, self.events.iter().cloned())
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "Notification(found={}, notification_id={}, events=<{} events>)",
-            py_bool(self.found),
-            py_opt(self.notification_id.as_deref()),
+            "Notification(found={}, notification_id={}, events=[{} events])",
+            repr(py, self.found),
+            repr(py, &self.notification_id),
             self.events.len()
         )
     }

@@ -32,6 +32,7 @@ from ._errors import (
     TlsError,
     TransientError,
 )
+from ._types import Category, Command, Mode, Severity
 from ._native import (
     Address,
     BuiltMessage,
@@ -56,6 +57,11 @@ from ._native import (
 
 __all__ = [
     "__version__",
+    # string types
+    "Category",
+    "Command",
+    "Mode",
+    "Severity",
     # addresses
     "Address",
     "SenderPolicy",
