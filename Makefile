@@ -36,6 +36,7 @@ python-test: python
 	$(PY) tests/conformance/run_vectors.py --name python-driver -- .venv/bin/python -m email365.conformance
 
 test: lint rust-test vectors python-test
+	$(PY) -m pytest -q tests/python
 
 bench: setup
 	$(CARGO) bench -p email365
