@@ -1,56 +1,23 @@
 //! `Reply`, `Classification` and `classify_reply` over `email365::reply`.
 
-use crate::error::{invalid_argument, IntoPy};
+use crate::error::{to_py_err, IntoPy};
 use crate::repr;
 use email365::reply::{
-    classify_code, Category, Classification, Command, EnhancedCode, Reply, Severity,
+    check_code, classify_code, Category, Classification, Command, EnhancedCode, Reply,
 };
+use email365::{Error, ErrorKind};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyString, PyTuple};
 
-/// The snake_case name of a severity.
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Success => "success",
-        Severity::Intermediate => "intermediate",
-        Severity::Transient => "transient",
-        Severity::Permanent => "permanent",
-    }
-}
-
-/// The snake_case name of a category.
-fn category_name(c: Category) -> &'static str {
-    match c {
-        Category::Addressing => "addressing",
-        Category::Mailbox => "mailbox",
-        Category::MailSystem => "mail_system",
-        Category::Network => "network",
-        Category::Protocol => "protocol",
-        Category::Content => "content",
-        Category::Security => "security",
-        Category::Other => "other",
-    }
-}
-
-/// The command named `name` (the SMTP verb, upper case).
+/// The command named `name` (core names, ASCII case-insensitive).
 fn command_from_str(py: Python<'_>, name: &str) -> PyResult<Command> {
-    Ok(match name {
-        "GREETING" => Command::Greeting,
-        "EHLO" => Command::Ehlo,
-        "HELO" => Command::Helo,
-        "STARTTLS" => Command::StartTls,
-        "AUTH" => Command::Auth,
-        "MAIL" => Command::Mail,
-        "RCPT" => Command::Rcpt,
-        "DATA" => Command::Data,
-        "DATA_END" => Command::DataEnd,
-        "BDAT" => Command::Bdat,
-        "RSET" => Command::Rset,
-        "NOOP" => Command::Noop,
-        "QUIT" => Command::Quit,
-        "OTHER" => Command::Other,
-        other => return Err(invalid_argument(py, format!("unknown command {other:?}"))),
+    Command::from_name(name).ok_or_else(|| {
+        to_py_err(
+            py,
+            &Error::new(ErrorKind::InvalidArgument, format!("{name:?} names no SMTP command"))
+                .with_reason("unknown_command"),
+        )
     })
 }
 
@@ -90,8 +57,8 @@ impl From<Classification> for PyClassification {
         PyClassification {
             code: c.code,
             enhanced: c.enhanced.map(|e| e.to_string()),
-            severity: severity_name(c.severity),
-            category: c.category.map(category_name),
+            severity: c.severity.as_str(),
+            category: c.category.map(Category::as_str),
             retry: c.retry,
             description: c.description,
             inconsistent: c.inconsistent,
@@ -221,12 +188,18 @@ pub(crate) fn classify_reply(
             text_or_code.get_type().name()?
         )));
     }
-    let code: u16 = match text_or_code.extract() {
-        Ok(c) => c,
+    let code = match text_or_code.extract::<u64>() {
+        Ok(c) => check_code(c).py(py)?,
+        // Negative, or beyond any integer the core reads: the core's refusal of an
+        // out-of-range code (kind invalid_reply, reason bad_code).
         Err(_) => {
-            return Err(invalid_argument(
+            return Err(to_py_err(
                 py,
-                format!("reply code {text_or_code} is out of range"),
+                &Error::new(
+                    ErrorKind::InvalidReply,
+                    format!("{text_or_code} is not an SMTP reply code"),
+                )
+                .with_reason("bad_code"),
             ))
         }
     };

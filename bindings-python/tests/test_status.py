@@ -125,7 +125,10 @@ def test_polling_plan() -> None:
     assert email365.is_final("CH_BOUNCED") is True
     assert email365.is_final("CAAS_RECEIVED") is False
     assert email365.next_delay(0) > 0
-    assert email365.next_delay(3, retry_after=7.0) == 7.0
+    assert email365.next_delay(1) >= email365.next_delay(0)
+    # Retry-After means "not before"; a server's 0 must not make a busy loop.
+    assert email365.next_delay(0, retry_after=20.0) >= 20.0
+    assert email365.next_delay(2, retry_after=0.0) == email365.next_delay(2)
     with pytest.raises(ValueError):
         email365.next_delay(0, retry_after=-1.0)
     with pytest.raises(ValueError):

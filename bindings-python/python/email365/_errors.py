@@ -253,6 +253,12 @@ CLASS_BY_KIND: Dict[str, Type[Email365Error]] = {
 }
 
 
+for _cls in (ErrorReply, Email365Error, *CLASS_BY_KIND.values()):
+    # Shown as email365.TlsError (etc.) in tracebacks: the public name.
+    _cls.__module__ = "email365"
+del _cls
+
+
 def _from_native(
     kind: str,
     reason: Optional[str],

@@ -21,12 +21,13 @@ Args = Dict[str, Json]
 
 
 class _ArgError(Exception):
-    """An argument the driver cannot read (kind ``invalid_argument``)."""
+    """An argument the driver cannot read (kind ``invalid_argument`` unless given)."""
 
-    def __init__(self, message: str, reason: Optional[str] = None) -> None:
+    def __init__(self, message: str, reason: Optional[str] = None, kind: str = "invalid_argument") -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason
+        self.kind = kind
 
 
 def _bad(name: str, what: str) -> _ArgError:
@@ -96,13 +97,18 @@ def validate_address(args: Args) -> Json:
 def classify_reply(args: Args) -> Json:
     command = _opt_string(args, "command")
     if args.get("reply") is not None:
+        if args.get("code") is not None or args.get("enhanced") is not None:
+            raise _ArgError('give either "reply" or "code" (with "enhanced"), not both')
         c = email365.classify_reply(_string(args, "reply"), command=command)  # type: ignore[arg-type]
     else:
         code = args.get("code")
         if code is None:
-            raise _bad("reply", "or \"code\" is required")
-        if not isinstance(code, int) or isinstance(code, bool):
+            raise _ArgError('argument "reply" or "code" is required')
+        if isinstance(code, bool) or not isinstance(code, (int, float)):
             raise _bad("code", "must be an integer")
+        if isinstance(code, float):
+            # A JSON number that is no integer: no reply code (as in the Rust driver).
+            raise _ArgError(f"{code} is not an SMTP reply code", kind="invalid_reply", reason="bad_code")
         c = email365.classify_reply(
             code, enhanced=_opt_string(args, "enhanced"), command=command  # type: ignore[arg-type]
         )
@@ -194,7 +200,7 @@ def handle_request(request: Json) -> Json:
     except email365.Email365Error as e:
         return _error(e.kind, e.message, e.reason, e.position)
     except _ArgError as e:
-        return _error("invalid_argument", e.message, e.reason)
+        return _error(e.kind, e.message, e.reason)
     except (TypeError, ValueError) as e:
         # A value the API refused before the core saw it (e.g. a string that is not
         # valid Unicode): the same class of failure as a bad argument.
