@@ -15,8 +15,11 @@ fn command_from_str(py: Python<'_>, name: &str) -> PyResult<Command> {
     Command::from_name(name).ok_or_else(|| {
         to_py_err(
             py,
-            &Error::new(ErrorKind::InvalidArgument, format!("{name:?} names no SMTP command"))
-                .with_reason("unknown_command"),
+            &Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{name:?} names no SMTP command"),
+            )
+            .with_reason("unknown_command"),
         )
     })
 }
