@@ -23,7 +23,7 @@ def test_all_is_exact_and_importable() -> None:
     for name in email365.__all__:
         assert hasattr(email365, name), name
     public = {n for n in vars(email365) if not n.startswith("_")} - {"annotations"}
-    assert public - set(email365.__all__) <= {"conformance"}
+    assert public - set(email365.__all__) <= {"conformance", "aio"}
 
 
 def test_every_native_name_is_reexported() -> None:
