@@ -32,7 +32,7 @@ python: setup
 
 python-test: python
 	cd bindings-python && ../$(PY) -m pytest -q
-	cd bindings-python && ../$(PY) -m mypy --strict examples tests
+	cd bindings-python && ../$(PY) -m mypy --strict examples tests benches
 	cd bindings-python && ../$(PY) -m mypy.stubtest email365._native
 	$(PY) tests/conformance/run_vectors.py --name python-driver -- .venv/bin/python -m email365.conformance
 
