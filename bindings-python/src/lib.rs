@@ -4,10 +4,12 @@
 
 mod address;
 mod error;
+mod http;
 mod message;
 mod notification_id;
 mod policy;
 mod reply;
+mod smtp;
 mod status;
 
 use pyo3::prelude::*;
@@ -50,5 +52,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<message::PyEnvelope>()?;
     m.add_class::<message::PyBuiltMessage>()?;
     m.add_function(wrap_pyfunction!(message::envelope_from_message, m)?)?;
+    m.add_class::<smtp::PySendResult>()?;
+    m.add_class::<smtp::PySmtpClient>()?;
+    m.add_class::<http::PyStatusClient>()?;
+    m.add_class::<http::PyWaitResult>()?;
     Ok(())
 }

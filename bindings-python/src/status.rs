@@ -190,7 +190,7 @@ impl PyNotification {
         PyTuple::new(py, self.events.iter().cloned())
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
+    pub(crate) fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "Notification(found={}, notification_id={}, events=[{} events])",
             repr(py, self.found),
@@ -200,15 +200,20 @@ impl PyNotification {
     }
 }
 
+impl From<email365::status::Notification> for PyNotification {
+    fn from(n: email365::status::Notification) -> Self {
+        PyNotification {
+            found: n.found,
+            notification_id: n.notification_id,
+            events: n.events.into_iter().map(PyStatusEvent::from).collect(),
+        }
+    }
+}
+
 /// Parses a status-API response body.
 #[pyfunction]
 pub(crate) fn parse_status(py: Python<'_>, body: &str) -> PyResult<PyNotification> {
-    let n = status::parse_status(body).py(py)?;
-    Ok(PyNotification {
-        found: n.found,
-        notification_id: n.notification_id,
-        events: n.events.into_iter().map(PyStatusEvent::from).collect(),
-    })
+    Ok(status::parse_status(body).py(py)?.into())
 }
 
 /// Whether a recipient whose latest status code is `code` has reached a final state.

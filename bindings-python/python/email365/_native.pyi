@@ -2,7 +2,10 @@
 ``mypy.stubtest``). Import the names from ``email365``, not from here."""
 
 import datetime
-from typing import Dict, List, Optional, Sequence, Tuple, Union, final
+import email.message
+import os
+from types import TracebackType
+from typing import Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Type, Union, final
 
 from ._types import Category, Command, Mode, Severity
 
@@ -12,7 +15,8 @@ __all__ = [
     "__version__", "error_kinds", "Address", "validate_address", "SenderPolicy", "Reply",
     "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "status_request", "parse_status", "is_final",
-    "next_delay", "Envelope", "BuiltMessage", "envelope_from_message",
+    "next_delay", "Envelope", "BuiltMessage", "envelope_from_message", "SendResult",
+    "SmtpClient", "StatusClient", "WaitResult",
 ]
 
 def error_kinds() -> List[Tuple[str, int]]:
@@ -268,3 +272,118 @@ class BuiltMessage:
 def envelope_from_message(data: bytes) -> Tuple[Envelope, bytes]:
     """The envelope of an existing RFC 5322 message (From or Sender; To, Cc, Bcc) and its
     bytes with the Bcc header removed; raises :class:`InvalidMessage`."""
+
+@final
+class SendResult:
+    """The result of submitting one message (immutable)."""
+
+    @property
+    def notification_id(self) -> Optional[str]:
+        """The notification id from the server's final reply, or ``None``."""
+    @property
+    def final_reply(self) -> Reply:
+        """The server's final reply to the message data."""
+    @property
+    def accepted(self) -> Tuple[str, ...]:
+        """The recipients the server accepted."""
+    @property
+    def rejected(self) -> Dict[str, Reply]:
+        """The recipients the server refused, each with the reply that refused it."""
+
+_TlsOption = Literal["starttls", "implicit", "insecure_plaintext"]
+_AuthOption = Literal["plain", "login"]
+_Sendable = Union[BuiltMessage, email.message.Message, bytes]
+
+@final
+class SmtpClient:
+    """An SMTP submission client (blocking; a context manager). The GIL is released
+    during network I/O and one client may be shared between threads."""
+
+    def __new__(
+        cls,
+        host: str,
+        port: int = 25,
+        *,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        tls: _TlsOption = "starttls",
+        ca_file: Optional[Union[str, os.PathLike[str]]] = None,
+        timeout: Optional[float] = None,
+        sender_policy: Optional[SenderPolicy] = None,
+        server_name: Optional[str] = None,
+        ehlo_name: Optional[str] = None,
+        auth: _AuthOption = "plain",
+        pipelining: bool = True,
+        max_connections: int = 1,
+    ) -> SmtpClient:
+        """A client that connects on first use. ``tls="starttls"`` (the default) requires
+        STARTTLS; ``"implicit"`` is TLS from the first byte (port 465);
+        ``"insecure_plaintext"`` is for local tests only and never sends credentials.
+        ``timeout`` (seconds) limits every step; ``max_connections > 1`` keeps a pool."""
+    def send(self, message: _Sendable) -> SendResult:
+        """Sends one message; raises a subclass of :class:`Email365Error`."""
+    def send_many(
+        self, messages: Iterable[_Sendable], *, return_exceptions: bool = False
+    ) -> List[Union[SendResult, BaseException]]:
+        """Sends several messages in order; with ``return_exceptions=True`` a failure
+        is returned in place of its result and the rest are still sent."""
+    def close(self) -> None:
+        """Ends the session (QUIT) and closes the connection(s). Idempotent."""
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+    def __enter__(self) -> SmtpClient: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+        /,
+    ) -> bool: ...
+
+@final
+class WaitResult:
+    """What :meth:`StatusClient.wait_for` ended with (immutable)."""
+
+    @property
+    def notification(self) -> Notification:
+        """The last notification read."""
+    @property
+    def is_final(self) -> bool:
+        """Whether the state was final (false: the timeout passed first)."""
+    @property
+    def attempts(self) -> int:
+        """How many requests were made."""
+
+@final
+class StatusClient:
+    """A client of the Email 365 status API for one account (blocking; the GIL is
+    released during requests and waits). Its ``repr`` never shows the credentials."""
+
+    def __new__(
+        cls,
+        account_id: str,
+        *,
+        username: str,
+        password: str,
+        region: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: float = 30.0,
+    ) -> StatusClient:
+        """A client of ``https://{region}.email.sdi.sinch.com`` (``eu`` by default) or of
+        ``base_url`` (``http://`` only for loopback); ``timeout`` limits each request.
+        Bad ids or URLs raise :class:`InvalidArgument`."""
+    def get(self, notification_id: str, recipient: Optional[str] = None) -> Notification:
+        """The status of a notification (of one recipient when given); ``found`` is
+        false once the data expired (7 days) or for an unknown id. Raises
+        :class:`StatusApiError`, :class:`ConnectionFailedError`,
+        :class:`TimeoutExpiredError` or :class:`InvalidStatusResponse`."""
+    def wait_for(
+        self, notification_id: str, recipient: Optional[str] = None, *, timeout: float = 60.0
+    ) -> WaitResult:
+        """Polls, following the core's polling plan and the server's Retry-After, until
+        the state of ``recipient`` (of every recipient seen when ``None``) is final or
+        ``timeout`` seconds have passed."""
+    @property
+    def account_id(self) -> str:
+        """The account id."""
