@@ -495,13 +495,16 @@ fn over_long_line_and_too_many_lines_are_protocol_errors() {
             .unwrap(),
         "error: protocol line_too_long"
     );
-    let many = format!("220 mx\r\n{}250 end\r\n", "250-x\r\n".repeat(200));
+    let many = format!(
+        "220 mx\r\n{}250 end\r\n",
+        "250-x\r\n".repeat(email365::reply::MAX_LINES + 1)
+    );
     let many: &'static str = Box::leak(many.into_boxed_str());
     assert_eq!(
         replay(config(TlsMode::Implicit, false), &[Step::Server(many)])
             .last()
             .unwrap(),
-        "error: protocol reply_too_long"
+        "error: protocol too_many_lines"
     );
     assert_eq!(
         replay(
@@ -510,7 +513,7 @@ fn over_long_line_and_too_many_lines_are_protocol_errors() {
         )
         .last()
         .unwrap(),
-        "error: protocol bad_reply"
+        "error: protocol bad_code"
     );
 }
 

@@ -19,11 +19,9 @@ use base64::Engine as _;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// The longest reply line accepted, CRLF excluded (RFC 5321 §4.5.3.1.5 sets 512; servers
-/// exceed it, so a margin is kept). A longer line is a `protocol` error.
-pub const MAX_LINE: usize = 2048;
-/// The most lines one reply may have. More is a `protocol` error.
-pub const MAX_REPLY_LINES: usize = 128;
+/// The longest reply line accepted, CRLF excluded: the core's reply bound
+/// ([`crate::reply::MAX_LINE_LEN`]). A longer line is a `protocol` error.
+pub const MAX_LINE: usize = crate::reply::MAX_LINE_LEN;
 
 /// How the connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -232,9 +230,6 @@ pub struct Engine {
     esmtp: bool,
     inbuf: Vec<u8>,
     reader: ReplyReader,
-    reply_lines: usize,
-    reply_code: Option<[u8; 3]>,
-    raw: Vec<String>,
     actions: VecDeque<Action>,
 }
 
@@ -321,9 +316,6 @@ impl Engine {
             esmtp: false,
             inbuf: Vec::new(),
             reader: ReplyReader::new(),
-            reply_lines: 0,
-            reply_code: None,
-            raw: Vec::new(),
             actions: VecDeque::new(),
         })
     }
@@ -457,48 +449,23 @@ impl Engine {
     }
 
     fn line(&mut self, line: &[u8]) -> Result<()> {
-        let text = String::from_utf8_lossy(line).into_owned();
-        self.actions.push_back(Action::Received(text.clone()));
-        let code: Option<[u8; 3]> = line
-            .get(..3)
-            .filter(|c| c.iter().all(u8::is_ascii_digit))
-            .map(|c| [c[0], c[1], c[2]]);
-        let Some(code) = code else {
-            return Err(protocol(
-                "bad_reply",
-                format!("the server sent a line that is not a reply: {text:?}"),
-            ));
-        };
-        match self.reply_code {
-            Some(first) if first != code => {
-                return Err(protocol(
-                    "bad_reply",
-                    "the server sent a multi-line reply with different codes",
-                ))
-            }
-            _ => self.reply_code = Some(code),
+        self.actions
+            .push_back(Action::Received(String::from_utf8_lossy(line).into_owned()));
+        // The core's reply reader checks codes, continuation marks and size bounds.
+        let reply = self.reader.push_line(line).map_err(|e| {
+            protocol(
+                e.reason().unwrap_or("bad_reply"),
+                format!("the server sent a malformed reply: {}", e.message()),
+            )
+        })?;
+        match reply {
+            Some(reply) => self.reply(reply),
+            None => Ok(()),
         }
-        self.reply_lines += 1;
-        if self.reply_lines > MAX_REPLY_LINES {
-            return Err(protocol(
-                "reply_too_long",
-                format!("a reply has more than {MAX_REPLY_LINES} lines"),
-            ));
-        }
-        self.raw.push(text);
-        let reply = self
-            .reader
-            .push_line(line)
-            .map_err(|e| protocol("bad_reply", format!("bad reply: {}", e.message())))?;
-        let Some(reply) = reply else { return Ok(()) };
-        self.reply_lines = 0;
-        self.reply_code = None;
-        let raw_lines = std::mem::take(&mut self.raw);
-        self.reply(reply, raw_lines)
     }
 
-    fn reply(&mut self, reply: Reply, raw_lines: Vec<String>) -> Result<()> {
-        let raw = raw_lines.join("\r\n");
+    fn reply(&mut self, reply: Reply) -> Result<()> {
+        let raw = reply.to_string().trim_end().to_string();
         if matches!(self.state, State::Quit) {
             self.close();
             return Ok(());
@@ -541,9 +508,7 @@ impl Engine {
             State::Ehlo => {
                 if is_success(&reply) {
                     self.esmtp = true;
-                    // The text of every line, read from the wire lines themselves.
-                    let texts: Vec<&str> =
-                        raw_lines.iter().map(|l| l.get(4..).unwrap_or("")).collect();
+                    let texts: Vec<&str> = reply.lines.iter().map(String::as_str).collect();
                     self.caps = Capabilities::parse(&texts);
                     return self.after_hello();
                 }
