@@ -77,7 +77,11 @@ pub(crate) struct PyStatusClient {
 }
 
 impl PyStatusClient {
-    fn query<'a>(&'a self, notification_id: &'a str, recipient: Option<&'a str>) -> StatusQuery<'a> {
+    fn query<'a>(
+        &'a self,
+        notification_id: &'a str,
+        recipient: Option<&'a str>,
+    ) -> StatusQuery<'a> {
         StatusQuery {
             account_id: &self.account_id,
             notification_id,
@@ -120,7 +124,12 @@ impl PyStatusClient {
     /// The status of a notification (of one recipient when given). `found` is false
     /// once the data expired (7 days) or for an unknown id.
     #[pyo3(signature = (notification_id, recipient = None))]
-    fn get(&self, py: Python<'_>, notification_id: &str, recipient: Option<&str>) -> PyResult<PyNotification> {
+    fn get(
+        &self,
+        py: Python<'_>,
+        notification_id: &str,
+        recipient: Option<&str>,
+    ) -> PyResult<PyNotification> {
         let query = self.query(notification_id, recipient);
         let n = py.detach(|| self.client.fetch(&query)).py(py)?;
         Ok(n.into())
@@ -139,7 +148,9 @@ impl PyStatusClient {
     ) -> PyResult<PyWaitResult> {
         let timeout = seconds(py, "timeout", timeout)?;
         let query = self.query(notification_id, recipient);
-        let w = py.detach(|| self.client.wait_for(&query, recipient, timeout)).py(py)?;
+        let w = py
+            .detach(|| self.client.wait_for(&query, recipient, timeout))
+            .py(py)?;
         Ok(w.into())
     }
 

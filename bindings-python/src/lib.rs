@@ -52,6 +52,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<message::PyEnvelope>()?;
     m.add_class::<message::PyBuiltMessage>()?;
     m.add_function(wrap_pyfunction!(message::envelope_from_message, m)?)?;
+    m.add_class::<message::PyAttachment>()?;
+    m.add_class::<message::PyMessage>()?;
     m.add_class::<smtp::PySendResult>()?;
     m.add_class::<smtp::PySmtpClient>()?;
     m.add_class::<http::PyStatusClient>()?;

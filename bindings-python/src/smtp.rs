@@ -4,7 +4,7 @@
 //! (`max_connections > 1`) by up to that many.
 
 use crate::error::{invalid_argument, to_py_err, IntoPy};
-use crate::message::PyBuiltMessage;
+use crate::message::{PyBuiltMessage, PyMessage};
 use crate::policy::PySenderPolicy;
 use crate::reply::PyReply;
 use crate::repr;
@@ -81,7 +81,13 @@ impl PySendResult {
             "SendResult(notification_id={}, accepted={}, rejected={})",
             repr(py, &self.notification_id),
             repr(py, &self.accepted),
-            repr(py, self.rejected.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>())
+            repr(
+                py,
+                self.rejected
+                    .iter()
+                    .map(|(r, _)| r.as_str())
+                    .collect::<Vec<_>>()
+            )
         )
     }
 }
@@ -95,6 +101,7 @@ enum Transport {
 /// What a send is made of, once converted from the Python argument.
 enum Outgoing<'a> {
     Built(&'a BuiltMessage),
+    Message(&'a PyMessage),
     Raw(Envelope, Vec<u8>),
 }
 
@@ -119,7 +126,9 @@ fn tls_mode(py: Python<'_>, tls: &str) -> PyResult<(TlsMode, &'static str)> {
         "insecure_plaintext" => Ok((TlsMode::InsecurePlaintext, "insecure_plaintext")),
         other => Err(invalid_argument(
             py,
-            format!("tls must be \"starttls\", \"implicit\" or \"insecure_plaintext\", not {other:?}"),
+            format!(
+                "tls must be \"starttls\", \"implicit\" or \"insecure_plaintext\", not {other:?}"
+            ),
         )),
     }
 }
@@ -128,19 +137,28 @@ fn auth_mechanism(py: Python<'_>, auth: &str) -> PyResult<AuthMechanism> {
     match auth {
         "plain" => Ok(AuthMechanism::Plain),
         "login" => Ok(AuthMechanism::Login),
-        other => Err(invalid_argument(py, format!("auth must be \"plain\" or \"login\", not {other:?}"))),
+        other => Err(invalid_argument(
+            py,
+            format!("auth must be \"plain\" or \"login\", not {other:?}"),
+        )),
     }
 }
 
 impl PySmtpClient {
     fn closed_error(py: Python<'_>) -> PyErr {
-        to_py_err(py, &Error::new(ErrorKind::Connection, "the SmtpClient is closed"))
+        to_py_err(
+            py,
+            &Error::new(ErrorKind::Connection, "the SmtpClient is closed"),
+        )
     }
 
     /// Converts a Python message into what the core sends (GIL held).
     fn outgoing<'a>(py: Python<'_>, message: &'a Bound<'_, PyAny>) -> PyResult<Outgoing<'a>> {
         if let Ok(m) = message.cast::<PyBuiltMessage>() {
             return Ok(Outgoing::Built(&m.get().inner));
+        }
+        if let Ok(m) = message.cast::<PyMessage>() {
+            return Ok(Outgoing::Message(m.get()));
         }
         let stdlib = STDLIB_MESSAGE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             Ok(py.import("email.message")?.getattr("Message")?.unbind())
@@ -153,12 +171,14 @@ impl PySmtpClient {
             let crlf = policy.call_method("clone", (), Some(&kwargs))?;
             let kwargs = PyDict::new(py);
             kwargs.set_item("policy", crlf)?;
-            message.call_method("as_bytes", (), Some(&kwargs))?.extract()?
+            message
+                .call_method("as_bytes", (), Some(&kwargs))?
+                .extract()?
         } else if let Ok(b) = message.cast::<PyBytes>() {
             b.as_bytes().to_vec()
         } else {
             return Err(PyTypeError::new_err(format!(
-                "send() takes a BuiltMessage, an email.message.EmailMessage or bytes, not {}",
+                "send() takes a Message, a BuiltMessage, an email.message.EmailMessage or bytes, not {}",
                 message.get_type().name()?
             )));
         };
@@ -168,8 +188,13 @@ impl PySmtpClient {
 
     /// Sends (GIL released by the caller).
     fn send_outgoing(&self, out: &Outgoing<'_>) -> email365::Result<Delivery> {
+        let built;
         let (envelope, data, message) = match out {
             Outgoing::Built(b) => (&b.envelope, &b.bytes[..], Some(*b)),
+            Outgoing::Message(m) => {
+                built = m.builder.build()?;
+                (&built.envelope, &built.bytes[..], Some(&built))
+            }
             Outgoing::Raw(e, d) => (e, &d[..], None),
         };
         if let Some(policy) = &self.policy {
@@ -177,21 +202,30 @@ impl PySmtpClient {
             policy.check(&sender)?;
         }
         if self.closed.load(Ordering::SeqCst) {
-            return Err(Error::new(ErrorKind::Connection, "the SmtpClient is closed"));
+            return Err(Error::new(
+                ErrorKind::Connection,
+                "the SmtpClient is closed",
+            ));
         }
         match (&self.transport, message) {
             (Transport::Single(m), Some(b)) => {
                 let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
                 match guard.as_mut() {
                     Some(c) => c.send(b),
-                    None => Err(Error::new(ErrorKind::Connection, "the SmtpClient is closed")),
+                    None => Err(Error::new(
+                        ErrorKind::Connection,
+                        "the SmtpClient is closed",
+                    )),
                 }
             }
             (Transport::Single(m), None) => {
                 let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
                 match guard.as_mut() {
                     Some(c) => c.send_raw(envelope, data),
-                    None => Err(Error::new(ErrorKind::Connection, "the SmtpClient is closed")),
+                    None => Err(Error::new(
+                        ErrorKind::Connection,
+                        "the SmtpClient is closed",
+                    )),
                 }
             }
             (Transport::Pool(p), Some(b)) => p.send(b),
@@ -228,7 +262,12 @@ impl PySmtpClient {
         match (username, password) {
             (Some(u), Some(p)) => options = options.credentials(u, p),
             (None, None) => {}
-            _ => return Err(invalid_argument(py, "give both username and password, or neither")),
+            _ => {
+                return Err(invalid_argument(
+                    py,
+                    "give both username and password, or neither",
+                ))
+            }
         }
         if let Some(path) = ca_file {
             options = py.detach(|| options.ca_file(path)).py(py)?;
@@ -237,7 +276,9 @@ impl PySmtpClient {
             let t = Duration::try_from_secs_f64(t)
                 .ok()
                 .filter(|d| !d.is_zero())
-                .ok_or_else(|| invalid_argument(py, "timeout must be a positive number of seconds"))?;
+                .ok_or_else(|| {
+                    invalid_argument(py, "timeout must be a positive number of seconds")
+                })?;
             options.timeouts.connect = t;
             options.timeouts.greeting = t;
             options.timeouts.command = t;
@@ -252,9 +293,14 @@ impl PySmtpClient {
             return Err(invalid_argument(py, "max_connections must be at least 1"));
         }
         let transport = if max_connections == 1 {
-            Transport::Single(Mutex::new(Some(py.detach(|| SmtpClient::new(options)).py(py)?)))
+            Transport::Single(Mutex::new(Some(
+                py.detach(|| SmtpClient::new(options)).py(py)?,
+            )))
         } else {
-            Transport::Pool(py.detach(|| SmtpPool::new(options, max_connections)).py(py)?)
+            Transport::Pool(
+                py.detach(|| SmtpPool::new(options, max_connections))
+                    .py(py)?,
+            )
         };
         Ok(PySmtpClient {
             transport,
@@ -266,9 +312,9 @@ impl PySmtpClient {
         })
     }
 
-    /// Sends one message and returns its `SendResult`. Accepts a `BuiltMessage`, a
-    /// stdlib `email.message.EmailMessage` or RFC 5322 bytes (their envelope comes from
-    /// the headers, Bcc removed).
+    /// Sends one message and returns its `SendResult`. Accepts a `Message`, a
+    /// `BuiltMessage`, a stdlib `email.message.EmailMessage` or RFC 5322 bytes (their
+    /// envelope comes from the headers, Bcc removed).
     fn send(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<PySendResult> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(Self::closed_error(py));
@@ -292,7 +338,10 @@ impl PySmtpClient {
         for message in messages.try_iter()? {
             match self.send(py, &message?) {
                 Ok(r) => results.append(Py::new(py, r)?)?,
-                Err(e) if return_exceptions && e.is_instance_of::<pyo3::exceptions::PyException>(py) => {
+                Err(e)
+                    if return_exceptions
+                        && e.is_instance_of::<pyo3::exceptions::PyException>(py) =>
+                {
                     results.append(e.value(py))?
                 }
                 Err(e) => return Err(e),

@@ -35,9 +35,11 @@ from ._errors import (
 from ._types import Category, Command, Mode, Severity
 from ._native import (
     Address,
+    Attachment,
     BuiltMessage,
     Classification,
     Envelope,
+    Message,
     Notification,
     Reply,
     SendResult,
@@ -76,6 +78,8 @@ __all__ = [
     "classify_reply",
     "extract_notification_id",
     # messages
+    "Attachment",
+    "Message",
     "BuiltMessage",
     "Envelope",
     "envelope_from_message",

@@ -5,7 +5,7 @@ import datetime
 import email.message
 import os
 from types import TracebackType
-from typing import Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Type, Union, final
+from typing import Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, final
 
 from ._types import Category, Command, Mode, Severity
 
@@ -15,7 +15,7 @@ __all__ = [
     "__version__", "error_kinds", "Address", "validate_address", "SenderPolicy", "Reply",
     "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "status_request", "parse_status", "is_final",
-    "next_delay", "Envelope", "BuiltMessage", "envelope_from_message", "SendResult",
+    "next_delay", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
     "SmtpClient", "StatusClient", "WaitResult",
 ]
 
@@ -274,6 +274,77 @@ def envelope_from_message(data: bytes) -> Tuple[Envelope, bytes]:
     bytes with the Bcc header removed; raises :class:`InvalidMessage`."""
 
 @final
+class Attachment:
+    """A file attached to a message, or an inline part when ``inline_id`` is set."""
+
+    def __new__(
+        cls,
+        filename: str,
+        content: bytes,
+        *,
+        content_type: Optional[str] = None,
+        inline_id: Optional[str] = None,
+    ) -> Attachment:
+        """An attachment from bytes; the content type is guessed from ``filename``
+        unless given."""
+    @staticmethod
+    def from_path(
+        path: Union[str, os.PathLike[str]],
+        *,
+        filename: Optional[str] = None,
+        content_type: Optional[str] = None,
+        inline_id: Optional[str] = None,
+    ) -> Attachment:
+        """An attachment read from a file (``OSError`` if it cannot be read);
+        ``filename`` defaults to the file's name."""
+    @property
+    def filename(self) -> str:
+        """The file name shown to the reader."""
+    @property
+    def content(self) -> bytes:
+        """The bytes."""
+    @property
+    def content_type(self) -> Optional[str]:
+        """``type/subtype``, or ``None`` to have it guessed from the filename."""
+    @property
+    def inline_id(self) -> Optional[str]:
+        """The Content-ID that makes this an inline part (for ``cid:`` in the HTML body)."""
+
+_Addresses = Union[str, Sequence[str]]
+
+@final
+class Message:
+    """A message to build, with every input of the core's message builder as a keyword
+    argument. Nothing is checked until :meth:`build`."""
+
+    def __new__(
+        cls,
+        *,
+        from_addr: str,
+        to: Optional[_Addresses] = None,
+        cc: Optional[_Addresses] = None,
+        bcc: Optional[_Addresses] = None,
+        reply_to: Optional[_Addresses] = None,
+        subject: Optional[str] = None,
+        text: Optional[str] = None,
+        html: Optional[str] = None,
+        attachments: Sequence[Union[Attachment, str, os.PathLike[str]]] = ...,
+        headers: Optional[Union[Mapping[str, str], Sequence[Tuple[str, str]]]] = None,
+        message_id: Optional[str] = None,
+        date: Optional[Union[str, datetime.datetime]] = None,
+        sender: Optional[str] = None,
+        envelope_from: Optional[str] = None,
+        sender_policy: Optional[SenderPolicy] = None,
+    ) -> Message:
+        """Records the inputs. _Addresses are in header form (``Name <a@b>`` or ``a@b``);
+        ``bcc`` goes to the envelope only; ``attachments`` holds :class:`Attachment`
+        objects or paths; ``date`` is RFC 5322 text or a timezone-aware ``datetime``."""
+    def build(self) -> BuiltMessage:
+        """Checks every input and builds the message. Raises :class:`InvalidMessage`
+        (``reason`` says why; for a bad address it is the address diagnosis) or
+        :class:`SenderNotRegistered`."""
+
+@final
 class SendResult:
     """The result of submitting one message (immutable)."""
 
@@ -292,7 +363,7 @@ class SendResult:
 
 _TlsOption = Literal["starttls", "implicit", "insecure_plaintext"]
 _AuthOption = Literal["plain", "login"]
-_Sendable = Union[BuiltMessage, email.message.Message, bytes]
+_Sendable = Union[Message, BuiltMessage, email.message.Message, bytes]
 
 @final
 class SmtpClient:

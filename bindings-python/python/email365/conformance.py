@@ -10,9 +10,11 @@ same answers on every shared vector.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import sys
-from typing import Any, BinaryIO, Callable, Dict, List, Optional
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
 import email365
 
@@ -171,12 +173,93 @@ def parse_status(args: Args) -> Json:
     }
 
 
+# --- message -------------------------------------------------------------------------
+
+
+def _base64(name: str, text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise _bad(name, f"is not base64: {e}") from None
+
+
+def _string_or_list(args: Args, name: str) -> List[str]:
+    value = args.get(name)
+    return [value] if isinstance(value, str) else _string_list(args, name)
+
+
+def build_message(args: Args) -> Json:
+    attachments: List[email365.Attachment] = []
+    items = args.get("attachments")
+    if items is not None:
+        if not isinstance(items, list):
+            raise _bad("attachments", "must be a list of objects")
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise _bad(f"attachments[{i}]", "must be an object")
+            content = _base64(f"attachments[{i}].content_base64", _string(item, "content_base64"))
+            attachments.append(
+                email365.Attachment(
+                    _string(item, "filename"),
+                    content,
+                    content_type=_opt_string(item, "content_type"),
+                    inline_id=_opt_string(item, "inline_id"),
+                )
+            )
+    headers: List[Tuple[str, str]] = []
+    given = args.get("headers")
+    if given is not None:
+        if not isinstance(given, dict):
+            raise _bad("headers", "must be an object of strings")
+        # The Rust driver reads the object into serde_json's sorted map: key order.
+        for name in sorted(given):
+            value = given[name]
+            if not isinstance(value, str):
+                raise _bad(f"headers.{name}", "must be a string")
+            headers.append((name, value))
+    message = email365.Message(
+        from_addr=_string(args, "from"),
+        subject=_string(args, "subject"),
+        to=_string_list(args, "to"),
+        cc=_string_list(args, "cc"),
+        bcc=_string_list(args, "bcc"),
+        reply_to=_string_or_list(args, "reply_to"),
+        text=_opt_string(args, "text"),
+        html=_opt_string(args, "html"),
+        attachments=attachments,
+        headers=headers,
+        message_id=_opt_string(args, "message_id"),
+        date=_opt_string(args, "date"),
+    )
+    built = message.build()
+    return {
+        "mail_from": built.envelope.mail_from,
+        "rcpt_to": list(built.envelope.rcpt_to),
+        "message_id": built.message_id,
+        "size": built.size,
+        "smtputf8": built.smtputf8,
+        "message_base64": base64.b64encode(built.data).decode("ascii"),
+    }
+
+
+def envelope_from_message(args: Args) -> Json:
+    data = _base64("message_base64", _string(args, "message_base64"))
+    envelope, stripped = email365.envelope_from_message(data)
+    return {
+        "mail_from": envelope.mail_from,
+        "rcpt_to": list(envelope.rcpt_to),
+        "message_base64": base64.b64encode(stripped).decode("ascii"),
+    }
+
+
 OPS: Dict[str, Callable[[Args], Json]] = {
     "validate_address": validate_address,
     "classify_reply": classify_reply,
     "extract_notification_id": extract_notification_id,
     "status_request": status_request,
     "parse_status": parse_status,
+    "build_message": build_message,
+    "envelope_from_message": envelope_from_message,
 }
 
 
