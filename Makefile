@@ -11,8 +11,9 @@ all: test
 setup:
 	@bash scripts/setup.sh
 
-run: setup
+run: setup python
 	$(CARGO) run -q --release -p email365 --example demo
+	$(PY) bindings-python/examples/sandbox_send.py
 
 lint: setup
 	$(CARGO) fmt --all --check
