@@ -4,15 +4,16 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench
+.PHONY: all setup run test lint rust-test vectors bench python python-test
 
 all: test
 
 setup:
 	@bash scripts/setup.sh
 
-run: setup
+run: setup python
 	$(CARGO) run -q --release -p email365 --example demo
+	$(PY) bindings-python/examples/sandbox_send.py
 
 lint: setup
 	$(CARGO) fmt --all --check
@@ -28,7 +29,17 @@ vectors: setup
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
 	$(PY) scripts/compare_email_validator.py
 
-test: lint rust-test vectors
+# The Python package: built into .venv/ in development mode (only when its sources changed).
+python: setup
+	@bash scripts/setup-python.sh
+
+python-test: python
+	cd bindings-python && ../$(PY) -m pytest -q
+	cd bindings-python && ../$(PY) -m mypy --strict examples tests benches
+	cd bindings-python && ../$(PY) -m mypy.stubtest email365._native
+	$(PY) tests/conformance/run_vectors.py --name python-driver -- .venv/bin/python -m email365.conformance
+
+test: lint rust-test vectors python-test
 	$(PY) -m pytest -q tests/python
 
 bench: setup
