@@ -48,6 +48,17 @@ pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result
         .map_err(|e| error::to_js(&error::bad_argument(what, &e.to_string())))
 }
 
+/// Reads an optional options object: absent, `null` or `undefined` give the defaults.
+pub(crate) fn read_options<T: Default + DeserializeOwned>(
+    options: Option<JsValue>,
+    what: &str,
+) -> Result<T, JsValue> {
+    match options {
+        Some(v) if !v.is_null() && !v.is_undefined() => from_js(v, what),
+        _ => Ok(T::default()),
+    }
+}
+
 /// Turns a core result into a JS result (errors become thrown error objects).
 pub(crate) fn throw<T>(result: email365::Result<T>) -> Result<T, JsValue> {
     result.map_err(|e| error::to_js(&e))

@@ -176,26 +176,14 @@ pub fn classify_code_pair(
     ))
 }
 
-fn read_options<T: Default + serde::de::DeserializeOwned>(
-    options: JsValue,
-    what: &str,
-) -> Result<T, JsValue> {
-    if options.is_null() || options.is_undefined() {
-        Ok(T::default())
-    } else {
-        crate::from_js(options, what)
-    }
-}
-
 /// Parses a whole reply (one string, single or multi-line) and classifies it. Throws
 /// `invalid_reply`.
 #[wasm_bindgen(js_name = classifyReply, unchecked_return_type = "ReplyClassification")]
 pub fn classify_reply(
     reply: &str,
-    #[wasm_bindgen(unchecked_param_type = "ClassifyReplyOptions | null | undefined")]
-    options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ClassifyReplyOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let options: ClassifyReplyOptions = read_options(options, "classifyReply options")?;
+    let options: ClassifyReplyOptions = crate::read_options(options, "classifyReply options")?;
     let parsed = crate::throw(Reply::parse(reply))?;
     crate::to_js(&ReplyClassification::from(
         parsed.classify(options.command.map(Command::from)),
@@ -206,18 +194,20 @@ pub fn classify_reply(
 #[wasm_bindgen(js_name = classifyCode, unchecked_return_type = "ReplyClassification")]
 pub fn classify_code_js(
     code: f64,
-    #[wasm_bindgen(unchecked_param_type = "ClassifyCodeOptions | null | undefined")]
-    options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ClassifyCodeOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let options: ClassifyCodeOptions = read_options(options, "classifyCode options")?;
+    let options: ClassifyCodeOptions = crate::read_options(options, "classifyCode options")?;
     let classification = crate::throw(classify_code_pair(code, &options))?;
     crate::to_js(&ReplyClassification::from(classification))
 }
 
 /// The notification id in the server's final reply to the message data, or `null`.
-#[wasm_bindgen(js_name = extractNotificationId)]
-pub fn extract_notification_id(reply: &str) -> Option<String> {
-    email365::notification_id::extract_notification_id(reply)
+#[wasm_bindgen(js_name = extractNotificationId, unchecked_return_type = "string | null")]
+pub fn extract_notification_id(reply: &str) -> JsValue {
+    match email365::notification_id::extract_notification_id(reply) {
+        Some(id) => JsValue::from_str(&id),
+        None => JsValue::NULL,
+    }
 }
 
 #[cfg(test)]

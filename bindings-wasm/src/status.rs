@@ -207,7 +207,10 @@ pub fn next_delay_ms(attempt: f64, retry_after_ms: Option<f64>) -> Result<f64, E
 /// How long to wait (milliseconds) before poll number `attempt` (0-based): the core's
 /// polling plan. Throws `invalid_argument` for a negative or fractional attempt.
 #[wasm_bindgen(js_name = nextDelay)]
-pub fn next_delay(attempt: f64, retry_after_ms: Option<f64>) -> Result<f64, JsValue> {
+pub fn next_delay(
+    attempt: f64,
+    #[wasm_bindgen(js_name = retryAfterMs)] retry_after_ms: Option<f64>,
+) -> Result<f64, JsValue> {
     crate::throw(next_delay_ms(attempt, retry_after_ms))
 }
 
