@@ -18,7 +18,7 @@ pub enum AddressMode {
 
 /// Options of `validateAddress`; every field is optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ValidateAddressOptions {
     /// The grammar, `"envelope"` by default.
     #[tsify(optional)]

@@ -54,7 +54,7 @@ impl<'de> Deserialize<'de> for HeaderList {
 
 /// A file attached to the message (or an inline part when `inlineId` is set).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct AttachmentInput {
     /// The file name shown to the recipient.
     pub filename: String,
@@ -74,7 +74,7 @@ pub struct AttachmentInput {
 
 /// What `buildMessage` builds a message from.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct MessageInput {
     /// The sender, header form (`Name <local@domain>` or `local@domain`).
     pub from: String,

@@ -68,7 +68,7 @@ impl From<SmtpCommand> for Command {
 
 /// Options of `classifyReply`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ClassifyReplyOptions {
     /// The command the reply answers, for context-dependent advice.
     #[tsify(optional)]
@@ -77,7 +77,7 @@ pub struct ClassifyReplyOptions {
 
 /// Options of `classifyCode`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ClassifyCodeOptions {
     /// The enhanced code `class.subject.detail`.
     #[tsify(optional)]
