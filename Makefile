@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench
+.PHONY: all setup run test lint rust-test vectors bench wasm wasm-test
 
 all: test
 
@@ -25,7 +25,16 @@ vectors: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
 
-test: lint rust-test vectors
+# The WebAssembly package: scripts/build-wasm.sh installs its toolchain first
+# (scripts/setup-wasm.sh, idempotent) and skips what is up to date.
+wasm: setup
+	bash scripts/build-wasm.sh
+
+wasm-test: wasm
+	cd bindings-wasm && node --test tests/
+	$(PY) tests/conformance/run_vectors.py --name wasm-driver -- node bindings-wasm/conformance.mjs
+
+test: lint rust-test vectors wasm-test
 
 bench: setup
 	$(CARGO) bench -p email365

@@ -76,6 +76,8 @@ node -e '
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
 sed "s/@VERSION@/$version/" "$js/package.json" >"$pkg/package.json"
 cp bindings-wasm/README.md "$pkg/README.md"
+# The package is ES modules; wasm-bindgen's nodejs output is CommonJS.
+printf '{ "type": "commonjs" }\n' >"$pkg/node/package.json"
 
 raw="$(stat -c %s "$pkg/web/email365_wasm_bg.wasm")"
 gz="$(gzip -9 -c "$pkg/web/email365_wasm_bg.wasm" | wc -c)"

@@ -181,7 +181,7 @@ pub fn classify_code_pair(
 #[wasm_bindgen(js_name = classifyReply, unchecked_return_type = "ReplyClassification")]
 pub fn classify_reply(
     reply: &str,
-    #[wasm_bindgen(unchecked_param_type = "ClassifyReplyOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ClassifyReplyOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let options: ClassifyReplyOptions = crate::read_options(options, "classifyReply options")?;
     let parsed = crate::throw(Reply::parse(reply))?;
@@ -194,7 +194,7 @@ pub fn classify_reply(
 #[wasm_bindgen(js_name = classifyCode, unchecked_return_type = "ReplyClassification")]
 pub fn classify_code_js(
     code: f64,
-    #[wasm_bindgen(unchecked_param_type = "ClassifyCodeOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ClassifyCodeOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let options: ClassifyCodeOptions = crate::read_options(options, "classifyCode options")?;
     let classification = crate::throw(classify_code_pair(code, &options))?;
