@@ -35,6 +35,7 @@ wasm-test: wasm
 	$(PY) tests/conformance/run_vectors.py --name wasm-driver -- node bindings-wasm/conformance.mjs
 
 test: lint rust-test vectors wasm-test
+	$(PY) -m pytest -q tests/python
 
 bench: setup
 	$(CARGO) bench -p email365

@@ -1,11 +1,18 @@
 //! The Email 365 status API: building the request, parsing the response into typed
 //! events and per-recipient state, and the polling plan that every wait loop executes.
 //!
-//! CONTRACT STUB: the public types and signatures below are fixed; the bodies are
-//! placeholders to be replaced.
+//! The rules and the decisions taken where the vendor's spec is silent are written
+//! down in `docs/STATUS.md`.
 
-use crate::error::{Error, ErrorKind, Result};
+mod request;
+mod response;
+mod timestamp;
+
+use crate::error::Result;
+use std::collections::HashMap;
 use std::time::Duration;
+
+pub use timestamp::Timestamp;
 
 /// What a status request is made from.
 #[derive(Clone, Default)]
@@ -15,15 +22,31 @@ pub struct StatusQuery<'a> {
     /// The notification id (same rules).
     pub notification_id: &'a str,
     /// Only the events of this recipient (`email:<addr>` is sent, percent-encoded).
+    /// Given with or without the `email:` prefix.
     pub recipient: Option<&'a str>,
     /// Region, `eu` by default: `https://{region}.email.sdi.sinch.com`.
+    /// Refused together with `base_url`.
     pub region: Option<&'a str>,
     /// `scheme://host[:port]` instead of the region's host (`http://` only for loopback).
     pub base_url: Option<&'a str>,
-    /// Basic-auth user name.
+    /// Basic-auth user name (non-empty, without `:`).
     pub username: &'a str,
     /// Basic-auth password.
     pub password: &'a str,
+}
+
+impl std::fmt::Debug for StatusQuery<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusQuery")
+            .field("account_id", &self.account_id)
+            .field("notification_id", &self.notification_id)
+            .field("recipient", &self.recipient)
+            .field("region", &self.region)
+            .field("base_url", &self.base_url)
+            .field("username", &"<redacted>")
+            .field("password", &"<redacted>")
+            .finish()
+    }
 }
 
 /// A ready-to-send HTTP request. `Debug` never shows the authorization value.
@@ -50,21 +73,19 @@ impl std::fmt::Debug for StatusRequest {
     }
 }
 
-/// Builds the request. Errors have kind `invalid_argument`.
+/// Builds the request:
+/// `GET {origin}/v1/{accountId}/notifications/id/{notificationId}[?recipient=email:<addr>]`
+/// with `Authorization: Basic base64(user:pass)` and `Accept: application/json`.
+///
+/// `origin` is `https://{region}.email.sdi.sinch.com` (region `eu` by default; one
+/// lowercase DNS label) or the normalised `base_url`. Errors have kind
+/// `invalid_argument` and a reason: `invalid_region`, `invalid_base_url`,
+/// `conflicting_arguments` (both region and base URL), `invalid_account_id`,
+/// `invalid_notification_id`, `invalid_recipient`, `invalid_username`; the position is
+/// the byte offset of the offending character within that argument, where one exists.
+/// No message ever repeats the user name or password.
 pub fn status_request(query: &StatusQuery<'_>) -> Result<StatusRequest> {
-    let _ = query;
-    Err(Error::new(ErrorKind::Internal, "not implemented"))
-}
-
-/// A point in time in UTC, in milliseconds since the Unix epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(pub i64);
-
-impl Timestamp {
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-    pub fn to_rfc3339(&self) -> String {
-        String::new()
-    }
+    request::build(query)
 }
 
 /// One status event, in response order.
@@ -82,6 +103,13 @@ pub struct StatusEvent {
     pub timestamp: Option<Timestamp>,
 }
 
+impl StatusEvent {
+    /// Whether this event's code is a final state (see [`is_final`]).
+    pub fn is_final(&self) -> bool {
+        is_final(&self.code)
+    }
+}
+
 /// A parsed status response.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Notification {
@@ -93,20 +121,187 @@ pub struct Notification {
     pub events: Vec<StatusEvent>,
 }
 
-/// Parses a response body. Errors have kind `invalid_status_response`, with line and
-/// column in the message and the byte offset as position for malformed JSON.
-pub fn parse_status(body: &str) -> Result<Notification> {
-    let _ = body;
-    Err(Error::new(ErrorKind::Internal, "not implemented"))
+/// The latest state of one recipient of a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientState {
+    /// The recipient as first spelt in the response (without `email:`); `None` gathers
+    /// the events that name no recipient.
+    pub recipient: Option<String>,
+    /// The recipient's last event in response order.
+    pub latest: StatusEvent,
+    /// Whether `latest` is a final state.
+    pub is_final: bool,
 }
 
-/// Whether a recipient whose latest status code is `code` has reached a final state.
+impl Notification {
+    /// Every recipient's latest state, in order of first appearance. The latest event
+    /// is the last one in response order (not the one with the latest timestamp:
+    /// timestamps are optional and may tie). Addresses are matched on the exact local
+    /// part and the ASCII-case-insensitive domain.
+    pub fn recipients(&self) -> Vec<RecipientState> {
+        let mut index: HashMap<Option<RecipientKey<'_>>, usize> = HashMap::new();
+        let mut states: Vec<RecipientState> = Vec::new();
+        for event in &self.events {
+            let key = event.recipient.as_deref().map(RecipientKey::new);
+            match index.get(&key) {
+                Some(&i) => {
+                    states[i].latest = event.clone();
+                    states[i].is_final = event.is_final();
+                }
+                None => {
+                    index.insert(key, states.len());
+                    states.push(RecipientState {
+                        recipient: event.recipient.clone(),
+                        latest: event.clone(),
+                        is_final: event.is_final(),
+                    });
+                }
+            }
+        }
+        states
+    }
+
+    /// The latest event of `recipient` (given with or without `email:`), if any.
+    pub fn latest_for(&self, recipient: &str) -> Option<&StatusEvent> {
+        let wanted = RecipientKey::new(strip_email_prefix(recipient).unwrap_or(recipient));
+        self.events
+            .iter()
+            .rev()
+            .find(|e| e.recipient.as_deref().map(RecipientKey::new) == Some(wanted))
+    }
+
+    /// Whether `recipient` (given with or without `email:`) has reached a final state;
+    /// false when the response has no event for it.
+    pub fn is_final_for(&self, recipient: &str) -> bool {
+        self.latest_for(recipient)
+            .is_some_and(StatusEvent::is_final)
+    }
+
+    /// Whether the notification was found, has events, and every recipient's latest
+    /// state is final: a wait loop stops here (or when `found` is false).
+    pub fn all_final(&self) -> bool {
+        self.found && !self.events.is_empty() && self.recipients().iter().all(|r| r.is_final)
+    }
+}
+
+/// A recipient address for matching: exact local part, case-insensitive domain.
+#[derive(Clone, Copy, Debug)]
+struct RecipientKey<'a> {
+    local: &'a str,
+    domain: &'a str,
+}
+
+impl<'a> RecipientKey<'a> {
+    fn new(address: &'a str) -> Self {
+        match address.rfind('@') {
+            Some(at) => RecipientKey {
+                local: &address[..at],
+                domain: &address[at..],
+            },
+            None => RecipientKey {
+                local: address,
+                domain: "",
+            },
+        }
+    }
+}
+
+impl PartialEq for RecipientKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.local == other.local && self.domain.eq_ignore_ascii_case(other.domain)
+    }
+}
+
+impl Eq for RecipientKey<'_> {}
+
+impl std::hash::Hash for RecipientKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.local.hash(state);
+        for b in self.domain.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+    }
+}
+
+/// The address after an `email:` prefix (ASCII-case-insensitive), if there is one.
+pub(crate) fn strip_email_prefix(s: &str) -> Option<&str> {
+    match s.get(..6) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("email:") => Some(&s[6..]),
+        _ => None,
+    }
+}
+
+/// Parses a response body.
+///
+/// - `{}` (and any object without a `Notification` member, or with `"Notification":
+///   null`) → `found: false`: expired after 7 days, or unknown.
+/// - `{"Notification": {"notificationId": …, "status": [ {statusCode, statusText,
+///   channel, recipient, timestamp} … ]}}` → `found: true`, events in response order,
+///   unknown codes kept verbatim, `email:` removed from recipients, timestamps read as
+///   UTC ([`Timestamp::parse`]).
+/// - Missing or `null` optional members are absent; unknown members are ignored; with
+///   a repeated member the last one counts.
+///
+/// Errors have kind `invalid_status_response` and a reason: `malformed_json` (not
+/// JSON; message with line and column, position = byte offset of the error, the end of
+/// the body for truncated input), `wrong_type` (a member present with the wrong type, e.g. `"status": "nope"`, or a
+/// body that is not an object), `missing_field` (an event without `statusCode`),
+/// `bad_timestamp`. For these three the message names the member and the position is
+/// the offending value's last byte (for `missing_field`, the event object's `}`).
+/// A body that is not well-formed JSON is always reported as `malformed_json`.
+pub fn parse_status(body: &str) -> Result<Notification> {
+    response::parse(body)
+}
+
+/// Whether a recipient whose latest status code is `code` has reached a final state:
+/// true at `CH_SENT` and at every code other than `CAAS_RECEIVED`, `CAAS_SENT` and
+/// `CH_RECEIVED` (bounces and failures included).
 pub fn is_final(code: &str) -> bool {
     !matches!(code, "CAAS_RECEIVED" | "CAAS_SENT" | "CH_RECEIVED")
 }
 
+/// A polling plan: exponential backoff without randomness (so every binding waits
+/// exactly the same and tests are exact), honouring a server's Retry-After.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollPlan {
+    /// The first wait; each following wait doubles it.
+    pub initial: Duration,
+    /// The longest computed wait.
+    pub max_delay: Duration,
+    /// The longest wait a server's Retry-After can impose.
+    pub max_retry_after: Duration,
+}
+
+impl PollPlan {
+    /// 1 s, 2 s, 4 s, 8 s, 16 s, then 30 s; Retry-After honoured up to 5 minutes.
+    pub const DEFAULT: PollPlan = PollPlan {
+        initial: Duration::from_secs(1),
+        max_delay: Duration::from_secs(30),
+        max_retry_after: Duration::from_secs(300),
+    };
+
+    /// The wait before the next poll after `attempt` earlier waits (0 for the first):
+    /// `min(initial × 2^attempt, max_delay)`, or, when the server sent a Retry-After,
+    /// the longer of that and `min(retry_after, max_retry_after)` (Retry-After means
+    /// "not before", and a server's `0` must not turn the loop into a busy loop).
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let factor = 1u32.checked_shl(attempt).unwrap_or(u32::MAX);
+        let backoff = self.initial.saturating_mul(factor).min(self.max_delay);
+        match retry_after {
+            Some(ra) => backoff.max(ra.min(self.max_retry_after)),
+            None => backoff,
+        }
+    }
+}
+
+impl Default for PollPlan {
+    fn default() -> Self {
+        PollPlan::DEFAULT
+    }
+}
+
 /// How long to wait before poll number `attempt` (0-based), honouring a server's
-/// Retry-After when it gives one.
+/// Retry-After when it gives one: [`PollPlan::DEFAULT`]'s [`PollPlan::delay`].
 pub fn next_delay(attempt: u32, retry_after: Option<Duration>) -> Duration {
-    retry_after.unwrap_or(Duration::from_millis(500 * u64::from(attempt + 1)))
+    PollPlan::DEFAULT.delay(attempt, retry_after)
 }
