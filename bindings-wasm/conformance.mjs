@@ -66,10 +66,13 @@ const ops = {
   classify_reply(args) {
     const command = optString(args, "command");
     if (has(args, "reply")) {
+      if (has(args, "code") || has(args, "enhanced")) {
+        throw new DriverError('give either "reply" or "code" (with "enhanced"), not both');
+      }
       return classification(email365.classifyReply(string(args, "reply"), command === undefined ? {} : { command }));
     }
-    if (!has(args, "code")) throw bad("reply", "is required");
-    if (typeof args.code !== "number") throw bad("code", "must be a number");
+    if (!has(args, "code")) throw new DriverError('argument "reply" or "code" is required');
+    if (typeof args.code !== "number") throw bad("code", "must be an integer");
     const enhanced = optString(args, "enhanced");
     return classification(email365.classifyCode(args.code, {
       ...(enhanced === undefined ? {} : { enhanced }),

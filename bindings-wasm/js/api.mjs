@@ -253,18 +253,9 @@ function createApi(wasm) {
     return parseStatus(body);
   }
 
-  /** Whether every recipient's latest event is final (events are in response order). */
-  function settled(notification) {
-    if (!notification.found || notification.events.length === 0) return false;
-    const latest = new Map();
-    for (const event of notification.events) latest.set(event.recipient, event.code);
-    for (const code of latest.values()) if (!isFinal(code)) return false;
-    return true;
-  }
-
   /**
-   * Polls the status until every recipient has reached a final state, following the
-   * core's polling plan (`nextDelay`, which honours Retry-After on HTTP 429/5xx).
+   * Polls the status until every recipient has reached a final state (the core's
+   * `allFinal`), following the core's polling plan (`nextDelay`, which honours Retry-After on HTTP 429/5xx).
    * Options: those of getStatus, plus `timeoutMs` (default 300000), `onUpdate`
    * (called with each notification fetched). Rejects with TimeoutError (carrying
    * `.notification`, the last one seen) when time runs out.
@@ -281,7 +272,7 @@ function createApi(wasm) {
       try {
         last = await getStatus(rest);
         if (onUpdate) onUpdate(last);
-        if (settled(last)) return last;
+        if (last.allFinal) return last;
       } catch (e) {
         if (!(e instanceof StatusApiError) || !e.transient) throw e;
         retryAfter = e.retryAfterMs;

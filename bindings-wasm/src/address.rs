@@ -79,7 +79,9 @@ impl From<Address> for AddressInfo {
 #[wasm_bindgen(js_name = validateAddress, unchecked_return_type = "AddressInfo")]
 pub fn validate_address(
     address: &str,
-    #[wasm_bindgen(unchecked_optional_param_type = "ValidateAddressOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ValidateAddressOptions")] options: Option<
+        JsValue,
+    >,
 ) -> Result<JsValue, JsValue> {
     let options: ValidateAddressOptions = crate::read_options(options, "validateAddress options")?;
     let address = crate::throw(Address::parse(address, &options.to_core()))?;

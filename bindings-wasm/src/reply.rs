@@ -2,77 +2,48 @@
 //! `notification_id` modules for JavaScript.
 
 use email365::reply::{
-    classify_code, Category, Classification, Command, EnhancedCode, Reply, Severity,
+    check_code, classify_code, Category, Classification, Command, EnhancedCode, Reply,
 };
 use email365::{Error, ErrorKind};
 use serde::{Deserialize, Serialize};
 use tsify_next::Tsify;
 use wasm_bindgen::prelude::*;
 
-/// The SMTP command a reply answers (upper-case verbs; `GREETING` for the banner,
-/// `DATA_END` for the final reply to the message data).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Tsify)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SmtpCommand {
-    /// The server's greeting.
-    Greeting,
-    /// EHLO.
-    Ehlo,
-    /// HELO.
-    Helo,
-    /// STARTTLS.
-    #[serde(rename = "STARTTLS")]
-    StartTls,
-    /// AUTH.
-    Auth,
-    /// MAIL FROM.
-    Mail,
-    /// RCPT TO.
-    Rcpt,
-    /// DATA (the 354 step).
-    Data,
-    /// The end of the message data (the final reply).
-    DataEnd,
-    /// BDAT.
-    Bdat,
-    /// RSET.
-    Rset,
-    /// NOOP.
-    Noop,
-    /// QUIT.
-    Quit,
-    /// Any other command.
-    Other,
-}
+/// The TypeScript union of the command names (`Command::as_str`); `Command::from_name`
+/// also takes `"MAIL FROM"`, `"RCPT TO"`, `"."` and any letter case. A native test
+/// checks the union against `Command::ALL`.
+#[allow(dead_code)]
+const SMTP_COMMAND_TS: &str = r#"
+/** The SMTP command a reply answers (`GREETING` for the banner, `DATA_END` for the final reply to the message data). */
+export type SmtpCommand =
+  | "GREETING" | "EHLO" | "HELO" | "STARTTLS" | "AUTH" | "MAIL" | "RCPT" | "DATA" | "DATA_END"
+  | "BDAT" | "RSET" | "NOOP" | "QUIT" | "OTHER";
+"#;
 
-impl From<SmtpCommand> for Command {
-    fn from(c: SmtpCommand) -> Command {
-        match c {
-            SmtpCommand::Greeting => Command::Greeting,
-            SmtpCommand::Ehlo => Command::Ehlo,
-            SmtpCommand::Helo => Command::Helo,
-            SmtpCommand::StartTls => Command::StartTls,
-            SmtpCommand::Auth => Command::Auth,
-            SmtpCommand::Mail => Command::Mail,
-            SmtpCommand::Rcpt => Command::Rcpt,
-            SmtpCommand::Data => Command::Data,
-            SmtpCommand::DataEnd => Command::DataEnd,
-            SmtpCommand::Bdat => Command::Bdat,
-            SmtpCommand::Rset => Command::Rset,
-            SmtpCommand::Noop => Command::Noop,
-            SmtpCommand::Quit => Command::Quit,
-            SmtpCommand::Other => Command::Other,
-        }
-    }
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SMTP_COMMAND: &'static str = SMTP_COMMAND_TS;
+
+/// The core's command of a name; an unknown name is `invalid_argument`.
+pub fn command(name: Option<&str>) -> Result<Option<Command>, Error> {
+    name.map(|n| {
+        Command::from_name(n).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("argument \"command\" names no SMTP command: {n:?}"),
+            )
+            .with_reason("unknown_command")
+        })
+    })
+    .transpose()
 }
 
 /// Options of `classifyReply`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Tsify)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClassifyReplyOptions {
     /// The command the reply answers, for context-dependent advice.
-    #[tsify(optional)]
-    pub command: Option<SmtpCommand>,
+    #[tsify(optional, type = "SmtpCommand")]
+    pub command: Option<String>,
 }
 
 /// Options of `classifyCode`.
@@ -83,8 +54,8 @@ pub struct ClassifyCodeOptions {
     #[tsify(optional)]
     pub enhanced: Option<String>,
     /// The command the reply answers, for context-dependent advice.
-    #[tsify(optional)]
-    pub command: Option<SmtpCommand>,
+    #[tsify(optional, type = "SmtpCommand")]
+    pub command: Option<String>,
 }
 
 /// What a reply means for the client.
@@ -112,35 +83,13 @@ pub struct ReplyClassification {
     pub inconsistent: bool,
 }
 
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Success => "success",
-        Severity::Intermediate => "intermediate",
-        Severity::Transient => "transient",
-        Severity::Permanent => "permanent",
-    }
-}
-
-fn category_name(c: Category) -> &'static str {
-    match c {
-        Category::Addressing => "addressing",
-        Category::Mailbox => "mailbox",
-        Category::MailSystem => "mail_system",
-        Category::Network => "network",
-        Category::Protocol => "protocol",
-        Category::Content => "content",
-        Category::Security => "security",
-        Category::Other => "other",
-    }
-}
-
 impl From<Classification> for ReplyClassification {
     fn from(c: Classification) -> ReplyClassification {
         ReplyClassification {
             code: c.code,
             enhanced: c.enhanced.map(|e| e.to_string()),
-            severity: severity_name(c.severity),
-            category: c.category.map(category_name),
+            severity: c.severity.as_str(),
+            category: c.category.map(Category::as_str),
             retry: c.retry,
             description: c.description,
             inconsistent: c.inconsistent,
@@ -148,32 +97,28 @@ impl From<Classification> for ReplyClassification {
     }
 }
 
-/// Classifies a code pair: the basic code is checked by the core's reply parser, the
-/// enhanced code by the core's `EnhancedCode::parse` (both `invalid_reply`).
+/// Classifies a code pair: the core checks the basic code (`check_code`) and the
+/// enhanced code (`EnhancedCode::parse`), both `invalid_reply`.
 pub fn classify_code_pair(
     code: f64,
     options: &ClassifyCodeOptions,
 ) -> Result<Classification, Error> {
-    if !(code.fract() == 0.0 && (0.0..=999.0).contains(&code)) {
+    let command = command(options.command.as_deref())?;
+    // A JS number is a reply code only when it is a whole number ≥ 0 (as a JSON integer).
+    if !(code.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&code)) {
         return Err(Error::new(
             ErrorKind::InvalidReply,
-            format!("reply code {code} is not a three-digit number"),
+            format!("{code} is not an SMTP reply code"),
         )
         .with_reason("bad_code"));
     }
-    let code = code as u16;
-    // The core's parser owns the rules for basic codes.
-    Reply::parse(&format!("{code:03}"))?;
+    let code = check_code(code as u64)?;
     let enhanced = options
         .enhanced
         .as_deref()
         .map(EnhancedCode::parse)
         .transpose()?;
-    Ok(classify_code(
-        code,
-        enhanced,
-        options.command.map(Command::from),
-    ))
+    Ok(classify_code(code, enhanced, command))
 }
 
 /// Parses a whole reply (one string, single or multi-line) and classifies it. Throws
@@ -181,13 +126,14 @@ pub fn classify_code_pair(
 #[wasm_bindgen(js_name = classifyReply, unchecked_return_type = "ReplyClassification")]
 pub fn classify_reply(
     reply: &str,
-    #[wasm_bindgen(unchecked_optional_param_type = "ClassifyReplyOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ClassifyReplyOptions")] options: Option<
+        JsValue,
+    >,
 ) -> Result<JsValue, JsValue> {
     let options: ClassifyReplyOptions = crate::read_options(options, "classifyReply options")?;
+    let command = crate::throw(command(options.command.as_deref()))?;
     let parsed = crate::throw(Reply::parse(reply))?;
-    crate::to_js(&ReplyClassification::from(
-        parsed.classify(options.command.map(Command::from)),
-    ))
+    crate::to_js(&ReplyClassification::from(parsed.classify(command)))
 }
 
 /// Classifies a basic code with an optional enhanced code. Throws `invalid_reply`.
@@ -234,10 +180,37 @@ mod tests {
 
     #[test]
     fn classification_names_are_snake_case() {
-        let c = classify_code_pair(451.0, &ClassifyCodeOptions::default()).unwrap();
-        let dto = ReplyClassification::from(c);
-        assert_eq!(dto.severity, "transient");
-        assert!(dto.retry);
-        assert_eq!(category_name(Category::MailSystem), "mail_system");
+        let options = ClassifyCodeOptions {
+            enhanced: Some("4.3.1".into()),
+            command: None,
+        };
+        let dto = ReplyClassification::from(classify_code_pair(452.0, &options).unwrap());
+        assert_eq!(
+            (dto.severity, dto.category, dto.retry),
+            ("transient", Some("mail_system"), true)
+        );
+        assert_eq!(dto.enhanced.as_deref(), Some("4.3.1"));
+    }
+
+    #[test]
+    fn the_typescript_union_lists_exactly_the_core_commands() {
+        let union = SMTP_COMMAND_TS
+            .split_once('=')
+            .map(|(_, u)| u)
+            .unwrap_or("");
+        let listed: Vec<&str> = union.split('"').skip(1).step_by(2).collect();
+        let names: Vec<&str> = Command::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, names);
+    }
+
+    #[test]
+    fn commands_are_read_by_the_core() {
+        assert_eq!(command(Some("rcpt to")).unwrap(), Some(Command::Rcpt));
+        assert_eq!(command(None).unwrap(), None);
+        let e = command(Some("FETCH")).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.reason()),
+            (ErrorKind::InvalidArgument, Some("unknown_command"))
+        );
     }
 }

@@ -130,6 +130,23 @@ pub struct NotificationData {
     pub notification_id: Option<String>,
     /// Every event, in response order.
     pub events: Vec<StatusEventData>,
+    /// Every recipient's latest state, in order of first appearance.
+    pub recipients: Vec<RecipientStateData>,
+    /// Found, with events, and every recipient's latest state final: a wait loop stops.
+    pub all_final: bool,
+}
+
+/// The latest state of one recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RecipientStateData {
+    /// The recipient (without `email:`); `null` gathers events that name none.
+    #[tsify(type = "string | null")]
+    pub recipient: Option<String>,
+    /// The recipient's last event in response order.
+    pub latest: StatusEventData,
+    /// Whether `latest` is a final state.
+    pub is_final: bool,
 }
 
 impl From<StatusEvent> for StatusEventData {
@@ -146,8 +163,19 @@ impl From<StatusEvent> for StatusEventData {
 
 impl From<Notification> for NotificationData {
     fn from(n: Notification) -> NotificationData {
+        let recipients = n
+            .recipients()
+            .into_iter()
+            .map(|r| RecipientStateData {
+                recipient: r.recipient,
+                latest: r.latest.into(),
+                is_final: r.is_final,
+            })
+            .collect();
         NotificationData {
             found: n.found,
+            all_final: n.all_final(),
+            recipients,
             notification_id: n.notification_id,
             events: n.events.into_iter().map(StatusEventData::from).collect(),
         }
@@ -217,6 +245,28 @@ pub fn next_delay(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notifications_carry_the_core_recipient_states() {
+        let body = r#"{"Notification": {"notificationId": "n1", "status": [
+            {"statusCode": "CAAS_RECEIVED", "recipient": "email:a@example.com"},
+            {"statusCode": "CH_SENT", "recipient": "email:b@example.com"},
+            {"statusCode": "CH_SENT", "recipient": "email:a@example.com"}]}}"#;
+        let n = NotificationData::from(status::parse_status(body).unwrap());
+        assert!(n.all_final);
+        assert_eq!(n.recipients.len(), 2);
+        assert_eq!(n.recipients[0].recipient.as_deref(), Some("a@example.com"));
+        assert_eq!(n.recipients[0].latest.code, "CH_SENT");
+        let pending = NotificationData::from(
+            status::parse_status(&body.replacen(
+                "\"CH_SENT\", \"recipient\": \"email:a",
+                "\"CAAS_SENT\", \"recipient\": \"email:a",
+                1,
+            ))
+            .unwrap(),
+        );
+        assert!(!pending.all_final);
+    }
 
     #[test]
     fn the_password_never_shows_in_debug_output() {
