@@ -24,6 +24,7 @@ rust-test: setup
 vectors: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
+	$(PY) scripts/compare_email_validator.py
 
 # The WebAssembly package: scripts/build-wasm.sh installs its toolchain first
 # (scripts/setup-wasm.sh, idempotent) and skips what is up to date.
