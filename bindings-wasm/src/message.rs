@@ -1,8 +1,9 @@
 //! `buildMessage` and `envelopeFromMessage`: the core's `message` module for JavaScript.
 //! Message bytes cross as `Uint8Array`.
 
-use email365::message::{BuiltMessage, Envelope};
-use email365::{Error, ErrorKind};
+use email365::message::{Attachment, BuiltMessage, Envelope, MessageBuilder};
+use email365::policy::SenderPolicy;
+use email365::Error;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use tsify_next::Tsify;
@@ -79,6 +80,8 @@ pub struct MessageInput {
     /// The sender, header form (`Name <local@domain>` or `local@domain`).
     pub from: String,
     /// The recipients.
+    #[tsify(optional)]
+    #[serde(default)]
     pub to: Vec<String>,
     /// Carbon-copy recipients.
     #[tsify(optional)]
@@ -118,6 +121,32 @@ pub struct MessageInput {
     #[tsify(optional)]
     #[serde(default)]
     pub date: Option<String>,
+    /// A Sender header (header form), when someone sends on behalf of `from`.
+    #[tsify(optional)]
+    #[serde(default)]
+    pub sender: Option<String>,
+    /// The envelope sender (bounce address) instead of `from`; `""` for `<>`.
+    #[tsify(optional)]
+    #[serde(default)]
+    pub envelope_from: Option<String>,
+    /// The account's registered senders: `from` outside them is `sender_not_registered`.
+    #[tsify(optional)]
+    #[serde(default)]
+    pub sender_policy: Option<SenderPolicyInput>,
+}
+
+/// The registered sender domains and addresses of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct SenderPolicyInput {
+    /// Registered domains (Unicode or ASCII).
+    #[tsify(optional)]
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Registered addresses.
+    #[tsify(optional)]
+    #[serde(default)]
+    pub addresses: Vec<String>,
 }
 
 /// The SMTP envelope: bare addresses in A-label form.
@@ -184,18 +213,65 @@ pub struct EnvelopeOfMessage {
     pub bytes: Vec<u8>,
 }
 
-/// Builds the message with the core's builder.
-///
-/// NOT WIRED YET: the core's `MessageBuilder` is not part of the current core API;
-/// once it lands this maps every `MessageInput` field onto it and returns its
-/// `BuiltMessage` (see bindings-wasm/README.md, "Status of buildMessage").
-pub fn build(input: MessageInput) -> Result<BuiltMessage, Error> {
-    let _ = input;
-    Err(Error::new(
-        ErrorKind::Internal,
-        "buildMessage needs the core's message builder, which this build does not contain yet",
-    )
-    .with_reason("not_available"))
+/// Builds the message with the core's `MessageBuilder`: every field maps onto one
+/// builder call, headers in the order the object lists them.
+pub fn build(input: &MessageInput) -> Result<BuiltMessage, Error> {
+    let mut builder = MessageBuilder::new()
+        .from(input.from.as_str())
+        .subject(input.subject.as_str());
+    for a in &input.to {
+        builder = builder.to(a.as_str());
+    }
+    for a in &input.cc {
+        builder = builder.cc(a.as_str());
+    }
+    for a in &input.bcc {
+        builder = builder.bcc(a.as_str());
+    }
+    if let Some(reply_to) = &input.reply_to {
+        let list = match reply_to {
+            OneOrMany::One(a) => std::slice::from_ref(a),
+            OneOrMany::Many(v) => v.as_slice(),
+        };
+        for a in list {
+            builder = builder.reply_to(a.as_str());
+        }
+    }
+    if let Some(text) = &input.text {
+        builder = builder.text(text.as_str());
+    }
+    if let Some(html) = &input.html {
+        builder = builder.html(html.as_str());
+    }
+    for a in &input.attachments {
+        let mut attachment = Attachment::new(a.filename.as_str(), a.content.as_slice());
+        if let Some(ct) = &a.content_type {
+            attachment = attachment.content_type(ct.as_str());
+        }
+        if let Some(cid) = &a.inline_id {
+            attachment = attachment.inline(cid.as_str());
+        }
+        builder = builder.attachment(attachment);
+    }
+    for (name, value) in &input.headers.0 {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    if let Some(id) = &input.message_id {
+        builder = builder.message_id(id.as_str());
+    }
+    if let Some(date) = &input.date {
+        builder = builder.date(date.as_str());
+    }
+    if let Some(sender) = &input.sender {
+        builder = builder.sender(sender.as_str());
+    }
+    if let Some(bounce) = &input.envelope_from {
+        builder = builder.envelope_from(bounce.as_str());
+    }
+    if let Some(policy) = &input.sender_policy {
+        builder = builder.sender_policy(SenderPolicy::new(&policy.domains, &policy.addresses)?);
+    }
+    builder.build()
 }
 
 /// Builds a MIME message: bytes (`Uint8Array`), envelope, message id and size. Throws
@@ -206,7 +282,7 @@ pub fn build_message(
     #[wasm_bindgen(unchecked_param_type = "MessageInput")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
     let input: MessageInput = crate::from_js(input, "buildMessage input")?;
-    let built = crate::throw(build(input))?;
+    let built = crate::throw(build(&input))?;
     crate::to_js(&BuiltMessageData::from(built))
 }
 
@@ -240,6 +316,82 @@ mod tests {
         let dto = BuiltMessageData::from(m);
         assert_eq!(dto.size, dto.bytes.len());
         assert_eq!(dto.envelope.rcpt_to, vec!["b@example.com".to_string()]);
+    }
+
+    #[test]
+    fn every_input_reaches_the_core_builder() {
+        let input = MessageInput {
+            from: "Ann <ann@example.com>".into(),
+            to: vec!["bob@example.org".into()],
+            cc: vec!["carol@example.org".into()],
+            bcc: vec!["dave@example.org".into(), "BOB@example.org".into()],
+            reply_to: Some(OneOrMany::Many(vec!["help@example.com".into()])),
+            subject: "Hello".into(),
+            text: Some("hi\n".into()),
+            html: Some("<p>hi</p>".into()),
+            attachments: vec![AttachmentInput {
+                filename: "a.txt".into(),
+                content_type: Some("text/plain".into()),
+                content: b"abc".to_vec(),
+                inline_id: None,
+            }],
+            headers: HeaderList(vec![
+                ("X-First".into(), "1".into()),
+                ("X-Second".into(), "2".into()),
+            ]),
+            message_id: Some("<m1@example.com>".into()),
+            date: Some("Sat, 28 Nov 2026 12:00:00 +0000".into()),
+            sender: None,
+            envelope_from: None,
+            sender_policy: None,
+        };
+        let built = build(&input).unwrap();
+        let text = String::from_utf8_lossy(&built.bytes).into_owned();
+        assert_eq!(built.message_id, "m1@example.com");
+        assert_eq!(built.envelope.mail_from, "ann@example.com");
+        assert_eq!(
+            built.envelope.rcpt_to.len(),
+            4,
+            "{:?}",
+            built.envelope.rcpt_to
+        );
+        assert!(
+            text.contains("Reply-To: <help@example.com>")
+                || text.contains("Reply-To: help@example.com"),
+            "{text}"
+        );
+        assert!(text.find("X-First: 1").unwrap() < text.find("X-Second: 2").unwrap());
+        assert!(
+            !text.contains("dave@example.org"),
+            "Bcc stays out of the bytes"
+        );
+        assert!(text.contains("a.txt"));
+    }
+
+    #[test]
+    fn a_sender_outside_the_policy_is_refused() {
+        let input = MessageInput {
+            from: "ann@example.com".into(),
+            to: vec!["bob@example.org".into()],
+            cc: vec![],
+            bcc: vec![],
+            reply_to: None,
+            subject: "s".into(),
+            text: Some("t".into()),
+            html: None,
+            attachments: vec![],
+            headers: HeaderList::default(),
+            message_id: None,
+            date: None,
+            sender: None,
+            envelope_from: None,
+            sender_policy: Some(SenderPolicyInput {
+                domains: vec!["example.net".into()],
+                addresses: vec![],
+            }),
+        };
+        let e = build(&input).unwrap_err();
+        assert_eq!(e.kind(), email365::ErrorKind::SenderNotRegistered);
     }
 
     #[test]

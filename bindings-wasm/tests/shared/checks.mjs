@@ -138,14 +138,42 @@ export const checks = [
     ok(!e.message.includes("hunter2-secret"), "the password is not in the message");
   }],
   ["buildMessage checks the shape of its input", (api) => {
-    throws(() => api.buildMessage({ from: "a@example.com", subject: "s" }), api.InvalidArgument,
-      { kind: "invalid_argument" }, "no to");
+    throws(() => api.buildMessage({ from: "a@example.com", subject: "s" }), api.InvalidMessage,
+      { kind: "invalid_message", reason: "no_recipients" }, "no recipient");
+    throws(() => api.buildMessage({ subject: "s", to: ["b@example.com"] }), api.InvalidArgument,
+      { kind: "invalid_argument" }, "no from");
     throws(() => api.buildMessage({ from: "a@example.com", to: "b@example.com", subject: "s" }),
       api.InvalidArgument, { kind: "invalid_argument" }, "to not a list");
     throws(() => api.buildMessage({ from: "a@example.com", to: ["b@example.com"], subject: "s", attachments: [{ filename: "a.txt" }] }),
       api.InvalidArgument, { kind: "invalid_argument" }, "attachment without content");
     throws(() => api.buildMessage({ from: "a@example.com", to: ["b@example.com"], subject: "s", headers: { "X-A": 1 } }),
       api.InvalidArgument, { kind: "invalid_argument" }, "header value not a string");
+  }],
+  ["buildMessage returns the bytes as a Uint8Array with the envelope, id and size", (api) => {
+    const m = api.buildMessage({
+      from: "Ann <ann@example.com>", to: ["bob@example.org"], bcc: ["carol@example.org"],
+      subject: "Hello", text: "one\ntwo", messageId: "<m1@example.com>",
+      date: "Sat, 28 Nov 2026 12:00:00 +0000", headers: { "X-First": "1", "X-Second": "2" },
+      attachments: [{ filename: "a.bin", content: new Uint8Array([0, 1, 2, 255]) }],
+    });
+    equal(Object.keys(m), ["bytes", "envelope", "messageId", "size", "smtputf8", "eightBit"], "keys");
+    ok(m.bytes instanceof Uint8Array, "bytes is a Uint8Array");
+    equal(m.size, m.bytes.length, "size");
+    equal(m.envelope, { mailFrom: "ann@example.com", rcptTo: ["bob@example.org", "carol@example.org"] }, "envelope");
+    equal(m.messageId, "m1@example.com", "messageId");
+    const text = new TextDecoder().decode(m.bytes);
+    ok(text.endsWith("\r\n"), "ends with CRLF");
+    ok(!text.includes("carol@example.org"), "Bcc is not in the bytes");
+    ok(text.indexOf("X-First: 1") < text.indexOf("X-Second: 2") && text.includes("X-First: 1"), "headers in object order");
+  }],
+  ["buildMessage refuses header injection and unregistered senders", (api) => {
+    throws(() => api.buildMessage({ from: "a@example.com", to: ["b@example.com"], subject: "Hi\r\nBcc: x@evil.example" }),
+      api.InvalidMessage, { kind: "invalid_message" }, "CRLF in the subject");
+    throws(() => api.buildMessage({ from: "a@example.com", to: ["b@example.com"], subject: "s", senderPolicy: { domains: ["example.net"] } }),
+      api.InvalidMessage, { kind: "sender_not_registered" }, "sender policy");
+    const e = throws(() => api.buildMessage({ from: "a@@example.com", to: ["b@example.com"], subject: "s" }),
+      api.InvalidMessage, { kind: "invalid_message" }, "bad from");
+    ok(typeof e.reason === "string", "the address diagnosis is the reason");
   }],
   ["version is the workspace version", (api) => {
     ok(/^\d+\.\d+\.\d+/.test(api.version()), `version ${api.version()}`);
