@@ -148,6 +148,14 @@ const ops = {
       message_base64: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength).toString("base64"),
     };
   },
+  envelope_from_message(args) {
+    const r = email365.envelopeFromMessage(base64(string(args, "message_base64"), "message_base64"));
+    return {
+      mail_from: r.envelope.mailFrom,
+      rcpt_to: r.envelope.rcptTo,
+      message_base64: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString("base64"),
+    };
+  },
 };
 
 function errorJson(e) {
