@@ -93,7 +93,7 @@ pub fn bad_argument(what: &str, detail: &str) -> Error {
 /// The thrown value of a core error: a plain object (falls back to the message string).
 pub fn to_js(error: &Error) -> JsValue {
     let data = ErrorData::from_error(error);
-    data.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    data.serialize(&crate::RESULTS)
         .unwrap_or_else(|_| JsValue::from_str(&data.message))
 }
 

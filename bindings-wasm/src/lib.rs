@@ -30,16 +30,19 @@ pub fn version() -> String {
     email365::VERSION.to_string()
 }
 
+/// The serializer of every result: `Serializer::json_compatible()` (`null` for `None`,
+/// plain objects for maps) except that bytes stay `Uint8Array` instead of number arrays.
+pub(crate) const RESULTS: serde_wasm_bindgen::Serializer =
+    serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false);
+
 /// Serialises a result into a plain JS value (`null` for `None`, plain objects for maps).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| {
-            error::to_js(&email365::Error::new(
-                email365::ErrorKind::Internal,
-                format!("could not convert a result to JavaScript: {e}"),
-            ))
-        })
+    value.serialize(&RESULTS).map_err(|e| {
+        error::to_js(&email365::Error::new(
+            email365::ErrorKind::Internal,
+            format!("could not convert a result to JavaScript: {e}"),
+        ))
+    })
 }
 
 /// Reads an argument object; a wrong shape is an `invalid_argument` error naming `what`.
