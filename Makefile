@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench python python-test
+.PHONY: all setup run test lint rust-test vectors bench python python-test wasm wasm-test
 
 all: test
 
@@ -39,7 +39,16 @@ python-test: python
 	cd bindings-python && ../$(PY) -m mypy.stubtest email365._native
 	$(PY) tests/conformance/run_vectors.py --name python-driver -- .venv/bin/python -m email365.conformance
 
-test: lint rust-test vectors python-test
+# The WebAssembly package: scripts/build-wasm.sh installs its toolchain first
+# (scripts/setup-wasm.sh, idempotent) and skips what is up to date.
+wasm: setup
+	bash scripts/build-wasm.sh
+
+wasm-test: wasm
+	cd bindings-wasm && node --test tests/
+	$(PY) tests/conformance/run_vectors.py --name wasm-driver -- node bindings-wasm/conformance.mjs
+
+test: lint rust-test vectors python-test wasm-test
 	$(PY) -m pytest -q tests/python
 
 bench: setup
