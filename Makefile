@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench
+.PHONY: all setup run test lint rust-test vectors bench c-test
 
 all: test
 
@@ -25,7 +25,16 @@ vectors: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
 
-test: lint rust-test vectors
+# The C library: header drift check, the C suite plain, under valgrind and under
+# ASan+UBSan, the examples, an install with pkg-config, and the vectors through the C driver.
+c-test: setup
+	@bash scripts/setup-c.sh
+	$(MAKE) -C bindings-c all
+	$(MAKE) -C bindings-c check-header
+	$(MAKE) -C bindings-c test
+	$(PY) tests/conformance/run_vectors.py --name c-driver -- bindings-c/build/e365-conformance
+
+test: lint rust-test vectors c-test
 
 bench: setup
 	$(CARGO) bench -p email365
