@@ -24,6 +24,7 @@ rust-test: setup
 vectors: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
+	$(PY) scripts/compare_email_validator.py
 
 # The C library: header drift check, the C suite plain, under valgrind and under
 # ASan+UBSan, the examples, an install with pkg-config, and the vectors through the C driver.
@@ -35,6 +36,7 @@ c-test: setup
 	$(PY) tests/conformance/run_vectors.py --name c-driver -- bindings-c/build/e365-conformance
 
 test: lint rust-test vectors c-test
+	$(PY) -m pytest -q tests/python
 
 bench: setup
 	$(CARGO) bench -p email365

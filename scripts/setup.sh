@@ -7,6 +7,28 @@ cd "$root"
 
 say() { printf '[setup] %s\n' "$*"; }
 
+# Debian packages, installed only when missing (apt-get update runs at most once).
+apt_updated=""
+apt_need() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ -z "$apt_updated" ]; then
+    say "apt-get update"
+    $sudo apt-get update -qq
+    apt_updated=1
+  fi
+  say "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# curl talks to the sandbox's status API in the interop tests.
+apt_need curl ca-certificates
+
 # Rust: rustup's stable toolchain with rustfmt and clippy.
 if ! command -v cargo >/dev/null 2>&1; then
   echo "[setup] cargo not found: install rustup's stable toolchain first" >&2

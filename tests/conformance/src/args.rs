@@ -5,7 +5,10 @@ use email365::{Error, ErrorKind};
 use serde_json::Value;
 
 fn bad(name: &str, what: &str) -> Error {
-    Error::new(ErrorKind::InvalidArgument, format!("argument {name:?} {what}"))
+    Error::new(
+        ErrorKind::InvalidArgument,
+        format!("argument {name:?} {what}"),
+    )
 }
 
 /// A required string argument.
@@ -41,7 +44,10 @@ pub fn string_list<'a>(args: &'a Value, name: &str) -> Result<Vec<&'a str>, Erro
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|v| v.as_str().ok_or_else(|| bad(name, "must hold only strings")))
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| bad(name, "must hold only strings"))
+            })
             .collect(),
         Some(_) => Err(bad(name, "must be a list of strings")),
     }

@@ -36,7 +36,10 @@ pub fn handle_request(request: &Value) -> Result<Value, Error> {
     let empty = Value::Object(Default::default());
     let args = request.get("args").unwrap_or(&empty);
     if !args.is_object() {
-        return Err(Error::new(ErrorKind::InvalidArgument, "\"args\" must be an object"));
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "\"args\" must be an object",
+        ));
     }
     match op {
         "validate_address" => address::validate_address(args),
@@ -45,11 +48,10 @@ pub fn handle_request(request: &Value) -> Result<Value, Error> {
         "status_request" => status::status_request(args),
         "parse_status" => status::parse_status(args),
         "build_message" => message::build_message(args),
-        other => Err(Error::new(
-            ErrorKind::InvalidArgument,
-            format!("unknown op {other:?}"),
-        )
-        .with_reason("unknown_op")),
+        other => Err(
+            Error::new(ErrorKind::InvalidArgument, format!("unknown op {other:?}"))
+                .with_reason("unknown_op"),
+        ),
     }
 }
 

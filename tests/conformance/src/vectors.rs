@@ -31,7 +31,11 @@ pub fn expand(value: &Value) -> Value {
                     return Value::String(s.repeat(n.as_u64().unwrap_or(0) as usize));
                 }
             }
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), expand(v))).collect::<Map<_, _>>())
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), expand(v)))
+                    .collect::<Map<_, _>>(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(expand).collect()),
         other => other.clone(),
@@ -52,9 +56,16 @@ pub fn load_cases(dir: &Path) -> Vec<Case> {
         let doc: Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.display()));
         let fname = file.file_name().unwrap().to_string_lossy().into_owned();
-        let op = doc["op"].as_str().unwrap_or_else(|| panic!("{fname}: no op"));
-        for case in doc["cases"].as_array().unwrap_or_else(|| panic!("{fname}: no cases")) {
-            let id = case["id"].as_str().unwrap_or_else(|| panic!("{fname}: case without id"));
+        let op = doc["op"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{fname}: no op"));
+        for case in doc["cases"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{fname}: no cases"))
+        {
+            let id = case["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{fname}: case without id"));
             cases.push(Case {
                 name: format!("{fname}#{id}"),
                 request: json!({"op": op, "args": expand(&case["args"])}),
@@ -79,10 +90,15 @@ pub fn compare(expect: &Value, answer: &Value) -> Option<String> {
         };
         for (key, value) in want {
             if got.get(key) != Some(value) {
-                return Some(format!("error.{key}: expected {value}, got {}\n     answer {answer}", got.get(key).unwrap_or(&Value::Null)));
+                return Some(format!(
+                    "error.{key}: expected {value}, got {}\n     answer {answer}",
+                    got.get(key).unwrap_or(&Value::Null)
+                ));
             }
         }
         return None;
     }
-    Some(format!("case has neither expect.ok nor expect.error: {expect}"))
+    Some(format!(
+        "case has neither expect.ok nor expect.error: {expect}"
+    ))
 }

@@ -14,7 +14,13 @@ fn every_vector_passes() {
             failures.push(format!("{}: {diff}", case.name));
         }
     }
-    assert!(failures.is_empty(), "{} of {} vectors failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -24,6 +30,7 @@ fn protocol_errors_are_answered_and_the_driver_goes_on() {
     assert!(bad["error"].get("position").is_some());
     let unknown: Value = serde_json::from_str(&handle_line(r#"{"op":"nope","args":{}}"#)).unwrap();
     assert_eq!(unknown["error"]["reason"], "unknown_op");
-    let no_args: Value = serde_json::from_str(&handle_line(r#"{"op":"classify_reply","args":[]}"#)).unwrap();
+    let no_args: Value =
+        serde_json::from_str(&handle_line(r#"{"op":"classify_reply","args":[]}"#)).unwrap();
     assert_eq!(no_args["error"]["kind"], "invalid_argument");
 }
