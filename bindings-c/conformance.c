@@ -1,7 +1,7 @@
 /*
  * The C conformance driver of email365 (DESIGN.md, "the conformance driver"): one JSON
  * request a line on stdin, one JSON answer a line on stdout, every op mapped through the
- * C API exactly as tests/conformance/src/*.rs maps it through the Rust API.
+ * C API exactly as tests/conformance/src/ maps it through the Rust API.
  *
  * JSON is read and written with jansson (strings keep embedded NULs: JSON_ALLOW_NUL,
  * json_string_length, json_stringn); lines of any length are read with getline.
@@ -132,9 +132,7 @@ static answer validate_address(json_t *args) {
     answer fail;
     e365_str address, mode;
     e365_address_options options = {0};
-    if (!required(args, "address", &address, &fail) || !optional(args, "mode", &mode, &fail) ||
-        !flag(args, "allow_quoted_local", &options.allow_quoted_local, &fail) ||
-        !flag(args, "allow_domain_literal", &options.allow_domain_literal, &fail)) {
+    if (!required(args, "address", &address, &fail) || !optional(args, "mode", &mode, &fail)) {
         return fail;
     }
     if (mode.data == NULL || (mode.len == 8 && memcmp(mode.data, "envelope", 8) == 0)) {
@@ -143,6 +141,10 @@ static answer validate_address(json_t *args) {
         options.mode = E365_ADDRESS_MODE_HEADER;
     } else {
         return bad_arg("mode", "must be \"envelope\" or \"header\"");
+    }
+    if (!flag(args, "allow_quoted_local", &options.allow_quoted_local, &fail) ||
+        !flag(args, "allow_domain_literal", &options.allow_domain_literal, &fail)) {
+        return fail;
     }
     e365_address *a = NULL;
     e365_error *err = NULL;

@@ -47,6 +47,9 @@ pub struct e365_address {
     pub smtputf8: bool,
     /// `local@ascii_domain`: the form used in MAIL FROM and RCPT TO.
     pub envelope: e365_str,
+    /// The header form: `Name <local@ascii_domain>` (display name quoted when needed),
+    /// or the bare `local@ascii_domain` without a display name.
+    pub header: e365_str,
 }
 
 pub(crate) type AddressBox = Owned<e365_address, (Address, Strings)>;
@@ -94,6 +97,7 @@ pub(crate) fn into_raw(address: Address) -> *mut e365_address {
         display_name: s.keep_opt(address.display_name.as_deref()),
         smtputf8: address.smtputf8,
         envelope: s.keep(&address.envelope()),
+        header: s.keep(&address.header()),
     };
     AddressBox::into_raw(view, (address, s))
 }

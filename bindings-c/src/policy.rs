@@ -103,34 +103,63 @@ mod tests {
     use crate::testing::input;
     use std::ptr::{null, null_mut};
 
+    fn parse(s: &str) -> *mut e365_address {
+        let mut addr = null_mut();
+        let code = unsafe { e365_address_parse(s.as_ptr().cast(), s.len(), null(), &mut addr, null_mut()) };
+        assert_eq!(code, e365_result::E365_OK, "{s}");
+        addr
+    }
+
     #[test]
     fn makes_checks_and_frees_a_policy() {
-        let domains = [input("example.com")];
+        let domains = [input("Example.COM")];
+        let addresses = [input("me@example.org")];
         let mut policy = null_mut();
-        let mut addr = null_mut();
         unsafe {
             assert_eq!(
-                e365_sender_policy_new(domains.as_ptr(), 1, null(), 0, &mut policy, null_mut()),
+                e365_sender_policy_new(domains.as_ptr(), 1, addresses.as_ptr(), 1, &mut policy, null_mut()),
                 e365_result::E365_OK
             );
-            let s = "me@example.com";
-            assert_eq!(
-                e365_address_parse(s.as_ptr().cast(), s.len(), null(), &mut addr, null_mut()),
-                e365_result::E365_OK
-            );
-            // The core's check decides; the binding only carries its result.
-            let code = e365_sender_policy_check(policy, addr, null_mut());
-            let want = match email365::policy::SenderPolicy::new(&["example.com"], &[] as &[&str])
-                .unwrap()
-                .check(&*crate::address::AddressBox::core(addr).unwrap())
-            {
-                Ok(()) => e365_result::E365_OK,
-                Err(e) => e365_result::from_kind(e.kind()),
-            };
-            assert_eq!(code, want);
-            e365_address_free(addr);
+            for (sender, want) in [
+                ("anyone@example.com", e365_result::E365_OK),
+                ("me@example.org", e365_result::E365_OK),
+                ("you@example.org", e365_result::E365_SENDER_NOT_REGISTERED),
+                ("me@example.net", e365_result::E365_SENDER_NOT_REGISTERED),
+            ] {
+                let addr = parse(sender);
+                let mut err = null_mut();
+                assert_eq!(e365_sender_policy_check(policy, addr, &mut err), want, "{sender}");
+                assert_eq!(crate::error::e365_error_kind(err), if want == e365_result::E365_OK { e365_result::E365_OK } else { want });
+                e365_error_free(err);
+                e365_address_free(addr);
+            }
             e365_sender_policy_free(policy);
             e365_sender_policy_free(null_mut());
+        }
+    }
+
+    #[test]
+    fn invalid_entries_and_empty_policies_are_refused() {
+        let mut policy = null_mut();
+        let mut err = null_mut();
+        let bad = [input("not a domain")];
+        unsafe {
+            assert_eq!(
+                e365_sender_policy_new(bad.as_ptr(), 1, null(), 0, &mut policy, &mut err),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            e365_error_free(err);
+            err = null_mut();
+            assert_eq!(
+                e365_sender_policy_new(null(), 0, null(), 0, &mut policy, &mut err),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                std::ffi::CStr::from_ptr(crate::error::e365_error_reason(err)).to_str().unwrap(),
+                "empty_policy"
+            );
+            e365_error_free(err);
+            assert!(policy.is_null());
         }
     }
 

@@ -341,7 +341,7 @@ mod tests {
             assert_eq!(view(r.method).unwrap(), "GET");
             assert_eq!(
                 view(r.url).unwrap(),
-                "https://eu.email.sdi.sinch.com/v1/caas_email12345/notifications/id/10000000902077?recipient=email%3Aa%40example.com"
+                "https://eu.email.sdi.sinch.com/v1/caas_email12345/notifications/id/10000000902077?recipient=email:a@example.com"
             );
             assert_eq!(view(r.authorization).unwrap(), "Basic dXNlcjpwYXNz");
             assert_eq!(view(r.accept).unwrap(), "application/json");

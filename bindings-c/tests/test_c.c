@@ -108,6 +108,20 @@ static void test_address_parse(void) {
     e365_address_free(a);
     e365_address_free(NULL);
 
+    /* Header form with a display name. */
+    e365_address_options options = {0};
+    options.mode = E365_ADDRESS_MODE_HEADER;
+    const char *h = "Jane Doe <jane@B\xc3\xbc" "cher.example>";
+    a = NULL;
+    CHECK(e365_address_parse(h, strlen(h), &options, &a, NULL) == E365_OK);
+    if (a != NULL) {
+        CHECK(str_eq(a->display_name, "Jane Doe"));
+        CHECK(str_eq(a->domain, "b\xc3\xbc" "cher.example"));
+        CHECK(str_eq(a->ascii_domain, "xn--bcher-kva.example"));
+        CHECK(str_eq(a->header, "Jane Doe <jane@xn--bcher-kva.example>"));
+    }
+    e365_address_free(a);
+
     /* Pointer + length: the bytes after len are not read. */
     const char *longer = "user@example.comXYZ";
     a = NULL;
@@ -126,6 +140,16 @@ static void test_address_refused(void) {
     CHECK(reason_is(err, "no_at"));
     size_t pos = 0;
     CHECK(e365_error_position(err, &pos) && pos == strlen(s));
+    e365_error_free(err);
+
+    /* A NUL inside the text reaches the core, which refuses it at its offset. */
+    const char nul[] = "ab\0c@example.com";
+    a = SENTINEL;
+    err = NULL;
+    CHECK(e365_address_parse(nul, sizeof nul - 1, NULL, &a, &err) == E365_INVALID_ADDRESS);
+    pos = 0;
+    CHECK(e365_error_position(err, &pos) && pos == 2);
+    CHECK(a == SENTINEL);
     e365_error_free(err);
 }
 
@@ -168,11 +192,26 @@ static void test_sender_policy(void) {
     e365_sender_policy_free(policy);
     e365_sender_policy_free(NULL);
 
-    /* Empty lists may be NULL; a NULL list with a length, or a NULL entry, may not. */
+    /* An empty list may be NULL; a policy without any entry is refused. */
     policy = NULL;
-    CHECK(e365_sender_policy_new(NULL, 0, NULL, 0, &policy, NULL) == E365_OK);
+    CHECK(e365_sender_policy_new(domains, 1, NULL, 0, &policy, NULL) == E365_OK);
+    const char *other = "me@example.net";
+    sender = NULL;
+    e365_error *err = NULL;
+    CHECK(e365_address_parse(other, strlen(other), NULL, &sender, NULL) == E365_OK);
+    CHECK(e365_sender_policy_check(policy, sender, &err) == E365_SENDER_NOT_REGISTERED);
+    CHECK(e365_error_kind(err) == E365_SENDER_NOT_REGISTERED);
+    e365_error_free(err);
+    e365_address_free(sender);
     e365_sender_policy_free(policy);
     policy = SENTINEL;
+    err = NULL;
+    CHECK(e365_sender_policy_new(NULL, 0, NULL, 0, &policy, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "empty_policy"));
+    e365_error_free(err);
+    e365_str bad_domain[1];
+    bad_domain[0] = text("not a domain");
+    CHECK(e365_sender_policy_new(bad_domain, 1, NULL, 0, &policy, NULL) == E365_INVALID_ARGUMENT);
     CHECK(e365_sender_policy_new(NULL, 1, NULL, 0, &policy, NULL) == E365_INVALID_ARGUMENT);
     CHECK(e365_sender_policy_new(NULL, 0, NULL, 1, &policy, NULL) == E365_INVALID_ARGUMENT);
     e365_str null_entry[1];
@@ -307,7 +346,7 @@ static void test_status_request(void) {
     if (r != NULL) {
         CHECK(str_eq(r->method, "GET"));
         CHECK(str_eq(r->url, "https://eu.email.sdi.sinch.com/v1/caas_email12345/notifications/id/"
-                             "10000000902077?recipient=email%3Aname1%40customer.com"));
+                             "10000000902077?recipient=email:name1@customer.com"));
         CHECK(str_eq(r->authorization, "Basic dXNlcjpwYXNz"));
         CHECK(str_eq(r->accept, "application/json"));
     }
