@@ -34,6 +34,8 @@ c-test: setup
 	$(MAKE) -C bindings-c check-header
 	$(MAKE) -C bindings-c test
 	$(PY) tests/conformance/run_vectors.py --name c-driver -- bindings-c/build/e365-conformance
+	$(CARGO) build -q --release -p email365-conformance
+	$(PY) bindings-c/tests/compare_drivers.py target/release/email365-conformance bindings-c/build/e365-conformance
 
 test: lint rust-test vectors c-test
 	$(PY) -m pytest -q tests/python

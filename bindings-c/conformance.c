@@ -191,8 +191,15 @@ static answer classify_reply(json_t *args) {
             return driver_error("invalid_argument", NULL,
                                 "argument \"reply\" or \"code\" is required");
         }
-        if (json_is_real(code) || (json_is_integer(code) && json_integer_value(code) < 0)) {
-            return driver_error("invalid_reply", "bad_code", "the code is not an SMTP reply code");
+        if (json_is_integer(code) && json_integer_value(code) < 0) {
+            snprintf(message_buf, sizeof message_buf, "%lld is not an SMTP reply code",
+                     (long long)json_integer_value(code));
+            return driver_error("invalid_reply", "bad_code", message_buf);
+        }
+        if (json_is_real(code)) {
+            snprintf(message_buf, sizeof message_buf, "%.17g is not an SMTP reply code",
+                     json_real_value(code));
+            return driver_error("invalid_reply", "bad_code", message_buf);
         }
         if (!json_is_integer(code)) {
             return driver_error("invalid_argument", NULL, "argument \"code\" must be an integer");

@@ -153,10 +153,14 @@ mod tests {
     use crate::testing::view;
     use std::ptr::{null, null_mut};
 
-    fn parse(s: &[u8], options: *const e365_address_options) -> (e365_result, *mut e365_address, *mut e365_error) {
+    fn parse(
+        s: &[u8],
+        options: *const e365_address_options,
+    ) -> (e365_result, *mut e365_address, *mut e365_error) {
         let mut out = null_mut();
         let mut err = null_mut();
-        let code = unsafe { e365_address_parse(s.as_ptr().cast(), s.len(), options, &mut out, &mut err) };
+        let code =
+            unsafe { e365_address_parse(s.as_ptr().cast(), s.len(), options, &mut out, &mut err) };
         (code, out, err)
     }
 
@@ -181,7 +185,12 @@ mod tests {
         assert!(a.is_null(), "output untouched on failure");
         unsafe {
             assert_eq!(e365_error_kind(err), e365_result::E365_INVALID_ADDRESS);
-            assert_eq!(std::ffi::CStr::from_ptr(e365_error_reason(err)).to_str().unwrap(), "no_at");
+            assert_eq!(
+                std::ffi::CStr::from_ptr(e365_error_reason(err))
+                    .to_str()
+                    .unwrap(),
+                "no_at"
+            );
             let mut pos = 0;
             assert!(e365_error_position(err, &mut pos));
             assert_eq!(pos, 10);
@@ -194,14 +203,30 @@ mod tests {
         let mut out = null_mut();
         let mut err = null_mut();
         unsafe {
-            assert_eq!(e365_address_parse(null(), 3, null(), &mut out, &mut err), e365_result::E365_INVALID_ARGUMENT);
+            assert_eq!(
+                e365_address_parse(null(), 3, null(), &mut out, &mut err),
+                e365_result::E365_INVALID_ARGUMENT
+            );
             e365_error_free(err);
             let s = b"a@b";
-            assert_eq!(e365_address_parse(s.as_ptr().cast(), 3, null(), null_mut(), null_mut()), e365_result::E365_INVALID_ARGUMENT);
+            assert_eq!(
+                e365_address_parse(s.as_ptr().cast(), 3, null(), null_mut(), null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
             let bad = b"a\xff@b";
-            assert_eq!(e365_address_parse(bad.as_ptr().cast(), 4, null(), &mut out, null_mut()), e365_result::E365_INVALID_ARGUMENT);
-            let opts = e365_address_options { mode: 7, allow_quoted_local: false, allow_domain_literal: false };
-            assert_eq!(e365_address_parse(s.as_ptr().cast(), 3, &opts, &mut out, null_mut()), e365_result::E365_INVALID_ARGUMENT);
+            assert_eq!(
+                e365_address_parse(bad.as_ptr().cast(), 4, null(), &mut out, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            let opts = e365_address_options {
+                mode: 7,
+                allow_quoted_local: false,
+                allow_domain_literal: false,
+            };
+            assert_eq!(
+                e365_address_parse(s.as_ptr().cast(), 3, &opts, &mut out, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
             assert!(out.is_null());
         }
     }

@@ -391,8 +391,14 @@ mod tests {
         let err = e365_error::into_raw(error);
         unsafe {
             assert_eq!(e365_error_kind(err), e365_result::E365_RECIPIENTS_REJECTED);
-            assert_eq!(CStr::from_ptr(e365_error_reason(err)).to_str().unwrap(), "all_refused");
-            assert_eq!(view(e365_error_message(err)).unwrap(), "every recipient was refused");
+            assert_eq!(
+                CStr::from_ptr(e365_error_reason(err)).to_str().unwrap(),
+                "all_refused"
+            );
+            assert_eq!(
+                view(e365_error_message(err)).unwrap(),
+                "every recipient was refused"
+            );
             let mut pos = 0;
             assert!(e365_error_position(err, &mut pos));
             assert_eq!(pos, 7);

@@ -129,7 +129,11 @@ pub(crate) fn null_argument(name: &str) -> Error {
 ///
 /// # Safety
 /// `ptr` is NULL or valid for reading `len` bytes for the lifetime `'a`.
-pub(crate) unsafe fn text<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a str, Error> {
+pub(crate) unsafe fn text<'a>(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<&'a str, Error> {
     let bytes = unsafe { bytes(ptr, len, name)? };
     std::str::from_utf8(bytes).map_err(|e| {
         Error::new(
@@ -164,7 +168,11 @@ pub(crate) unsafe fn opt_text<'a>(
 ///
 /// # Safety
 /// `ptr` is NULL or valid for reading `len` bytes for the lifetime `'a`.
-pub(crate) unsafe fn bytes<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a [u8], Error> {
+pub(crate) unsafe fn bytes<'a>(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<&'a [u8], Error> {
     if ptr.is_null() {
         return Err(null_argument(name));
     }
@@ -241,9 +249,10 @@ macro_rules! try_out {
 /// `err_out`), returning the [`e365_result`].
 macro_rules! ffi_boundary {
     ($err_out:expr, $body:block) => {
-        $crate::boundary($err_out, move || -> ::std::result::Result<(), ::email365::Error> {
-            $body
-        })
+        $crate::boundary(
+            $err_out,
+            move || -> ::std::result::Result<(), ::email365::Error> { $body },
+        )
     };
 }
 
@@ -251,7 +260,10 @@ pub(crate) use {ffi_boundary, try_out, try_ref};
 
 /// Runs `f`, catching any panic (→ `E365_INTERNAL`), and turns its error into the
 /// result code, storing the error object into `*err_out` when `err_out` is not NULL.
-pub fn boundary<F>(err_out: *mut *mut e365_error, f: F) -> e365_result
+///
+/// # Safety
+/// `err_out` is NULL or valid for writing.
+pub unsafe fn boundary<F>(err_out: *mut *mut e365_error, f: F) -> e365_result
 where
     F: FnOnce() -> Result<(), Error>,
 {
@@ -338,14 +350,17 @@ mod tests {
     #[test]
     fn a_panic_becomes_internal_with_an_error_object() {
         let mut err: *mut e365_error = std::ptr::null_mut();
-        let code = boundary(&mut err, || panic!("boom"));
+        let code = unsafe { boundary(&mut err, || panic!("boom")) };
         assert_eq!(code, e365_result::E365_INTERNAL);
         assert!(!err.is_null());
-        assert_eq!(unsafe { error::e365_error_kind(err) }, e365_result::E365_INTERNAL);
+        assert_eq!(
+            unsafe { error::e365_error_kind(err) },
+            e365_result::E365_INTERNAL
+        );
         unsafe { error::e365_error_free(err) };
         // Without err_out as well.
         assert_eq!(
-            boundary(std::ptr::null_mut(), || panic!("boom")),
+            unsafe { boundary(std::ptr::null_mut(), || panic!("boom")) },
             e365_result::E365_INTERNAL
         );
     }
@@ -374,7 +389,10 @@ mod tests {
             ("E365_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR")),
             ("E365_VERSION_PATCH", env!("CARGO_PKG_VERSION_PATCH")),
         ] {
-            assert!(header.contains(&format!("#define {name} {value}\n")), "{name}");
+            assert!(
+                header.contains(&format!("#define {name} {value}\n")),
+                "{name}"
+            );
         }
     }
 

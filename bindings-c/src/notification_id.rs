@@ -50,14 +50,41 @@ mod tests {
         let mut id = null_mut();
         let reply = "250 2.0.0 Ok: queued as 10000000902077";
         unsafe {
-            assert_eq!(e365_notification_id_extract(reply.as_ptr().cast(), reply.len(), &mut id, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_notification_id_extract(
+                    reply.as_ptr().cast(),
+                    reply.len(),
+                    &mut id,
+                    null_mut()
+                ),
+                e365_result::E365_OK
+            );
             assert_eq!(CStr::from_ptr(id).to_str().unwrap(), "10000000902077");
             e365_string_free(id);
             let reply = "250 OK";
-            assert_eq!(e365_notification_id_extract(reply.as_ptr().cast(), reply.len(), &mut id, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_notification_id_extract(
+                    reply.as_ptr().cast(),
+                    reply.len(),
+                    &mut id,
+                    null_mut()
+                ),
+                e365_result::E365_OK
+            );
             assert!(id.is_null());
-            assert_eq!(e365_notification_id_extract(null(), 0, &mut id, null_mut()), e365_result::E365_INVALID_ARGUMENT);
-            assert_eq!(e365_notification_id_extract(reply.as_ptr().cast(), reply.len(), null_mut(), null_mut()), e365_result::E365_INVALID_ARGUMENT);
+            assert_eq!(
+                e365_notification_id_extract(null(), 0, &mut id, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_notification_id_extract(
+                    reply.as_ptr().cast(),
+                    reply.len(),
+                    null_mut(),
+                    null_mut()
+                ),
+                e365_result::E365_INVALID_ARGUMENT
+            );
         }
     }
 }

@@ -1,11 +1,9 @@
 //! Sender policy in C: the registered sender domains and addresses of an account, over
 //! the core's `SenderPolicy`.
 
-use crate::address::AddressBox;
 use crate::address::e365_address;
-use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, items, str_text, try_out, try_ref,
-};
+use crate::address::AddressBox;
+use crate::{e365_error, e365_result, e365_str, ffi_boundary, items, str_text, try_out, try_ref};
 use email365::policy::SenderPolicy;
 
 /// The registered sender domains and addresses of an account (opaque). Made by
@@ -105,7 +103,9 @@ mod tests {
 
     fn parse(s: &str) -> *mut e365_address {
         let mut addr = null_mut();
-        let code = unsafe { e365_address_parse(s.as_ptr().cast(), s.len(), null(), &mut addr, null_mut()) };
+        let code = unsafe {
+            e365_address_parse(s.as_ptr().cast(), s.len(), null(), &mut addr, null_mut())
+        };
         assert_eq!(code, e365_result::E365_OK, "{s}");
         addr
     }
@@ -117,7 +117,14 @@ mod tests {
         let mut policy = null_mut();
         unsafe {
             assert_eq!(
-                e365_sender_policy_new(domains.as_ptr(), 1, addresses.as_ptr(), 1, &mut policy, null_mut()),
+                e365_sender_policy_new(
+                    domains.as_ptr(),
+                    1,
+                    addresses.as_ptr(),
+                    1,
+                    &mut policy,
+                    null_mut()
+                ),
                 e365_result::E365_OK
             );
             for (sender, want) in [
@@ -128,8 +135,19 @@ mod tests {
             ] {
                 let addr = parse(sender);
                 let mut err = null_mut();
-                assert_eq!(e365_sender_policy_check(policy, addr, &mut err), want, "{sender}");
-                assert_eq!(crate::error::e365_error_kind(err), if want == e365_result::E365_OK { e365_result::E365_OK } else { want });
+                assert_eq!(
+                    e365_sender_policy_check(policy, addr, &mut err),
+                    want,
+                    "{sender}"
+                );
+                assert_eq!(
+                    crate::error::e365_error_kind(err),
+                    if want == e365_result::E365_OK {
+                        e365_result::E365_OK
+                    } else {
+                        want
+                    }
+                );
                 e365_error_free(err);
                 e365_address_free(addr);
             }
@@ -155,7 +173,9 @@ mod tests {
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert_eq!(
-                std::ffi::CStr::from_ptr(crate::error::e365_error_reason(err)).to_str().unwrap(),
+                std::ffi::CStr::from_ptr(crate::error::e365_error_reason(err))
+                    .to_str()
+                    .unwrap(),
                 "empty_policy"
             );
             e365_error_free(err);
@@ -177,7 +197,10 @@ mod tests {
                 e365_sender_policy_new(null(), 0, null(), 0, null_mut(), null_mut()),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            let bad = [e365_str { data: null(), len: 3 }];
+            let bad = [e365_str {
+                data: null(),
+                len: 3,
+            }];
             assert_eq!(
                 e365_sender_policy_new(bad.as_ptr(), 1, null(), 0, &mut policy, null_mut()),
                 e365_result::E365_INVALID_ARGUMENT

@@ -1,8 +1,12 @@
 //! SMTP reply classification in C: `e365_reply_classify` (a whole reply) and
 //! `e365_reply_classify_code` (a code pair), over the core's `reply` module.
 
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, Owned, Strings};
-use email365::reply::{check_code, classify_code, Category, Classification, Command, EnhancedCode, Reply, Severity};
+use crate::{
+    e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, Owned, Strings,
+};
+use email365::reply::{
+    check_code, classify_code, Category, Classification, Command, EnhancedCode, Reply, Severity,
+};
 use email365::{Error, ErrorKind};
 use std::ffi::c_char;
 
@@ -121,7 +125,7 @@ unsafe fn command(ptr: *const c_char, len: usize) -> Result<Option<Command>, Err
     Command::from_name(name).map(Some).ok_or_else(|| {
         Error::new(
             ErrorKind::InvalidArgument,
-            format!("argument `command` names no SMTP command: {name:?}"),
+            format!("argument \"command\" names no SMTP command: {name:?}"),
         )
         .with_reason("unknown_command")
     })
@@ -224,7 +228,14 @@ mod tests {
         let reply = "452 4.5.3 Error: too many recipients\r\n";
         let mut out = null_mut();
         unsafe {
-            let code = e365_reply_classify(reply.as_ptr().cast(), reply.len(), c"rcpt".as_ptr(), 4, &mut out, null_mut());
+            let code = e365_reply_classify(
+                reply.as_ptr().cast(),
+                reply.len(),
+                c"rcpt".as_ptr(),
+                4,
+                &mut out,
+                null_mut(),
+            );
             assert_eq!(code, e365_result::E365_OK);
             let c = &*out;
             assert_eq!(c.code, 452);
@@ -244,11 +255,28 @@ mod tests {
     fn classifies_a_code_pair() {
         let mut out = null_mut();
         unsafe {
-            assert_eq!(e365_reply_classify_code(550, c"5.1.1".as_ptr(), 5, null(), 0, &mut out, null_mut()), e365_result::E365_OK);
-            assert_eq!((*out).severity, e365_severity::E365_SEVERITY_PERMANENT as u32);
+            assert_eq!(
+                e365_reply_classify_code(
+                    550,
+                    c"5.1.1".as_ptr(),
+                    5,
+                    null(),
+                    0,
+                    &mut out,
+                    null_mut()
+                ),
+                e365_result::E365_OK
+            );
+            assert_eq!(
+                (*out).severity,
+                e365_severity::E365_SEVERITY_PERMANENT as u32
+            );
             assert!(!(*out).retry);
             e365_classification_free(out);
-            assert_eq!(e365_reply_classify_code(250, null(), 0, null(), 0, &mut out, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_reply_classify_code(250, null(), 0, null(), 0, &mut out, null_mut()),
+                e365_result::E365_OK
+            );
             assert_eq!((*out).category, e365_category::E365_CATEGORY_NONE as u32);
             assert!(view((*out).category_name).is_none());
             e365_classification_free(out);
@@ -260,17 +288,59 @@ mod tests {
         let mut out = null_mut();
         let mut err = null_mut();
         unsafe {
-            assert_eq!(e365_reply_classify_code(99, null(), 0, null(), 0, &mut out, &mut err), e365_result::E365_INVALID_REPLY);
-            assert_eq!(std::ffi::CStr::from_ptr(e365_error_reason(err)).to_str().unwrap(), "bad_code");
+            assert_eq!(
+                e365_reply_classify_code(99, null(), 0, null(), 0, &mut out, &mut err),
+                e365_result::E365_INVALID_REPLY
+            );
+            assert_eq!(
+                std::ffi::CStr::from_ptr(e365_error_reason(err))
+                    .to_str()
+                    .unwrap(),
+                "bad_code"
+            );
             e365_error_free(err);
             err = null_mut();
-            assert_eq!(e365_reply_classify(c"250 ok".as_ptr(), 6, c"FROB".as_ptr(), 4, &mut out, &mut err), e365_result::E365_INVALID_ARGUMENT);
-            assert_eq!(std::ffi::CStr::from_ptr(e365_error_reason(err)).to_str().unwrap(), "unknown_command");
+            assert_eq!(
+                e365_reply_classify(
+                    c"250 ok".as_ptr(),
+                    6,
+                    c"FROB".as_ptr(),
+                    4,
+                    &mut out,
+                    &mut err
+                ),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                std::ffi::CStr::from_ptr(e365_error_reason(err))
+                    .to_str()
+                    .unwrap(),
+                "unknown_command"
+            );
             e365_error_free(err);
-            assert_eq!(e365_reply_classify(c"250 ok\r\n250 x".as_ptr(), 13, null(), 0, &mut out, null_mut()), e365_result::E365_INVALID_REPLY);
-            assert_eq!(e365_reply_classify(null(), 0, null(), 0, &mut out, null_mut()), e365_result::E365_INVALID_ARGUMENT);
-            assert_eq!(e365_reply_classify(c"250 ok".as_ptr(), 6, null(), 0, null_mut(), null_mut()), e365_result::E365_INVALID_ARGUMENT);
-            assert_eq!(e365_reply_classify_code(250, null(), 0, null(), 0, null_mut(), null_mut()), e365_result::E365_INVALID_ARGUMENT);
+            assert_eq!(
+                e365_reply_classify(
+                    c"250 ok\r\n250 x".as_ptr(),
+                    13,
+                    null(),
+                    0,
+                    &mut out,
+                    null_mut()
+                ),
+                e365_result::E365_INVALID_REPLY
+            );
+            assert_eq!(
+                e365_reply_classify(null(), 0, null(), 0, &mut out, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_reply_classify(c"250 ok".as_ptr(), 6, null(), 0, null_mut(), null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_reply_classify_code(250, null(), 0, null(), 0, null_mut(), null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
             assert!(out.is_null());
         }
     }

@@ -184,7 +184,8 @@ pub struct e365_notification {
     pub all_final: bool,
 }
 
-type NotificationBox = Owned<e365_notification, (Vec<e365_status_event>, Vec<e365_recipient_state>, Strings)>;
+type NotificationBox =
+    Owned<e365_notification, (Vec<e365_status_event>, Vec<e365_recipient_state>, Strings)>;
 
 fn event(s: &mut Strings, e: &StatusEvent) -> e365_status_event {
     e365_status_event {
@@ -216,7 +217,11 @@ fn notification_into_raw(n: &Notification) -> *mut e365_notification {
         notification_id: s.keep_opt(n.notification_id.as_deref()),
         events: ptr_of(events.len(), events.as_ptr()),
         events_len: events.len(),
-        recipients: if recipients.is_empty() { std::ptr::null() } else { recipients.as_ptr() },
+        recipients: if recipients.is_empty() {
+            std::ptr::null()
+        } else {
+            recipients.as_ptr()
+        },
         recipients_len: recipients.len(),
         all_final: n.all_final(),
     };
@@ -336,7 +341,10 @@ mod tests {
     fn builds_a_request() {
         let mut out = null_mut();
         unsafe {
-            assert_eq!(e365_status_request_build(&query(), &mut out, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_status_request_build(&query(), &mut out, null_mut()),
+                e365_result::E365_OK
+            );
             let r = &*out;
             assert_eq!(view(r.method).unwrap(), "GET");
             assert_eq!(
@@ -357,14 +365,31 @@ mod tests {
         unsafe {
             let mut q = query();
             q.region = input("EU");
-            assert_eq!(e365_status_request_build(&q, &mut out, &mut err), e365_result::E365_INVALID_ARGUMENT);
-            assert_eq!(std::ffi::CStr::from_ptr(e365_error_reason(err)).to_str().unwrap(), "invalid_region");
+            assert_eq!(
+                e365_status_request_build(&q, &mut out, &mut err),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                std::ffi::CStr::from_ptr(e365_error_reason(err))
+                    .to_str()
+                    .unwrap(),
+                "invalid_region"
+            );
             e365_error_free(err);
             let mut q = query();
             q.password = e365_str::NONE;
-            assert_eq!(e365_status_request_build(&q, &mut out, null_mut()), e365_result::E365_INVALID_ARGUMENT);
-            assert_eq!(e365_status_request_build(null(), &mut out, null_mut()), e365_result::E365_INVALID_ARGUMENT);
-            assert_eq!(e365_status_request_build(&query(), null_mut(), null_mut()), e365_result::E365_INVALID_ARGUMENT);
+            assert_eq!(
+                e365_status_request_build(&q, &mut out, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_status_request_build(null(), &mut out, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_status_request_build(&query(), null_mut(), null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
             assert!(out.is_null());
         }
     }
@@ -377,13 +402,19 @@ mod tests {
             {"statusCode":"CAAS_SENT","recipient":"email:b@x.org"}]}}"#;
         let mut out = null_mut();
         unsafe {
-            assert_eq!(e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, null_mut()),
+                e365_result::E365_OK
+            );
             let n = &*out;
             assert!(n.found);
             assert_eq!(view(n.notification_id).unwrap(), "1");
             let events = std::slice::from_raw_parts(n.events, n.events_len);
             assert_eq!(events.len(), 3);
-            assert_eq!(view(events[0].timestamp).unwrap(), "2015-03-08T14:58:30.252Z");
+            assert_eq!(
+                view(events[0].timestamp).unwrap(),
+                "2015-03-08T14:58:30.252Z"
+            );
             assert_eq!(events[0].timestamp_ms, 1_425_826_710_252);
             assert_eq!(view(events[0].recipient).unwrap(), "a@x.org");
             assert!(view(events[1].timestamp).is_none());
@@ -395,7 +426,10 @@ mod tests {
             assert!(!n.all_final);
             e365_notification_free(out);
             let empty = "{}";
-            assert_eq!(e365_status_parse(empty.as_ptr().cast(), 2, &mut out, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_status_parse(empty.as_ptr().cast(), 2, &mut out, null_mut()),
+                e365_result::E365_OK
+            );
             assert!(!(*out).found);
             assert!((*out).events.is_null());
             e365_notification_free(out);
@@ -409,11 +443,25 @@ mod tests {
         let mut err = null_mut();
         let body = r#"{"Notification": {"status": "nope"}}"#;
         unsafe {
-            assert_eq!(e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, &mut err), e365_result::E365_INVALID_STATUS_RESPONSE);
-            assert_eq!(std::ffi::CStr::from_ptr(e365_error_reason(err)).to_str().unwrap(), "wrong_type");
+            assert_eq!(
+                e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, &mut err),
+                e365_result::E365_INVALID_STATUS_RESPONSE
+            );
+            assert_eq!(
+                std::ffi::CStr::from_ptr(e365_error_reason(err))
+                    .to_str()
+                    .unwrap(),
+                "wrong_type"
+            );
             e365_error_free(err);
-            assert_eq!(e365_status_parse(null(), 0, &mut out, null_mut()), e365_result::E365_INVALID_ARGUMENT);
-            assert_eq!(e365_status_parse(c"{}".as_ptr(), 2, null_mut(), null_mut()), e365_result::E365_INVALID_ARGUMENT);
+            assert_eq!(
+                e365_status_parse(null(), 0, &mut out, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_status_parse(c"{}".as_ptr(), 2, null_mut(), null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
             assert!(out.is_null());
         }
     }
@@ -423,19 +471,40 @@ mod tests {
         let mut d = 0u64;
         let mut f = false;
         unsafe {
-            assert_eq!(e365_status_next_delay(0, null(), &mut d, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_status_next_delay(0, null(), &mut d, null_mut()),
+                e365_result::E365_OK
+            );
             assert_eq!(d, 1000);
-            assert_eq!(e365_status_next_delay(10, null(), &mut d, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_status_next_delay(10, null(), &mut d, null_mut()),
+                e365_result::E365_OK
+            );
             assert_eq!(d, 30_000);
             let ra = 45_000u64;
-            assert_eq!(e365_status_next_delay(0, &ra, &mut d, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_status_next_delay(0, &ra, &mut d, null_mut()),
+                e365_result::E365_OK
+            );
             assert_eq!(d, 45_000);
-            assert_eq!(e365_status_next_delay(0, null(), null_mut(), null_mut()), e365_result::E365_INVALID_ARGUMENT);
-            assert_eq!(e365_status_is_final(c"CH_SENT".as_ptr(), 7, &mut f, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_status_next_delay(0, null(), null_mut(), null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_status_is_final(c"CH_SENT".as_ptr(), 7, &mut f, null_mut()),
+                e365_result::E365_OK
+            );
             assert!(f);
-            assert_eq!(e365_status_is_final(c"CAAS_SENT".as_ptr(), 9, &mut f, null_mut()), e365_result::E365_OK);
+            assert_eq!(
+                e365_status_is_final(c"CAAS_SENT".as_ptr(), 9, &mut f, null_mut()),
+                e365_result::E365_OK
+            );
             assert!(!f);
-            assert_eq!(e365_status_is_final(null(), 0, &mut f, null_mut()), e365_result::E365_INVALID_ARGUMENT);
+            assert_eq!(
+                e365_status_is_final(null(), 0, &mut f, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
         }
     }
 }
