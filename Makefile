@@ -17,9 +17,11 @@ run: setup
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p email365 --all-targets --all-features -- -D warnings
 
 rust-test: setup
 	$(CARGO) test --workspace
+	$(CARGO) test -p email365 --features smtp,http
 
 vectors: setup
 	$(CARGO) build -q --release -p email365-conformance

@@ -6,10 +6,14 @@
 
 pub mod address;
 pub mod error;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod message;
 pub mod notification_id;
 pub mod policy;
 pub mod reply;
+#[cfg(feature = "smtp")]
+pub mod smtp;
 pub mod status;
 
 pub use error::{Error, ErrorKind, Result};

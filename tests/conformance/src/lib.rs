@@ -48,6 +48,7 @@ pub fn handle_request(request: &Value) -> Result<Value, Error> {
         "status_request" => status::status_request(args),
         "parse_status" => status::parse_status(args),
         "build_message" => message::build_message(args),
+        "envelope_from_message" => message::envelope_from_message(args),
         other => Err(
             Error::new(ErrorKind::InvalidArgument, format!("unknown op {other:?}"))
                 .with_reason("unknown_op"),

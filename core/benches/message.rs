@@ -1,0 +1,105 @@
+//! Message building: email365 against mail-builder called directly and lettre's
+//! builder, on the same three standard messages (text + HTML with no attachment, with
+//! a 100 KiB attachment, with a 1 MiB attachment).
+//!
+//! cargo bench -p email365 --bench message -- --warm-up-time 1 --measurement-time 3
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+
+const TEXT: &str = "Hello Alice,\r\n\r\nyour order 12345 has shipped. It should arrive within three working days.\r\n\r\nKind regards,\r\nThe Shop\r\n";
+const HTML: &str = "<html><body><p>Hello Alice,</p><p>your order <b>12345</b> has shipped. It should arrive within three working days.</p><p>Kind regards,<br>The Shop</p></body></html>";
+const DATE: i64 = 1_795_867_200;
+
+fn attachment(size: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9u32;
+    (0..size)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn email365(data: Option<&[u8]>) -> Vec<u8> {
+    let mut b = email365::message::MessageBuilder::new()
+        .from("Shop <shop@example.com>")
+        .to("alice@example.org")
+        .subject("Your order has shipped")
+        .text(TEXT)
+        .html(HTML)
+        .message_id("<order-12345@example.com>")
+        .date_unix(DATE);
+    if let Some(data) = data {
+        b = b.attachment(
+            email365::message::Attachment::new("invoice.pdf", data).content_type("application/pdf"),
+        );
+    }
+    b.build().unwrap().bytes
+}
+
+fn mail_builder(data: Option<&[u8]>) -> Vec<u8> {
+    let mut b = mail_builder::MessageBuilder::new()
+        .from(("Shop", "shop@example.com"))
+        .to("alice@example.org")
+        .subject("Your order has shipped")
+        .text_body(TEXT)
+        .html_body(HTML)
+        .message_id("order-12345@example.com")
+        .date(DATE);
+    if let Some(data) = data {
+        b = b.attachment("application/pdf", "invoice.pdf", data);
+    }
+    b.write_to_vec().unwrap()
+}
+
+fn lettre(data: Option<&[u8]>) -> Vec<u8> {
+    use lettre::message::{header::ContentType, Attachment, MultiPart};
+    let alternative = MultiPart::alternative_plain_html(TEXT.to_string(), HTML.to_string());
+    let body = match data {
+        Some(data) => MultiPart::mixed().multipart(alternative).singlepart(
+            Attachment::new("invoice.pdf".to_string()).body(
+                data.to_vec(),
+                ContentType::parse("application/pdf").unwrap(),
+            ),
+        ),
+        None => alternative,
+    };
+    lettre::Message::builder()
+        .from("Shop <shop@example.com>".parse().unwrap())
+        .to("alice@example.org".parse().unwrap())
+        .subject("Your order has shipped")
+        .message_id(Some("<order-12345@example.com>".to_string()))
+        .date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(DATE as u64))
+        .multipart(body)
+        .unwrap()
+        .formatted()
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("message");
+    for (name, size) in [
+        ("text_html", 0usize),
+        ("attach_100k", 100 * 1024),
+        ("attach_1m", 1024 * 1024),
+    ] {
+        let data = attachment(size);
+        let data = (size > 0).then_some(data.as_slice());
+        group.throughput(Throughput::Bytes(email365(data).len() as u64));
+        group.bench_with_input(BenchmarkId::new("email365", name), &data, |b, d| {
+            b.iter(|| email365(black_box(*d)))
+        });
+        group.bench_with_input(BenchmarkId::new("mail_builder", name), &data, |b, d| {
+            b.iter(|| mail_builder(black_box(*d)))
+        });
+        group.bench_with_input(BenchmarkId::new("lettre", name), &data, |b, d| {
+            b.iter(|| lettre(black_box(*d)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

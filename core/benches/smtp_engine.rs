@@ -1,0 +1,53 @@
+//! Speed of the sans-I/O SMTP engine: dot-stuffing a 1 MiB body and one whole pipelined
+//! transaction (commands out, replies in) without sockets.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use email365::message::Envelope;
+use email365::smtp::{dot, Action, Engine, EngineConfig, MessageNeeds, TlsMode};
+use std::hint::black_box;
+
+fn body(len: usize) -> Vec<u8> {
+    let line = b"The quick brown fox jumps over the lazy dog. 0123456789 abcdefghij\r\n.dot\n";
+    line.iter().copied().cycle().take(len).collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let mib = body(1 << 20);
+    let mut g = c.benchmark_group("smtp");
+    g.throughput(Throughput::Bytes(mib.len() as u64));
+    g.bench_function("dot_encode_1mib", |b| {
+        b.iter(|| dot::encode(black_box(&mib)))
+    });
+    g.finish();
+
+    let msg = body(4096);
+    let env = Envelope {
+        mail_from: "from@example.com".into(),
+        rcpt_to: vec!["a@example.net".into(), "b@example.net".into()],
+    };
+    c.bench_function("smtp/transaction_4kib_pipelined", |b| {
+        b.iter(|| {
+            let mut e = Engine::new(EngineConfig {
+                tls: TlsMode::Implicit,
+                ..EngineConfig::default()
+            })
+            .expect("engine");
+            e.feed(b"220 mx\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 10000000\r\n")
+                .expect("session");
+            e.send_message(&env, &msg, MessageNeeds::default())
+                .expect("send");
+            e.feed(b"250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 2.0.0 Ok: queued as 1\r\n")
+                .expect("replies");
+            let mut written = 0;
+            while let Some(a) = e.poll() {
+                if let Action::Write(o) = a {
+                    written += o.bytes.len();
+                }
+            }
+            black_box(written)
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,337 @@
+//! The glue to mail-builder: the checked attachment parts, the MIME tree
+//! (mixed ⊃ alternative ⊃ related), deterministic boundaries, and serialisation.
+//!
+//! What mail-builder 2.0.1 does with what it gets (read from its source): unstructured
+//! text (`Text`) becomes RFC 2047 Q or B encoded words when it holds non-ASCII or is
+//! longer than 77 octets; `Raw` is folded at white space; display names are quoted or
+//! encoded; content-type parameters with non-ASCII are written in RFC 2231 form
+//! (`filename*=UTF-8''…`, split into `filename*0*` sections when long); text bodies
+//! get 7bit, quoted-printable or base64, whichever is shortest; binary bodies base64.
+//! It strips controls from addresses instead of refusing them and writes the content
+//! type verbatim: the checks in `headers` run first.
+
+use std::borrow::Cow;
+
+use mail_builder::headers::address::Address as MbAddress;
+use mail_builder::headers::content_type::ContentType;
+use mail_builder::headers::message_id::MessageId;
+use mail_builder::headers::raw::Raw;
+use mail_builder::headers::text::Text;
+use mail_builder::headers::{Header, HeaderType};
+use mail_builder::mime::{BodyPart, MimePart};
+
+use super::headers::{self, check_text, invalid, parse_content_id, parse_content_type};
+use super::{Attachment, Mailbox};
+use crate::error::Result;
+
+/// An attachment after its checks.
+pub(crate) struct CheckedPart<'b> {
+    filename: &'b str,
+    /// The serialised Content-Type value (parameters encoded by mail-builder).
+    content_type: String,
+    content: &'b [u8],
+    content_id: Option<String>,
+}
+
+pub(crate) fn check_attachment<'b>(
+    index: usize,
+    attachment: &'b Attachment<'_>,
+    earlier: &[CheckedPart<'_>],
+) -> Result<CheckedPart<'b>> {
+    let field = format!("the filename of attachment {index}");
+    if attachment.filename.is_empty() {
+        return Err(invalid("invalid_filename", format!("{field} is empty")));
+    }
+    check_text(&field, &attachment.filename, false)?;
+    let parsed = match &attachment.content_type {
+        Some(ct) => parse_content_type(ct)?,
+        None => {
+            let guess = mime_guess::from_path(&attachment.filename).first_or_octet_stream();
+            parse_content_type(guess.essence_str())?
+        }
+    };
+    let content_id = match &attachment.content_id {
+        Some(cid) => {
+            let cid = parse_content_id(cid)?;
+            if earlier
+                .iter()
+                .any(|p| p.content_id.as_deref() == Some(cid.as_str()))
+            {
+                return Err(invalid(
+                    "duplicate_content_id",
+                    format!("the content id {cid:?} is used by two inline parts"),
+                ));
+            }
+            Some(cid)
+        }
+        None => None,
+    };
+    let mut content_type = ContentType::new(parsed.mime.as_str());
+    for (name, value) in &parsed.params {
+        content_type = content_type.attribute(name.as_str(), value.as_str());
+    }
+    if !parsed.params.iter().any(|(n, _)| n == "name") {
+        content_type = content_type.attribute("name", attachment.filename.as_str());
+    }
+    Ok(CheckedPart {
+        filename: &attachment.filename,
+        content_type: serialise_unfolded(&content_type),
+        content: &attachment.content,
+        content_id,
+    })
+}
+
+/// mail-builder's serialisation of a header value, unfolded (the `Raw` header that
+/// carries it is folded again at its white space).
+fn serialise_unfolded(value: &impl Header) -> String {
+    let mut out = Vec::new();
+    value.write_header(&mut out, "Content-Type: ".len());
+    let text = String::from_utf8_lossy(&out);
+    text.trim_end_matches("\r\n").replace("\r\n", "")
+}
+
+/// Everything the serialiser needs, checked.
+pub(crate) struct Parts<'b> {
+    pub(crate) from: &'b Mailbox,
+    pub(crate) sender: Option<&'b Mailbox>,
+    pub(crate) to: &'b [Mailbox],
+    pub(crate) cc: &'b [Mailbox],
+    pub(crate) reply_to: &'b [Mailbox],
+    pub(crate) subject: Option<&'b str>,
+    pub(crate) date: &'b str,
+    pub(crate) message_id: &'b str,
+    pub(crate) headers: &'b [(String, String)],
+    pub(crate) text: Option<&'b str>,
+    pub(crate) html: Option<&'b str>,
+    pub(crate) attachments: &'b [CheckedPart<'b>],
+}
+
+fn mb_address(m: &Mailbox) -> MbAddress<'static> {
+    MbAddress::new_address(m.address.display_name.clone(), m.spec())
+}
+
+fn mb_list(list: &[Mailbox]) -> MbAddress<'static> {
+    match list {
+        [one] => mb_address(one),
+        _ => MbAddress::new_list(list.iter().map(mb_address).collect()),
+    }
+}
+
+/// An unstructured header value: `Raw` (folded at white space) when it is ASCII and
+/// fits, else `Text` (RFC 2047 encoded words).
+///
+/// ASCII text that holds `=?` would be decoded by readers as if it were an encoded
+/// word, and mail-builder writes such text as it is: it is written as "B" encoded
+/// words here (mail-builder encodes non-ASCII text itself).
+fn unstructured<'b>(name: &str, value: &'b str) -> HeaderType<'b> {
+    if value.is_ascii() && value.contains("=?") {
+        HeaderType::Raw(Raw::new(b_words(value)))
+    } else if value.is_ascii()
+        && headers::foldable(name.len(), value)
+        && !value.ends_with([' ', '\t'])
+    {
+        HeaderType::Raw(Raw::new(value))
+    } else {
+        HeaderType::Text(Text::new(value))
+    }
+}
+
+/// ASCII `value` as RFC 2047 "B" encoded words of at most 72 characters, separated by
+/// spaces (readers drop white space between encoded words).
+fn b_words(value: &str) -> String {
+    use base64::Engine;
+    let mut out = String::with_capacity(value.len() * 2);
+    for (i, chunk) in value.as_bytes().chunks(45).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str("=?utf-8?B?");
+        base64::engine::general_purpose::STANDARD.encode_string(chunk, &mut out);
+        out.push_str("?=");
+    }
+    out
+}
+
+/// 64-bit FNV-1a.
+fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
+    let mut hash = seed;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+fn contains(haystack: &str, needle: &str) -> bool {
+    haystack.contains(needle)
+}
+
+/// The boundary prefix: derived from the id, the date and the body sizes, and changed
+/// until no text body contains it (attachments are base64, which has no `=_`).
+fn boundary_prefix(parts: &Parts<'_>) -> String {
+    let mut seed = fnv1a(0xcbf2_9ce4_8422_2325, parts.message_id.as_bytes());
+    seed = fnv1a(seed, parts.date.as_bytes());
+    for body in [parts.text, parts.html].into_iter().flatten() {
+        seed = fnv1a(seed, &(body.len() as u64).to_le_bytes());
+    }
+    for salt in 0u64.. {
+        let prefix = hex_prefix(fnv1a(seed, &salt.to_le_bytes()));
+        if ![parts.text, parts.html]
+            .into_iter()
+            .flatten()
+            .any(|b| contains(b, &prefix))
+        {
+            return prefix;
+        }
+    }
+    unreachable!("u64 salts are not exhausted")
+}
+
+/// `=_` and 16 lower-case hex digits.
+fn hex_prefix(value: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(24);
+    out.push_str("=_");
+    for shift in (0..16).rev() {
+        out.push(HEX[((value >> (shift * 4)) & 15) as usize] as char);
+    }
+    out
+}
+
+fn multipart<'b>(
+    subtype: &'static str,
+    boundary: String,
+    children: Vec<MimePart<'b>>,
+) -> MimePart<'b> {
+    MimePart::new(
+        ContentType::new(subtype).attribute("boundary", boundary),
+        BodyPart::Multipart(children),
+    )
+}
+
+fn leaf<'b>(part: &'b CheckedPart<'b>) -> MimePart<'b> {
+    let disposition = if part.content_id.is_some() {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let mut headers: Vec<(Cow<'b, str>, HeaderType<'b>)> = vec![
+        (
+            Cow::Borrowed("Content-Type"),
+            HeaderType::Raw(Raw::new(part.content_type.as_str())),
+        ),
+        (
+            Cow::Borrowed("Content-Disposition"),
+            HeaderType::ContentType(
+                ContentType::new(disposition).attribute("filename", part.filename),
+            ),
+        ),
+    ];
+    if let Some(cid) = &part.content_id {
+        headers.push((
+            Cow::Borrowed("Content-ID"),
+            HeaderType::MessageId(MessageId::new(cid.as_str())),
+        ));
+    }
+    // A Content-Type given as Raw is not "text" to mail-builder: every attachment is
+    // written base64, its bytes unchanged (no CRLF conversion of text files).
+    MimePart {
+        headers,
+        contents: BodyPart::Binary(Cow::Borrowed(part.content)),
+    }
+}
+
+pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
+    let prefix = boundary_prefix(parts);
+    let mut counter = 0;
+    let mut next_boundary = || {
+        counter += 1;
+        let mut boundary = String::with_capacity(prefix.len() + 3);
+        boundary.push_str(&prefix);
+        boundary.push('_');
+        // At most three multiparts (mixed, alternative, related): one digit.
+        boundary.push(char::from(b'0' + (counter % 10) as u8));
+        boundary
+    };
+    let (inline, attached): (Vec<&CheckedPart<'_>>, Vec<&CheckedPart<'_>>) = parts
+        .attachments
+        .iter()
+        .partition(|p| p.content_id.is_some());
+
+    let text = parts
+        .text
+        .map(|t| MimePart::new("text/plain", BodyPart::Text(Cow::Borrowed(t))));
+    let html = parts
+        .html
+        .map(|h| MimePart::new("text/html", BodyPart::Text(Cow::Borrowed(h))));
+    // text + html → alternative; inline parts relate to the HTML (or the only body).
+    let body = {
+        let wrap_related = |first: MimePart<'b>, nb: &mut dyn FnMut() -> String| -> MimePart<'b> {
+            if inline.is_empty() {
+                first
+            } else {
+                let mut children = Vec::with_capacity(inline.len() + 1);
+                children.push(first);
+                children.extend(inline.iter().map(|p| leaf(p)));
+                multipart("multipart/related", nb(), children)
+            }
+        };
+        match (text, html) {
+            (Some(t), Some(h)) => {
+                let h = wrap_related(h, &mut next_boundary);
+                Some(multipart(
+                    "multipart/alternative",
+                    next_boundary(),
+                    vec![t, h],
+                ))
+            }
+            (Some(one), None) | (None, Some(one)) => Some(wrap_related(one, &mut next_boundary)),
+            (None, None) if inline.is_empty() => None,
+            (None, None) => Some(multipart(
+                "multipart/related",
+                next_boundary(),
+                inline.iter().map(|p| leaf(p)).collect(),
+            )),
+        }
+    };
+    let root = if attached.is_empty() {
+        body.unwrap_or_else(|| MimePart::new("text/plain", BodyPart::Text(Cow::Borrowed(""))))
+    } else {
+        let mut children = Vec::with_capacity(attached.len() + 1);
+        children.extend(body);
+        children.extend(attached.iter().map(|p| leaf(p)));
+        multipart("multipart/mixed", next_boundary(), children)
+    };
+
+    let mut builder = mail_builder::MessageBuilder::new().header("From", mb_address(parts.from));
+    if let Some(sender) = parts.sender {
+        builder = builder.header("Sender", mb_address(sender));
+    }
+    if !parts.to.is_empty() {
+        builder = builder.header("To", mb_list(parts.to));
+    }
+    if !parts.cc.is_empty() {
+        builder = builder.header("Cc", mb_list(parts.cc));
+    }
+    if !parts.reply_to.is_empty() {
+        builder = builder.header("Reply-To", mb_list(parts.reply_to));
+    }
+    if let Some(subject) = parts.subject {
+        builder = builder.header("Subject", unstructured("Subject", subject));
+    }
+    builder = builder
+        .header("Date", HeaderType::Raw(Raw::new(parts.date)))
+        .header(
+            "Message-ID",
+            HeaderType::MessageId(MessageId::new(parts.message_id)),
+        );
+    for (name, value) in parts.headers {
+        builder = builder.header(name.as_str(), unstructured(name, value));
+    }
+    let mut bytes = Vec::new();
+    builder.body(root).serialize(&mut bytes);
+    if !bytes.ends_with(b"\r\n") {
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes
+}

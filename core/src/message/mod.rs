@@ -1,0 +1,618 @@
+//! Messages: safe MIME building on mail-builder, and the SMTP envelope of a message.
+//!
+//! [`MessageBuilder`] checks every input (addresses through [`Address::parse`], header
+//! text, names, filenames, content types, ids, dates), then hands mail-builder a MIME
+//! tree it assembles itself, with deterministic boundaries, and returns the bytes with
+//! their [`Envelope`]. Bcc addresses go to the envelope only: mail-builder never sees
+//! them. [`envelope_from_message`] reads the envelope of a message built elsewhere
+//! and removes its Bcc header.
+//!
+//! Reproducible output: given a Message-ID and a date (text or Unix time), the bytes
+//! are a pure function of the inputs (boundaries are derived from a hash of the id,
+//! the date and the bodies). Otherwise the Message-ID is generated on the sender's
+//! ASCII domain and the date is "now" (mail-builder's clock: `std::time` natively,
+//! the JS clock through `web-time` on wasm32).
+
+mod date;
+mod envelope;
+mod headers;
+mod mime;
+
+use std::borrow::Cow;
+
+use crate::address::{Address, AddressOptions, Mode};
+use crate::error::Result;
+use crate::policy::SenderPolicy;
+use headers::invalid;
+
+/// The SMTP envelope: MAIL FROM and RCPT TO, bare addresses in A-label form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Envelope {
+    /// The reverse path (bounce address), without angle brackets; empty for `<>`.
+    pub mail_from: String,
+    /// The forward paths, de-duplicated, in order of first appearance.
+    pub rcpt_to: Vec<String>,
+}
+
+/// A built message, ready to submit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltMessage {
+    /// The RFC 5322 bytes, CRLF line ends, ending with CRLF, no Bcc header.
+    pub bytes: Vec<u8>,
+    /// The envelope.
+    pub envelope: Envelope,
+    /// The Message-ID without angle brackets.
+    pub message_id: String,
+    /// Whether the envelope or headers need SMTPUTF8.
+    pub smtputf8: bool,
+    /// Whether the bytes contain 8-bit data (BODY=8BITMIME).
+    pub eight_bit: bool,
+}
+
+impl BuiltMessage {
+    /// The size of the bytes.
+    pub fn size(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// The envelope of an existing RFC 5322 message (From or Sender; To, Cc, Bcc) and the
+/// message bytes with its Bcc header removed.
+///
+/// MAIL FROM is the first address of the first non-empty `Sender` field, else of
+/// `From`; RCPT TO holds every address of every `To`, `Cc` and `Bcc` field (groups and
+/// display names read, comments skipped) in A-label form, de-duplicated on exact local
+/// part + case-insensitive domain. Every `Bcc` field is removed with its continuation
+/// lines; no other byte changes. Errors: `invalid_message` with reason `no_from`,
+/// `no_recipients`, `invalid_header`, `invalid_header_name`, `invalid_utf8` or an
+/// address diagnosis.
+pub fn envelope_from_message(bytes: &[u8]) -> Result<(Envelope, Vec<u8>)> {
+    envelope::envelope_from_message(bytes)
+}
+
+/// A file attached to a message, or an inline part referenced from the HTML body by
+/// `cid:` when `content_id` is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment<'a> {
+    /// The file name shown to the reader (non-empty, no control characters).
+    pub filename: String,
+    /// `type/subtype` with optional parameters; guessed from the filename when `None`.
+    pub content_type: Option<String>,
+    /// The bytes, written base64-encoded and unchanged.
+    pub content: Cow<'a, [u8]>,
+    /// The Content-ID (with or without angle brackets) making this an inline part.
+    pub content_id: Option<String>,
+}
+
+impl<'a> Attachment<'a> {
+    /// An attachment (content type guessed from the filename unless set with
+    /// [`Attachment::content_type`]).
+    pub fn new(filename: impl Into<String>, content: impl Into<Cow<'a, [u8]>>) -> Attachment<'a> {
+        Attachment {
+            filename: filename.into(),
+            content_type: None,
+            content: content.into(),
+            content_id: None,
+        }
+    }
+
+    /// Sets the content type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Attachment<'a> {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Makes this an inline part with this Content-ID (for `cid:` in the HTML body).
+    pub fn inline(mut self, content_id: impl Into<String>) -> Attachment<'a> {
+        self.content_id = Some(content_id.into());
+        self
+    }
+}
+
+/// When the message was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DateInput {
+    Text(String),
+    Unix(i64),
+}
+
+/// Builds a MIME message and its envelope. Every setter only records its input; all
+/// checks happen in [`MessageBuilder::build`], which can be called more than once.
+///
+/// ```
+/// use email365::message::{Attachment, MessageBuilder};
+/// let built = MessageBuilder::new()
+///     .from("Shop <shop@example.com>")
+///     .to("alice@example.org")
+///     .bcc("audit@example.com")
+///     .subject("Your receipt")
+///     .text("Thank you!")
+///     .attachment(Attachment::new("receipt.pdf", b"%PDF-1.7".as_slice()))
+///     .message_id("<r-1@example.com>")
+///     .date_unix(1_795_867_200)
+///     .build()
+///     .unwrap();
+/// assert_eq!(built.envelope.rcpt_to, ["alice@example.org", "audit@example.com"]);
+/// assert!(built.bytes.ends_with(b"\r\n"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MessageBuilder<'a> {
+    from: Option<Cow<'a, str>>,
+    sender: Option<Cow<'a, str>>,
+    envelope_from: Option<Cow<'a, str>>,
+    to: Vec<Cow<'a, str>>,
+    cc: Vec<Cow<'a, str>>,
+    bcc: Vec<Cow<'a, str>>,
+    reply_to: Vec<Cow<'a, str>>,
+    subject: Option<Cow<'a, str>>,
+    text: Option<Cow<'a, str>>,
+    html: Option<Cow<'a, str>>,
+    attachments: Vec<Attachment<'a>>,
+    headers: Vec<(String, String)>,
+    message_id: Option<Cow<'a, str>>,
+    date: Option<DateInput>,
+    policy: Option<SenderPolicy>,
+}
+
+/// A header-form address with the facts the builder needs.
+pub(crate) struct Mailbox {
+    pub(crate) address: Address,
+}
+
+impl Mailbox {
+    /// The addr-spec written in headers and the envelope: `local@ascii_domain`.
+    pub(crate) fn spec(&self) -> String {
+        self.address.envelope()
+    }
+}
+
+fn read_address(field: &str, input: &str, mode: Mode) -> Result<Mailbox> {
+    read_address_at(field, None, input, mode)
+}
+
+/// `field` (or `field[index]`) is named only when an error is made.
+fn read_address_at(field: &str, index: Option<usize>, input: &str, mode: Mode) -> Result<Mailbox> {
+    let name = || match index {
+        Some(i) => format!("{field}[{i}]"),
+        None => field.to_string(),
+    };
+    // Refused here before the address validator sees them, so that no validator
+    // leniency can ever let a line break into a header.
+    if input.chars().any(char::is_control) || input.contains(['\u{2028}', '\u{2029}']) {
+        headers::check_text(&name(), input, false)?;
+    }
+    let options = AddressOptions {
+        mode,
+        allow_quoted_local: false,
+        allow_domain_literal: false,
+    };
+    let address = Address::parse(input, &options).map_err(|e| {
+        let mut error = invalid(
+            e.reason().unwrap_or("invalid_address"),
+            format!("{}: {input:?}: {}", name(), e.message()),
+        );
+        if let Some(p) = e.position() {
+            error = error.with_position(p);
+        }
+        error
+    })?;
+    if let Some(display) = &address.display_name {
+        headers::check_text(&format!("the display name of {}", name()), display, false)?;
+    }
+    Ok(Mailbox { address })
+}
+
+fn read_list(field: &str, inputs: &[Cow<'_, str>], out: &mut Vec<Mailbox>) -> Result<()> {
+    for (i, input) in inputs.iter().enumerate() {
+        out.push(read_address_at(field, Some(i), input, Mode::Header)?);
+    }
+    Ok(())
+}
+
+/// Bare CR and bare LF become CRLF; borrowed when already canonical.
+fn normalize_crlf(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let canonical = bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'\r' => bytes.get(i + 1) == Some(&b'\n'),
+        b'\n' => i > 0 && bytes[i - 1] == b'\r',
+        _ => true,
+    });
+    if canonical {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("\r\n");
+            }
+            '\n' => out.push_str("\r\n"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn check_body(field: &str, text: &str) -> Result<()> {
+    match text.find('\0') {
+        Some(at) => Err(invalid(
+            "control_char",
+            format!("the {field} body contains NUL at byte {at}"),
+        )
+        .with_position(at)),
+        None => Ok(()),
+    }
+}
+
+impl<'a> MessageBuilder<'a> {
+    /// An empty builder.
+    pub fn new() -> MessageBuilder<'a> {
+        MessageBuilder::default()
+    }
+
+    /// The From address in header form (`Name <local@domain>` or `local@domain`).
+    pub fn from(mut self, address: impl Into<Cow<'a, str>>) -> Self {
+        self.from = Some(address.into());
+        self
+    }
+
+    /// The `Sender` header (header form), for mail sent on behalf of the From address.
+    pub fn sender(mut self, address: impl Into<Cow<'a, str>>) -> Self {
+        self.sender = Some(address.into());
+        self
+    }
+
+    /// The envelope sender (bounce address, MAIL FROM) when it differs from the From
+    /// address; bare envelope form, or `""` for the null reverse path `<>`.
+    pub fn envelope_from(mut self, address: impl Into<Cow<'a, str>>) -> Self {
+        self.envelope_from = Some(address.into());
+        self
+    }
+
+    /// Adds a To recipient (header form).
+    pub fn to(mut self, address: impl Into<Cow<'a, str>>) -> Self {
+        self.to.push(address.into());
+        self
+    }
+
+    /// Adds a Cc recipient (header form).
+    pub fn cc(mut self, address: impl Into<Cow<'a, str>>) -> Self {
+        self.cc.push(address.into());
+        self
+    }
+
+    /// Adds a Bcc recipient: envelope only, never written in the message.
+    pub fn bcc(mut self, address: impl Into<Cow<'a, str>>) -> Self {
+        self.bcc.push(address.into());
+        self
+    }
+
+    /// Adds a Reply-To address (header form).
+    pub fn reply_to(mut self, address: impl Into<Cow<'a, str>>) -> Self {
+        self.reply_to.push(address.into());
+        self
+    }
+
+    /// The subject (any Unicode text without line breaks or controls; tabs allowed).
+    pub fn subject(mut self, subject: impl Into<Cow<'a, str>>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// The plain-text body (line ends normalised to CRLF).
+    pub fn text(mut self, text: impl Into<Cow<'a, str>>) -> Self {
+        self.text = Some(text.into());
+        self
+    }
+
+    /// The HTML body (line ends normalised to CRLF).
+    pub fn html(mut self, html: impl Into<Cow<'a, str>>) -> Self {
+        self.html = Some(html.into());
+        self
+    }
+
+    /// Adds an attachment or, when it has a content id, an inline part.
+    pub fn attachment(mut self, attachment: Attachment<'a>) -> Self {
+        self.attachments.push(attachment);
+        self
+    }
+
+    /// Adds a custom header. The builder's own headers (From, To, Cc, Bcc, Subject,
+    /// Date, Message-ID, Content-Type, MIME-Version, Content-Transfer-Encoding, Sender,
+    /// Reply-To) are refused with `reserved_header`.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The Message-ID, `<id@host>` or `id@host`; generated when not given.
+    pub fn message_id(mut self, id: impl Into<Cow<'a, str>>) -> Self {
+        self.message_id = Some(id.into());
+        self
+    }
+
+    /// The date as RFC 5322 text (parsed, then written in canonical form).
+    pub fn date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(DateInput::Text(date.into()));
+        self
+    }
+
+    /// The date as a Unix time in seconds (written in UTC). This is the clock
+    /// injection point: without a date the builder uses the current time.
+    pub fn date_unix(mut self, secs: i64) -> Self {
+        self.date = Some(DateInput::Unix(secs));
+        self
+    }
+
+    /// The account's sender policy: `build` refuses a From (or envelope sender)
+    /// outside it with `sender_not_registered`.
+    pub fn sender_policy(mut self, policy: SenderPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Checks every input and builds the message. Every refusal has kind
+    /// `invalid_message` and a reason, except a sender outside the policy
+    /// (`sender_not_registered`).
+    pub fn build(&self) -> Result<BuiltMessage> {
+        let from_input = self
+            .from
+            .as_deref()
+            .ok_or_else(|| invalid("no_from", "the message has no From address"))?;
+        let from = read_address("from", from_input, Mode::Header)?;
+        let sender = match &self.sender {
+            Some(s) => Some(read_address("sender", s, Mode::Header)?),
+            None => None,
+        };
+        let envelope_from = match self.envelope_from.as_deref() {
+            Some("") => Some(None),
+            Some(s) => Some(Some(read_address("envelope_from", s, Mode::Envelope)?)),
+            None => None,
+        };
+        if let Some(policy) = &self.policy {
+            policy.check(&from.address)?;
+            if let Some(Some(bounce)) = &envelope_from {
+                policy.check(&bounce.address)?;
+            }
+        }
+        let (mut to, mut cc, mut bcc, mut reply_to) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        read_list("to", &self.to, &mut to)?;
+        read_list("cc", &self.cc, &mut cc)?;
+        read_list("bcc", &self.bcc, &mut bcc)?;
+        read_list("reply_to", &self.reply_to, &mut reply_to)?;
+        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+            return Err(invalid(
+                "no_recipients",
+                "the message has no To, Cc or Bcc recipient",
+            ));
+        }
+        if let Some(subject) = &self.subject {
+            headers::check_text("the subject", subject, true)?;
+        }
+        for (name, value) in &self.headers {
+            headers::check_header_name(name)?;
+            headers::check_text(&format!("the header {name}"), value, true)?;
+            if value.is_ascii() && !headers::foldable(name.len(), value) {
+                return Err(invalid(
+                    "line_too_long",
+                    format!("the header {name} has a word too long for a 998-octet line"),
+                ));
+            }
+        }
+        let message_id = match &self.message_id {
+            Some(id) => headers::parse_message_id(id)?,
+            None => format!(
+                "{}@{}",
+                mail_builder::mime::make_boundary("."),
+                from.address.ascii_domain
+            ),
+        };
+        let date = match &self.date {
+            Some(DateInput::Text(text)) => date::parse_date(text)?,
+            Some(DateInput::Unix(secs)) => date::format_unix(*secs)?,
+            None => mail_builder::headers::date::Date::now().to_rfc822(),
+        };
+        let mut parts = Vec::with_capacity(self.attachments.len());
+        for (i, attachment) in self.attachments.iter().enumerate() {
+            parts.push(mime::check_attachment(i, attachment, &parts)?);
+        }
+        let text = match &self.text {
+            Some(t) => {
+                check_body("text", t)?;
+                Some(normalize_crlf(t))
+            }
+            None => None,
+        };
+        let html = match &self.html {
+            Some(h) => {
+                check_body("html", h)?;
+                Some(normalize_crlf(h))
+            }
+            None => None,
+        };
+
+        let smtputf8 = [&from]
+            .into_iter()
+            .chain(sender.iter())
+            .chain(envelope_from.iter().flatten())
+            .chain(to.iter())
+            .chain(cc.iter())
+            .chain(bcc.iter())
+            .chain(reply_to.iter())
+            .any(|m| m.address.smtputf8);
+
+        let mut rcpt_to: Vec<String> = Vec::with_capacity(to.len() + cc.len() + bcc.len());
+        let mut keys: Vec<(&str, String)> = Vec::with_capacity(rcpt_to.capacity());
+        for m in to.iter().chain(cc.iter()).chain(bcc.iter()) {
+            let key = (
+                m.address.local.as_str(),
+                m.address.ascii_domain.to_ascii_lowercase(),
+            );
+            if !keys.contains(&key) {
+                keys.push(key);
+                rcpt_to.push(m.spec());
+            }
+        }
+        let mail_from = match &envelope_from {
+            Some(Some(bounce)) => bounce.spec(),
+            Some(None) => String::new(),
+            None => from.spec(),
+        };
+
+        let bytes = mime::write(&mime::Parts {
+            from: &from,
+            sender: sender.as_ref(),
+            to: &to,
+            cc: &cc,
+            reply_to: &reply_to,
+            subject: self.subject.as_deref(),
+            date: &date,
+            message_id: &message_id,
+            headers: &self.headers,
+            text: text.as_deref(),
+            html: html.as_deref(),
+            attachments: &parts,
+        });
+        // mail-builder writes every body 7-bit (7bit, quoted-printable or base64) and
+        // encodes every header text but addresses: only a non-ASCII local part in a
+        // header address puts 8-bit data in the bytes.
+        let eight_bit = [&from]
+            .into_iter()
+            .chain(sender.iter())
+            .chain(to.iter())
+            .chain(cc.iter())
+            .chain(reply_to.iter())
+            .any(|m| m.address.smtputf8);
+        debug_assert_eq!(eight_bit, !bytes.is_ascii());
+        Ok(BuiltMessage {
+            bytes,
+            envelope: Envelope { mail_from, rcpt_to },
+            message_id,
+            smtputf8,
+            eight_bit,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> MessageBuilder<'static> {
+        MessageBuilder::new()
+            .from("a@example.com")
+            .to("b@example.org")
+            .subject("Hi")
+            .text("Hello")
+            .message_id("<m1@example.com>")
+            .date_unix(1_795_867_200)
+    }
+
+    #[test]
+    fn crlf_normalisation() {
+        assert_eq!(normalize_crlf("a\rb\nc\r\nd\r"), "a\r\nb\r\nc\r\nd\r\n");
+        assert!(matches!(normalize_crlf("a\r\nb"), Cow::Borrowed(_)));
+        assert_eq!(normalize_crlf("\n\n\r\r"), "\r\n\r\n\r\n\r\n");
+    }
+
+    #[test]
+    fn output_is_reproducible_and_ends_with_crlf() {
+        let one = base().html("<p>Hello</p>").build().unwrap();
+        let two = base().html("<p>Hello</p>").build().unwrap();
+        assert_eq!(one, two);
+        assert!(one.bytes.ends_with(b"\r\n"));
+        let plain = base().build().unwrap();
+        assert!(
+            plain.bytes.ends_with(b"\r\nHello\r\n"),
+            "{:?}",
+            String::from_utf8_lossy(&plain.bytes)
+        );
+    }
+
+    #[test]
+    fn bcc_goes_to_the_envelope_only() {
+        let built = base()
+            .bcc("hidden@example.net")
+            .cc("B@EXAMPLE.ORG")
+            .cc("B@example.org")
+            .build()
+            .unwrap();
+        assert_eq!(
+            built.envelope.rcpt_to,
+            ["b@example.org", "B@EXAMPLE.ORG", "hidden@example.net"]
+        );
+        let text = String::from_utf8(built.bytes).unwrap();
+        assert!(!text.contains("hidden"));
+        assert!(!text.to_ascii_lowercase().contains("\r\nbcc:"));
+    }
+
+    #[test]
+    fn generated_ids_use_the_sender_domain() {
+        let built = MessageBuilder::new()
+            .from("a@example.com")
+            .to("b@example.org")
+            .build()
+            .unwrap();
+        assert!(
+            built.message_id.ends_with("@example.com"),
+            "{}",
+            built.message_id
+        );
+        let other = MessageBuilder::new()
+            .from("a@example.com")
+            .to("b@example.org")
+            .build()
+            .unwrap();
+        assert_ne!(built.message_id, other.message_id);
+        assert!(headers::parse_message_id(&built.message_id).is_ok());
+    }
+
+    #[test]
+    fn refusals_have_reasons() {
+        let cases: Vec<(MessageBuilder<'static>, &str)> = vec![
+            (MessageBuilder::new().to("b@example.org"), "no_from"),
+            (MessageBuilder::new().from("a@example.com"), "no_recipients"),
+            (base().subject("a\r\nBcc: x@y.z"), "header_injection"),
+            (base().subject("a\0b"), "control_char"),
+            (base().header("X-A\r\nBcc", "v"), "header_injection"),
+            (base().header("X A", "v"), "invalid_header_name"),
+            (
+                base().header("content-type", "text/html"),
+                "reserved_header",
+            ),
+            (base().header("X-A", "v\nBcc: x@y.z"), "header_injection"),
+            (base().header("X-A", "x".repeat(1000)), "line_too_long"),
+            (base().message_id("<nope>"), "invalid_message_id"),
+            (base().date("yesterday"), "invalid_date"),
+            (base().text("a\0b"), "control_char"),
+            (base().to("no-at-sign"), "no_at"),
+        ];
+        for (builder, reason) in cases {
+            let e = builder.build().unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidMessage);
+            assert_eq!(e.reason(), Some(reason), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn null_reverse_path_and_bounce_override() {
+        assert_eq!(
+            base().envelope_from("").build().unwrap().envelope.mail_from,
+            ""
+        );
+        assert_eq!(
+            base()
+                .envelope_from("bounce@example.com")
+                .build()
+                .unwrap()
+                .envelope
+                .mail_from,
+            "bounce@example.com"
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! The native SMTP transport (feature `smtp`): a sans-I/O protocol engine
+//! ([`engine::Engine`]) and a blocking driver over `std::net` and rustls
+//! ([`transport::SmtpClient`], [`transport::SmtpPool`]).
+//!
+//! See `docs/TRANSPORT.md` for the defaults and decisions and `docs/SECURITY.md` for the
+//! attacks it resists and the tests that prove it.
+
+pub mod capabilities;
+pub mod credentials;
+pub mod dot;
+pub mod engine;
+
+pub use capabilities::Capabilities;
+pub use credentials::Credentials;
+pub use engine::{
+    Action, AuthMechanism, Delivery, Direction, Engine, EngineConfig, MessageNeeds, Output,
+    RecipientReply, TlsMode, Transaction, Wait,
+};
+pub mod tls;
+pub mod transport;
+
+pub use tls::TrustSettings;
+pub use transport::{SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook};

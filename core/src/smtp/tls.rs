@@ -1,0 +1,146 @@
+//! TLS for the transport: rustls with the `ring` provider, roots from the operating
+//! system's store plus an optional extra CA file (PEM), hostname verification.
+
+use crate::error::{Error, ErrorKind, Result};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use std::io;
+use std::net::TcpStream;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where trusted roots come from.
+#[derive(Debug, Clone, Default)]
+pub struct TrustSettings {
+    /// Trust the operating system's roots (default true through [`TrustSettings::system`]).
+    pub system_roots: bool,
+    /// Extra CA certificates (PEM), e.g. a private CA.
+    pub extra_ca_pem: Option<Vec<u8>>,
+}
+
+impl TrustSettings {
+    /// The system roots only.
+    pub fn system() -> TrustSettings {
+        TrustSettings {
+            system_roots: true,
+            extra_ca_pem: None,
+        }
+    }
+}
+
+fn tls_error(reason: &'static str, message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Tls, message).with_reason(reason)
+}
+
+/// Reads an extra CA file (PEM). Errors have kind `invalid_argument`.
+pub fn read_ca_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("cannot read the CA file {}: {e}", path.display()),
+        )
+        .with_reason("ca_file")
+    })
+}
+
+/// Builds the rustls client configuration (ring provider, TLS 1.2 and 1.3).
+pub fn client_config(trust: &TrustSettings) -> Result<Arc<ClientConfig>> {
+    let mut roots = RootCertStore::empty();
+    if trust.system_roots {
+        let found = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(found.certs);
+    }
+    if let Some(pem) = &trust.extra_ca_pem {
+        let mut n = 0;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("bad PEM in the CA file: {e}"),
+                )
+                .with_reason("ca_file")
+            })?;
+            roots.add(cert).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("bad certificate in the CA file: {e}"),
+                )
+                .with_reason("ca_file")
+            })?;
+            n += 1;
+        }
+        if n == 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the CA file holds no PEM certificate",
+            )
+            .with_reason("ca_file"));
+        }
+    }
+    if roots.is_empty() {
+        return Err(tls_error(
+            "no_roots",
+            "no trusted root certificate: the system store is empty and no CA file was given",
+        ));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls_error("config", format!("TLS configuration: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// A TLS stream over TCP.
+pub type TlsStream = StreamOwned<ClientConnection, TcpStream>;
+
+/// Maps an I/O error of the handshake.
+fn handshake_error(e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::new(
+            ErrorKind::Timeout,
+            "the TLS handshake did not finish in time",
+        )
+        .with_reason("tls_handshake"),
+        _ => {
+            let detail = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| e.to_string());
+            let reason = if detail.contains("certificate") || detail.contains("Certificate") {
+                "certificate"
+            } else {
+                "handshake"
+            };
+            tls_error(reason, format!("TLS handshake failed: {detail}"))
+        }
+    }
+}
+
+/// Runs the TLS handshake on `tcp` for `server_name`, within `timeout`.
+pub fn handshake(
+    mut tcp: TcpStream,
+    config: Arc<ClientConfig>,
+    server_name: &str,
+    timeout: Duration,
+) -> Result<TlsStream> {
+    let name = ServerName::try_from(server_name.to_string()).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{server_name:?} is not a valid TLS server name: {e}"),
+        )
+        .with_reason("server_name")
+    })?;
+    let mut conn = ClientConnection::new(config, name)
+        .map_err(|e| tls_error("handshake", format!("TLS setup: {e}")))?;
+    let _ = tcp.set_read_timeout(Some(timeout));
+    let _ = tcp.set_write_timeout(Some(timeout));
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp).map_err(handshake_error)?;
+    }
+    Ok(StreamOwned::new(conn, tcp))
+}

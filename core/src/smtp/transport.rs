@@ -1,0 +1,727 @@
+//! The blocking transport: a short loop around [`Engine`] over `std::net` and rustls.
+//! It is the only code that touches sockets. One [`SmtpClient`] is one connection
+//! (re-opened when needed); [`SmtpPool`] shares up to N clients between threads.
+
+use super::credentials::Credentials;
+use super::engine::{
+    Action, AuthMechanism, Delivery, Direction, Engine, EngineConfig, MessageNeeds, TlsMode, Wait,
+};
+use super::tls::{self, TlsStream, TrustSettings};
+use super::Capabilities;
+use crate::error::{Error, ErrorKind, Result};
+use crate::message::{BuiltMessage, Envelope};
+use rustls::ClientConfig;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+use zeroize::Zeroize;
+
+/// Time limits of each step. The defaults follow RFC 5321 §4.5.3.2, with connect and
+/// greeting capped at 60 s or less.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// TCP connect, per resolved address (default 30 s).
+    pub connect: Duration,
+    /// The server's greeting, and the TLS handshake (default 60 s).
+    pub greeting: Duration,
+    /// The reply to each command (default 300 s, RFC 5321's MAIL/RCPT value).
+    pub command: Duration,
+    /// Writing the message data (default 180 s, RFC 5321's data block value).
+    pub data_write: Duration,
+    /// The final reply after the data (default 600 s, RFC 5321's value), so that
+    /// `outcome_unknown` is not raised spuriously.
+    pub data_end: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(30),
+            greeting: Duration::from_secs(60),
+            command: Duration::from_secs(300),
+            data_write: Duration::from_secs(180),
+            data_end: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Receives each protocol line sent or received, credentials redacted.
+pub type TranscriptHook = Arc<dyn Fn(Direction, &str) + Send + Sync>;
+
+/// Where and how to connect.
+#[derive(Clone)]
+pub struct SmtpOptions {
+    /// Host name or IP address.
+    pub host: String,
+    /// Port (25 or 587 with STARTTLS, 465 with implicit TLS).
+    pub port: u16,
+    /// How the connection is protected (STARTTLS required by default).
+    pub tls: TlsMode,
+    /// The name checked against the server's certificate (default: `host`).
+    pub server_name: Option<String>,
+    /// Trusted roots: system roots plus an optional extra CA.
+    pub trust: TrustSettings,
+    /// Credentials for AUTH (sent only over TLS).
+    pub credentials: Option<Arc<Credentials>>,
+    /// The AUTH mechanism (PLAIN by default).
+    pub auth_mechanism: AuthMechanism,
+    /// The EHLO name (default: the local address as an address literal).
+    pub ehlo_name: Option<String>,
+    /// Time limits.
+    pub timeouts: Timeouts,
+    /// Use PIPELINING when offered (default true).
+    pub pipelining: bool,
+    /// A protocol transcript hook.
+    pub transcript: Option<TranscriptHook>,
+}
+
+impl fmt::Debug for SmtpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("server_name", &self.server_name)
+            .field("credentials", &self.credentials)
+            .field("auth_mechanism", &self.auth_mechanism)
+            .field("ehlo_name", &self.ehlo_name)
+            .field("timeouts", &self.timeouts)
+            .field("pipelining", &self.pipelining)
+            .field("transcript", &self.transcript.as_ref().map(|_| "<hook>"))
+            .finish()
+    }
+}
+
+impl SmtpOptions {
+    /// STARTTLS to `host:port`, system roots, no credentials.
+    pub fn new(host: impl Into<String>, port: u16) -> SmtpOptions {
+        SmtpOptions {
+            host: host.into(),
+            port,
+            tls: TlsMode::StartTls,
+            server_name: None,
+            trust: TrustSettings::system(),
+            credentials: None,
+            auth_mechanism: AuthMechanism::Plain,
+            ehlo_name: None,
+            timeouts: Timeouts::default(),
+            pipelining: true,
+            transcript: None,
+        }
+    }
+
+    /// Sets the credentials.
+    pub fn credentials(mut self, username: &str, password: &str) -> SmtpOptions {
+        self.credentials = Some(Arc::new(Credentials::new(username, password)));
+        self
+    }
+
+    /// Adds the CA certificates of a PEM file to the trusted roots.
+    pub fn ca_file(mut self, path: impl AsRef<Path>) -> Result<SmtpOptions> {
+        self.trust.extra_ca_pem = Some(tls::read_ca_file(path.as_ref())?);
+        Ok(self)
+    }
+
+    /// Sets the TLS mode.
+    pub fn tls(mut self, mode: TlsMode) -> SmtpOptions {
+        self.tls = mode;
+        self
+    }
+}
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream>),
+    Gone,
+}
+
+impl Stream {
+    fn tcp(&self) -> Option<&TcpStream> {
+        match self {
+            Stream::Plain(s) => Some(s),
+            Stream::Tls(s) => Some(s.get_ref()),
+            Stream::Gone => None,
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+            Stream::Gone => Err(io::Error::new(io::ErrorKind::NotConnected, "closed")),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.write_all(buf).and_then(|_| s.flush()),
+            Stream::Tls(s) => s.write_all(buf).and_then(|_| s.flush()),
+            Stream::Gone => Err(io::Error::new(io::ErrorKind::NotConnected, "closed")),
+        }
+    }
+
+    fn shutdown(&mut self) {
+        if let Stream::Tls(s) = self {
+            s.conn.send_close_notify();
+            let _ = s.flush();
+        }
+        if let Some(t) = self.tcp() {
+            let _ = t.shutdown(std::net::Shutdown::Both);
+        }
+        *self = Stream::Gone;
+    }
+}
+
+struct Connection {
+    stream: Stream,
+    engine: Engine,
+    /// A message was submitted on it (a reuse then starts with an RSET probe).
+    used: bool,
+}
+
+enum Goal {
+    Ready,
+    Delivered,
+    Closed,
+}
+
+/// One SMTP connection, opened on first use and re-opened when the server closed it
+/// while idle. Sends QUIT when dropped.
+pub struct SmtpClient {
+    options: SmtpOptions,
+    tls_config: Option<Arc<ClientConfig>>,
+    conn: Option<Connection>,
+}
+
+impl fmt::Debug for SmtpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpClient")
+            .field("options", &self.options)
+            .field("connected", &self.conn.is_some())
+            .finish()
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+impl SmtpClient {
+    /// A client that connects on first use. Checks the options (TLS roots, CA file).
+    pub fn new(options: SmtpOptions) -> Result<SmtpClient> {
+        if let Some(name) = &options.ehlo_name {
+            super::engine::check_ehlo_name(name)?;
+        }
+        let tls_config = match options.tls {
+            TlsMode::InsecurePlaintext => {
+                if options.credentials.is_some() {
+                    return Err(Error::new(
+                        ErrorKind::InvalidArgument,
+                        "credentials are never sent without TLS: remove them or use TLS",
+                    )
+                    .with_reason("auth_requires_tls"));
+                }
+                None
+            }
+            _ => Some(tls::client_config(&options.trust)?),
+        };
+        Ok(SmtpClient {
+            options,
+            tls_config,
+            conn: None,
+        })
+    }
+
+    fn with_config(options: SmtpOptions, tls_config: Option<Arc<ClientConfig>>) -> SmtpClient {
+        SmtpClient {
+            options,
+            tls_config,
+            conn: None,
+        }
+    }
+
+    /// A client connected now (greeting, EHLO, STARTTLS, AUTH done).
+    pub fn connect(options: SmtpOptions) -> Result<SmtpClient> {
+        let mut client = SmtpClient::new(options)?;
+        client.open()?;
+        Ok(client)
+    }
+
+    /// The capabilities of the open session, if any.
+    pub fn capabilities(&self) -> Option<&Capabilities> {
+        self.conn.as_ref().map(|c| c.engine.capabilities())
+    }
+
+    /// Whether a session is open.
+    pub fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    fn hook(&self, dir: Direction, line: &str) {
+        if let Some(h) = &self.options.transcript {
+            h(dir, line);
+        }
+    }
+
+    fn tcp_connect(&self) -> Result<TcpStream> {
+        let addrs: Vec<SocketAddr> = (self.options.host.as_str(), self.options.port)
+            .to_socket_addrs()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Connection,
+                    format!("cannot resolve {}: {e}", self.options.host),
+                )
+                .with_reason("resolve")
+            })?
+            .collect();
+        if addrs.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Connection,
+                format!("{} resolves to no address", self.options.host),
+            )
+            .with_reason("resolve"));
+        }
+        let mut failures = Vec::new();
+        let mut all_timed_out = true;
+        for addr in &addrs {
+            match TcpStream::connect_timeout(addr, self.options.timeouts.connect) {
+                Ok(s) => {
+                    let _ = s.set_nodelay(true);
+                    return Ok(s);
+                }
+                Err(e) => {
+                    all_timed_out &= is_timeout(&e);
+                    failures.push(format!("{addr}: {e}"));
+                }
+            }
+        }
+        let message = format!(
+            "cannot connect to {}:{} ({})",
+            self.options.host,
+            self.options.port,
+            failures.join("; ")
+        );
+        if all_timed_out {
+            Err(Error::new(ErrorKind::Timeout, message).with_reason("connect"))
+        } else {
+            Err(Error::new(ErrorKind::Connection, message).with_reason("connect"))
+        }
+    }
+
+    fn server_name(&self) -> &str {
+        self.options
+            .server_name
+            .as_deref()
+            .unwrap_or(&self.options.host)
+    }
+
+    fn open(&mut self) -> Result<()> {
+        self.conn = None;
+        let tcp = self.tcp_connect()?;
+        let ehlo_name = match &self.options.ehlo_name {
+            Some(n) => n.clone(),
+            None => match tcp.local_addr() {
+                Ok(SocketAddr::V4(a)) => format!("[{}]", a.ip()),
+                Ok(SocketAddr::V6(a)) => format!("[IPv6:{}]", a.ip()),
+                Err(_) => "localhost".to_string(),
+            },
+        };
+        let engine = Engine::new(EngineConfig {
+            ehlo_name,
+            tls: self.options.tls,
+            credentials: self.options.credentials.clone(),
+            auth_mechanism: self.options.auth_mechanism,
+            pipelining: self.options.pipelining,
+        })?;
+        let stream = if self.options.tls == TlsMode::Implicit {
+            let config = self.tls_config.clone().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Internal,
+                    "implicit TLS without a TLS configuration",
+                )
+            })?;
+            Stream::Tls(Box::new(tls::handshake(
+                tcp,
+                config,
+                self.server_name(),
+                self.options.timeouts.greeting,
+            )?))
+        } else {
+            Stream::Plain(tcp)
+        };
+        self.conn = Some(Connection {
+            stream,
+            engine,
+            used: false,
+        });
+        self.drive(Goal::Ready).map(|_| ())
+    }
+
+    fn drop_conn(&mut self) {
+        if let Some(mut c) = self.conn.take() {
+            c.stream.shutdown();
+        }
+    }
+
+    /// Runs the engine until `goal`. On error the connection is dropped.
+    fn drive(&mut self, goal: Goal) -> Result<Option<Result<Delivery>>> {
+        let r = self.drive_inner(goal);
+        if r.is_err() {
+            self.drop_conn();
+        }
+        r
+    }
+
+    fn drive_inner(&mut self, goal: Goal) -> Result<Option<Result<Delivery>>> {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut delivered: Option<Result<Delivery>> = None;
+        loop {
+            let Some(conn) = self.conn.as_mut() else {
+                return Err(
+                    Error::new(ErrorKind::Connection, "the connection is closed")
+                        .with_reason("closed"),
+                );
+            };
+            let mut closed = false;
+            let mut ready = false;
+            let mut hooks: Vec<(Direction, String)> = Vec::new();
+            let mut step: Result<()> = Ok(());
+            while let Some(action) = conn.engine.poll() {
+                match action {
+                    Action::Write(mut out) => {
+                        for l in out.log.drain(..) {
+                            hooks.push((Direction::Sent, l));
+                        }
+                        let t = if out.ends_data {
+                            self.options.timeouts.data_write
+                        } else {
+                            self.options.timeouts.command
+                        };
+                        if let Some(tcp) = conn.stream.tcp() {
+                            let _ = tcp.set_write_timeout(Some(t));
+                        }
+                        let r = conn.stream.write_all(&out.bytes);
+                        if out.sensitive {
+                            out.bytes.zeroize();
+                        }
+                        if let Err(e) = r {
+                            step = Err(if is_timeout(&e) {
+                                conn.engine.timed_out(&format!("write: {e}"));
+                                Error::new(
+                                    ErrorKind::Timeout,
+                                    format!("writing to the server timed out: {e}"),
+                                )
+                                .with_reason("write")
+                            } else {
+                                conn.engine
+                                    .connection_lost(out.ends_data, &format!("write: {e}"))
+                            });
+                            break;
+                        }
+                    }
+                    Action::Received(line) => hooks.push((Direction::Received, line)),
+                    Action::StartTls => {
+                        let Stream::Plain(tcp) = std::mem::replace(&mut conn.stream, Stream::Gone)
+                        else {
+                            step = Err(Error::new(ErrorKind::Internal, "STARTTLS twice"));
+                            break;
+                        };
+                        let config = match self.tls_config.clone() {
+                            Some(c) => c,
+                            None => {
+                                step = Err(Error::new(
+                                    ErrorKind::Internal,
+                                    "STARTTLS without a TLS configuration",
+                                ));
+                                break;
+                            }
+                        };
+                        let name = self
+                            .options
+                            .server_name
+                            .as_deref()
+                            .unwrap_or(&self.options.host);
+                        match tls::handshake(tcp, config, name, self.options.timeouts.greeting) {
+                            Ok(s) => {
+                                conn.stream = Stream::Tls(Box::new(s));
+                                if let Err(e) = conn.engine.tls_established() {
+                                    step = Err(e);
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                step = Err(e);
+                                break;
+                            }
+                        }
+                    }
+                    Action::Ready => ready = true,
+                    Action::Delivered(r) => delivered = Some(r),
+                    Action::Close => closed = true,
+                }
+            }
+            for (d, l) in &hooks {
+                self.hook(*d, l);
+            }
+            step?;
+            if closed {
+                self.drop_conn();
+            }
+            match goal {
+                Goal::Ready if ready => return Ok(None),
+                Goal::Delivered => {
+                    if let Some(r) = delivered.take() {
+                        return Ok(Some(r));
+                    }
+                }
+                Goal::Closed if closed => return Ok(None),
+                _ => {}
+            }
+            if closed {
+                return Err(
+                    Error::new(ErrorKind::Connection, "the server closed the session")
+                        .with_reason("closed"),
+                );
+            }
+            let Some(conn) = self.conn.as_mut() else {
+                return Err(Error::new(
+                    ErrorKind::Connection,
+                    "the connection is closed",
+                ));
+            };
+            let t = match conn.engine.waiting() {
+                Wait::Greeting => self.options.timeouts.greeting,
+                Wait::DataEnd => self.options.timeouts.data_end,
+                Wait::Command => self.options.timeouts.command,
+                Wait::Idle => {
+                    return Err(Error::new(
+                        ErrorKind::Internal,
+                        "the engine waits for nothing before reaching its goal",
+                    ))
+                }
+            };
+            if let Some(tcp) = conn.stream.tcp() {
+                let _ = tcp.set_read_timeout(Some(t));
+            }
+            let n = match conn.stream.read(&mut buf) {
+                Ok(0) => {
+                    return Err(conn
+                        .engine
+                        .connection_lost(false, "the server closed the connection"))
+                }
+                Ok(n) => n,
+                Err(e) if is_timeout(&e) => {
+                    return Err(conn.engine.timed_out(&format!("{} s", t.as_secs_f64())))
+                }
+                Err(e) => return Err(conn.engine.connection_lost(false, &e.to_string())),
+            };
+            if let Err(e) = conn.engine.feed(&buf[..n]) {
+                while let Some(a) = conn.engine.poll() {
+                    if let Action::Received(l) = a {
+                        hooks.push((Direction::Received, l));
+                    }
+                }
+                let lines: Vec<(Direction, String)> = hooks
+                    .drain(..)
+                    .filter(|(d, _)| *d == Direction::Received)
+                    .collect();
+                for (d, l) in &lines {
+                    self.hook(*d, l);
+                }
+                return Err(e);
+            }
+        }
+    }
+
+    /// Makes sure a session is ready: opens one, or checks a reused one with RSET and
+    /// reconnects when the server closed it while idle (nothing of the message has been
+    /// sent yet, so this is always safe).
+    fn ensure_ready(&mut self) -> Result<()> {
+        match &self.conn {
+            None => return self.open(),
+            Some(c) if !c.used => return Ok(()),
+            Some(_) => {}
+        }
+        let probe = match self.conn.as_mut() {
+            Some(c) => c.engine.probe(),
+            None => Ok(()),
+        };
+        let r = probe.and_then(|_| self.drive(Goal::Ready).map(|_| ()));
+        match r {
+            Ok(()) => Ok(()),
+            Err(e)
+                if e.kind() == ErrorKind::Connection || e.reason() == Some("service_closing") =>
+            {
+                self.drop_conn();
+                self.open()
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends a built message (its envelope and bytes).
+    pub fn send(&mut self, message: &BuiltMessage) -> Result<Delivery> {
+        self.send_with(
+            &message.envelope,
+            &message.bytes,
+            MessageNeeds {
+                smtputf8: message.smtputf8,
+                eight_bit: message.eight_bit,
+            },
+        )
+    }
+
+    /// Sends raw RFC 5322 bytes (built elsewhere) with the given envelope. SMTPUTF8 and
+    /// 8BITMIME needs are detected from the envelope and the bytes.
+    pub fn send_raw(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery> {
+        let needs = MessageNeeds {
+            smtputf8: !envelope.mail_from.is_ascii()
+                || envelope.rcpt_to.iter().any(|r| !r.is_ascii()),
+            eight_bit: !bytes.is_ascii(),
+        };
+        self.send_with(envelope, bytes, needs)
+    }
+
+    /// Sends with explicit needs. The message is never sent twice: a reconnect happens
+    /// only before MAIL FROM.
+    pub fn send_with(
+        &mut self,
+        envelope: &Envelope,
+        bytes: &[u8],
+        needs: MessageNeeds,
+    ) -> Result<Delivery> {
+        self.ensure_ready()?;
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::new(
+                ErrorKind::Connection,
+                "the connection is closed",
+            ));
+        };
+        conn.engine.send_message(envelope, bytes, needs)?;
+        conn.used = true;
+        match self.drive(Goal::Delivered)? {
+            Some(outcome) => outcome,
+            None => Err(Error::new(ErrorKind::Internal, "no delivery outcome")),
+        }
+    }
+
+    /// Ends the session politely (QUIT) and closes the connection.
+    pub fn quit(&mut self) -> Result<()> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        conn.engine.quit();
+        let r = self.drive(Goal::Closed).map(|_| ());
+        self.drop_conn();
+        r
+    }
+}
+
+impl Drop for SmtpClient {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.as_mut() {
+            if c.engine.is_ready() {
+                self.options.timeouts.command =
+                    self.options.timeouts.command.min(Duration::from_secs(5));
+                let _ = self.quit();
+            }
+        }
+        self.drop_conn();
+    }
+}
+
+struct PoolState {
+    idle: Vec<SmtpClient>,
+    open: usize,
+}
+
+/// Up to `max` clients shared between threads: each send takes an idle client (or
+/// opens a new one while fewer than `max` exist, else waits for one).
+pub struct SmtpPool {
+    options: SmtpOptions,
+    tls_config: Option<Arc<ClientConfig>>,
+    max: usize,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+impl fmt::Debug for SmtpPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpPool")
+            .field("options", &self.options)
+            .field("max", &self.max)
+            .finish()
+    }
+}
+
+impl SmtpPool {
+    /// A pool of at most `max` connections (at least 1).
+    pub fn new(options: SmtpOptions, max: usize) -> Result<SmtpPool> {
+        let probe = SmtpClient::new(options.clone())?;
+        let tls_config = probe.tls_config.clone();
+        Ok(SmtpPool {
+            options,
+            tls_config,
+            max: max.max(1),
+            state: Mutex::new(PoolState {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            freed: Condvar::new(),
+        })
+    }
+
+    fn take(&self) -> SmtpClient {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(c) = st.idle.pop() {
+                return c;
+            }
+            if st.open < self.max {
+                st.open += 1;
+                return SmtpClient::with_config(self.options.clone(), self.tls_config.clone());
+            }
+            st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn give_back(&self, client: SmtpClient) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.idle.push(client);
+        self.freed.notify_one();
+    }
+
+    /// Sends a built message on a pooled connection.
+    pub fn send(&self, message: &BuiltMessage) -> Result<Delivery> {
+        let mut c = self.take();
+        let r = c.send(message);
+        self.give_back(c);
+        r
+    }
+
+    /// Sends raw bytes with an envelope on a pooled connection.
+    pub fn send_raw(&self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery> {
+        let mut c = self.take();
+        let r = c.send_raw(envelope, bytes);
+        self.give_back(c);
+        r
+    }
+
+    /// Closes every idle connection (QUIT).
+    pub fn close(&self) {
+        let idle = {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            st.open -= st.idle.len().min(st.open);
+            std::mem::take(&mut st.idle)
+        };
+        for mut c in idle {
+            let _ = c.quit();
+        }
+    }
+}

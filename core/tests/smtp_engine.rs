@@ -1,0 +1,547 @@
+//! The sans-I/O engine without sockets: transcripts replayed at chunk sizes 1, 7, 64 and
+//! whole must give the same events; every protocol rule checked on its own.
+#![cfg(feature = "smtp")]
+
+use email365::message::Envelope;
+use email365::smtp::{Action, Credentials, Engine, EngineConfig, MessageNeeds, TlsMode, Wait};
+use email365::ErrorKind;
+use std::sync::Arc;
+
+enum Step {
+    Server(&'static str),
+    Send(&'static [&'static str], &'static [u8]),
+    TlsDone,
+    LostWritingData,
+    Lost,
+    Timeout,
+}
+
+fn config(tls: TlsMode, creds: bool) -> EngineConfig {
+    EngineConfig {
+        ehlo_name: "client.example".into(),
+        tls,
+        credentials: creds.then(|| Arc::new(Credentials::new("user", "secret-pw"))),
+        ..EngineConfig::default()
+    }
+}
+
+fn drain(e: &mut Engine, out: &mut Vec<String>) {
+    while let Some(a) = e.poll() {
+        out.push(match a {
+            Action::Write(o) => {
+                if o.ends_data {
+                    format!("C: <data {}>", o.bytes.len())
+                } else {
+                    assert_eq!(
+                        o.bytes.iter().filter(|&&b| b == b'\n').count(),
+                        o.log.len(),
+                        "one log line per command"
+                    );
+                    format!("C: {}", o.log.join(" | "))
+                }
+            }
+            Action::Received(l) => format!("S: {l}"),
+            Action::StartTls => "starttls".into(),
+            Action::Ready => "ready".into(),
+            Action::Delivered(Ok(d)) => format!(
+                "delivered: {} accepted, {} rejected, {} transactions, final {}",
+                d.accepted.len(),
+                d.rejected.len(),
+                d.transactions.len(),
+                d.final_reply.code
+            ),
+            Action::Delivered(Err(e)) => format!(
+                "failed: {} {} {}",
+                e.kind(),
+                e.reason().unwrap_or("-"),
+                e.replies().len()
+            ),
+            Action::Close => "close".into(),
+        });
+    }
+}
+
+fn run(cfg: EngineConfig, steps: &[Step], chunk: usize) -> Vec<String> {
+    let mut e = Engine::new(cfg).expect("engine");
+    let mut out = Vec::new();
+    for step in steps {
+        match step {
+            Step::Server(s) => {
+                let bytes = s.as_bytes();
+                let n = if chunk == 0 {
+                    bytes.len().max(1)
+                } else {
+                    chunk
+                };
+                for c in bytes.chunks(n) {
+                    if let Err(err) = e.feed(c) {
+                        drain(&mut e, &mut out);
+                        out.push(format!(
+                            "error: {} {}",
+                            err.kind(),
+                            err.reason().unwrap_or("-")
+                        ));
+                        return out;
+                    }
+                }
+            }
+            Step::Send(to, data) => {
+                let env = Envelope {
+                    mail_from: "from@example.com".into(),
+                    rcpt_to: to.iter().map(|s| s.to_string()).collect(),
+                };
+                if let Err(err) = e.send_message(&env, data, MessageNeeds::default()) {
+                    out.push(format!(
+                        "refused: {} {}",
+                        err.kind(),
+                        err.reason().unwrap_or("-")
+                    ));
+                }
+            }
+            Step::TlsDone => e.tls_established().expect("tls"),
+            Step::Lost => {
+                let err = e.connection_lost(false, "eof");
+                out.push(format!(
+                    "lost: {} {}",
+                    err.kind(),
+                    err.reason().unwrap_or("-")
+                ));
+            }
+            Step::LostWritingData => {
+                let err = e.connection_lost(true, "broken pipe");
+                out.push(format!(
+                    "lost: {} {}",
+                    err.kind(),
+                    err.reason().unwrap_or("-")
+                ));
+            }
+            Step::Timeout => {
+                let err = e.timed_out("1 s");
+                out.push(format!(
+                    "timeout: {} {}",
+                    err.kind(),
+                    err.reason().unwrap_or("-")
+                ));
+            }
+        }
+        drain(&mut e, &mut out);
+    }
+    out
+}
+
+/// Runs at chunk sizes 1, 7, 64 and whole; all must agree. Returns the events.
+fn replay(cfg: EngineConfig, steps: &[Step]) -> Vec<String> {
+    let whole = run(cfg.clone(), steps, 0);
+    for chunk in [1, 7, 64] {
+        assert_eq!(run(cfg.clone(), steps, chunk), whole, "chunk size {chunk}");
+    }
+    whole
+}
+
+const IMPLICIT_SESSION: &str = "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250-SIZE 100\r\n250 AUTH PLAIN LOGIN\r\n235 2.7.0 ok\r\n";
+
+#[test]
+fn pipelined_submission_with_one_recipient_refused() {
+    let ev = replay(
+        config(TlsMode::Implicit, true),
+        &[
+            Step::Server(IMPLICIT_SESSION),
+            Step::Send(&["a@x.test", "b@x.test"], b"Subject: s\r\n\r\nbody\r\n"),
+            Step::Server("250 2.1.0 ok\r\n250 2.1.5 ok\r\n550 5.1.1 no such user\r\n354 go\r\n250 2.0.0 Ok: queued as 10000000902077\r\n"),
+        ],
+    );
+    assert_eq!(
+        ev,
+        [
+            "S: 220 mx ESMTP",
+            "C: EHLO client.example",
+            "S: 250-mx",
+            "S: 250-PIPELINING",
+            "S: 250-SIZE 100",
+            "S: 250 AUTH PLAIN LOGIN",
+            "C: AUTH PLAIN <redacted>",
+            "S: 235 2.7.0 ok",
+            "ready",
+            "C: MAIL FROM:<from@example.com> SIZE=20 | RCPT TO:<a@x.test> | RCPT TO:<b@x.test> | DATA",
+            "S: 250 2.1.0 ok",
+            "S: 250 2.1.5 ok",
+            "S: 550 5.1.1 no such user",
+            "S: 354 go",
+            "C: <data 23>",
+            "S: 250 2.0.0 Ok: queued as 10000000902077",
+            "delivered: 1 accepted, 1 rejected, 1 transactions, final 250",
+        ]
+    );
+}
+
+#[test]
+fn starttls_then_ehlo_again_then_auth() {
+    let ev = replay(
+        config(TlsMode::StartTls, true),
+        &[
+            Step::Server("220 mx\r\n250-mx\r\n250-AUTH LOGIN\r\n250 STARTTLS\r\n220 2.0.0 go\r\n"),
+            Step::TlsDone,
+            Step::Server("250-mx\r\n250 AUTH PLAIN\r\n235 ok\r\n"),
+        ],
+    );
+    let sent: Vec<&String> = ev.iter().filter(|l| l.starts_with("C: ")).collect();
+    assert_eq!(
+        sent,
+        [
+            "C: EHLO client.example",
+            "C: STARTTLS",
+            "C: EHLO client.example",
+            "C: AUTH PLAIN <redacted>"
+        ]
+    );
+    assert!(ev.contains(&"starttls".to_string()));
+    assert_eq!(ev.last().unwrap(), "ready");
+}
+
+#[test]
+fn bytes_after_starttls_220_are_refused_whatever_the_chunking() {
+    // In the same chunk as the 220 or in a later read before the handshake: both abort.
+    for steps in [
+        vec![Step::Server(
+            "220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n250 AUTH LOGIN\r\n",
+        )],
+        vec![
+            Step::Server("220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n"),
+            Step::Server("250 AUTH LOGIN\r\n"),
+        ],
+    ] {
+        let ev = run(config(TlsMode::StartTls, true), &steps, 0);
+        assert_eq!(
+            ev.last().unwrap(),
+            "error: protocol data_after_starttls",
+            "{ev:?}"
+        );
+        assert!(!ev.iter().any(|l| l.starts_with("C: AUTH")));
+    }
+}
+
+#[test]
+fn starttls_refusals_fail_with_tls() {
+    for reply in [
+        "454 4.7.0 no\r\n",
+        "502 5.5.1 no\r\n",
+        "354 what\r\n",
+        "250 ok\r\n",
+    ] {
+        let greeting = format!("220 mx\r\n250-mx\r\n250 STARTTLS\r\n{reply}");
+        let mut e = Engine::new(config(TlsMode::StartTls, true)).unwrap();
+        let err = e.feed(greeting.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Tls, "{reply}");
+        assert_eq!(err.reason(), Some("starttls_refused"));
+        assert!(e.is_closed());
+    }
+}
+
+#[test]
+fn helo_fallback_only_without_required_starttls() {
+    let ev = replay(
+        config(TlsMode::InsecurePlaintext, false),
+        &[Step::Server("220 mx\r\n500 5.5.1 what\r\n250 mx\r\n")],
+    );
+    assert!(ev.contains(&"C: HELO client.example".to_string()));
+    assert_eq!(ev.last().unwrap(), "ready");
+    let ev = replay(
+        config(TlsMode::StartTls, false),
+        &[Step::Server("220 mx\r\n502 5.5.1 what\r\n")],
+    );
+    assert_eq!(ev.last().unwrap(), "error: tls esmtp_not_supported");
+}
+
+#[test]
+fn credentials_are_never_sent_in_plaintext() {
+    let ev = replay(
+        config(TlsMode::InsecurePlaintext, true),
+        &[Step::Server("220 mx\r\n250-mx\r\n250 AUTH PLAIN\r\n")],
+    );
+    assert_eq!(ev.last().unwrap(), "error: auth auth_requires_tls");
+    assert!(!ev.iter().any(|l| l.contains("AUTH PLAIN <")));
+}
+
+const PLAIN: &str = "220 mx\r\n250-mx\r\n250-SIZE\r\n250 8BITMIME\r\n";
+
+#[test]
+fn non_pipelined_submission_waits_for_each_reply() {
+    let ev = replay(
+        config(TlsMode::InsecurePlaintext, false),
+        &[
+            Step::Server(PLAIN),
+            Step::Send(&["a@x.test", "b@x.test"], b"x\n.y\n"),
+            Step::Server("250 ok\r\n250 ok\r\n251 forwarded\r\n354 go\r\n250 done\r\n"),
+        ],
+    );
+    let sent: Vec<&String> = ev.iter().filter(|l| l.starts_with("C: ")).collect();
+    assert_eq!(
+        sent,
+        [
+            "C: EHLO client.example",
+            "C: MAIL FROM:<from@example.com> SIZE=7",
+            "C: RCPT TO:<a@x.test>",
+            "C: RCPT TO:<b@x.test>",
+            "C: DATA",
+            "C: <data 11>",
+        ]
+    );
+    assert_eq!(
+        ev.last().unwrap(),
+        "delivered: 2 accepted, 0 rejected, 1 transactions, final 250"
+    );
+}
+
+#[test]
+fn all_rejected_pipelined_with_354_sends_a_lone_dot_then_rset() {
+    let ev = replay(
+        config(TlsMode::Implicit, false),
+        &[
+            Step::Server("220 mx\r\n250-mx\r\n250 PIPELINING\r\n"),
+            Step::Send(&["a@x.test", "b@x.test"], b"m\r\n"),
+            Step::Server("250 ok\r\n550 5.1.1 no\r\n551 5.1.6 moved\r\n354 go\r\n554 no valid recipients\r\n250 reset\r\n"),
+        ],
+    );
+    let sent: Vec<&String> = ev.iter().filter(|l| l.starts_with("C: ")).collect();
+    assert_eq!(sent[2], "C: .");
+    assert_eq!(sent[3], "C: RSET");
+    assert_eq!(sent.len(), 4);
+    assert_eq!(ev.last().unwrap(), "failed: recipients_rejected - 2");
+}
+
+#[test]
+fn mail_refused_resets_and_reports_the_mail_reply() {
+    let ev = replay(
+        config(TlsMode::Implicit, false),
+        &[
+            Step::Server("220 mx\r\n250-mx\r\n250 PIPELINING\r\n"),
+            Step::Send(&["a@x.test"], b"m\r\n"),
+            Step::Server("553 5.7.1 sender not allowed\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need RCPT\r\n250 reset\r\n"),
+        ],
+    );
+    assert!(ev.contains(&"C: RSET".to_string()));
+    assert_eq!(ev.last().unwrap(), "failed: smtp_permanent mail_refused 1");
+}
+
+#[test]
+fn too_many_recipients_open_a_second_transaction() {
+    let ev = replay(
+        config(TlsMode::Implicit, false),
+        &[
+            Step::Server("220 mx\r\n250-mx\r\n250 ENHANCEDSTATUSCODES\r\n"),
+            Step::Send(&["a@x.test", "b@x.test", "c@x.test"], b"m\r\n"),
+            Step::Server("250 ok\r\n250 ok\r\n452 4.5.3 too many recipients\r\n354 go\r\n250 2.0.0 one\r\n250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 2.0.0 two\r\n"),
+        ],
+    );
+    let sent: Vec<&String> = ev.iter().filter(|l| l.starts_with("C: ")).collect();
+    assert_eq!(
+        sent[1..].iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        [
+            "C: MAIL FROM:<from@example.com>",
+            "C: RCPT TO:<a@x.test>",
+            "C: RCPT TO:<b@x.test>",
+            "C: DATA",
+            "C: <data 6>",
+            "C: MAIL FROM:<from@example.com>",
+            "C: RCPT TO:<b@x.test>",
+            "C: RCPT TO:<c@x.test>",
+            "C: DATA",
+            "C: <data 6>",
+        ]
+    );
+    assert_eq!(
+        ev.last().unwrap(),
+        "delivered: 3 accepted, 0 rejected, 2 transactions, final 250"
+    );
+}
+
+#[test]
+fn final_reply_refusal_is_reported_and_the_session_stays_usable() {
+    let ev = replay(
+        config(TlsMode::Implicit, false),
+        &[
+            Step::Server("220 mx\r\n250-mx\r\n250 PIPELINING\r\n"),
+            Step::Send(&["a@x.test"], b"m\r\n"),
+            Step::Server("250 ok\r\n250 ok\r\n354 go\r\n451 4.3.0 try later\r\n"),
+            Step::Send(&["a@x.test"], b"m\r\n"),
+            Step::Server("250 ok\r\n250 ok\r\n354 go\r\n554 5.6.0 spam\r\n"),
+        ],
+    );
+    let outcomes: Vec<&String> = ev.iter().filter(|l| l.starts_with("failed")).collect();
+    assert_eq!(
+        outcomes,
+        [
+            "failed: smtp_transient message_refused 1",
+            "failed: smtp_permanent message_refused 1"
+        ]
+    );
+}
+
+#[test]
+fn losing_the_connection_after_the_final_dot_is_outcome_unknown() {
+    let setup = || {
+        vec![
+            Step::Server("220 mx\r\n250-mx\r\n250 PIPELINING\r\n"),
+            Step::Send(&["a@x.test"], b"m\r\n"),
+            Step::Server("250 ok\r\n250 ok\r\n354 go\r\n"),
+        ]
+    };
+    let mut steps = setup();
+    steps.push(Step::Lost);
+    assert_eq!(
+        replay(config(TlsMode::Implicit, false), &steps)
+            .last()
+            .unwrap(),
+        "lost: outcome_unknown connection_lost"
+    );
+    let mut steps = setup();
+    steps.push(Step::Timeout);
+    assert_eq!(
+        replay(config(TlsMode::Implicit, false), &steps)
+            .last()
+            .unwrap(),
+        "timeout: outcome_unknown timeout"
+    );
+    let mut steps = setup();
+    steps.push(Step::LostWritingData);
+    assert_eq!(
+        replay(config(TlsMode::Implicit, false), &steps)
+            .last()
+            .unwrap(),
+        "lost: connection connection_lost"
+    );
+    // Before the data: a plain connection error.
+    let steps = [
+        Step::Server("220 mx\r\n250-mx\r\n250 PIPELINING\r\n"),
+        Step::Send(&["a@x.test"], b"m\r\n"),
+        Step::Lost,
+    ];
+    assert_eq!(
+        replay(config(TlsMode::Implicit, false), &steps)
+            .last()
+            .unwrap(),
+        "lost: connection connection_lost"
+    );
+}
+
+#[test]
+fn reply_421_closes_the_session_anywhere() {
+    for (at, server) in [
+        ("greeting", "421 4.3.2 bye\r\n"),
+        ("ehlo", "220 mx\r\n421 4.3.2 bye\r\n"),
+    ] {
+        let ev = replay(config(TlsMode::Implicit, false), &[Step::Server(server)]);
+        assert_eq!(
+            ev[ev.len() - 2..],
+            ["close", "error: smtp_transient service_closing"],
+            "{at}"
+        );
+    }
+    let ev = replay(
+        config(TlsMode::Implicit, false),
+        &[
+            Step::Server("220 mx\r\n250 mx\r\n"),
+            Step::Send(&["a@x.test"], b"m\r\n"),
+            Step::Server("250 ok\r\n421 4.3.2 bye\r\n"),
+        ],
+    );
+    assert_eq!(ev.last().unwrap(), "error: smtp_transient service_closing");
+}
+
+#[test]
+fn checks_before_mail() {
+    let ev = replay(
+        config(TlsMode::Implicit, false),
+        &[
+            Step::Server("220 mx\r\n250-mx\r\n250 SIZE 10\r\n"),
+            Step::Send(&["a@x.test"], b"0123456789"),
+            Step::Send(&["\u{fc}@x.test"], b"m"),
+            Step::Send(&[], b"m"),
+            Step::Send(&["a@x.test\r\nDATA"], b"m"),
+        ],
+    );
+    assert_eq!(
+        ev[ev.len() - 4..],
+        [
+            "refused: message_too_large size_limit",
+            "refused: smtputf8_not_supported -",
+            "refused: invalid_argument no_recipients",
+            "refused: invalid_argument command_injection",
+        ]
+    );
+    assert!(!ev.iter().any(|l| l.starts_with("C: MAIL")));
+}
+
+#[test]
+fn size_zero_means_no_limit() {
+    let mut e = Engine::new(config(TlsMode::Implicit, false)).unwrap();
+    e.feed(b"220 mx\r\n250-mx\r\n250 SIZE 0\r\n").unwrap();
+    assert_eq!(e.capabilities().size, None);
+    let env = Envelope {
+        mail_from: String::new(),
+        rcpt_to: vec!["a@x.test".into()],
+    };
+    e.send_message(&env, &vec![b'x'; 100_000], MessageNeeds::default())
+        .unwrap();
+}
+
+#[test]
+fn over_long_line_and_too_many_lines_are_protocol_errors() {
+    let long = format!("220 {}\r\n", "x".repeat(3000));
+    let long: &'static str = Box::leak(long.into_boxed_str());
+    assert_eq!(
+        replay(config(TlsMode::Implicit, false), &[Step::Server(long)])
+            .last()
+            .unwrap(),
+        "error: protocol line_too_long"
+    );
+    let many = format!(
+        "220 mx\r\n{}250 end\r\n",
+        "250-x\r\n".repeat(email365::reply::MAX_LINES + 1)
+    );
+    let many: &'static str = Box::leak(many.into_boxed_str());
+    assert_eq!(
+        replay(config(TlsMode::Implicit, false), &[Step::Server(many)])
+            .last()
+            .unwrap(),
+        "error: protocol too_many_lines"
+    );
+    assert_eq!(
+        replay(
+            config(TlsMode::Implicit, false),
+            &[Step::Server("hello\r\n")]
+        )
+        .last()
+        .unwrap(),
+        "error: protocol bad_code"
+    );
+}
+
+#[test]
+fn waiting_tells_which_timeout_applies() {
+    let mut e = Engine::new(config(TlsMode::Implicit, false)).unwrap();
+    assert_eq!(e.waiting(), Wait::Greeting);
+    e.feed(b"220 mx\r\n").unwrap();
+    assert_eq!(e.waiting(), Wait::Command);
+    e.feed(b"250 mx\r\n").unwrap();
+    assert_eq!(e.waiting(), Wait::Idle);
+    let env = Envelope {
+        mail_from: "a@x.test".into(),
+        rcpt_to: vec!["b@x.test".into()],
+    };
+    e.send_message(&env, b"m", MessageNeeds::default()).unwrap();
+    e.feed(b"250 ok\r\n250 ok\r\n354 go\r\n").unwrap();
+    assert_eq!(e.waiting(), Wait::DataEnd);
+}
+
+#[test]
+fn ehlo_name_injection_is_refused() {
+    for bad in ["a\r\nMAIL", "a b", "", "x\u{7f}", "\u{e9}"] {
+        let cfg = EngineConfig {
+            ehlo_name: bad.into(),
+            ..EngineConfig::default()
+        };
+        let err = Engine::new(cfg).unwrap_err();
+        assert_eq!(err.reason(), Some("command_injection"), "{bad:?}");
+    }
+}

@@ -1,0 +1,132 @@
+//! The `send` example against the scripted server: the JSON line and the exit code.
+#![cfg(feature = "smtp")]
+
+mod smtp_support;
+
+use smtp_support::*;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn example() -> PathBuf {
+    // A full `cargo test` builds the examples beside the test binaries' directory.
+    let exe = std::env::current_exe().expect("exe");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let path = dir
+        .join("examples")
+        .join(format!("send{}", std::env::consts::EXE_SUFFIX));
+    if path.exists() {
+        return path;
+    }
+    // `cargo test --test smtp_example` alone does not: build it and take the executable
+    // cargo reports.
+    let out = Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "email365", "--example", "send"])
+        .args(["--features", "smtp", "--message-format=json"])
+        .output()
+        .expect("cargo build --example send");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v["executable"].as_str().map(PathBuf::from))
+        .expect("the example's executable")
+}
+
+fn run(port: u16, pki: &Pki, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let dir = std::env::temp_dir().join(format!("email365-example-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let out = Command::new(example())
+        .args(["--host", "localhost", "--port", &port.to_string()])
+        .arg("--ca")
+        .arg(&ca)
+        .args(["--username", USER, "--password-env", "E365_TEST_PASSWORD"])
+        .args(["--from", "sender@example.com"])
+        .args(extra)
+        .env("E365_TEST_PASSWORD", PASS)
+        .output()
+        .expect("run the send example");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let last = stdout.lines().last().unwrap_or("").to_string();
+    let v = serde_json::from_str(&last).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), v, stdout)
+}
+
+#[test]
+fn example_sends_and_reports_rejected_recipients() {
+    let pki = pki();
+    let tls = server_config(&pki.good.0, &pki.good.1);
+    let (port, wire, h) = serve(1, move |_, p| {
+        p.standard_session(&tls, &["PIPELINING", "8BITMIME", "SMTPUTF8"]);
+        p.expect("MAIL");
+        p.expect("RCPT");
+        p.expect("RCPT");
+        p.expect("DATA");
+        p.send("250 ok\r\n250 2.1.5 ok\r\n550 5.1.1 unknown user\r\n354 go\r\n");
+        p.data();
+        p.send("250 2.0.0 Ok: queued as 10000000902077\r\n");
+        p.expect("QUIT");
+        p.send("221 bye\r\n");
+    });
+    let (code, v, out) = run(
+        port,
+        &pki,
+        &[
+            "--to",
+            "a@example.net",
+            "--to",
+            "b@example.net",
+            "--subject",
+            "Grüße",
+            "--text",
+            "Hello\n",
+        ],
+    );
+    h.join().unwrap();
+    assert_eq!(code, 0, "{out}");
+    let ok = &v["ok"];
+    assert_eq!(ok["final_reply"]["code"], 250, "{out}");
+    assert_eq!(ok["accepted"][0]["recipient"], "a@example.net");
+    assert_eq!(ok["rejected"][0]["recipient"], "b@example.net");
+    assert_eq!(ok["rejected"][0]["reply"]["code"], 550);
+    let w = wire_text(&wire);
+    assert!(w.contains("Subject: =?utf-8?b?R3LDvMOfZQ==?=\r\n"), "{w}");
+    assert!(!out.contains(PASS));
+    // Needs the real notification-id extractor (the stub returns None).
+    assert_eq!(ok["notification_id"], "10000000902077", "{out}");
+}
+
+#[test]
+fn example_reports_errors_as_json_with_non_zero_exit() {
+    let pki = pki();
+    let (port, _w, h) = serve(1, |_, p| {
+        p.send("220 mx\r\n");
+        p.expect("EHLO");
+        p.send("250 mx\r\n");
+        let _ = p.line();
+    });
+    let dir = std::env::temp_dir().join(format!("email365-eml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let eml = dir.join("m.eml");
+    std::fs::write(&eml, b"Subject: x\r\n\r\nbody\r\n").unwrap();
+    let (code, v, out) = run(
+        port,
+        &pki,
+        &["--to", "a@example.net", "--eml", eml.to_str().unwrap()],
+    );
+    h.join().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(v["error"]["kind"], "tls", "{out}");
+    assert_eq!(v["error"]["reason"], "starttls_not_offered");
+
+    let (code, v, _) = run(1, &pki, &["--to", "a@example.net"]);
+    assert_eq!(code, 2);
+    assert_eq!(v["error"]["kind"], "invalid_argument");
+}
