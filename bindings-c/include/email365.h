@@ -261,6 +261,17 @@ typedef uint32_t e365_category;
 typedef struct e365_error e365_error;
 
 /**
+ * A message being put together (opaque). Made by `e365_message_builder_new`, freed by
+ * `e365_message_builder_free`. Every setter copies its input and only records it;
+ * every check happens in `e365_message_builder_build`, which leaves the builder as it
+ * was (it may be built again, e.g. after a change).
+ *
+ * Not thread-safe: use a builder from one thread at a time (it may move between
+ * threads).
+ */
+typedef struct e365_message_builder e365_message_builder;
+
+/**
  * The registered sender domains and addresses of an account (opaque). Made by
  * `e365_sender_policy_new`, freed by `e365_sender_policy_free`.
  *
@@ -368,6 +379,73 @@ typedef struct {
      */
     e365_str recipient;
 } e365_smtp_reply;
+
+/**
+ * A built message, ready to submit. Read-only; everything is owned by the object
+ * (valid until `e365_message_free`). Immutable: may be read, and sent, from several
+ * threads at once.
+ */
+typedef struct {
+    /**
+     * The RFC 5322 bytes: CRLF line ends, ending with CRLF, no Bcc header.
+     */
+    const uint8_t *bytes;
+    /**
+     * The number of bytes (the message size).
+     */
+    size_t size;
+    /**
+     * MAIL FROM: the bare reverse path (A-label form), empty for `<>`.
+     */
+    e365_str mail_from;
+    /**
+     * RCPT TO: the bare forward paths (A-label form), de-duplicated, in order.
+     */
+    const e365_str *rcpt_to;
+    /**
+     * The number of `rcpt_to` entries.
+     */
+    size_t rcpt_to_len;
+    /**
+     * The Message-ID without angle brackets.
+     */
+    e365_str message_id;
+    /**
+     * Whether the envelope or headers need SMTPUTF8.
+     */
+    bool smtputf8;
+    /**
+     * Whether the bytes contain 8-bit data (BODY=8BITMIME).
+     */
+    bool eight_bit;
+} e365_message;
+
+/**
+ * The envelope of an existing RFC 5322 message, and its bytes without Bcc. Read-only;
+ * owned by the object (valid until `e365_envelope_free`). Immutable.
+ */
+typedef struct {
+    /**
+     * MAIL FROM: the first address of `Sender`, else of `From` (bare, A-label form).
+     */
+    e365_str mail_from;
+    /**
+     * RCPT TO: every address of To, Cc and Bcc, de-duplicated, in order.
+     */
+    const e365_str *rcpt_to;
+    /**
+     * The number of `rcpt_to` entries.
+     */
+    size_t rcpt_to_len;
+    /**
+     * The message bytes with every Bcc field removed (nothing else changed).
+     */
+    const uint8_t *bytes;
+    /**
+     * The number of bytes.
+     */
+    size_t bytes_len;
+} e365_envelope;
 
 /**
  * What a reply means for the client. Read-only; every string is owned by the object
@@ -725,6 +803,311 @@ e365_str e365_error_reply_text(const e365_error *err);
  * `err` is NULL or a live error object; `len_out` is NULL or valid for writing.
  */
 const e365_smtp_reply *e365_error_replies(const e365_error *err, size_t *len_out);
+
+/**
+ * Makes an empty message builder. On success `*out` receives it; the caller frees it
+ * with `e365_message_builder_free`.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`out` NULL).
+ *
+ * # Safety
+ * `out` and `err_out` are NULL or valid for writing.
+ */
+e365_result e365_message_builder_new(e365_message_builder **out, e365_error **err_out);
+
+/**
+ * Frees a message builder; NULL is ignored.
+ *
+ * # Safety
+ * `builder` is NULL or a builder from this library that was not freed yet.
+ */
+void e365_message_builder_free(e365_message_builder *builder);
+
+/**
+ * Sets the From address, in header form (`Name <local@domain>` or `local@domain`;
+ * `len` bytes of UTF-8). Checked by `e365_message_builder_build`.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; `address` is valid for reading `len` bytes;
+ * `err_out` is NULL or valid for writing.
+ */
+e365_result e365_message_builder_set_from(e365_message_builder *builder,
+                                          const char *address,
+                                          size_t len,
+                                          e365_error **err_out);
+
+/**
+ * Sets the `Sender` header (header form), for mail sent on behalf of the From address.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`.
+ */
+e365_result e365_message_builder_set_sender(e365_message_builder *builder,
+                                            const char *address,
+                                            size_t len,
+                                            e365_error **err_out);
+
+/**
+ * Sets the envelope sender (bounce address, MAIL FROM) when it differs from the From
+ * address: bare envelope form, or an empty string (`len` 0) for the null reverse path.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`.
+ */
+e365_result e365_message_builder_set_envelope_from(e365_message_builder *builder,
+                                                   const char *address,
+                                                   size_t len,
+                                                   e365_error **err_out);
+
+/**
+ * Adds a To recipient (header form).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`.
+ */
+e365_result e365_message_builder_add_to(e365_message_builder *builder,
+                                        const char *address,
+                                        size_t len,
+                                        e365_error **err_out);
+
+/**
+ * Adds a Cc recipient (header form).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`.
+ */
+e365_result e365_message_builder_add_cc(e365_message_builder *builder,
+                                        const char *address,
+                                        size_t len,
+                                        e365_error **err_out);
+
+/**
+ * Adds a Bcc recipient: it goes to the envelope only, never into the message.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`.
+ */
+e365_result e365_message_builder_add_bcc(e365_message_builder *builder,
+                                         const char *address,
+                                         size_t len,
+                                         e365_error **err_out);
+
+/**
+ * Adds a Reply-To address (header form).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`.
+ */
+e365_result e365_message_builder_add_reply_to(e365_message_builder *builder,
+                                              const char *address,
+                                              size_t len,
+                                              e365_error **err_out);
+
+/**
+ * Sets the subject (any Unicode text without line breaks or controls; tabs allowed).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `subject` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`, with `subject`.
+ */
+e365_result e365_message_builder_set_subject(e365_message_builder *builder,
+                                             const char *subject,
+                                             size_t len,
+                                             e365_error **err_out);
+
+/**
+ * Sets the plain-text body (line ends are normalised to CRLF).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`, with `body`.
+ */
+e365_result e365_message_builder_set_text(e365_message_builder *builder,
+                                          const char *body,
+                                          size_t len,
+                                          e365_error **err_out);
+
+/**
+ * Sets the HTML body (line ends are normalised to CRLF).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`, with `body`.
+ */
+e365_result e365_message_builder_set_html(e365_message_builder *builder,
+                                          const char *body,
+                                          size_t len,
+                                          e365_error **err_out);
+
+/**
+ * Sets the Message-ID, `<id@host>` or `id@host` (generated on the sender's domain when
+ * not set).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `message_id` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`, with `message_id`.
+ */
+e365_result e365_message_builder_set_message_id(e365_message_builder *builder,
+                                                const char *message_id,
+                                                size_t len,
+                                                e365_error **err_out);
+
+/**
+ * Sets the date as RFC 5322 text (`Sat, 28 Nov 2026 12:00:00 +0000`; parsed at build,
+ * then written in canonical form). Without a date the current time is used.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `date` NULL, not UTF-8).
+ *
+ * # Safety
+ * As for `e365_message_builder_set_from`, with `date`.
+ */
+e365_result e365_message_builder_set_date(e365_message_builder *builder,
+                                          const char *date,
+                                          size_t len,
+                                          e365_error **err_out);
+
+/**
+ * Sets the date as a Unix time in seconds (written in UTC).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` NULL).
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_message_builder_set_date_unix(e365_message_builder *builder,
+                                               int64_t seconds,
+                                               e365_error **err_out);
+
+/**
+ * Adds a custom header (`name`, `name_len` bytes; `value`, `value_len` bytes). The
+ * builder's own headers (From, To, Cc, Bcc, Subject, Date, Message-ID, Content-Type,
+ * MIME-Version, Content-Transfer-Encoding, Sender, Reply-To) are refused at build with
+ * reason `reserved_header`; CR, LF, NUL and other controls are refused at build.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder`, `name` or `value` NULL, not UTF-8).
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; `name` and `value` are valid for reading their
+ * lengths; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_message_builder_add_header(e365_message_builder *builder,
+                                            const char *name,
+                                            size_t name_len,
+                                            const char *value,
+                                            size_t value_len,
+                                            e365_error **err_out);
+
+/**
+ * Adds an attachment: `filename` (`filename_len` bytes), an optional `content_type`
+ * (`type/subtype` with parameters; NULL = guessed from the filename), the content
+ * (`content_len` bytes of any value; NULL allowed when `content_len` is 0) and an
+ * optional `inline_id` (a Content-ID making it an inline part, for `cid:` in the HTML
+ * body; NULL = a plain attachment). Everything is copied.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `filename` NULL, `content` NULL with a
+ * length, text not UTF-8). The filename, content type and id are checked at build.
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; each pointer is NULL or valid for reading its
+ * length; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_message_builder_add_attachment(e365_message_builder *builder,
+                                                const char *filename,
+                                                size_t filename_len,
+                                                const char *content_type,
+                                                size_t content_type_len,
+                                                const uint8_t *content,
+                                                size_t content_len,
+                                                const char *inline_id,
+                                                size_t inline_id_len,
+                                                e365_error **err_out);
+
+/**
+ * Applies the account's sender policy: build then refuses a From (or envelope sender)
+ * outside it with `E365_SENDER_NOT_REGISTERED`. The policy is copied: it may be freed
+ * after the call.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`builder` or `policy` NULL).
+ *
+ * # Safety
+ * `builder` and `policy` are NULL or live objects; `err_out` is NULL or valid for
+ * writing.
+ */
+e365_result e365_message_builder_set_sender_policy(e365_message_builder *builder,
+                                                   const e365_sender_policy *policy,
+                                                   e365_error **err_out);
+
+/**
+ * Checks every input and builds the message with its envelope. The builder is not
+ * changed (it may be built again). On success `*out` receives a new message that the
+ * caller frees with `e365_message_free`.
+ *
+ * Errors: `E365_INVALID_MESSAGE` with a reason (an invalid address in from/to/cc/bcc/
+ * reply-to gives the address diagnosis as reason; `no_from`, `no_recipients`,
+ * `control_char`, `reserved_header`, …), `E365_SENDER_NOT_REGISTERED` (a sender outside
+ * the policy), `E365_INVALID_ARGUMENT` (`builder` or `out` NULL).
+ *
+ * # Safety
+ * `builder` is NULL or a live builder; `out` and `err_out` are NULL or valid for
+ * writing.
+ */
+e365_result e365_message_builder_build(const e365_message_builder *builder,
+                                       e365_message **out,
+                                       e365_error **err_out);
+
+/**
+ * Frees a message; NULL is ignored.
+ *
+ * # Safety
+ * `message` is NULL or a message from this library that was not freed yet.
+ */
+void e365_message_free(e365_message *message);
+
+/**
+ * Reads the envelope of a message built elsewhere (`message`, `len` bytes) and removes
+ * its Bcc header. On success `*out` receives a new envelope that the caller frees with
+ * `e365_envelope_free`.
+ *
+ * Errors: `E365_INVALID_MESSAGE` (reason `no_from`, `no_recipients`,
+ * `invalid_header`, `invalid_header_name`, `invalid_utf8` or an address diagnosis),
+ * `E365_INVALID_ARGUMENT` (`message` or `out` NULL).
+ *
+ * Thread-safe.
+ *
+ * # Safety
+ * `message` is valid for reading `len` bytes; `out` and `err_out` are NULL or valid
+ * for writing.
+ */
+e365_result e365_envelope_from_message(const uint8_t *message,
+                                       size_t len,
+                                       e365_envelope **out,
+                                       e365_error **err_out);
+
+/**
+ * Frees an envelope; NULL is ignored.
+ *
+ * # Safety
+ * `envelope` is NULL or an envelope from this library that was not freed yet.
+ */
+void e365_envelope_free(e365_envelope *envelope);
 
 /**
  * Extracts the notification id from the server's final reply to the message data

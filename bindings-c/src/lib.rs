@@ -26,6 +26,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub mod address;
 pub mod error;
+pub mod message;
 pub mod notification_id;
 pub mod policy;
 pub mod reply;

@@ -15,6 +15,13 @@ pub struct e365_sender_policy {
     inner: SenderPolicy,
 }
 
+impl e365_sender_policy {
+    /// The core policy inside.
+    pub(crate) fn core(&self) -> &SenderPolicy {
+        &self.inner
+    }
+}
+
 /// Makes a sender policy from `domains_len` registered domains (Unicode or ASCII form)
 /// and `addresses_len` registered addresses, each an `e365_str` (pointer + length). An
 /// array may be NULL when its length is 0. The strings are copied: they need only live

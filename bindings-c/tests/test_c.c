@@ -496,6 +496,153 @@ static void test_status_polling(void) {
     CHECK(e365_status_is_final("CH_SENT", 7, NULL, NULL) == E365_INVALID_ARGUMENT);
 }
 
+/* --- messages ------------------------------------------------------------------------- */
+
+static e365_message_builder *sample_builder(void) {
+    e365_message_builder *b = NULL;
+    CHECK(e365_message_builder_new(&b, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_from(b, "Shop <shop@example.com>", 23, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_to(b, "alice@example.org", 17, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_cc(b, "bob@example.org", 15, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_bcc(b, "audit@example.com", 17, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_reply_to(b, "help@example.com", 16, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_subject(b, "Your receipt", 12, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_text(b, "Thank you!\nBye\r", 15, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_html(b, "<p>Thank you!</p>", 17, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_message_id(b, "<r-1@example.com>", 17, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_date(b, "Sat, 28 Nov 2026 12:00:00 +0000", 31, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_header(b, "X-Campaign", 10, "spring", 6, NULL) == E365_OK);
+    const uint8_t pdf[] = {'%', 'P', 'D', 'F', 0, 0xff, '\n'};
+    CHECK(e365_message_builder_add_attachment(b, "receipt.pdf", 11, "application/pdf", 15, pdf,
+                                              sizeof pdf, NULL, 0, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_attachment(b, "logo.png", 8, NULL, 0, pdf, 4, "logo1", 5,
+                                              NULL) == E365_OK);
+    CHECK(e365_message_builder_add_attachment(b, "empty.txt", 9, NULL, 0, NULL, 0, NULL, 0,
+                                              NULL) == E365_OK);
+    return b;
+}
+
+static void test_message_build(void) {
+    e365_message_builder *b = sample_builder();
+    e365_message *m = NULL;
+    CHECK(e365_message_builder_build(b, &m, NULL) == E365_OK);
+    if (m != NULL) {
+        CHECK(m->size > 0 && m->bytes[m->size - 2] == '\r' && m->bytes[m->size - 1] == '\n');
+        CHECK(str_eq(m->mail_from, "shop@example.com"));
+        CHECK(m->rcpt_to_len == 3);
+        CHECK(str_eq(m->rcpt_to[0], "alice@example.org"));
+        CHECK(str_eq(m->rcpt_to[2], "audit@example.com"));
+        CHECK(str_eq(m->message_id, "r-1@example.com"));
+        CHECK(!m->smtputf8);
+        /* Bcc never reaches the bytes; every line ends with CRLF. */
+        int bare_lf = 0, has_bcc = 0;
+        for (size_t i = 0; i < m->size; i++) {
+            if (m->bytes[i] == '\n' && (i == 0 || m->bytes[i - 1] != '\r')) {
+                bare_lf = 1;
+            }
+            if (i + 6 <= m->size && memcmp(m->bytes + i, "audit@", 6) == 0) {
+                has_bcc = 1;
+            }
+        }
+        CHECK(!bare_lf && !has_bcc);
+
+        /* The builder is unchanged: a second build gives the same bytes. */
+        e365_message *again = NULL;
+        CHECK(e365_message_builder_build(b, &again, NULL) == E365_OK);
+        CHECK(again != NULL && again->size == m->size &&
+              memcmp(again->bytes, m->bytes, m->size) == 0);
+        e365_message_free(again);
+
+        /* The envelope of the bytes: same sender, recipients without the Bcc. */
+        e365_envelope *env = NULL;
+        CHECK(e365_envelope_from_message(m->bytes, m->size, &env, NULL) == E365_OK);
+        CHECK(env != NULL && str_eq(env->mail_from, "shop@example.com") && env->rcpt_to_len == 2 &&
+              env->bytes_len == m->size);
+        e365_envelope_free(env);
+    }
+    e365_message_free(m);
+    e365_message_builder_free(b);
+    e365_message_free(NULL);
+    e365_message_builder_free(NULL);
+    e365_envelope_free(NULL);
+}
+
+static void test_message_refused(void) {
+    e365_message *m = SENTINEL;
+    e365_error *err = NULL;
+    e365_message_builder *b = sample_builder();
+    /* CR/LF in a header value: refused by the core at build. */
+    CHECK(e365_message_builder_add_header(b, "X-Evil", 6, "a\r\nBcc: x@y.z", 14, NULL) == E365_OK);
+    CHECK(e365_message_builder_build(b, &m, &err) == E365_INVALID_MESSAGE);
+    CHECK(e365_error_reason(err) != NULL);
+    e365_error_free(err);
+    e365_message_builder_free(b);
+
+    /* An invalid recipient: invalid_message with the address diagnosis as reason. */
+    b = sample_builder();
+    CHECK(e365_message_builder_add_to(b, "no-at-sign", 10, NULL) == E365_OK);
+    err = NULL;
+    CHECK(e365_message_builder_build(b, &m, &err) == E365_INVALID_MESSAGE);
+    CHECK(reason_is(err, "no_at"));
+    e365_error_free(err);
+    e365_message_builder_free(b);
+
+    /* A NUL inside the subject reaches the core and is refused. */
+    b = sample_builder();
+    CHECK(e365_message_builder_set_subject(b, "a\0b", 3, NULL) == E365_OK);
+    CHECK(e365_message_builder_build(b, &m, NULL) == E365_INVALID_MESSAGE);
+    e365_message_builder_free(b);
+
+    /* A sender outside the policy. */
+    b = sample_builder();
+    e365_str domains[1];
+    domains[0] = text("example.net");
+    e365_sender_policy *policy = NULL;
+    CHECK(e365_sender_policy_new(domains, 1, NULL, 0, &policy, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_sender_policy(b, policy, NULL) == E365_OK);
+    e365_sender_policy_free(policy); /* the builder keeps its own copy */
+    CHECK(e365_message_builder_build(b, &m, NULL) == E365_SENDER_NOT_REGISTERED);
+    CHECK(m == SENTINEL);
+
+    /* NULL for every pointer argument. */
+    CHECK(e365_message_builder_new(NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_from(NULL, "a@b.c", 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_from(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_sender(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_envelope_from(b, NULL, 0, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_to(NULL, "a@b.c", 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_cc(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_bcc(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_reply_to(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_subject(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_text(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_html(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_message_id(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_date(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_date_unix(NULL, 0, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_header(b, NULL, 1, "v", 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_header(b, "X-A", 3, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_attachment(b, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL) ==
+          E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_attachment(b, "a.bin", 5, NULL, 0, NULL, 3, NULL, 0, NULL) ==
+          E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_sender_policy(b, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_subject(b, "\xc3(", 2, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_build(NULL, &m, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_build(b, NULL, NULL) == E365_INVALID_ARGUMENT);
+    e365_envelope *env = SENTINEL;
+    CHECK(e365_envelope_from_message(NULL, 0, &env, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_envelope_from_message((const uint8_t *)"x", 1, NULL, NULL) == E365_INVALID_ARGUMENT);
+    err = NULL;
+    const char *no_from = "To: a@example.org\r\n\r\nbody\r\n";
+    CHECK(e365_envelope_from_message((const uint8_t *)no_from, strlen(no_from), &env, &err) ==
+          E365_INVALID_MESSAGE);
+    CHECK(reason_is(err, "no_from"));
+    e365_error_free(err);
+    CHECK(env == SENTINEL && m == SENTINEL);
+    e365_message_builder_free(b);
+}
+
 int main(void) {
     RUN(test_version);
     RUN(test_result_names);
@@ -514,5 +661,7 @@ int main(void) {
     RUN(test_status_parse);
     RUN(test_status_parse_refused);
     RUN(test_status_polling);
+    RUN(test_message_build);
+    RUN(test_message_refused);
     return SUMMARY();
 }
