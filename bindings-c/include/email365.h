@@ -251,6 +251,60 @@ typedef uint32_t e365_category;
 #endif // __cplusplus
 
 /**
+ * How the connection is protected.
+ */
+enum e365_tls_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Plain connect, then STARTTLS, which must succeed (the default; ports 25, 587).
+     */
+    E365_TLS_STARTTLS = 0,
+    /**
+     * TLS from the first byte (port 465).
+     */
+    E365_TLS_IMPLICIT = 1,
+    /**
+     * No TLS at all, for tests against a local server only: AUTH is never sent.
+     */
+    E365_TLS_INSECURE_PLAINTEXT = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum e365_tls_mode e365_tls_mode;
+#else
+typedef uint32_t e365_tls_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The AUTH mechanism.
+ */
+enum e365_auth_mechanism
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * AUTH PLAIN (the default).
+     */
+    E365_AUTH_PLAIN = 0,
+    /**
+     * AUTH LOGIN.
+     */
+    E365_AUTH_LOGIN = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum e365_auth_mechanism e365_auth_mechanism;
+#else
+typedef uint32_t e365_auth_mechanism;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The details of a failure: kind, reason, message, position, the transient flag and the
  * SMTP replies, if any. Created by a failing function when `err_out` is not NULL;
  * freed with `e365_error_free`.
@@ -279,6 +333,16 @@ typedef struct e365_message_builder e365_message_builder;
  * threads at once.
  */
 typedef struct e365_sender_policy e365_sender_policy;
+
+/**
+ * One SMTP connection (opaque): opened by `e365_smtp_client_connect`, re-opened when
+ * the server closed it while idle (never in the middle of a message), closed by
+ * `e365_smtp_client_close` (QUIT) or `e365_smtp_client_free`.
+ *
+ * Not thread-safe: use a client from one thread at a time (it may move between
+ * threads); open one client per thread to send in parallel.
+ */
+typedef struct e365_smtp_client e365_smtp_client;
 
 /**
  * Options of `e365_address_parse`. All zero (`{0}`) is the default: envelope form, no
@@ -492,6 +556,146 @@ typedef struct {
      */
     bool inconsistent;
 } e365_classification;
+
+/**
+ * Where and how to connect. Zero-initialise it (`e365_smtp_options o = {0};` or
+ * `memset`) and set what you need: every zero field means the default. The strings are
+ * copied by `e365_smtp_client_connect`: they need only live for the call.
+ */
+typedef struct {
+    /**
+     * Host name or IP address (required).
+     */
+    e365_str host;
+    /**
+     * Port (required): 25 or 587 with STARTTLS, 465 with `E365_TLS_IMPLICIT`.
+     */
+    uint16_t port;
+    /**
+     * An `e365_tls_mode` value (`E365_TLS_STARTTLS` by default).
+     */
+    uint32_t tls;
+    /**
+     * The name checked against the server's certificate (default: `host`).
+     */
+    e365_str server_name;
+    /**
+     * The AUTH user name; `{NULL, 0}` for no AUTH. AUTH is only ever sent over TLS.
+     */
+    e365_str username;
+    /**
+     * The AUTH password (required with `username`). Never appears in an error.
+     */
+    e365_str password;
+    /**
+     * An `e365_auth_mechanism` value (`E365_AUTH_PLAIN` by default).
+     */
+    uint32_t auth_mechanism;
+    /**
+     * A PEM file of extra trusted CA certificates (a path), or `{NULL, 0}`.
+     */
+    e365_str ca_file;
+    /**
+     * Do not trust the system's root certificates (only `ca_file`).
+     */
+    bool no_system_roots;
+    /**
+     * The EHLO name (default: the local address as an address literal).
+     */
+    e365_str ehlo_name;
+    /**
+     * Do not use PIPELINING even when the server offers it.
+     */
+    bool no_pipelining;
+    /**
+     * TCP connect time limit in milliseconds (0 = 30 s).
+     */
+    uint32_t connect_timeout_ms;
+    /**
+     * Greeting and TLS handshake time limit in milliseconds (0 = 60 s).
+     */
+    uint32_t greeting_timeout_ms;
+    /**
+     * Time limit of each command's reply in milliseconds (0 = 300 s).
+     */
+    uint32_t command_timeout_ms;
+    /**
+     * Time limit of writing the message data in milliseconds (0 = 180 s).
+     */
+    uint32_t data_timeout_ms;
+    /**
+     * Time limit of the final reply after the data in milliseconds (0 = 600 s).
+     */
+    uint32_t data_end_timeout_ms;
+} e365_smtp_options;
+
+/**
+ * One recipient's reply in a delivery. The strings belong to the delivery.
+ */
+typedef struct {
+    /**
+     * The recipient as given in RCPT TO.
+     */
+    e365_str recipient;
+    /**
+     * The basic code of the server's reply (to RCPT, or to the data).
+     */
+    uint16_t code;
+    /**
+     * The enhanced code, or `{NULL, 0}`.
+     */
+    e365_str enhanced;
+    /**
+     * The reply text, lines joined with `\n`.
+     */
+    e365_str text;
+} e365_recipient_reply;
+
+/**
+ * The result of submitting one message: accepted for at least one recipient.
+ * Read-only; everything is owned by the object (valid until `e365_delivery_free`).
+ * Immutable: may be read from several threads at once.
+ */
+typedef struct {
+    /**
+     * The notification id of the (first) transaction, or `{NULL, 0}` when the server
+     * gave none: use it with the status API.
+     */
+    e365_str notification_id;
+    /**
+     * The basic code of the final reply to the message data.
+     */
+    uint16_t final_code;
+    /**
+     * The enhanced code of the final reply, or `{NULL, 0}`.
+     */
+    e365_str final_enhanced;
+    /**
+     * The final reply as it came on the wire (codes included, lines joined with CRLF).
+     */
+    e365_str final_reply;
+    /**
+     * Recipients accepted, with their replies.
+     */
+    const e365_recipient_reply *accepted;
+    /**
+     * The number of accepted recipients.
+     */
+    size_t accepted_len;
+    /**
+     * Recipients refused, with the reply that refused them.
+     */
+    const e365_recipient_reply *rejected;
+    /**
+     * The number of refused recipients.
+     */
+    size_t rejected_len;
+    /**
+     * The number of SMTP transactions used (more than one when the server limited the
+     * recipients per transaction).
+     */
+    size_t transactions;
+} e365_delivery;
 
 /**
  * What a status request is made from. Every field is pointer + length; the optional
@@ -1241,6 +1445,103 @@ e365_result e365_reply_classify_code(uint64_t code,
  * yet.
  */
 void e365_classification_free(e365_classification *classification);
+
+/**
+ * Connects now: TCP, greeting, EHLO, STARTTLS (required unless `options->tls` says
+ * otherwise; certificate and host name verified), EHLO again, AUTH when a user name is
+ * given. On success `*out` receives the client; close it with `e365_smtp_client_close`
+ * or free it with `e365_smtp_client_free`.
+ *
+ * Errors: `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS` (handshake or verification
+ * failed, or STARTTLS not offered), `E365_AUTH`, `E365_PROTOCOL`, `E365_SMTP_TRANSIENT`
+ * / `E365_SMTP_PERMANENT` (a refusing greeting or EHLO; the error carries the reply),
+ * `E365_INVALID_ARGUMENT` (`options` or `out` NULL, `host` NULL or not UTF-8, `port` 0,
+ * an unknown enum value, `username` without `password`, an unreadable `ca_file`).
+ *
+ * Blocks for at most the time limits of the options.
+ *
+ * # Safety
+ * `options` is NULL or valid, its strings NULL or valid for reading their lengths;
+ * `out` and `err_out` are NULL or valid for writing.
+ */
+e365_result e365_smtp_client_connect(const e365_smtp_options *options,
+                                     e365_smtp_client **out,
+                                     e365_error **err_out);
+
+/**
+ * Sends a built message (`e365_message_builder_build`) to its envelope's recipients.
+ * The message is never sent twice: a reconnect happens only before MAIL FROM. On
+ * success (at least one recipient accepted) `*out` receives the delivery (accepted and
+ * refused recipients, final reply, notification id); free it with `e365_delivery_free`.
+ *
+ * Errors: `E365_RECIPIENTS_REJECTED` (every recipient refused: one reply per recipient
+ * in `e365_error_replies`), `E365_SMTP_TRANSIENT` (4xx: retry later; the error is
+ * transient) / `E365_SMTP_PERMANENT` (5xx), `E365_MESSAGE_TOO_LARGE`,
+ * `E365_SMTPUTF8_NOT_SUPPORTED`, `E365_OUTCOME_UNKNOWN` (the data was sent but the
+ * final reply never came: it may have been accepted; resend with the same Message-ID),
+ * `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS`, `E365_AUTH`, `E365_PROTOCOL`,
+ * `E365_INVALID_ARGUMENT` (`client`, `message` or `out` NULL).
+ *
+ * # Safety
+ * `client` and `message` are NULL or live objects of this library; `out` and
+ * `err_out` are NULL or valid for writing.
+ */
+e365_result e365_smtp_client_send(e365_smtp_client *client,
+                                  const e365_message *message,
+                                  e365_delivery **out,
+                                  e365_error **err_out);
+
+/**
+ * Sends RFC 5322 bytes built elsewhere (`bytes`, `len`) with an explicit envelope:
+ * `mail_from` (bare address, empty for `<>`) and `rcpt_to_len` recipients (bare
+ * addresses). Use `e365_envelope_from_message` to read the envelope of existing bytes.
+ * SMTPUTF8 and 8BITMIME needs are detected from the envelope and the bytes. Results
+ * and errors as for `e365_smtp_client_send`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `mail_from`'s data, each `rcpt_to` entry and
+ * `bytes` are valid for reading their lengths; `out` and `err_out` are NULL or valid
+ * for writing.
+ */
+e365_result e365_smtp_client_send_raw(e365_smtp_client *client,
+                                      e365_str mail_from,
+                                      const e365_str *rcpt_to,
+                                      size_t rcpt_to_len,
+                                      const uint8_t *bytes,
+                                      size_t len,
+                                      e365_delivery **out,
+                                      e365_error **err_out);
+
+/**
+ * Frees a delivery; NULL is ignored.
+ *
+ * # Safety
+ * `delivery` is NULL or a delivery from this library that was not freed yet.
+ */
+void e365_delivery_free(e365_delivery *delivery);
+
+/**
+ * Ends the session politely (QUIT), closes the connection and frees the client, then
+ * sets `*client` to NULL, so that closing (or freeing) it again does nothing. NULL and
+ * a `*client` of NULL are ignored (`E365_OK`).
+ *
+ * Errors: those of the QUIT exchange (`E365_CONNECTION`, `E365_TIMEOUT`,
+ * `E365_PROTOCOL`); the client is freed in every case.
+ *
+ * # Safety
+ * `client` is NULL or valid for reading and writing, `*client` NULL or a live client;
+ * `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_client_close(e365_smtp_client **client, e365_error **err_out);
+
+/**
+ * Frees a client (sending QUIT first when its session is still open, within 5 s);
+ * NULL is ignored. Prefer `e365_smtp_client_close` to see the outcome of QUIT.
+ *
+ * # Safety
+ * `client` is NULL or a client from this library that was not freed yet.
+ */
+void e365_smtp_client_free(e365_smtp_client *client);
 
 /**
  * Builds the status request

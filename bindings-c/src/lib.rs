@@ -30,6 +30,7 @@ pub mod message;
 pub mod notification_id;
 pub mod policy;
 pub mod reply;
+pub mod smtp;
 pub mod status;
 
 pub use error::{e365_error, e365_result};

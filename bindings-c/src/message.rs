@@ -449,7 +449,6 @@ impl MessageBox {
     ///
     /// # Safety
     /// `ptr` is NULL or a live message from this library.
-    #[allow(dead_code)]
     pub(crate) unsafe fn core<'a>(ptr: *const e365_message) -> Option<&'a BuiltMessage> {
         unsafe { MessageBox::from_view(ptr) }.map(|b| &b.keep.0)
     }
