@@ -311,7 +311,7 @@ mod tests {
             b"From: a@b.c, d@e.f\nSender: s@b.c\nTo: T@U.V, t@u.v, T@u.V\nCc: T@U.V\n\nbody\n";
         let (env, out) = envelope_from_message(message).unwrap();
         assert_eq!(env.mail_from, "s@b.c");
-        assert_eq!(env.rcpt_to, ["T@U.V", "t@u.v"]);
+        assert_eq!(env.rcpt_to, ["T@u.v", "t@u.v"]);
         assert_eq!(out, message);
     }
 
