@@ -8,7 +8,9 @@
  *
  * Environment: E365_SMTP_HOST (required), E365_SMTP_PORT (587), E365_USERNAME and
  * E365_PASSWORD (optional: no AUTH without them), E365_CA_FILE (extra trusted CA, PEM),
- * E365_IMPLICIT_TLS=1 (TLS from the first byte, port 465), E365_SUBJECT.
+ * E365_IMPLICIT_TLS=1 (TLS from the first byte, port 465), E365_SUBJECT; with
+ * E365_ACCOUNT_ID (and E365_STATUS_BASE_URL, default: the eu region) it then waits up to
+ * 60 s for the first recipient's final delivery state through the status API.
  * Exit status: 0 sent (some recipients may be refused), 1 refused or failed, 2 usage.
  */
 #include <stdio.h>
@@ -108,10 +110,40 @@ int main(int argc, char **argv) {
         const e365_recipient_reply *r = &delivery->rejected[i];
         printf("rejected %s %u %s\n", r->recipient.data, (unsigned)r->code, r->text.data);
     }
-    e365_delivery_free(delivery);
     if ((rc = e365_smtp_client_close(&client, &err)) != E365_OK) {
-        return report("quit", rc, err); /* the message was sent all the same */
+        report("quit", rc, err); /* the message was sent all the same */
     }
     /* END send_smtp */
-    return 0;
+
+    int status = 0;
+    if (getenv("E365_ACCOUNT_ID") && delivery->notification_id.data && delivery->accepted_len > 0) {
+        /* START send_status */
+        e365_status_query query;
+        memset(&query, 0, sizeof query);
+        query.account_id = env_str("E365_ACCOUNT_ID");
+        query.notification_id = delivery->notification_id;
+        query.base_url = env_str("E365_STATUS_BASE_URL");
+        query.username = env_str("E365_USERNAME");
+        query.password = env_str("E365_PASSWORD");
+        e365_status_client *status_client = NULL;
+        e365_notification *n = NULL;
+        bool is_final = false;
+        const e365_str who = delivery->accepted[0].recipient;
+        if ((rc = e365_status_client_new(10000, &status_client, &err)) != E365_OK ||
+            (rc = e365_status_client_wait(status_client, &query, who.data, who.len, 60000, &n,
+                                          &is_final, &err)) != E365_OK) {
+            status = report("status", rc, err);
+        } else {
+            for (size_t i = 0; i < n->events_len; i++) {
+                printf("event %s %s %s\n", n->events[i].timestamp.data ? n->events[i].timestamp.data : "-",
+                       n->events[i].code.data, n->events[i].recipient.data ? n->events[i].recipient.data : "-");
+            }
+            printf("final %s\n", is_final ? "yes" : "no");
+        }
+        e365_notification_free(n);
+        e365_status_client_free(status_client);
+        /* END send_status */
+    }
+    e365_delivery_free(delivery);
+    return status;
 }

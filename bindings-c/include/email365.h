@@ -345,6 +345,15 @@ typedef struct e365_sender_policy e365_sender_policy;
 typedef struct e365_smtp_client e365_smtp_client;
 
 /**
+ * A blocking client of the status API (opaque): GET with Basic auth over rustls,
+ * redirects never followed (the credentials never go to another host). Made by
+ * `e365_status_client_new`, freed by `e365_status_client_free`.
+ *
+ * Thread-safe: one client may serve several threads at once.
+ */
+typedef struct e365_status_client e365_status_client;
+
+/**
  * Options of `e365_address_parse`. All zero (`{0}`) is the default: envelope form, no
  * quoted local parts, no address literals.
  */
@@ -1638,6 +1647,78 @@ e365_result e365_status_is_final(const char *code,
                                  size_t code_len,
                                  bool *final_out,
                                  e365_error **err_out);
+
+/**
+ * Makes a status client whose every request must finish within `timeout_ms`
+ * milliseconds (0 = 30 s; connecting takes 10 s at most). On success `*out` receives
+ * it; free it with `e365_status_client_free`.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`out` NULL).
+ *
+ * # Safety
+ * `out` and `err_out` are NULL or valid for writing.
+ */
+e365_result e365_status_client_new(uint32_t timeout_ms,
+                                   e365_status_client **out,
+                                   e365_error **err_out);
+
+/**
+ * Gets the status of a notification once (`e365_status_request_build`'s request, sent
+ * and parsed). On success `*out` receives the notification (`found` false when the
+ * service no longer knows it); free it with `e365_notification_free`.
+ *
+ * Errors: those of `e365_status_request_build` and `e365_status_parse`, and
+ * `E365_AUTH` (401/403), `E365_NOT_FOUND` (404), `E365_STATUS_HTTP` (other statuses;
+ * transient for 429 and 5xx), `E365_CONNECTION`, `E365_TIMEOUT`; `E365_INVALID_ARGUMENT`
+ * (`client`, `query` or `out` NULL).
+ *
+ * Blocks for at most the client's timeout. Thread-safe.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `query` as for `e365_status_request_build`;
+ * `out` and `err_out` are NULL or valid for writing.
+ */
+e365_result e365_status_client_get(const e365_status_client *client,
+                                   const e365_status_query *query,
+                                   e365_notification **out,
+                                   e365_error **err_out);
+
+/**
+ * Polls the status API until `recipient`'s state is final (`recipient`, `recipient_len`
+ * bytes; NULL = every recipient seen must be final) or `timeout_ms` milliseconds have
+ * passed, waiting between polls as the core's polling plan says (1 s, 2 s, 4 s, …
+ * 30 s; the server's Retry-After honoured); 429, 5xx and timeouts are retried, other
+ * errors end the wait. On success `*out` receives the last notification read (free it
+ * with `e365_notification_free`) and `*is_final_out` whether the state was final
+ * (false: the deadline passed first).
+ *
+ * Errors: as for `e365_status_client_get` (a retried error only when no request
+ * succeeded before the deadline); `E365_INVALID_ARGUMENT` (`client`, `query`, `out` or
+ * `is_final_out` NULL, `recipient` not UTF-8).
+ *
+ * Blocks for up to `timeout_ms` (plus one request). Thread-safe.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `query` as for `e365_status_request_build`;
+ * `recipient` is NULL or valid for reading `recipient_len` bytes; `out`,
+ * `is_final_out` and `err_out` are NULL or valid for writing.
+ */
+e365_result e365_status_client_wait(const e365_status_client *client,
+                                    const e365_status_query *query,
+                                    const char *recipient,
+                                    size_t recipient_len,
+                                    uint64_t timeout_ms,
+                                    e365_notification **out,
+                                    bool *is_final_out,
+                                    e365_error **err_out);
+
+/**
+ * Frees a status client; NULL is ignored.
+ *
+ * # Safety
+ * `client` is NULL or a client from this library that was not freed yet.
+ */
+void e365_status_client_free(e365_status_client *client);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -6,6 +6,7 @@ use crate::{
     e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, str_text, text, try_out,
     try_ref, Owned, Strings,
 };
+use email365::http::StatusClient;
 use email365::status::{self, Notification, StatusEvent, StatusQuery};
 use std::ffi::c_char;
 use std::time::Duration;
@@ -92,17 +93,7 @@ pub unsafe extern "C" fn e365_status_request_build(
     ffi_boundary!(err_out, {
         let out = try_out!(out, "out");
         let q = try_ref!(query, "query");
-        let query = unsafe {
-            StatusQuery {
-                account_id: str_text(q.account_id, "query->account_id")?,
-                notification_id: str_text(q.notification_id, "query->notification_id")?,
-                recipient: str_opt_text(q.recipient, "query->recipient")?,
-                region: str_opt_text(q.region, "query->region")?,
-                base_url: str_opt_text(q.base_url, "query->base_url")?,
-                username: str_text(q.username, "query->username")?,
-                password: str_text(q.password, "query->password")?,
-            }
-        };
+        let query = unsafe { core_query(q)? };
         let request = status::status_request(&query)?;
         let mut s = Secret::default();
         let view = e365_status_request {
@@ -318,6 +309,150 @@ pub unsafe extern "C" fn e365_status_is_final(
     })
 }
 
+/// A blocking client of the status API (opaque): GET with Basic auth over rustls,
+/// redirects never followed (the credentials never go to another host). Made by
+/// `e365_status_client_new`, freed by `e365_status_client_free`.
+///
+/// Thread-safe: one client may serve several threads at once.
+pub struct e365_status_client {
+    inner: StatusClient,
+}
+
+/// Makes a status client whose every request must finish within `timeout_ms`
+/// milliseconds (0 = 30 s; connecting takes 10 s at most). On success `*out` receives
+/// it; free it with `e365_status_client_free`.
+///
+/// Errors: `E365_INVALID_ARGUMENT` (`out` NULL).
+///
+/// # Safety
+/// `out` and `err_out` are NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn e365_status_client_new(
+    timeout_ms: u32,
+    out: *mut *mut e365_status_client,
+    err_out: *mut *mut e365_error,
+) -> e365_result {
+    ffi_boundary!(err_out, {
+        let out = try_out!(out, "out");
+        let timeout = if timeout_ms == 0 {
+            Duration::from_secs(30)
+        } else {
+            Duration::from_millis(u64::from(timeout_ms))
+        };
+        *out = Box::into_raw(Box::new(e365_status_client {
+            inner: StatusClient::new(timeout),
+        }));
+        Ok(())
+    })
+}
+
+/// The core query of a C query (strings borrowed for the call).
+unsafe fn core_query<'a>(q: &e365_status_query) -> Result<StatusQuery<'a>, email365::Error> {
+    unsafe {
+        Ok(StatusQuery {
+            account_id: str_text(q.account_id, "query->account_id")?,
+            notification_id: str_text(q.notification_id, "query->notification_id")?,
+            recipient: str_opt_text(q.recipient, "query->recipient")?,
+            region: str_opt_text(q.region, "query->region")?,
+            base_url: str_opt_text(q.base_url, "query->base_url")?,
+            username: str_text(q.username, "query->username")?,
+            password: str_text(q.password, "query->password")?,
+        })
+    }
+}
+
+/// Gets the status of a notification once (`e365_status_request_build`'s request, sent
+/// and parsed). On success `*out` receives the notification (`found` false when the
+/// service no longer knows it); free it with `e365_notification_free`.
+///
+/// Errors: those of `e365_status_request_build` and `e365_status_parse`, and
+/// `E365_AUTH` (401/403), `E365_NOT_FOUND` (404), `E365_STATUS_HTTP` (other statuses;
+/// transient for 429 and 5xx), `E365_CONNECTION`, `E365_TIMEOUT`; `E365_INVALID_ARGUMENT`
+/// (`client`, `query` or `out` NULL).
+///
+/// Blocks for at most the client's timeout. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `query` as for `e365_status_request_build`;
+/// `out` and `err_out` are NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn e365_status_client_get(
+    client: *const e365_status_client,
+    query: *const e365_status_query,
+    out: *mut *mut e365_notification,
+    err_out: *mut *mut e365_error,
+) -> e365_result {
+    ffi_boundary!(err_out, {
+        let out = try_out!(out, "out");
+        let client = try_ref!(client, "client");
+        let query = try_ref!(query, "query");
+        let query = unsafe { core_query(query)? };
+        let notification = client.inner.fetch(&query)?;
+        *out = notification_into_raw(&notification);
+        Ok(())
+    })
+}
+
+/// Polls the status API until `recipient`'s state is final (`recipient`, `recipient_len`
+/// bytes; NULL = every recipient seen must be final) or `timeout_ms` milliseconds have
+/// passed, waiting between polls as the core's polling plan says (1 s, 2 s, 4 s, …
+/// 30 s; the server's Retry-After honoured); 429, 5xx and timeouts are retried, other
+/// errors end the wait. On success `*out` receives the last notification read (free it
+/// with `e365_notification_free`) and `*is_final_out` whether the state was final
+/// (false: the deadline passed first).
+///
+/// Errors: as for `e365_status_client_get` (a retried error only when no request
+/// succeeded before the deadline); `E365_INVALID_ARGUMENT` (`client`, `query`, `out` or
+/// `is_final_out` NULL, `recipient` not UTF-8).
+///
+/// Blocks for up to `timeout_ms` (plus one request). Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `query` as for `e365_status_request_build`;
+/// `recipient` is NULL or valid for reading `recipient_len` bytes; `out`,
+/// `is_final_out` and `err_out` are NULL or valid for writing.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn e365_status_client_wait(
+    client: *const e365_status_client,
+    query: *const e365_status_query,
+    recipient: *const c_char,
+    recipient_len: usize,
+    timeout_ms: u64,
+    out: *mut *mut e365_notification,
+    is_final_out: *mut bool,
+    err_out: *mut *mut e365_error,
+) -> e365_result {
+    ffi_boundary!(err_out, {
+        let out = try_out!(out, "out");
+        let is_final_out = try_out!(is_final_out, "is_final_out");
+        let client = try_ref!(client, "client");
+        let query = try_ref!(query, "query");
+        let query = unsafe { core_query(query)? };
+        let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
+        let outcome =
+            client
+                .inner
+                .wait_for(&query, recipient, Duration::from_millis(timeout_ms))?;
+        *out = notification_into_raw(&outcome.notification);
+        *is_final_out = outcome.is_final;
+        Ok(())
+    })
+}
+
+/// Frees a status client; NULL is ignored.
+///
+/// # Safety
+/// `client` is NULL or a client from this library that was not freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn e365_status_client_free(client: *mut e365_status_client) {
+    if !client.is_null() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(unsafe { Box::from_raw(client) });
+        }));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,6 +640,76 @@ mod tests {
                 e365_status_is_final(null(), 0, &mut f, null_mut()),
                 e365_result::E365_INVALID_ARGUMENT
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod client_tests {
+    use super::*;
+    use crate::error::*;
+    use crate::testing::input;
+    use std::ptr::{null, null_mut};
+
+    #[test]
+    fn client_arguments_and_a_refused_connection() {
+        let mut c = null_mut();
+        unsafe {
+            assert_eq!(
+                e365_status_client_new(0, null_mut(), null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_status_client_new(2000, &mut c, null_mut()),
+                e365_result::E365_OK
+            );
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let base = format!("http://127.0.0.1:{port}");
+            let q = e365_status_query {
+                account_id: input("acc"),
+                notification_id: input("1"),
+                recipient: e365_str::NONE,
+                region: e365_str::NONE,
+                base_url: input(&base),
+                username: input("u"),
+                password: input("p"),
+            };
+            let mut n = null_mut();
+            let mut err = null_mut();
+            assert_eq!(
+                e365_status_client_get(c, &q, &mut n, &mut err),
+                e365_result::E365_CONNECTION
+            );
+            assert!(e365_error_transient(err));
+            e365_error_free(err);
+            assert_eq!(
+                e365_status_client_get(null(), &q, &mut n, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_status_client_get(c, null(), &mut n, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_status_client_get(c, &q, null_mut(), null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            let mut fin = false;
+            assert_eq!(
+                e365_status_client_wait(c, &q, null(), 0, 10, null_mut(), &mut fin, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                e365_status_client_wait(c, &q, null(), 0, 10, &mut n, null_mut(), null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert!(n.is_null());
+            e365_status_client_free(c);
+            e365_status_client_free(null_mut());
         }
     }
 }

@@ -149,13 +149,18 @@ def sandbox_cases(sends: list[list[str]]) -> None:
     try:
         info = json.loads(proc.stdout.readline())
         env = {"E365_SMTP_HOST": info["smtp_host"], "E365_SMTP_PORT": str(info["smtp_port"]),
-               "E365_CA_FILE": info["ca_file"], "E365_USERNAME": info["username"], "E365_PASSWORD": info["password"]}
+               "E365_CA_FILE": info["ca_file"], "E365_USERNAME": info["username"], "E365_PASSWORD": info["password"],
+               "E365_ACCOUNT_ID": info["account_id"], "E365_STATUS_BASE_URL": info["http_url"]}
         for send in sends:
             label = "valgrind" if len(send) > 1 else "plain"
             out = run_send(send, env, ["Shop <shop@example.com>", "alice@example.org"])
             check(f"sandbox-send-{label}", out.returncode == 0, out.stderr + out.stdout)
             ids = [l.split()[1] for l in out.stdout.splitlines() if l.startswith("notification_id ")]
             check(f"sandbox-id-{label}", len(ids) == 1 and ids[0].isdigit(), out.stdout)
+            # The status client waited for the final state of the recipient.
+            events = [l for l in out.stdout.splitlines() if l.startswith("event ")]
+            check(f"sandbox-status-{label}", "final yes" in out.stdout.splitlines()
+                  and any(" CH_SENT alice@example.org" in e for e in events), out.stdout)
         # An unregistered sender is refused by the service (5xx: permanent).
         out = run_send(sends[0], env, ["someone@unregistered.example", "alice@example.org"])
         check("sandbox-unregistered-sender", out.returncode == 1 and "smtp_permanent" in out.stderr, out.stderr)

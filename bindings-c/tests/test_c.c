@@ -643,6 +643,74 @@ static void test_message_refused(void) {
     e365_message_builder_free(b);
 }
 
+/* --- SMTP and status clients: arguments (sends are in tests/e2e.py) -------------------- */
+
+static void test_smtp_client_arguments(void) {
+    e365_smtp_client *c = SENTINEL;
+    e365_error *err = NULL;
+    e365_smtp_options o;
+    memset(&o, 0, sizeof o);
+    CHECK(e365_smtp_client_connect(NULL, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.host = text("127.0.0.1");
+    CHECK(e365_smtp_client_connect(&o, &c, &err) == E365_INVALID_ARGUMENT); /* port 0 */
+    CHECK(reason_is(err, "invalid_port"));
+    e365_error_free(err);
+    o.port = 2525;
+    CHECK(e365_smtp_client_connect(&o, NULL, NULL) == E365_INVALID_ARGUMENT);
+    o.tls = 7;
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.tls = E365_TLS_STARTTLS;
+    o.auth_mechanism = 5;
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.auth_mechanism = E365_AUTH_PLAIN;
+    o.username = text("user"); /* without a password */
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.password = text("pw");
+    o.ca_file = text("/nonexistent/ca.pem");
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.host.data = NULL;
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(c == SENTINEL);
+
+    e365_delivery *d = SENTINEL;
+    e365_str none = {NULL, 0};
+    CHECK(e365_smtp_client_send(NULL, NULL, &d, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_client_send_raw(NULL, none, NULL, 0, NULL, 0, &d, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(d == SENTINEL);
+    /* Closing NULL, or a client already closed, does nothing. */
+    e365_smtp_client *closed = NULL;
+    CHECK(e365_smtp_client_close(&closed, NULL) == E365_OK);
+    CHECK(e365_smtp_client_close(NULL, NULL) == E365_OK);
+    e365_smtp_client_free(NULL);
+    e365_delivery_free(NULL);
+}
+
+static void test_status_client_arguments(void) {
+    e365_status_client *c = NULL;
+    CHECK(e365_status_client_new(0, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_new(1000, &c, NULL) == E365_OK);
+    e365_status_query q = sample_query();
+    e365_notification *n = SENTINEL;
+    bool fin = true;
+    CHECK(e365_status_client_get(NULL, &q, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_get(c, NULL, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_get(c, &q, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(NULL, &q, NULL, 0, 10, &n, &fin, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(c, NULL, NULL, 0, 10, &n, &fin, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(c, &q, NULL, 0, 10, NULL, &fin, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(c, &q, NULL, 0, 10, &n, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(c, &q, "\xff", 1, 10, &n, &fin, NULL) == E365_INVALID_ARGUMENT);
+    /* The query is checked before any request: an invalid region never reaches the network. */
+    q.region = text("EU");
+    e365_error *err = NULL;
+    CHECK(e365_status_client_get(c, &q, &n, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_region"));
+    e365_error_free(err);
+    CHECK(n == SENTINEL && fin);
+    e365_status_client_free(c);
+    e365_status_client_free(NULL);
+}
+
 int main(void) {
     RUN(test_version);
     RUN(test_result_names);
@@ -663,5 +731,7 @@ int main(void) {
     RUN(test_status_polling);
     RUN(test_message_build);
     RUN(test_message_refused);
+    RUN(test_smtp_client_arguments);
+    RUN(test_status_client_arguments);
     return SUMMARY();
 }
