@@ -8,7 +8,8 @@
  *
  * Environment: E365_SMTP_HOST (required), E365_SMTP_PORT (587), E365_USERNAME and
  * E365_PASSWORD (optional: no AUTH without them), E365_CA_FILE (extra trusted CA, PEM),
- * E365_IMPLICIT_TLS=1 (TLS from the first byte, port 465), E365_SUBJECT; with
+ * E365_IMPLICIT_TLS=1 (TLS from the first byte, port 465), E365_SEND_RAW=1 (send the
+ * bytes with e365_envelope_from_message + e365_smtp_client_send_raw), E365_SUBJECT; with
  * E365_ACCOUNT_ID (and E365_STATUS_BASE_URL, default: the eu region) it then waits up to
  * 60 s for the first recipient's final delivery state through the status API.
  * Exit status: 0 sent (some recipients may be refused), 1 refused or failed, 2 usage.
@@ -96,7 +97,18 @@ int main(int argc, char **argv) {
         return report("connect", rc, err);
     }
     e365_delivery *delivery = NULL;
-    rc = e365_smtp_client_send(client, message, &delivery, &err);
+    if (getenv("E365_SEND_RAW") && strcmp(getenv("E365_SEND_RAW"), "1") == 0) {
+        /* Bytes built elsewhere: read their envelope (Bcc removed), then send them raw. */
+        e365_envelope *env = NULL;
+        rc = e365_envelope_from_message(message->bytes, message->size, &env, &err);
+        if (rc == E365_OK) {
+            rc = e365_smtp_client_send_raw(client, env->mail_from, env->rcpt_to, env->rcpt_to_len,
+                                           env->bytes, env->bytes_len, &delivery, &err);
+            e365_envelope_free(env);
+        }
+    } else {
+        rc = e365_smtp_client_send(client, message, &delivery, &err);
+    }
     e365_message_free(message);
     if (rc != E365_OK) {
         e365_smtp_client_free(client);

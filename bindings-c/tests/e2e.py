@@ -120,6 +120,12 @@ def aiosmtpd_cases(sends: list[list[str]], folder: Path) -> None:
             check(f"aiosmtpd-envelope-{label}", record["mail_from"] == "shop@example.com" and record["rcpt_tos"] == ["alice@example.org"], str(record))
             check(f"aiosmtpd-data-{label}", b"Subject: C e2e\r\n" in data and data.endswith(b"\r\n"), data[:200].decode(errors="replace"))
 
+        # Raw bytes with the envelope read from them.
+        out = run_send(sends[0], {**env, "E365_SEND_RAW": "1"}, ["shop@example.com", "carol@example.org"])
+        record = json.loads(server.stdout.readline()) if out.returncode == 0 else {}
+        check("aiosmtpd-send-raw", out.returncode == 0 and record.get("rcpt_tos") == ["carol@example.org"]
+              and "accepted carol@example.org" in out.stdout.splitlines(), out.stderr + out.stdout)
+
         # Wrong password: E365_AUTH, and the password never shows.
         out = run_send(sends[0], {**env, "E365_PASSWORD": "wrong-pass-xyz"}, ["shop@example.com", "alice@example.org"])
         check("aiosmtpd-wrong-password", out.returncode == 1 and "auth" in out.stderr, out.stderr)

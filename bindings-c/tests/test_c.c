@@ -567,6 +567,27 @@ static void test_message_build(void) {
     e365_envelope_free(NULL);
 }
 
+static void test_message_sender_and_null_reverse_path(void) {
+    e365_message_builder *b = sample_builder();
+    CHECK(e365_message_builder_set_sender(b, "Agent <agent@example.com>", 25, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_envelope_from(b, "", 0, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_date_unix(b, 1795867200, NULL) == E365_OK);
+    e365_message *m = NULL;
+    CHECK(e365_message_builder_build(b, &m, NULL) == E365_OK);
+    if (m != NULL) {
+        CHECK(m->mail_from.data != NULL && m->mail_from.len == 0); /* MAIL FROM:<> */
+        int has_sender = 0;
+        for (size_t i = 0; i + 9 <= m->size; i++) {
+            if (memcmp(m->bytes + i, "\r\nSender:", 9) == 0) {
+                has_sender = 1;
+            }
+        }
+        CHECK(has_sender);
+    }
+    e365_message_free(m);
+    e365_message_builder_free(b);
+}
+
 static void test_message_refused(void) {
     e365_message *m = SENTINEL;
     e365_error *err = NULL;
@@ -730,6 +751,7 @@ int main(void) {
     RUN(test_status_parse_refused);
     RUN(test_status_polling);
     RUN(test_message_build);
+    RUN(test_message_sender_and_null_reverse_path);
     RUN(test_message_refused);
     RUN(test_smtp_client_arguments);
     RUN(test_status_client_arguments);
