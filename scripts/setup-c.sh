@@ -22,7 +22,7 @@ say() { printf '[setup-c] %s\n' "$*" >&2; }
 # Debian packages: install only the ones that are missing.
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libjansson-dev pkg-config valgrind gcc make libasan8 libubsan1; do
+for pkg in libjansson-dev pkg-config valgrind gcc g++ make libasan8 libubsan1; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
