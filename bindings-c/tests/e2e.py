@@ -100,8 +100,9 @@ def aiosmtpd_cases(sends: list[list[str]], folder: Path) -> None:
     server = subprocess.Popen(
         [PY, str(ROOT / "tests/interop/aiosmtpd_server.py"), "--port", str(port), "--cert", str(cert_file),
          "--key", str(key_file), "--user", "c-user", "--password", "c-secret"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=(folder / "aiosmtpd.log").open("w"), text=True,
     )
+    failed_before = results["failed"]
     try:
         ready = server.stdout.readline()
         assert ready.startswith("READY"), ready
@@ -143,6 +144,9 @@ def aiosmtpd_cases(sends: list[list[str]], folder: Path) -> None:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        # The server's log (its TLS alert tracebacks are expected) only when a case failed.
+        if results["failed"] > failed_before:
+            print((folder / "aiosmtpd.log").read_text(), file=sys.stderr)
 
 
 def sandbox_cases(sends: list[list[str]]) -> None:
