@@ -4,15 +4,16 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench c-test
+.PHONY: all setup run test lint rust-test vectors bench python python-test wasm wasm-test c-test
 
 all: test
 
 setup:
 	@bash scripts/setup.sh
 
-run: setup
+run: setup python
 	$(CARGO) run -q --release -p email365 --example demo
+	$(PY) bindings-python/examples/sandbox_send.py
 
 lint: setup
 	$(CARGO) fmt --all --check
@@ -28,6 +29,25 @@ vectors: setup
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
 	$(PY) scripts/compare_email_validator.py
 
+# The Python package: built into .venv/ in development mode (only when its sources changed).
+python: setup
+	@bash scripts/setup-python.sh
+
+python-test: python
+	cd bindings-python && ../$(PY) -m pytest -q
+	cd bindings-python && ../$(PY) -m mypy --strict examples tests benches
+	cd bindings-python && ../$(PY) -m mypy.stubtest email365._native
+	$(PY) tests/conformance/run_vectors.py --name python-driver -- .venv/bin/python -m email365.conformance
+
+# The WebAssembly package: scripts/build-wasm.sh installs its toolchain first
+# (scripts/setup-wasm.sh, idempotent) and skips what is up to date.
+wasm: setup
+	bash scripts/build-wasm.sh
+
+wasm-test: wasm
+	cd bindings-wasm && node --test tests/
+	$(PY) tests/conformance/run_vectors.py --name wasm-driver -- node bindings-wasm/conformance.mjs
+
 # The C library: header drift check, the C suite plain, under valgrind and under
 # ASan+UBSan, the examples, an install with pkg-config, and the vectors through the C driver.
 c-test: setup
@@ -39,7 +59,7 @@ c-test: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) bindings-c/tests/compare_drivers.py target/release/email365-conformance bindings-c/build/e365-conformance
 
-test: lint rust-test vectors c-test
+test: lint rust-test vectors python-test wasm-test c-test
 	$(PY) -m pytest -q tests/python
 
 bench: setup

@@ -130,27 +130,26 @@ int main(int argc, char **argv) {
     int status = 0;
     if (getenv("E365_ACCOUNT_ID") && delivery->notification_id.data && delivery->accepted_len > 0) {
         /* START send_status */
-        e365_status_query query;
-        memset(&query, 0, sizeof query);
-        query.account_id = env_str("E365_ACCOUNT_ID");
-        query.notification_id = delivery->notification_id;
-        query.base_url = env_str("E365_STATUS_BASE_URL");
-        query.username = env_str("E365_USERNAME");
-        query.password = env_str("E365_PASSWORD");
+        e365_status_client_options status_options;
+        memset(&status_options, 0, sizeof status_options);
+        status_options.account_id = env_str("E365_ACCOUNT_ID");
+        status_options.base_url = env_str("E365_STATUS_BASE_URL");
+        status_options.username = env_str("E365_USERNAME");
+        status_options.password = env_str("E365_PASSWORD");
         e365_status_client *status_client = NULL;
         e365_notification *n = NULL;
-        bool is_final = false;
+        const e365_str id = delivery->notification_id;
         const e365_str who = delivery->accepted[0].recipient;
-        if ((rc = e365_status_client_new(10000, &status_client, &err)) != E365_OK ||
-            (rc = e365_status_client_wait(status_client, &query, who.data, who.len, 60000, &n,
-                                          &is_final, &err)) != E365_OK) {
-            status = report("status", rc, err);
+        if ((rc = e365_status_client_new(&status_options, &status_client, &err)) != E365_OK ||
+            (rc = e365_status_client_wait(status_client, id.data, id.len, who.data, who.len, 60000,
+                                          &n, &err)) != E365_OK) {
+            status = report("status", rc, err); /* E365_TIMEOUT: not final within 60 s */
         } else {
             for (size_t i = 0; i < n->events_len; i++) {
                 printf("event %s %s %s\n", n->events[i].timestamp.data ? n->events[i].timestamp.data : "-",
                        n->events[i].code.data, n->events[i].recipient.data ? n->events[i].recipient.data : "-");
             }
-            printf("final %s\n", is_final ? "yes" : "no");
+            printf("final yes\n");
         }
         e365_notification_free(n);
         e365_status_client_free(status_client);

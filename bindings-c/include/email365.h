@@ -346,8 +346,8 @@ typedef struct e365_smtp_client e365_smtp_client;
 
 /**
  * A blocking client of the status API (opaque): GET with Basic auth over rustls,
- * redirects never followed (the credentials never go to another host). Made by
- * `e365_status_client_new`, freed by `e365_status_client_free`.
+ * redirects never followed (the credentials never go to another host), connections
+ * kept and reused. Made by `e365_status_client_new`, freed by `e365_status_client_free`.
  *
  * Thread-safe: one client may serve several threads at once.
  */
@@ -859,6 +859,50 @@ typedef struct {
      */
     bool all_final;
 } e365_notification;
+
+/**
+ * The settings of a status client. Zero-initialise it and set what you need: every
+ * zero field means the default. The strings are copied by `e365_status_client_new`.
+ */
+typedef struct {
+    /**
+     * The account id (required).
+     */
+    e365_str account_id;
+    /**
+     * Basic-auth user name (required). Kept in memory wiped when the client is freed.
+     */
+    e365_str username;
+    /**
+     * Basic-auth password (required). Never appears in an error.
+     */
+    e365_str password;
+    /**
+     * The region (`eu` by default), or `{NULL, 0}`.
+     */
+    e365_str region;
+    /**
+     * `scheme://host[:port]` instead of the region's host (`http://` only for loopback
+     * hosts), or `{NULL, 0}`.
+     */
+    e365_str base_url;
+    /**
+     * A PEM file of extra trusted CA certificates (a path), or `{NULL, 0}`.
+     */
+    e365_str ca_file;
+    /**
+     * Do not trust the system's root certificates (only `ca_file`).
+     */
+    bool no_system_roots;
+    /**
+     * Time limit for opening a connection in milliseconds (0 = 10 s).
+     */
+    uint32_t connect_timeout_ms;
+    /**
+     * Time limit for one whole request in milliseconds (0 = 30 s).
+     */
+    uint32_t request_timeout_ms;
+} e365_status_client_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1649,67 +1693,71 @@ e365_result e365_status_is_final(const char *code,
                                  e365_error **err_out);
 
 /**
- * Makes a status client whose every request must finish within `timeout_ms`
- * milliseconds (0 = 30 s; connecting takes 10 s at most). On success `*out` receives
- * it; free it with `e365_status_client_free`.
+ * Makes a status client. On success `*out` receives it; free it with
+ * `e365_status_client_free`.
  *
- * Errors: `E365_INVALID_ARGUMENT` (`out` NULL).
+ * Errors: `E365_INVALID_ARGUMENT` (`options` or `out` NULL; a required field NULL or
+ * not UTF-8; an invalid account id, user name, region or base URL, with the reason of
+ * `e365_status_request_build`; an unreadable `ca_file`), `E365_TLS` (no usable root).
  *
  * # Safety
+ * `options` is NULL or valid, its strings NULL or valid for reading their lengths;
  * `out` and `err_out` are NULL or valid for writing.
  */
-e365_result e365_status_client_new(uint32_t timeout_ms,
+e365_result e365_status_client_new(const e365_status_client_options *options,
                                    e365_status_client **out,
                                    e365_error **err_out);
 
 /**
- * Gets the status of a notification once (`e365_status_request_build`'s request, sent
- * and parsed). On success `*out` receives the notification (`found` false when the
- * service no longer knows it); free it with `e365_notification_free`.
+ * Gets the status of a notification once (`notification_id`, `id_len` bytes), only
+ * `recipient`'s events when `recipient` is not NULL (with or without `email:`). On
+ * success `*out` receives the notification (`found` false: unknown, not visible yet,
+ * or expired after 7 days); free it with `e365_notification_free`.
  *
- * Errors: those of `e365_status_request_build` and `e365_status_parse`, and
- * `E365_AUTH` (401/403), `E365_NOT_FOUND` (404), `E365_STATUS_HTTP` (other statuses;
- * transient for 429 and 5xx), `E365_CONNECTION`, `E365_TIMEOUT`; `E365_INVALID_ARGUMENT`
- * (`client`, `query` or `out` NULL).
+ * Errors: `E365_INVALID_ARGUMENT` (a bad id or recipient; `client`, `notification_id`
+ * or `out` NULL; text not UTF-8), `E365_AUTH` (401/403), `E365_NOT_FOUND` (404),
+ * `E365_STATUS_HTTP` (transient for 429 and 5xx; reason `too_many_requests`,
+ * `server_error`, `client_error`, `redirect`, …), `E365_INVALID_STATUS_RESPONSE`,
+ * `E365_TIMEOUT`, `E365_TLS`, `E365_CONNECTION`, `E365_PROTOCOL`.
  *
- * Blocks for at most the client's timeout. Thread-safe.
+ * Blocks for at most the request time limit. Thread-safe.
  *
  * # Safety
- * `client` is NULL or a live client; `query` as for `e365_status_request_build`;
- * `out` and `err_out` are NULL or valid for writing.
+ * `client` is NULL or a live client; `notification_id` and `recipient` are NULL or
+ * valid for reading their lengths; `out` and `err_out` are NULL or valid for writing.
  */
 e365_result e365_status_client_get(const e365_status_client *client,
-                                   const e365_status_query *query,
+                                   const char *notification_id,
+                                   size_t id_len,
+                                   const char *recipient,
+                                   size_t recipient_len,
                                    e365_notification **out,
                                    e365_error **err_out);
 
 /**
- * Polls the status API until `recipient`'s state is final (`recipient`, `recipient_len`
- * bytes; NULL = every recipient seen must be final) or `timeout_ms` milliseconds have
- * passed, waiting between polls as the core's polling plan says (1 s, 2 s, 4 s, …
- * 30 s; the server's Retry-After honoured); 429, 5xx and timeouts are retried, other
- * errors end the wait. On success `*out` receives the last notification read (free it
- * with `e365_notification_free`) and `*is_final_out` whether the state was final
- * (false: the deadline passed first).
+ * Polls until the delivery state is final — `recipient`'s when it is not NULL, every
+ * recipient's otherwise — and gives the final notification in `*out` (free it with
+ * `e365_notification_free`); gives up after `deadline_ms` milliseconds. Waits follow
+ * the core's polling plan (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After;
+ * transient failures (429, 5xx, timeouts, connection failures) are retried, any other
+ * error ends the wait at once.
  *
- * Errors: as for `e365_status_client_get` (a retried error only when no request
- * succeeded before the deadline); `E365_INVALID_ARGUMENT` (`client`, `query`, `out` or
- * `is_final_out` NULL, `recipient` not UTF-8).
+ * Errors: `E365_TIMEOUT` with reason `deadline_exceeded` when the state was not final
+ * in time (the message describes the last state or failure); the errors of
+ * `e365_status_client_get`.
  *
- * Blocks for up to `timeout_ms` (plus one request). Thread-safe.
+ * Blocks for up to `deadline_ms`. Thread-safe.
  *
  * # Safety
- * `client` is NULL or a live client; `query` as for `e365_status_request_build`;
- * `recipient` is NULL or valid for reading `recipient_len` bytes; `out`,
- * `is_final_out` and `err_out` are NULL or valid for writing.
+ * As for `e365_status_client_get`.
  */
 e365_result e365_status_client_wait(const e365_status_client *client,
-                                    const e365_status_query *query,
+                                    const char *notification_id,
+                                    size_t id_len,
                                     const char *recipient,
                                     size_t recipient_len,
-                                    uint64_t timeout_ms,
+                                    uint64_t deadline_ms,
                                     e365_notification **out,
-                                    bool *is_final_out,
                                     e365_error **err_out);
 
 /**

@@ -67,6 +67,21 @@ impl Drop for Secret {
 
 type RequestBox = Owned<e365_status_request, Secret>;
 
+/// The core query of a C query (strings borrowed for the call).
+unsafe fn core_query<'a>(q: &e365_status_query) -> Result<StatusQuery<'a>, email365::Error> {
+    unsafe {
+        Ok(StatusQuery {
+            account_id: str_text(q.account_id, "query->account_id")?,
+            notification_id: str_text(q.notification_id, "query->notification_id")?,
+            recipient: str_opt_text(q.recipient, "query->recipient")?,
+            region: str_opt_text(q.region, "query->region")?,
+            base_url: str_opt_text(q.base_url, "query->base_url")?,
+            username: str_text(q.username, "query->username")?,
+            password: str_text(q.password, "query->password")?,
+        })
+    }
+}
+
 /// Builds the status request
 /// `GET {origin}/v1/{accountId}/notifications/id/{notificationId}[?recipient=email:<addr>]`
 /// with `Authorization: Basic …` and `Accept: application/json`. The strings of `query`
@@ -309,133 +324,167 @@ pub unsafe extern "C" fn e365_status_is_final(
     })
 }
 
+/// The settings of a status client. Zero-initialise it and set what you need: every
+/// zero field means the default. The strings are copied by `e365_status_client_new`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct e365_status_client_options {
+    /// The account id (required).
+    pub account_id: e365_str,
+    /// Basic-auth user name (required). Kept in memory wiped when the client is freed.
+    pub username: e365_str,
+    /// Basic-auth password (required). Never appears in an error.
+    pub password: e365_str,
+    /// The region (`eu` by default), or `{NULL, 0}`.
+    pub region: e365_str,
+    /// `scheme://host[:port]` instead of the region's host (`http://` only for loopback
+    /// hosts), or `{NULL, 0}`.
+    pub base_url: e365_str,
+    /// A PEM file of extra trusted CA certificates (a path), or `{NULL, 0}`.
+    pub ca_file: e365_str,
+    /// Do not trust the system's root certificates (only `ca_file`).
+    pub no_system_roots: bool,
+    /// Time limit for opening a connection in milliseconds (0 = 10 s).
+    pub connect_timeout_ms: u32,
+    /// Time limit for one whole request in milliseconds (0 = 30 s).
+    pub request_timeout_ms: u32,
+}
+
 /// A blocking client of the status API (opaque): GET with Basic auth over rustls,
-/// redirects never followed (the credentials never go to another host). Made by
-/// `e365_status_client_new`, freed by `e365_status_client_free`.
+/// redirects never followed (the credentials never go to another host), connections
+/// kept and reused. Made by `e365_status_client_new`, freed by `e365_status_client_free`.
 ///
 /// Thread-safe: one client may serve several threads at once.
 pub struct e365_status_client {
     inner: StatusClient,
 }
 
-/// Makes a status client whose every request must finish within `timeout_ms`
-/// milliseconds (0 = 30 s; connecting takes 10 s at most). On success `*out` receives
-/// it; free it with `e365_status_client_free`.
+/// Makes a status client. On success `*out` receives it; free it with
+/// `e365_status_client_free`.
 ///
-/// Errors: `E365_INVALID_ARGUMENT` (`out` NULL).
+/// Errors: `E365_INVALID_ARGUMENT` (`options` or `out` NULL; a required field NULL or
+/// not UTF-8; an invalid account id, user name, region or base URL, with the reason of
+/// `e365_status_request_build`; an unreadable `ca_file`), `E365_TLS` (no usable root).
 ///
 /// # Safety
+/// `options` is NULL or valid, its strings NULL or valid for reading their lengths;
 /// `out` and `err_out` are NULL or valid for writing.
 #[no_mangle]
 pub unsafe extern "C" fn e365_status_client_new(
-    timeout_ms: u32,
+    options: *const e365_status_client_options,
     out: *mut *mut e365_status_client,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     ffi_boundary!(err_out, {
         let out = try_out!(out, "out");
-        let timeout = if timeout_ms == 0 {
-            Duration::from_secs(30)
-        } else {
-            Duration::from_millis(u64::from(timeout_ms))
+        let o = try_ref!(options, "options");
+        let (account, user, password) = unsafe {
+            (
+                str_text(o.account_id, "options->account_id")?,
+                str_text(o.username, "options->username")?,
+                str_text(o.password, "options->password")?,
+            )
         };
+        let mut builder = StatusClient::builder(account, user, password);
+        if let Some(region) = unsafe { str_opt_text(o.region, "options->region")? } {
+            builder = builder.region(region);
+        }
+        if let Some(url) = unsafe { str_opt_text(o.base_url, "options->base_url")? } {
+            builder = builder.base_url(url);
+        }
+        if let Some(path) = unsafe { str_opt_text(o.ca_file, "options->ca_file")? } {
+            builder = builder.extra_ca_file(path);
+        }
+        builder = builder.system_roots(!o.no_system_roots);
+        if o.connect_timeout_ms != 0 {
+            builder =
+                builder.connect_timeout(Duration::from_millis(u64::from(o.connect_timeout_ms)));
+        }
+        if o.request_timeout_ms != 0 {
+            builder =
+                builder.request_timeout(Duration::from_millis(u64::from(o.request_timeout_ms)));
+        }
         *out = Box::into_raw(Box::new(e365_status_client {
-            inner: StatusClient::new(timeout),
+            inner: builder.build()?,
         }));
         Ok(())
     })
 }
 
-/// The core query of a C query (strings borrowed for the call).
-unsafe fn core_query<'a>(q: &e365_status_query) -> Result<StatusQuery<'a>, email365::Error> {
-    unsafe {
-        Ok(StatusQuery {
-            account_id: str_text(q.account_id, "query->account_id")?,
-            notification_id: str_text(q.notification_id, "query->notification_id")?,
-            recipient: str_opt_text(q.recipient, "query->recipient")?,
-            region: str_opt_text(q.region, "query->region")?,
-            base_url: str_opt_text(q.base_url, "query->base_url")?,
-            username: str_text(q.username, "query->username")?,
-            password: str_text(q.password, "query->password")?,
-        })
-    }
-}
-
-/// Gets the status of a notification once (`e365_status_request_build`'s request, sent
-/// and parsed). On success `*out` receives the notification (`found` false when the
-/// service no longer knows it); free it with `e365_notification_free`.
+/// Gets the status of a notification once (`notification_id`, `id_len` bytes), only
+/// `recipient`'s events when `recipient` is not NULL (with or without `email:`). On
+/// success `*out` receives the notification (`found` false: unknown, not visible yet,
+/// or expired after 7 days); free it with `e365_notification_free`.
 ///
-/// Errors: those of `e365_status_request_build` and `e365_status_parse`, and
-/// `E365_AUTH` (401/403), `E365_NOT_FOUND` (404), `E365_STATUS_HTTP` (other statuses;
-/// transient for 429 and 5xx), `E365_CONNECTION`, `E365_TIMEOUT`; `E365_INVALID_ARGUMENT`
-/// (`client`, `query` or `out` NULL).
+/// Errors: `E365_INVALID_ARGUMENT` (a bad id or recipient; `client`, `notification_id`
+/// or `out` NULL; text not UTF-8), `E365_AUTH` (401/403), `E365_NOT_FOUND` (404),
+/// `E365_STATUS_HTTP` (transient for 429 and 5xx; reason `too_many_requests`,
+/// `server_error`, `client_error`, `redirect`, …), `E365_INVALID_STATUS_RESPONSE`,
+/// `E365_TIMEOUT`, `E365_TLS`, `E365_CONNECTION`, `E365_PROTOCOL`.
 ///
-/// Blocks for at most the client's timeout. Thread-safe.
+/// Blocks for at most the request time limit. Thread-safe.
 ///
 /// # Safety
-/// `client` is NULL or a live client; `query` as for `e365_status_request_build`;
-/// `out` and `err_out` are NULL or valid for writing.
+/// `client` is NULL or a live client; `notification_id` and `recipient` are NULL or
+/// valid for reading their lengths; `out` and `err_out` are NULL or valid for writing.
 #[no_mangle]
 pub unsafe extern "C" fn e365_status_client_get(
     client: *const e365_status_client,
-    query: *const e365_status_query,
+    notification_id: *const c_char,
+    id_len: usize,
+    recipient: *const c_char,
+    recipient_len: usize,
     out: *mut *mut e365_notification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     ffi_boundary!(err_out, {
         let out = try_out!(out, "out");
         let client = try_ref!(client, "client");
-        let query = try_ref!(query, "query");
-        let query = unsafe { core_query(query)? };
-        let notification = client.inner.fetch(&query)?;
+        let id = unsafe { text(notification_id, id_len, "notification_id")? };
+        let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
+        let notification = client.inner.get(id, recipient)?;
         *out = notification_into_raw(&notification);
         Ok(())
     })
 }
 
-/// Polls the status API until `recipient`'s state is final (`recipient`, `recipient_len`
-/// bytes; NULL = every recipient seen must be final) or `timeout_ms` milliseconds have
-/// passed, waiting between polls as the core's polling plan says (1 s, 2 s, 4 s, …
-/// 30 s; the server's Retry-After honoured); 429, 5xx and timeouts are retried, other
-/// errors end the wait. On success `*out` receives the last notification read (free it
-/// with `e365_notification_free`) and `*is_final_out` whether the state was final
-/// (false: the deadline passed first).
+/// Polls until the delivery state is final — `recipient`'s when it is not NULL, every
+/// recipient's otherwise — and gives the final notification in `*out` (free it with
+/// `e365_notification_free`); gives up after `deadline_ms` milliseconds. Waits follow
+/// the core's polling plan (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After;
+/// transient failures (429, 5xx, timeouts, connection failures) are retried, any other
+/// error ends the wait at once.
 ///
-/// Errors: as for `e365_status_client_get` (a retried error only when no request
-/// succeeded before the deadline); `E365_INVALID_ARGUMENT` (`client`, `query`, `out` or
-/// `is_final_out` NULL, `recipient` not UTF-8).
+/// Errors: `E365_TIMEOUT` with reason `deadline_exceeded` when the state was not final
+/// in time (the message describes the last state or failure); the errors of
+/// `e365_status_client_get`.
 ///
-/// Blocks for up to `timeout_ms` (plus one request). Thread-safe.
+/// Blocks for up to `deadline_ms`. Thread-safe.
 ///
 /// # Safety
-/// `client` is NULL or a live client; `query` as for `e365_status_request_build`;
-/// `recipient` is NULL or valid for reading `recipient_len` bytes; `out`,
-/// `is_final_out` and `err_out` are NULL or valid for writing.
+/// As for `e365_status_client_get`.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn e365_status_client_wait(
     client: *const e365_status_client,
-    query: *const e365_status_query,
+    notification_id: *const c_char,
+    id_len: usize,
     recipient: *const c_char,
     recipient_len: usize,
-    timeout_ms: u64,
+    deadline_ms: u64,
     out: *mut *mut e365_notification,
-    is_final_out: *mut bool,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     ffi_boundary!(err_out, {
         let out = try_out!(out, "out");
-        let is_final_out = try_out!(is_final_out, "is_final_out");
         let client = try_ref!(client, "client");
-        let query = try_ref!(query, "query");
-        let query = unsafe { core_query(query)? };
+        let id = unsafe { text(notification_id, id_len, "notification_id")? };
         let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
-        let outcome =
+        let notification =
             client
                 .inner
-                .wait_for(&query, recipient, Duration::from_millis(timeout_ms))?;
-        *out = notification_into_raw(&outcome.notification);
-        *is_final_out = outcome.is_final;
+                .wait_for(id, recipient, Duration::from_millis(deadline_ms))?;
+        *out = notification_into_raw(&notification);
         Ok(())
     })
 }
@@ -651,60 +700,72 @@ mod client_tests {
     use crate::testing::input;
     use std::ptr::{null, null_mut};
 
+    fn options(base: &str) -> e365_status_client_options {
+        e365_status_client_options {
+            account_id: input("acc"),
+            username: input("u"),
+            password: input("p"),
+            region: e365_str::NONE,
+            base_url: input(base),
+            ca_file: e365_str::NONE,
+            no_system_roots: false,
+            connect_timeout_ms: 2000,
+            request_timeout_ms: 2000,
+        }
+    }
+
     #[test]
     fn client_arguments_and_a_refused_connection() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let o = options(&base);
         let mut c = null_mut();
         unsafe {
             assert_eq!(
-                e365_status_client_new(0, null_mut(), null_mut()),
+                e365_status_client_new(&o, null_mut(), null_mut()),
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert_eq!(
-                e365_status_client_new(2000, &mut c, null_mut()),
+                e365_status_client_new(null(), &mut c, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            let mut bad = options(&base);
+            bad.password = e365_str::NONE;
+            assert_eq!(
+                e365_status_client_new(&bad, &mut c, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert!(c.is_null());
+            assert_eq!(
+                e365_status_client_new(&o, &mut c, null_mut()),
                 e365_result::E365_OK
             );
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let base = format!("http://127.0.0.1:{port}");
-            let q = e365_status_query {
-                account_id: input("acc"),
-                notification_id: input("1"),
-                recipient: e365_str::NONE,
-                region: e365_str::NONE,
-                base_url: input(&base),
-                username: input("u"),
-                password: input("p"),
-            };
             let mut n = null_mut();
             let mut err = null_mut();
             assert_eq!(
-                e365_status_client_get(c, &q, &mut n, &mut err),
+                e365_status_client_get(c, c"1".as_ptr(), 1, null(), 0, &mut n, &mut err),
                 e365_result::E365_CONNECTION
             );
             assert!(e365_error_transient(err));
             e365_error_free(err);
             assert_eq!(
-                e365_status_client_get(null(), &q, &mut n, null_mut()),
+                e365_status_client_get(null(), c"1".as_ptr(), 1, null(), 0, &mut n, null_mut()),
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert_eq!(
-                e365_status_client_get(c, null(), &mut n, null_mut()),
+                e365_status_client_get(c, null(), 0, null(), 0, &mut n, null_mut()),
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert_eq!(
-                e365_status_client_get(c, &q, null_mut(), null_mut()),
-                e365_result::E365_INVALID_ARGUMENT
-            );
-            let mut fin = false;
-            assert_eq!(
-                e365_status_client_wait(c, &q, null(), 0, 10, null_mut(), &mut fin, null_mut()),
+                e365_status_client_get(c, c"1".as_ptr(), 1, null(), 0, null_mut(), null_mut()),
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert_eq!(
-                e365_status_client_wait(c, &q, null(), 0, 10, &mut n, null_mut(), null_mut()),
+                e365_status_client_wait(c, c"1".as_ptr(), 1, null(), 0, 10, null_mut(), null_mut()),
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert!(n.is_null());

@@ -707,27 +707,41 @@ static void test_smtp_client_arguments(void) {
 }
 
 static void test_status_client_arguments(void) {
-    e365_status_client *c = NULL;
-    CHECK(e365_status_client_new(0, NULL, NULL) == E365_INVALID_ARGUMENT);
-    CHECK(e365_status_client_new(1000, &c, NULL) == E365_OK);
-    e365_status_query q = sample_query();
-    e365_notification *n = SENTINEL;
-    bool fin = true;
-    CHECK(e365_status_client_get(NULL, &q, &n, NULL) == E365_INVALID_ARGUMENT);
-    CHECK(e365_status_client_get(c, NULL, &n, NULL) == E365_INVALID_ARGUMENT);
-    CHECK(e365_status_client_get(c, &q, NULL, NULL) == E365_INVALID_ARGUMENT);
-    CHECK(e365_status_client_wait(NULL, &q, NULL, 0, 10, &n, &fin, NULL) == E365_INVALID_ARGUMENT);
-    CHECK(e365_status_client_wait(c, NULL, NULL, 0, 10, &n, &fin, NULL) == E365_INVALID_ARGUMENT);
-    CHECK(e365_status_client_wait(c, &q, NULL, 0, 10, NULL, &fin, NULL) == E365_INVALID_ARGUMENT);
-    CHECK(e365_status_client_wait(c, &q, NULL, 0, 10, &n, NULL, NULL) == E365_INVALID_ARGUMENT);
-    CHECK(e365_status_client_wait(c, &q, "\xff", 1, 10, &n, &fin, NULL) == E365_INVALID_ARGUMENT);
-    /* The query is checked before any request: an invalid region never reaches the network. */
-    q.region = text("EU");
+    e365_status_client_options o;
+    memset(&o, 0, sizeof o);
+    o.account_id = text("caas_email12345");
+    o.username = text("user");
+    o.password = text("pass");
+    o.base_url = text("http://127.0.0.1:9");
+    o.connect_timeout_ms = 1000;
+    e365_status_client *c = SENTINEL;
     e365_error *err = NULL;
-    CHECK(e365_status_client_get(c, &q, &n, &err) == E365_INVALID_ARGUMENT);
-    CHECK(reason_is(err, "invalid_region"));
+    CHECK(e365_status_client_new(NULL, &c, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_new(&o, NULL, NULL) == E365_INVALID_ARGUMENT);
+    o.password.data = NULL;
+    CHECK(e365_status_client_new(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.password = text("pass");
+    o.region = text("EU");
+    CHECK(e365_status_client_new(&o, &c, &err) == E365_INVALID_ARGUMENT);
     e365_error_free(err);
-    CHECK(n == SENTINEL && fin);
+    o.region.data = NULL;
+    CHECK(c == SENTINEL);
+    c = NULL;
+    CHECK(e365_status_client_new(&o, &c, NULL) == E365_OK);
+    e365_notification *n = SENTINEL;
+    CHECK(e365_status_client_get(NULL, "1", 1, NULL, 0, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_get(c, NULL, 1, NULL, 0, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_get(c, "1", 1, NULL, 0, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_get(c, "1", 1, "\xff", 1, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(NULL, "1", 1, NULL, 0, 10, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(c, NULL, 1, NULL, 0, 10, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(c, "1", 1, NULL, 0, 10, NULL, NULL) == E365_INVALID_ARGUMENT);
+    /* An invalid id is refused before any request reaches the network. */
+    err = NULL;
+    CHECK(e365_status_client_get(c, "1/2", 3, NULL, 0, &n, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_notification_id"));
+    e365_error_free(err);
+    CHECK(n == SENTINEL);
     e365_status_client_free(c);
     e365_status_client_free(NULL);
 }

@@ -1,0 +1,460 @@
+"""Type stubs of the native module ``email365._native`` (written by hand, checked by
+``mypy.stubtest``). Import the names from ``email365``, not from here."""
+
+import datetime
+import email.message
+import os
+from types import TracebackType
+from typing import Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, final
+
+from ._types import Category, Command, Mode, Severity
+
+__version__: str
+
+__all__ = [
+    "__version__", "error_kinds", "Address", "validate_address", "SenderPolicy", "Reply",
+    "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
+    "StatusEvent", "Notification", "status_request", "parse_status", "is_final",
+    "next_delay", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
+    "SmtpClient", "StatusClient", "WaitResult",
+]
+
+def error_kinds() -> List[Tuple[str, int]]:
+    """Every error kind of the core, in number order, as ``(name, number)`` pairs."""
+
+@final
+class Address:
+    """A valid address (immutable, hashable). Made by :func:`validate_address`."""
+
+    @property
+    def local(self) -> str:
+        """The local part, case kept."""
+    @property
+    def domain(self) -> str:
+        """The domain in Unicode form (U-labels), or the literal with brackets."""
+    @property
+    def ascii_domain(self) -> str:
+        """The domain in ASCII form (A-labels), or the literal with brackets."""
+    @property
+    def display_name(self) -> Optional[str]:
+        """The display name; ``None`` when absent or empty."""
+    @property
+    def smtputf8(self) -> bool:
+        """Whether sending to or from this address needs SMTPUTF8."""
+    @property
+    def envelope(self) -> str:
+        """``local@ascii_domain``: the form used in MAIL FROM / RCPT TO."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def validate_address(
+    text: str,
+    *,
+    mode: Mode = "envelope",
+    allow_quoted_local: bool = False,
+    allow_domain_literal: bool = False,
+) -> Address:
+    """Parses and validates an address.
+
+    ``mode="envelope"`` reads an RFC 5321 mailbox (``local@domain``); ``mode="header"``
+    an RFC 5322 mailbox with an optional display name (``Name <local@domain>``).
+    Raises :class:`InvalidAddress` with ``reason`` (the diagnosis) and ``position``
+    (UTF-8 byte offset), or :class:`InvalidArgument` for an unknown ``mode``.
+    """
+
+@final
+class SenderPolicy:
+    """The registered sender domains and addresses of an account (immutable)."""
+
+    def __new__(cls, domains: Sequence[str] = ..., addresses: Sequence[str] = ...) -> SenderPolicy:
+        """A policy from registered domains (Unicode or ASCII) and addresses; invalid
+        entries raise :class:`InvalidArgument`."""
+    @property
+    def domains(self) -> List[str]:
+        """The registered domains, as given."""
+    @property
+    def addresses(self) -> List[str]:
+        """The registered addresses, as given."""
+    def check(self, sender: Union[Address, str]) -> None:
+        """Returns when ``sender`` is registered; raises :class:`SenderNotRegistered`
+        otherwise. A string is validated first (envelope form)."""
+
+@final
+class Classification:
+    """What a reply means for the client (immutable, hashable)."""
+
+    @property
+    def code(self) -> int:
+        """The basic three-digit code."""
+    @property
+    def enhanced(self) -> Optional[str]:
+        """The enhanced code ``class.subject.detail``, or ``None``."""
+    @property
+    def severity(self) -> Severity:
+        """Severity, decided by the basic code."""
+    @property
+    def category(self) -> Optional[Category]:
+        """Category of the enhanced subject; ``None`` without an enhanced code."""
+    @property
+    def retry(self) -> bool:
+        """True only when retrying later may succeed."""
+    @property
+    def description(self) -> str:
+        """A human description (registry text of the enhanced code, else of the basic code)."""
+    @property
+    def inconsistent(self) -> bool:
+        """True when the basic and enhanced classes disagree."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Reply:
+    """A parsed SMTP reply (immutable, hashable)."""
+
+    @staticmethod
+    def parse(text: str) -> Reply:
+        """Parses a whole reply given as one string (a single trailing CRLF is fine);
+        raises :class:`InvalidReply`."""
+    @property
+    def code(self) -> int:
+        """The basic three-digit code."""
+    @property
+    def enhanced(self) -> Optional[str]:
+        """The enhanced code of the first line, or ``None``."""
+    @property
+    def lines(self) -> Tuple[str, ...]:
+        """The text of each line, verbatim."""
+    @property
+    def text(self) -> str:
+        """The text of the reply, lines joined with ``\\n``."""
+    def classify(self, command: Optional[Command] = None) -> Classification:
+        """Classifies the reply, optionally in the context of the command it answers."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def classify_reply(
+    text_or_code: Union[str, int],
+    *,
+    enhanced: Optional[str] = None,
+    command: Optional[Command] = None,
+) -> Classification:
+    """Classifies a reply given as its text, or as a basic code with an optional
+    enhanced code; ``command`` names the SMTP command the reply answers. Raises
+    :class:`InvalidReply` for a malformed reply and ``TypeError`` for other types."""
+
+def extract_notification_id(reply: str) -> Optional[str]:
+    """The notification id in a final reply to the message data, or ``None``."""
+
+@final
+class StatusRequest:
+    """A ready-to-send status request (immutable); its ``repr`` hides the credentials."""
+
+    @property
+    def method(self) -> str:
+        """Always ``"GET"``."""
+    @property
+    def url(self) -> str:
+        """The full URL."""
+    @property
+    def authorization(self) -> str:
+        """The ``Authorization`` header value (``Basic …``)."""
+    @property
+    def accept(self) -> str:
+        """The ``Accept`` header value."""
+    @property
+    def headers(self) -> Dict[str, str]:
+        """The headers to send: ``{"Authorization": …, "Accept": …}``."""
+
+def status_request(
+    account_id: str,
+    notification_id: str,
+    *,
+    username: str,
+    password: str,
+    recipient: Optional[str] = None,
+    region: Optional[str] = None,
+    base_url: Optional[str] = None,
+) -> StatusRequest:
+    """Builds the status request of a notification; raises :class:`InvalidArgument`."""
+
+@final
+class StatusEvent:
+    """One status event (immutable, hashable)."""
+
+    @property
+    def code(self) -> str:
+        """The status code verbatim (``CAAS_RECEIVED``, ``CH_SENT``, or any other)."""
+    @property
+    def text(self) -> Optional[str]:
+        """The status text."""
+    @property
+    def channel(self) -> Optional[str]:
+        """The channel (``email``)."""
+    @property
+    def recipient(self) -> Optional[str]:
+        """The recipient address, without the ``email:`` prefix."""
+    @property
+    def timestamp_ms(self) -> Optional[int]:
+        """Milliseconds since the Unix epoch (UTC)."""
+    @property
+    def timestamp(self) -> Optional[datetime.datetime]:
+        """When it happened, as a timezone-aware UTC ``datetime``."""
+    @property
+    def is_final(self) -> bool:
+        """Whether this code ends the recipient's life cycle."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Notification:
+    """A parsed status response (immutable, hashable)."""
+
+    @property
+    def found(self) -> bool:
+        """False for ``{}``: expired (after 7 days) or unknown."""
+    @property
+    def notification_id(self) -> Optional[str]:
+        """The notification id, when present."""
+    @property
+    def events(self) -> Tuple[StatusEvent, ...]:
+        """Every event, in response order."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def parse_status(body: str) -> Notification:
+    """Parses a status-API response body; raises :class:`InvalidStatusResponse`."""
+
+def is_final(code: str) -> bool:
+    """Whether a recipient whose latest status code is ``code`` has reached a final state."""
+
+def next_delay(attempt: int, retry_after: Optional[float] = None) -> float:
+    """Seconds to wait before poll number ``attempt`` (0-based), honouring a server's
+    Retry-After (seconds) when given."""
+
+@final
+class Envelope:
+    """The SMTP envelope: MAIL FROM and RCPT TO, bare addresses in A-label form."""
+
+    @property
+    def mail_from(self) -> str:
+        """The reverse path, without angle brackets; empty for ``<>``."""
+    @property
+    def rcpt_to(self) -> Tuple[str, ...]:
+        """The forward paths, de-duplicated, in order of first appearance."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class BuiltMessage:
+    """A built message, ready to submit (immutable)."""
+
+    @property
+    def data(self) -> bytes:
+        """The RFC 5322 bytes: CRLF line ends, ending with CRLF, no Bcc header."""
+    @property
+    def envelope(self) -> Envelope:
+        """The envelope."""
+    @property
+    def message_id(self) -> str:
+        """The Message-ID, without angle brackets."""
+    @property
+    def size(self) -> int:
+        """The length of ``data`` in bytes."""
+    @property
+    def smtputf8(self) -> bool:
+        """Whether the envelope or headers need SMTPUTF8."""
+    @property
+    def eight_bit(self) -> bool:
+        """Whether the bytes contain 8-bit data (BODY=8BITMIME)."""
+    def __bytes__(self) -> bytes: ...
+    def __len__(self) -> int: ...
+
+def envelope_from_message(data: bytes) -> Tuple[Envelope, bytes]:
+    """The envelope of an existing RFC 5322 message (From or Sender; To, Cc, Bcc) and its
+    bytes with the Bcc header removed; raises :class:`InvalidMessage`."""
+
+@final
+class Attachment:
+    """A file attached to a message, or an inline part when ``inline_id`` is set."""
+
+    def __new__(
+        cls,
+        filename: str,
+        content: bytes,
+        *,
+        content_type: Optional[str] = None,
+        inline_id: Optional[str] = None,
+    ) -> Attachment:
+        """An attachment from bytes; the content type is guessed from ``filename``
+        unless given."""
+    @staticmethod
+    def from_path(
+        path: Union[str, os.PathLike[str]],
+        *,
+        filename: Optional[str] = None,
+        content_type: Optional[str] = None,
+        inline_id: Optional[str] = None,
+    ) -> Attachment:
+        """An attachment read from a file (``OSError`` if it cannot be read);
+        ``filename`` defaults to the file's name."""
+    @property
+    def filename(self) -> str:
+        """The file name shown to the reader."""
+    @property
+    def content(self) -> bytes:
+        """The bytes."""
+    @property
+    def content_type(self) -> Optional[str]:
+        """``type/subtype``, or ``None`` to have it guessed from the filename."""
+    @property
+    def inline_id(self) -> Optional[str]:
+        """The Content-ID that makes this an inline part (for ``cid:`` in the HTML body)."""
+
+_Addresses = Union[str, Sequence[str]]
+
+@final
+class Message:
+    """A message to build, with every input of the core's message builder as a keyword
+    argument. Nothing is checked until :meth:`build`."""
+
+    def __new__(
+        cls,
+        *,
+        from_addr: str,
+        to: Optional[_Addresses] = None,
+        cc: Optional[_Addresses] = None,
+        bcc: Optional[_Addresses] = None,
+        reply_to: Optional[_Addresses] = None,
+        subject: Optional[str] = None,
+        text: Optional[str] = None,
+        html: Optional[str] = None,
+        attachments: Sequence[Union[Attachment, str, os.PathLike[str]]] = ...,
+        headers: Optional[Union[Mapping[str, str], Sequence[Tuple[str, str]]]] = None,
+        message_id: Optional[str] = None,
+        date: Optional[Union[str, datetime.datetime]] = None,
+        sender: Optional[str] = None,
+        envelope_from: Optional[str] = None,
+        sender_policy: Optional[SenderPolicy] = None,
+    ) -> Message:
+        """Records the inputs. _Addresses are in header form (``Name <a@b>`` or ``a@b``);
+        ``bcc`` goes to the envelope only; ``attachments`` holds :class:`Attachment`
+        objects or paths; ``date`` is RFC 5322 text or a timezone-aware ``datetime``."""
+    def build(self) -> BuiltMessage:
+        """Checks every input and builds the message. Raises :class:`InvalidMessage`
+        (``reason`` says why; for a bad address it is the address diagnosis) or
+        :class:`SenderNotRegistered`."""
+
+@final
+class SendResult:
+    """The result of submitting one message (immutable)."""
+
+    @property
+    def notification_id(self) -> Optional[str]:
+        """The notification id from the server's final reply, or ``None``."""
+    @property
+    def final_reply(self) -> Reply:
+        """The server's final reply to the message data."""
+    @property
+    def accepted(self) -> Tuple[str, ...]:
+        """The recipients the server accepted."""
+    @property
+    def rejected(self) -> Dict[str, Reply]:
+        """The recipients the server refused, each with the reply that refused it."""
+
+_TlsOption = Literal["starttls", "implicit", "insecure_plaintext"]
+_AuthOption = Literal["plain", "login"]
+_Sendable = Union[Message, BuiltMessage, email.message.Message, bytes]
+
+@final
+class SmtpClient:
+    """An SMTP submission client (blocking; a context manager). The GIL is released
+    during network I/O and one client may be shared between threads."""
+
+    def __new__(
+        cls,
+        host: str,
+        port: int = 25,
+        *,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        tls: _TlsOption = "starttls",
+        ca_file: Optional[Union[str, os.PathLike[str]]] = None,
+        timeout: Optional[float] = None,
+        sender_policy: Optional[SenderPolicy] = None,
+        server_name: Optional[str] = None,
+        ehlo_name: Optional[str] = None,
+        auth: _AuthOption = "plain",
+        pipelining: bool = True,
+        max_connections: int = 1,
+    ) -> SmtpClient:
+        """A client that connects on first use. ``tls="starttls"`` (the default) requires
+        STARTTLS; ``"implicit"`` is TLS from the first byte (port 465);
+        ``"insecure_plaintext"`` is for local tests only and never sends credentials.
+        ``timeout`` (seconds) limits every step; ``max_connections > 1`` keeps a pool."""
+    def send(self, message: _Sendable) -> SendResult:
+        """Sends one message; raises a subclass of :class:`Email365Error`."""
+    def send_many(
+        self, messages: Iterable[_Sendable], *, return_exceptions: bool = False
+    ) -> List[Union[SendResult, BaseException]]:
+        """Sends several messages in order; with ``return_exceptions=True`` a failure
+        is returned in place of its result and the rest are still sent."""
+    def close(self) -> None:
+        """Ends the session (QUIT) and closes the connection(s). Idempotent."""
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+    def __enter__(self) -> SmtpClient: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+        /,
+    ) -> bool: ...
+
+@final
+class WaitResult:
+    """What :meth:`StatusClient.wait_for` ended with (immutable)."""
+
+    @property
+    def notification(self) -> Notification:
+        """The last notification read."""
+    @property
+    def is_final(self) -> bool:
+        """Whether the state was final (false: the timeout passed first)."""
+    @property
+    def attempts(self) -> int:
+        """How many requests were made."""
+
+@final
+class StatusClient:
+    """A client of the Email 365 status API for one account (blocking; the GIL is
+    released during requests and waits). Its ``repr`` never shows the credentials."""
+
+    def __new__(
+        cls,
+        account_id: str,
+        *,
+        username: str,
+        password: str,
+        region: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: float = 30.0,
+    ) -> StatusClient:
+        """A client of ``https://{region}.email.sdi.sinch.com`` (``eu`` by default) or of
+        ``base_url`` (``http://`` only for loopback); ``timeout`` limits each request.
+        Bad ids or URLs raise :class:`InvalidArgument`."""
+    def get(self, notification_id: str, recipient: Optional[str] = None) -> Notification:
+        """The status of a notification (of one recipient when given); ``found`` is
+        false once the data expired (7 days) or for an unknown id. Raises
+        :class:`StatusApiError`, :class:`ConnectionFailedError`,
+        :class:`TimeoutExpiredError` or :class:`InvalidStatusResponse`."""
+    def wait_for(
+        self, notification_id: str, recipient: Optional[str] = None, *, timeout: float = 60.0
+    ) -> WaitResult:
+        """Polls, following the core's polling plan and the server's Retry-After, until
+        the state of ``recipient`` (of every recipient seen when ``None``) is final or
+        ``timeout`` seconds have passed."""
+    @property
+    def account_id(self) -> str:
+        """The account id."""

@@ -1,0 +1,148 @@
+"""asyncio variants of the network clients.
+
+The core's transport is blocking; here every blocking call runs in a thread of an
+executor (the loop's default one unless given), with the GIL released during network
+I/O, so the event loop never blocks. Everything else (building, validating,
+classifying) is fast and stays synchronous: use ``email365`` directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import os
+from types import TracebackType
+from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Type, TypeVar, Union
+
+from . import _native
+from ._native import Notification, SendResult, SenderPolicy, WaitResult
+
+if TYPE_CHECKING:  # names that exist only in the stub (_native.pyi)
+    from ._native import _AuthOption, _Sendable, _TlsOption
+
+T = TypeVar("T")
+
+__all__ = ["SmtpClient", "StatusClient"]
+
+
+class SmtpClient:
+    """An asyncio SMTP submission client: the arguments of :class:`email365.SmtpClient`,
+    plus ``executor`` (a ``concurrent.futures.Executor``; the loop's default one when
+    ``None``). Use as ``async with email365.aio.SmtpClient(...) as client:``."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 25,
+        *,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        tls: _TlsOption = "starttls",
+        ca_file: Optional[Union[str, os.PathLike[str]]] = None,
+        timeout: Optional[float] = None,
+        sender_policy: Optional[SenderPolicy] = None,
+        server_name: Optional[str] = None,
+        ehlo_name: Optional[str] = None,
+        auth: _AuthOption = "plain",
+        pipelining: bool = True,
+        max_connections: int = 1,
+        executor: Optional[concurrent.futures.Executor] = None,
+    ) -> None:
+        self._client = _native.SmtpClient(
+            host,
+            port,
+            username=username,
+            password=password,
+            tls=tls,
+            ca_file=ca_file,
+            timeout=timeout,
+            sender_policy=sender_policy,
+            server_name=server_name,
+            ehlo_name=ehlo_name,
+            auth=auth,
+            pipelining=pipelining,
+            max_connections=max_connections,
+        )
+        self._executor = executor
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def send(self, message: _Sendable) -> SendResult:
+        """Sends one message (see :meth:`email365.SmtpClient.send`)."""
+        return await self._run(functools.partial(self._client.send, message))
+
+    async def send_many(
+        self, messages: Iterable[_Sendable], *, return_exceptions: bool = False
+    ) -> List[Union[SendResult, BaseException]]:
+        """Sends several messages in order (see :meth:`email365.SmtpClient.send_many`)."""
+        items = list(messages)
+        return await self._run(
+            functools.partial(self._client.send_many, items, return_exceptions=return_exceptions)
+        )
+
+    async def close(self) -> None:
+        """Ends the session (QUIT) and closes the connection(s). Idempotent."""
+        await self._run(self._client.close)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._client.closed
+
+    async def __aenter__(self) -> SmtpClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"aio.{self._client!r}"
+
+
+class StatusClient:
+    """An asyncio client of the status API: the arguments of
+    :class:`email365.StatusClient`, plus ``executor``. The polling plan of
+    :meth:`wait_for` is the core's; it runs in a worker thread."""
+
+    def __init__(
+        self,
+        account_id: str,
+        *,
+        username: str,
+        password: str,
+        region: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: float = 30.0,
+        executor: Optional[concurrent.futures.Executor] = None,
+    ) -> None:
+        self._client = _native.StatusClient(
+            account_id,
+            username=username,
+            password=password,
+            region=region,
+            base_url=base_url,
+            timeout=timeout,
+        )
+        self._executor = executor
+
+    async def get(self, notification_id: str, recipient: Optional[str] = None) -> Notification:
+        """The status of a notification (see :meth:`email365.StatusClient.get`)."""
+        fn = functools.partial(self._client.get, notification_id, recipient)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def wait_for(
+        self, notification_id: str, recipient: Optional[str] = None, *, timeout: float = 60.0
+    ) -> WaitResult:
+        """Polls until the state is final (see :meth:`email365.StatusClient.wait_for`)."""
+        fn = functools.partial(self._client.wait_for, notification_id, recipient, timeout=timeout)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    def __repr__(self) -> str:
+        return f"aio.{self._client!r}"

@@ -1,0 +1,324 @@
+"""The Python conformance driver: ``python -m email365.conformance``.
+
+Reads one JSON request a line on stdin, ``{"op": "...", "args": {...}}``, and writes one
+JSON line per request on stdout: ``{"ok": <result>}`` or ``{"error": {"kind", "reason",
+"message", "position"}}`` (DESIGN.md, "the conformance driver"). Every op goes through
+the public Python API of ``email365``, and its arguments are read with the same rules
+as the Rust driver's (``tests/conformance/src/args.rs``), so that both drivers give the
+same answers on every shared vector.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sys
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
+
+import email365
+
+Json = Any
+Args = Dict[str, Json]
+
+
+class _ArgError(Exception):
+    """An argument the driver cannot read (kind ``invalid_argument`` unless given)."""
+
+    def __init__(self, message: str, reason: Optional[str] = None, kind: str = "invalid_argument") -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+        self.kind = kind
+
+
+def _bad(name: str, what: str) -> _ArgError:
+    return _ArgError(f"argument {json.dumps(name)} {what}")
+
+
+def _string(args: Args, name: str) -> str:
+    value = args.get(name)
+    if isinstance(value, str):
+        return value
+    if value is None:
+        raise _bad(name, "is required")
+    raise _bad(name, "must be a string")
+
+
+def _opt_string(args: Args, name: str) -> Optional[str]:
+    value = args.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise _bad(name, "must be a string")
+
+
+def _flag(args: Args, name: str) -> bool:
+    value = args.get(name)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    raise _bad(name, "must be a boolean")
+
+
+def _string_list(args: Args, name: str) -> List[str]:
+    value = args.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _bad(name, "must be a list of strings")
+    if not all(isinstance(v, str) for v in value):
+        raise _bad(name, "must hold only strings")
+    return list(value)
+
+
+# --- address -------------------------------------------------------------------------
+
+
+def validate_address(args: Args) -> Json:
+    text = _string(args, "address")
+    mode = _opt_string(args, "mode") or "envelope"
+    address = email365.validate_address(
+        text,
+        mode=mode,  # type: ignore[arg-type]  # an unknown mode is refused by the API
+        allow_quoted_local=_flag(args, "allow_quoted_local"),
+        allow_domain_literal=_flag(args, "allow_domain_literal"),
+    )
+    return {
+        "local": address.local,
+        "domain": address.domain,
+        "ascii_domain": address.ascii_domain,
+        "display_name": address.display_name,
+        "smtputf8": address.smtputf8,
+    }
+
+
+# --- reply ---------------------------------------------------------------------------
+
+
+def classify_reply(args: Args) -> Json:
+    command = _opt_string(args, "command")
+    if args.get("reply") is not None:
+        if args.get("code") is not None or args.get("enhanced") is not None:
+            raise _ArgError('give either "reply" or "code" (with "enhanced"), not both')
+        c = email365.classify_reply(_string(args, "reply"), command=command)  # type: ignore[arg-type]
+    else:
+        code = args.get("code")
+        if code is None:
+            raise _ArgError('argument "reply" or "code" is required')
+        if isinstance(code, bool) or not isinstance(code, (int, float)):
+            raise _bad("code", "must be an integer")
+        if isinstance(code, float):
+            # A JSON number that is no integer: no reply code (as in the Rust driver).
+            raise _ArgError(f"{code} is not an SMTP reply code", kind="invalid_reply", reason="bad_code")
+        c = email365.classify_reply(
+            code, enhanced=_opt_string(args, "enhanced"), command=command  # type: ignore[arg-type]
+        )
+    return {
+        "code": c.code,
+        "enhanced": c.enhanced,
+        "severity": c.severity,
+        "category": c.category,
+        "retry": c.retry,
+        "description": c.description,
+    }
+
+
+def extract_notification_id(args: Args) -> Json:
+    return {"notification_id": email365.extract_notification_id(_string(args, "reply"))}
+
+
+# --- status --------------------------------------------------------------------------
+
+
+def status_request(args: Args) -> Json:
+    request = email365.status_request(
+        _string(args, "account_id"),
+        _string(args, "notification_id"),
+        username=_string(args, "username"),
+        password=_string(args, "password"),
+        recipient=_opt_string(args, "recipient"),
+        region=_opt_string(args, "region"),
+        base_url=_opt_string(args, "base_url"),
+    )
+    return {
+        "method": request.method,
+        "url": request.url,
+        "headers": {"authorization": request.authorization, "accept": request.accept},
+    }
+
+
+def _timestamp(event: email365.StatusEvent) -> Optional[str]:
+    ts = event.timestamp
+    if ts is None:
+        return None
+    return ts.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def parse_status(args: Args) -> Json:
+    n = email365.parse_status(_string(args, "body"))
+    return {
+        "found": n.found,
+        "notification_id": n.notification_id,
+        "events": [
+            {
+                "code": e.code,
+                "text": e.text,
+                "channel": e.channel,
+                "recipient": e.recipient,
+                "timestamp": _timestamp(e),
+            }
+            for e in n.events
+        ],
+    }
+
+
+# --- message -------------------------------------------------------------------------
+
+
+def _base64(name: str, text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise _bad(name, f"is not base64: {e}") from None
+
+
+def _string_or_list(args: Args, name: str) -> List[str]:
+    value = args.get(name)
+    return [value] if isinstance(value, str) else _string_list(args, name)
+
+
+def build_message(args: Args) -> Json:
+    attachments: List[email365.Attachment] = []
+    items = args.get("attachments")
+    if items is not None:
+        if not isinstance(items, list):
+            raise _bad("attachments", "must be a list of objects")
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise _bad(f"attachments[{i}]", "must be an object")
+            content = _base64(f"attachments[{i}].content_base64", _string(item, "content_base64"))
+            attachments.append(
+                email365.Attachment(
+                    _string(item, "filename"),
+                    content,
+                    content_type=_opt_string(item, "content_type"),
+                    inline_id=_opt_string(item, "inline_id"),
+                )
+            )
+    headers: List[Tuple[str, str]] = []
+    given = args.get("headers")
+    if given is not None:
+        if not isinstance(given, dict):
+            raise _bad("headers", "must be an object of strings")
+        # The Rust driver reads the object into serde_json's sorted map: key order.
+        for name in sorted(given):
+            value = given[name]
+            if not isinstance(value, str):
+                raise _bad(f"headers.{name}", "must be a string")
+            headers.append((name, value))
+    message = email365.Message(
+        from_addr=_string(args, "from"),
+        subject=_string(args, "subject"),
+        to=_string_list(args, "to"),
+        cc=_string_list(args, "cc"),
+        bcc=_string_list(args, "bcc"),
+        reply_to=_string_or_list(args, "reply_to"),
+        text=_opt_string(args, "text"),
+        html=_opt_string(args, "html"),
+        attachments=attachments,
+        headers=headers,
+        message_id=_opt_string(args, "message_id"),
+        date=_opt_string(args, "date"),
+    )
+    built = message.build()
+    return {
+        "mail_from": built.envelope.mail_from,
+        "rcpt_to": list(built.envelope.rcpt_to),
+        "message_id": built.message_id,
+        "size": built.size,
+        "smtputf8": built.smtputf8,
+        "message_base64": base64.b64encode(built.data).decode("ascii"),
+    }
+
+
+def envelope_from_message(args: Args) -> Json:
+    data = _base64("message_base64", _string(args, "message_base64"))
+    envelope, stripped = email365.envelope_from_message(data)
+    return {
+        "mail_from": envelope.mail_from,
+        "rcpt_to": list(envelope.rcpt_to),
+        "message_base64": base64.b64encode(stripped).decode("ascii"),
+    }
+
+
+OPS: Dict[str, Callable[[Args], Json]] = {
+    "validate_address": validate_address,
+    "classify_reply": classify_reply,
+    "extract_notification_id": extract_notification_id,
+    "status_request": status_request,
+    "parse_status": parse_status,
+    "build_message": build_message,
+    "envelope_from_message": envelope_from_message,
+}
+
+
+def _error(kind: str, message: str, reason: Optional[str] = None, position: Optional[int] = None) -> Json:
+    return {"error": {"kind": kind, "reason": reason, "message": message, "position": position}}
+
+
+def handle_request(request: Json) -> Json:
+    """Answers one parsed request with the answer object (never raises)."""
+    try:
+        if not isinstance(request, dict) or not isinstance(request.get("op"), str):
+            raise _ArgError('request has no string "op"')
+        op: str = request["op"]
+        args = request.get("args", {})
+        if not isinstance(args, dict):
+            raise _ArgError('"args" must be an object')
+        handler = OPS.get(op)
+        if handler is None:
+            raise _ArgError(f"unknown op {json.dumps(op)}", reason="unknown_op")
+        return {"ok": handler(args)}
+    except email365.Email365Error as e:
+        return _error(e.kind, e.message, e.reason, e.position)
+    except _ArgError as e:
+        return _error(e.kind, e.message, e.reason)
+    except (TypeError, ValueError) as e:
+        # A value the API refused before the core saw it (e.g. a string that is not
+        # valid Unicode): the same class of failure as a bad argument.
+        return _error("invalid_argument", str(e))
+    except Exception as e:  # noqa: BLE001 - the driver answers every line
+        return _error("internal", f"{type(e).__name__}: {e}")
+
+
+def handle_line(line: str) -> str:
+    """Answers one request line with one JSON line (without the newline)."""
+    try:
+        request = json.loads(line)
+    except ValueError as e:
+        answer = _error("invalid_argument", f"request is not JSON: {e}")
+    else:
+        answer = handle_request(request)
+    return json.dumps(answer, ensure_ascii=False)
+
+
+def run(stdin: BinaryIO, stdout: BinaryIO) -> None:
+    """Answers every line of ``stdin`` on ``stdout``, flushing after each answer."""
+    for raw in stdin:
+        text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if not text.strip():
+            continue
+        stdout.write(handle_line(text).encode("utf-8", errors="surrogatepass") + b"\n")
+        stdout.flush()
+
+
+def main() -> None:
+    try:
+        run(sys.stdin.buffer, sys.stdout.buffer)
+    except BrokenPipeError:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+//! The status API over `email365::status`: `status_request`, `parse_status` with
+//! `Notification` / `StatusEvent`, and the polling plan (`is_final`, `next_delay`).
+
+use crate::error::IntoPy;
+use crate::repr;
+use email365::status::{self, StatusEvent, StatusQuery, StatusRequest};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple};
+use std::time::Duration;
+
+/// `(datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta)`, looked up once.
+static EPOCH: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+
+/// A timezone-aware UTC `datetime` from milliseconds since the Unix epoch.
+fn utc_datetime<'py>(py: Python<'py>, millis: i64) -> PyResult<Bound<'py, PyAny>> {
+    let (epoch, timedelta) = EPOCH.get_or_try_init(py, || -> PyResult<_> {
+        let dt = py.import("datetime")?;
+        let utc = dt.getattr("timezone")?.getattr("utc")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("tzinfo", utc)?;
+        let epoch = dt.getattr("datetime")?.call((1970, 1, 1), Some(&kwargs))?;
+        Ok((epoch.unbind(), dt.getattr("timedelta")?.unbind()))
+    })?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("milliseconds", millis)?;
+    let delta = timedelta.bind(py).call((), Some(&kwargs))?;
+    epoch.bind(py).add(delta)
+}
+
+/// A ready-to-send status request (immutable). Its `repr` never shows the credentials.
+#[pyclass(frozen, module = "email365", name = "StatusRequest")]
+pub(crate) struct PyStatusRequest {
+    inner: StatusRequest,
+}
+
+#[pymethods]
+impl PyStatusRequest {
+    /// Always `"GET"`.
+    #[getter]
+    fn method(&self) -> &'static str {
+        self.inner.method
+    }
+
+    /// The full URL.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.inner.url
+    }
+
+    /// The `Authorization` header value (`Basic …`).
+    #[getter]
+    fn authorization(&self) -> &str {
+        &self.inner.authorization
+    }
+
+    /// The `Accept` header value.
+    #[getter]
+    fn accept(&self) -> &'static str {
+        self.inner.accept
+    }
+
+    /// The headers to send: `{"Authorization": …, "Accept": …}`.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let headers = PyDict::new(py);
+        headers.set_item("Authorization", &self.inner.authorization)?;
+        headers.set_item("Accept", self.inner.accept)?;
+        Ok(headers)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "StatusRequest(method={}, url={}, authorization=<redacted>, accept={})",
+            repr(py, self.inner.method),
+            repr(py, &self.inner.url),
+            repr(py, self.inner.accept)
+        )
+    }
+}
+
+/// Builds the status request of a notification.
+#[pyfunction]
+#[pyo3(signature = (account_id, notification_id, *, username, password, recipient = None, region = None, base_url = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn status_request(
+    py: Python<'_>,
+    account_id: &str,
+    notification_id: &str,
+    username: &str,
+    password: &str,
+    recipient: Option<&str>,
+    region: Option<&str>,
+    base_url: Option<&str>,
+) -> PyResult<PyStatusRequest> {
+    let query = StatusQuery {
+        account_id,
+        notification_id,
+        recipient,
+        region,
+        base_url,
+        username,
+        password,
+    };
+    let inner = status::status_request(&query).py(py)?;
+    Ok(PyStatusRequest { inner })
+}
+
+/// One status event (immutable).
+#[pyclass(frozen, eq, hash, module = "email365", name = "StatusEvent")]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PyStatusEvent {
+    /// The status code verbatim (`CAAS_RECEIVED`, `CH_SENT`, or any other).
+    #[pyo3(get)]
+    code: String,
+    /// The status text.
+    #[pyo3(get)]
+    text: Option<String>,
+    /// The channel (`email`).
+    #[pyo3(get)]
+    channel: Option<String>,
+    /// The recipient address, without the `email:` prefix.
+    #[pyo3(get)]
+    recipient: Option<String>,
+    /// Milliseconds since the Unix epoch (UTC).
+    #[pyo3(get)]
+    timestamp_ms: Option<i64>,
+}
+
+impl From<StatusEvent> for PyStatusEvent {
+    fn from(e: StatusEvent) -> Self {
+        PyStatusEvent {
+            code: e.code,
+            text: e.text,
+            channel: e.channel,
+            recipient: e.recipient,
+            timestamp_ms: e.timestamp.map(|t| t.0),
+        }
+    }
+}
+
+#[pymethods]
+impl PyStatusEvent {
+    /// When it happened, as a timezone-aware UTC `datetime`.
+    #[getter]
+    fn timestamp<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.timestamp_ms.map(|ms| utc_datetime(py, ms)).transpose()
+    }
+
+    /// Whether this code ends the recipient's life cycle.
+    #[getter]
+    fn is_final(&self) -> bool {
+        status::is_final(&self.code)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "StatusEvent(code={}, text={}, channel={}, recipient={}, timestamp={})",
+            repr(py, &self.code),
+            repr(py, &self.text),
+            repr(py, &self.channel),
+            repr(py, &self.recipient),
+            match self.timestamp(py) {
+                Ok(t) => repr(py, t),
+                Err(_) => repr(py, self.timestamp_ms),
+            }
+        )
+    }
+}
+
+/// A parsed status response (immutable).
+#[pyclass(frozen, eq, hash, module = "email365", name = "Notification")]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PyNotification {
+    /// False for `{}`: expired (after 7 days) or unknown.
+    #[pyo3(get)]
+    found: bool,
+    /// The notification id, when present.
+    #[pyo3(get)]
+    notification_id: Option<String>,
+    events: Vec<PyStatusEvent>,
+}
+
+#[pymethods]
+impl PyNotification {
+    /// Every event, in response order.
+    #[getter]
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.events.iter().cloned())
+    }
+
+    pub(crate) fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "Notification(found={}, notification_id={}, events=[{} events])",
+            repr(py, self.found),
+            repr(py, &self.notification_id),
+            self.events.len()
+        )
+    }
+}
+
+impl From<email365::status::Notification> for PyNotification {
+    fn from(n: email365::status::Notification) -> Self {
+        PyNotification {
+            found: n.found,
+            notification_id: n.notification_id,
+            events: n.events.into_iter().map(PyStatusEvent::from).collect(),
+        }
+    }
+}
+
+/// Parses a status-API response body.
+#[pyfunction]
+pub(crate) fn parse_status(py: Python<'_>, body: &str) -> PyResult<PyNotification> {
+    Ok(status::parse_status(body).py(py)?.into())
+}
+
+/// Whether a recipient whose latest status code is `code` has reached a final state.
+#[pyfunction]
+pub(crate) fn is_final(code: &str) -> bool {
+    status::is_final(code)
+}
+
+/// Seconds to wait before poll number `attempt` (0-based), honouring a server's
+/// Retry-After (seconds) when given.
+#[pyfunction]
+#[pyo3(signature = (attempt, retry_after = None))]
+pub(crate) fn next_delay(attempt: u32, retry_after: Option<f64>) -> PyResult<f64> {
+    let retry_after = match retry_after {
+        None => None,
+        Some(s) => Some(Duration::try_from_secs_f64(s).map_err(|_| {
+            PyValueError::new_err("retry_after must be a finite number of seconds >= 0")
+        })?),
+    };
+    Ok(status::next_delay(attempt, retry_after).as_secs_f64())
+}

@@ -1,0 +1,157 @@
+"""A real SMTP server for the end-to-end tests: aiosmtpd on 127.0.0.1 with STARTTLS
+(a certificate made at test time) and AUTH PLAIN/LOGIN."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import pathlib
+import socket
+import ssl
+import threading
+from dataclasses import dataclass, field
+from typing import Any, List, Optional
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+USERNAME = "api-user"
+PASSWORD = "s3cret-pw"
+QUEUE_ID = "4Zx9QpL2mN"
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago (aiosmtpd's port=0 fails its self-check)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def make_certificate(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path, pathlib.Path]:
+    """A test CA and a server certificate it signed for 127.0.0.1 and localhost:
+    (ca.pem for the client, cert.pem and key.pem for the server)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def build(subject: str, issuer: str, public: Any, signer: Any, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = build("email365 test CA", "email365 test CA", ca_key.public_key(), ca_key, True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = build("localhost", "email365 test CA", key.public_key(), ca_key, False)
+    ca_path = directory / "ca.pem"
+    cert_path = directory / "cert.pem"
+    key_path = directory / "key.pem"
+    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return ca_path, cert_path, key_path
+
+
+@dataclass
+class Received:
+    """One message as the server got it."""
+
+    mail_from: str
+    rcpt_tos: List[str]
+    data: bytes
+
+
+@dataclass
+class Handler:
+    """Accepts every message (refusing recipients whose local part starts with
+    ``reject``) and answers the data with a Postfix-style queue id."""
+
+    messages: List[Received] = field(default_factory=list)
+    logins: List[bytes] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
+    ) -> str:
+        if address.startswith("reject"):
+            return "550 5.1.1 User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or b""
+        with self.lock:
+            self.messages.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos), content))
+        return f"250 2.0.0 Ok: queued as {QUEUE_ID}"
+
+
+class Authenticator:
+    """Accepts USERNAME / PASSWORD only, and records every login name tried."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    def __call__(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        self.handler.logins.append(auth_data.login)
+        ok = auth_data.login == USERNAME.encode() and auth_data.password == PASSWORD.encode()
+        # handled=False: aiosmtpd then answers a failure with 535 itself.
+        return AuthResult(success=ok, handled=False)
+
+
+class Server:
+    """aiosmtpd running in its thread; ``with Server(...) as s:`` starts and stops it."""
+
+    def __init__(self, cert_dir: pathlib.Path, *, starttls: bool = True) -> None:
+        self.handler = Handler()
+        self.port = free_port()
+        #: The CA file a client must trust.
+        self.cert, server_cert, key = make_certificate(cert_dir)
+        tls_context: Optional[ssl.SSLContext] = None
+        if starttls:
+            tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls_context.load_cert_chain(str(server_cert), str(key))
+        self.controller = Controller(
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=tls_context,
+            require_starttls=starttls,
+            authenticator=Authenticator(self.handler),
+            auth_require_tls=starttls,
+            auth_required=starttls,
+        )
+
+    def __enter__(self) -> Server:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()

@@ -1,0 +1,189 @@
+"""End to end against the project's sandbox (tests/sandbox): SMTP submission through
+SmtpClient, then the full status life cycle read with status_request + parse_status over
+HTTP (urllib), the sandbox clock advanced by its control endpoint."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import urllib.request
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+import email365
+import email365.aio
+from email365 import Message, SmtpClient
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BINARY = ROOT / "target" / "release" / "email365-sandbox"
+STEP_SECONDS = 60
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Dict[str, Any]]:
+    subprocess.run(["cargo", "build", "-q", "--release", "-p", "email365-sandbox"], cwd=ROOT, check=True)
+    proc = subprocess.Popen(
+        [str(BINARY), "--step-ms", str(STEP_SECONDS * 1000), "--sender-domain", "example.com", "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    line = proc.stdout.readline()
+    assert line, "the sandbox printed no start line"
+    yield json.loads(line)
+    proc.stdin.close()
+    try:
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def smtp(info: Dict[str, Any], **options: Any) -> SmtpClient:
+    return SmtpClient(
+        info["smtp_host"],
+        info["smtp_port"],
+        username=info["username"],
+        password=info["password"],
+        ca_file=info["ca_file"],
+        timeout=10.0,
+        **options,
+    )
+
+
+def get_status(info: Dict[str, Any], notification_id: str, recipient: str | None = None) -> email365.Notification:
+    request = email365.status_request(
+        info["account_id"],
+        notification_id,
+        username=info["username"],
+        password=info["password"],
+        recipient=recipient,
+        base_url=info["http_url"],
+    )
+    http = urllib.request.Request(request.url, method=request.method, headers=request.headers)
+    with urllib.request.urlopen(http, timeout=10) as answer:
+        return email365.parse_status(answer.read().decode())
+
+
+def advance(info: Dict[str, Any], seconds: int) -> None:
+    req = urllib.request.Request(f"{info['http_url']}/_sandbox/advance?seconds={seconds}", method="POST")
+    with urllib.request.urlopen(req, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def codes(n: email365.Notification, recipient: str) -> List[str]:
+    return [e.code for e in n.events if e.recipient == recipient]
+
+
+def test_full_status_life_cycle(sandbox: Dict[str, Any]) -> None:
+    msg = Message(
+        from_addr="Shop <shop@example.com>",
+        to=["alice@example.org", "bounce-bob@example.org"],
+        subject="Life cycle",
+        text="hello\n",
+    )
+    with smtp(sandbox) as client:
+        result = client.send(msg)
+    nid = result.notification_id
+    assert nid is not None and nid.isdigit() and len(nid) == 14
+    assert result.accepted == ("alice@example.org", "bounce-bob@example.org")
+
+    first = get_status(sandbox, nid)
+    assert first.found and first.notification_id == nid
+    assert codes(first, "alice@example.org") == ["CAAS_RECEIVED"]
+    assert not any(e.is_final for e in first.events)
+
+    seen = [first]
+    for _ in range(3):
+        advance(sandbox, STEP_SECONDS)
+        seen.append(get_status(sandbox, nid))
+    last = seen[-1]
+    assert codes(last, "alice@example.org") == ["CAAS_RECEIVED", "CAAS_SENT", "CH_RECEIVED", "CH_SENT"]
+    assert codes(last, "bounce-bob@example.org") == ["CAAS_RECEIVED", "CAAS_SENT", "CH_RECEIVED", "CH_BOUNCED"]
+    assert [len(n.events) for n in seen] == [2, 4, 6, 8]
+    finals = {e.recipient: e for e in last.events if e.is_final}
+    assert set(finals) == {"alice@example.org", "bounce-bob@example.org"}
+    stamps = [e.timestamp for e in last.events if e.recipient == "alice@example.org"]
+    assert all(t is not None and t.tzinfo is not None for t in stamps)
+    assert stamps == sorted(stamps)  # type: ignore[type-var]
+
+    only_alice = get_status(sandbox, nid, recipient="alice@example.org")
+    assert {e.recipient for e in only_alice.events} == {"alice@example.org"}
+
+
+def test_unknown_notification_is_not_found(sandbox: Dict[str, Any]) -> None:
+    n = get_status(sandbox, "99999999999999")
+    assert (n.found, n.events) == (False, ())
+
+
+def test_unregistered_sender_is_refused_by_the_server(sandbox: Dict[str, Any]) -> None:
+    msg = Message(from_addr="someone@elsewhere.example", to="alice@example.org", subject="x", text="x")
+    with smtp(sandbox) as client, pytest.raises(email365.PermanentError) as info:
+        client.send(msg)
+    assert info.value.code == 550 and info.value.enhanced_code == "5.7.1"
+    assert info.value.transient is False
+
+
+def test_greylisted_recipient_is_transient(sandbox: Dict[str, Any]) -> None:
+    msg = Message(from_addr="shop@example.com", to="greylist-me@example.org", subject="x", text="x")
+    with smtp(sandbox) as client, pytest.raises(email365.Email365Error) as info:
+        client.send(msg)
+    assert info.value.transient is True
+    assert info.value.reply is not None and info.value.reply.code == 451
+
+
+def test_sender_policy_matches_the_account(sandbox: Dict[str, Any]) -> None:
+    policy = email365.SenderPolicy(domains=sandbox["sender_domains"])
+    msg = Message(from_addr="other@elsewhere.example", to="alice@example.org", subject="x", text="x")
+    with smtp(sandbox, sender_policy=policy) as client, pytest.raises(email365.SenderNotRegistered):
+        client.send(msg)
+
+
+def status_client(info: Dict[str, Any], **options: Any) -> email365.StatusClient:
+    options.setdefault("username", info["username"])
+    options.setdefault("password", info["password"])
+    return email365.StatusClient(info["account_id"], base_url=info["http_url"], timeout=10.0, **options)
+
+
+def test_status_client_follows_the_life_cycle(sandbox: Dict[str, Any]) -> None:
+    msg = Message(from_addr="shop@example.com", to="carol@example.org", subject="Client", text="x")
+    with smtp(sandbox) as client:
+        nid = client.send(msg).notification_id
+    assert nid is not None
+    status = status_client(sandbox)
+    first = status.get(nid)
+    assert first.found and codes(first, "carol@example.org") == ["CAAS_RECEIVED"]
+    short = status.wait_for(nid, "carol@example.org", timeout=1.5)
+    assert short.is_final is False and short.attempts >= 1
+    advance(sandbox, 3 * STEP_SECONDS)
+    done = status.wait_for(nid, "carol@example.org", timeout=30.0)
+    assert done.is_final is True
+    assert codes(done.notification, "carol@example.org")[-1] == "CH_SENT"
+    assert status.get(nid, "carol@example.org") == done.notification
+
+
+def test_status_client_errors(sandbox: Dict[str, Any]) -> None:
+    assert status_client(sandbox).get("99999999999999").found is False
+    with pytest.raises(email365.AuthenticationError) as info:
+        status_client(sandbox, password="wrong").get("1")
+    assert info.value.reason == "unauthorized"
+    assert "wrong" not in str(info.value)
+    with pytest.raises(email365.NotFoundError):
+        email365.StatusClient(
+            "other_account", username=sandbox["username"], password=sandbox["password"], base_url=sandbox["http_url"]
+        ).get("1")
+    with pytest.raises(email365.InvalidArgument):
+        email365.StatusClient("acc/1", username="u", password="p")
+    assert "sandbox-password" not in repr(status_client(sandbox))
+
+
+@pytest.mark.asyncio
+async def test_aio_status_client(sandbox: Dict[str, Any]) -> None:
+    client = email365.aio.StatusClient(
+        sandbox["account_id"], username=sandbox["username"], password=sandbox["password"], base_url=sandbox["http_url"]
+    )
+    n = await client.get("99999999999999")
+    assert n.found is False

@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+// The Node conformance driver (DESIGN.md, "the conformance driver"): one JSON request a
+// line on stdin, `{"op", "args"}`, one JSON answer a line on stdout, `{"ok": …}` or
+// `{"error": {kind, reason, message, position}}`. Arguments and results use DESIGN.md's
+// snake_case names; this file only renames them to and from the package's camelCase API
+// (built into pkg/ by scripts/build-wasm.sh) and never decides a result itself.
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import * as email365 from "./pkg/node/index.mjs";
+
+class DriverError extends Error {
+  constructor(message, reason = null) {
+    super(message);
+    this.kind = "invalid_argument";
+    this.reason = reason;
+    this.position = null;
+  }
+}
+
+const bad = (name, what) => new DriverError(`argument ${JSON.stringify(name)} ${what}`);
+const has = (args, name) => args[name] !== undefined && args[name] !== null;
+
+// The same reading rules as tests/conformance/src/args.rs.
+function string(args, name) {
+  if (!has(args, name)) throw bad(name, "is required");
+  if (typeof args[name] !== "string") throw bad(name, "must be a string");
+  return args[name];
+}
+function optString(args, name) {
+  if (!has(args, name)) return undefined;
+  if (typeof args[name] !== "string") throw bad(name, "must be a string");
+  return args[name];
+}
+function flag(args, name) {
+  if (!has(args, name)) return false;
+  if (typeof args[name] !== "boolean") throw bad(name, "must be a boolean");
+  return args[name];
+}
+function stringList(args, name) {
+  if (!has(args, name)) return [];
+  if (!Array.isArray(args[name])) throw bad(name, "must be a list of strings");
+  if (!args[name].every((s) => typeof s === "string")) throw bad(name, "must hold only strings");
+  return args[name];
+}
+function base64(value, name) {
+  if (typeof value !== "string") throw bad(name, "must be a string");
+  if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw bad(name, "is not base64");
+  return new Uint8Array(Buffer.from(value, "base64"));
+}
+
+const classification = (c) => ({
+  code: c.code, enhanced: c.enhanced, severity: c.severity, category: c.category,
+  retry: c.retry, description: c.description,
+});
+
+const ops = {
+  validate_address(args) {
+    const mode = optString(args, "mode");
+    const a = email365.validateAddress(string(args, "address"), {
+      ...(mode === undefined ? {} : { mode }),
+      allowQuotedLocal: flag(args, "allow_quoted_local"),
+      allowDomainLiteral: flag(args, "allow_domain_literal"),
+    });
+    return { local: a.local, domain: a.domain, ascii_domain: a.asciiDomain, display_name: a.displayName, smtputf8: a.smtputf8 };
+  },
+  classify_reply(args) {
+    const command = optString(args, "command");
+    if (has(args, "reply")) {
+      if (has(args, "code") || has(args, "enhanced")) {
+        throw new DriverError('give either "reply" or "code" (with "enhanced"), not both');
+      }
+      return classification(email365.classifyReply(string(args, "reply"), command === undefined ? {} : { command }));
+    }
+    if (!has(args, "code")) throw new DriverError('argument "reply" or "code" is required');
+    if (typeof args.code !== "number") throw bad("code", "must be an integer");
+    const enhanced = optString(args, "enhanced");
+    return classification(email365.classifyCode(args.code, {
+      ...(enhanced === undefined ? {} : { enhanced }),
+      ...(command === undefined ? {} : { command }),
+    }));
+  },
+  extract_notification_id(args) {
+    return { notification_id: email365.extractNotificationId(string(args, "reply")) };
+  },
+  status_request(args) {
+    const r = email365.statusRequest({
+      accountId: string(args, "account_id"),
+      notificationId: string(args, "notification_id"),
+      recipient: optString(args, "recipient"),
+      region: optString(args, "region"),
+      baseUrl: optString(args, "base_url"),
+      username: string(args, "username"),
+      password: string(args, "password"),
+    });
+    return { method: r.method, url: r.url, headers: { authorization: r.headers.authorization, accept: r.headers.accept } };
+  },
+  parse_status(args) {
+    const n = email365.parseStatus(string(args, "body"));
+    return {
+      found: n.found,
+      notification_id: n.notificationId,
+      events: n.events.map((e) => ({ code: e.code, text: e.text, channel: e.channel, recipient: e.recipient, timestamp: e.timestamp })),
+    };
+  },
+  build_message(args) {
+    let replyTo;
+    if (has(args, "reply_to")) replyTo = typeof args.reply_to === "string" ? args.reply_to : stringList(args, "reply_to");
+    let attachments = [];
+    if (has(args, "attachments")) {
+      if (!Array.isArray(args.attachments)) throw bad("attachments", "must be a list of objects");
+      attachments = args.attachments.map((a) => {
+        if (a === null || typeof a !== "object" || Array.isArray(a)) throw bad("attachments", "must be a list of objects");
+        const contentType = optString(a, "content_type");
+        const inlineId = optString(a, "inline_id");
+        return {
+          filename: string(a, "filename"),
+          content: base64(a.content_base64, "content_base64"),
+          ...(contentType === undefined ? {} : { contentType }),
+          ...(inlineId === undefined ? {} : { inlineId }),
+        };
+      });
+    }
+    let headers;
+    if (has(args, "headers")) {
+      if (typeof args.headers !== "object" || Array.isArray(args.headers)) throw bad("headers", "must be an object");
+      headers = args.headers;
+    }
+    const input = {
+      from: string(args, "from"),
+      to: stringList(args, "to"),
+      cc: stringList(args, "cc"),
+      bcc: stringList(args, "bcc"),
+      subject: string(args, "subject"),
+      attachments,
+    };
+    for (const [key, value] of [["replyTo", replyTo], ["text", optString(args, "text")],
+      ["html", optString(args, "html")], ["headers", headers],
+      ["messageId", optString(args, "message_id")], ["date", optString(args, "date")]]) {
+      if (value !== undefined) input[key] = value;
+    }
+    const m = email365.buildMessage(input);
+    return {
+      mail_from: m.envelope.mailFrom,
+      rcpt_to: m.envelope.rcptTo,
+      message_id: m.messageId,
+      size: m.size,
+      smtputf8: m.smtputf8,
+      message_base64: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength).toString("base64"),
+    };
+  },
+  envelope_from_message(args) {
+    const r = email365.envelopeFromMessage(base64(string(args, "message_base64"), "message_base64"));
+    return {
+      mail_from: r.envelope.mailFrom,
+      rcpt_to: r.envelope.rcptTo,
+      message_base64: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString("base64"),
+    };
+  },
+};
+
+function errorJson(e) {
+  if (e instanceof email365.Email365Error || e instanceof DriverError) {
+    return { kind: e.kind, reason: e.reason ?? null, message: e.message, position: e.position ?? null };
+  }
+  if (e instanceof TypeError) {
+    return { kind: "invalid_argument", reason: null, message: e.message, position: null };
+  }
+  return { kind: "internal", reason: null, message: String(e && e.message ? e.message : e), position: null };
+}
+
+/** Answers one parsed request: `{ok}` or `{error}`. */
+export function handleRequest(request) {
+  try {
+    if (request === null || typeof request !== "object" || typeof request.op !== "string") {
+      throw new DriverError('request has no string "op"');
+    }
+    const args = request.args === undefined ? {} : request.args;
+    if (args === null || typeof args !== "object" || Array.isArray(args)) {
+      throw new DriverError('"args" must be an object');
+    }
+    if (!Object.prototype.hasOwnProperty.call(ops, request.op)) {
+      throw new DriverError(`unknown op ${JSON.stringify(request.op)}`, "unknown_op");
+    }
+    return { ok: ops[request.op](args) };
+  } catch (e) {
+    return { error: errorJson(e) };
+  }
+}
+
+/** Answers one request line with one JSON line (never throws). */
+export function handleLine(line) {
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch (e) {
+    return JSON.stringify({ error: errorJson(new DriverError(`request is not JSON: ${e.message}`)) });
+  }
+  return JSON.stringify(handleRequest(request));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === "") continue;
+    if (!process.stdout.write(handleLine(line) + "\n")) {
+      await new Promise((resolve) => process.stdout.once("drain", resolve));
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from "./email365_wasm.js";
+export * from "../lib/api.js";

@@ -1,0 +1,11 @@
+// email365 for Node.js, ES module: the CommonJS build's exports (one instance).
+import api from "./index.cjs";
+
+export const {
+  validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest, parseStatus,
+  isFinal, nextDelay, buildMessage, envelopeFromMessage, errorKinds, version, getStatus, waitForStatus,
+  errorClassFor, Email365Error, InvalidAddress, InvalidMessage, InvalidReply, InvalidArgument, SmtpError,
+  TransientError, PermanentError, AuthenticationError, ProtocolError, OutcomeUnknownError, ConnectionError,
+  TlsError, TimeoutError, StatusApiError, NotFoundError, InvalidStatusResponse, InternalError,
+} = api;
+export default api;

@@ -1,0 +1,318 @@
+//! `statusRequest`, `parseStatus`, `isFinal` and `nextDelay`: the core's `status` module
+//! for JavaScript. The package's `getStatus`/`waitForStatus` only execute these over
+//! `fetch`.
+
+use email365::status::{self, Notification, StatusEvent, StatusQuery, StatusRequest};
+use email365::{Error, ErrorKind};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tsify_next::Tsify;
+use wasm_bindgen::prelude::*;
+
+/// What a status request is made from.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusRequestOptions {
+    /// The account id.
+    pub account_id: String,
+    /// The notification id (from the final reply to the message data).
+    pub notification_id: String,
+    /// Only the events of this recipient.
+    #[tsify(optional)]
+    #[serde(default)]
+    pub recipient: Option<String>,
+    /// Region, `eu` by default.
+    #[tsify(optional)]
+    #[serde(default)]
+    pub region: Option<String>,
+    /// `scheme://host[:port]` instead of the region's host (`http://` only for loopback).
+    #[tsify(optional)]
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Basic-auth user name.
+    pub username: String,
+    /// Basic-auth password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for StatusRequestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusRequestOptions")
+            .field("account_id", &self.account_id)
+            .field("notification_id", &self.notification_id)
+            .field("recipient", &self.recipient)
+            .field("region", &self.region)
+            .field("base_url", &self.base_url)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl StatusRequestOptions {
+    /// The core's query, borrowing from the options.
+    pub fn query(&self) -> StatusQuery<'_> {
+        StatusQuery {
+            account_id: &self.account_id,
+            notification_id: &self.notification_id,
+            recipient: self.recipient.as_deref(),
+            region: self.region.as_deref(),
+            base_url: self.base_url.as_deref(),
+            username: &self.username,
+            password: &self.password,
+        }
+    }
+}
+
+/// The headers of a status request (names in lower case, as `fetch` takes them).
+#[derive(Clone, PartialEq, Eq, Serialize, Tsify)]
+pub struct StatusRequestHeaders {
+    /// `Basic …`: a credential, never log it.
+    pub authorization: String,
+    /// The accepted media type.
+    pub accept: String,
+}
+
+/// A ready-to-send request: pass `url` and `{method, headers}` to `fetch`.
+#[derive(Clone, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusRequestData {
+    /// Always `GET`.
+    #[tsify(type = "\"GET\"")]
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// The request headers.
+    pub headers: StatusRequestHeaders,
+}
+
+impl From<StatusRequest> for StatusRequestData {
+    fn from(r: StatusRequest) -> StatusRequestData {
+        StatusRequestData {
+            method: r.method.to_string(),
+            url: r.url,
+            headers: StatusRequestHeaders {
+                authorization: r.authorization,
+                accept: r.accept.to_string(),
+            },
+        }
+    }
+}
+
+/// One status event, in response order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusEventData {
+    /// The status code verbatim (`CAAS_RECEIVED`, `CH_SENT`, or any other).
+    pub code: String,
+    /// The status text, or `null`.
+    #[tsify(type = "string | null")]
+    pub text: Option<String>,
+    /// The channel (`email`), or `null`.
+    #[tsify(type = "string | null")]
+    pub channel: Option<String>,
+    /// The recipient address without `email:`, or `null`.
+    #[tsify(type = "string | null")]
+    pub recipient: Option<String>,
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), or `null`.
+    #[tsify(type = "string | null")]
+    pub timestamp: Option<String>,
+}
+
+/// A parsed status response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationData {
+    /// False for `{}` (expired after 7 days, or unknown).
+    pub found: bool,
+    /// The notification id, or `null`.
+    #[tsify(type = "string | null")]
+    pub notification_id: Option<String>,
+    /// Every event, in response order.
+    pub events: Vec<StatusEventData>,
+    /// Every recipient's latest state, in order of first appearance.
+    pub recipients: Vec<RecipientStateData>,
+    /// Found, with events, and every recipient's latest state final: a wait loop stops.
+    pub all_final: bool,
+}
+
+/// The latest state of one recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RecipientStateData {
+    /// The recipient (without `email:`); `null` gathers events that name none.
+    #[tsify(type = "string | null")]
+    pub recipient: Option<String>,
+    /// The recipient's last event in response order.
+    pub latest: StatusEventData,
+    /// Whether `latest` is a final state.
+    pub is_final: bool,
+}
+
+impl From<StatusEvent> for StatusEventData {
+    fn from(e: StatusEvent) -> StatusEventData {
+        StatusEventData {
+            code: e.code,
+            text: e.text,
+            channel: e.channel,
+            recipient: e.recipient,
+            timestamp: e.timestamp.map(|t| t.to_rfc3339()),
+        }
+    }
+}
+
+impl From<Notification> for NotificationData {
+    fn from(n: Notification) -> NotificationData {
+        let recipients = n
+            .recipients()
+            .into_iter()
+            .map(|r| RecipientStateData {
+                recipient: r.recipient,
+                latest: r.latest.into(),
+                is_final: r.is_final,
+            })
+            .collect();
+        NotificationData {
+            found: n.found,
+            all_final: n.all_final(),
+            recipients,
+            notification_id: n.notification_id,
+            events: n.events.into_iter().map(StatusEventData::from).collect(),
+        }
+    }
+}
+
+/// Builds the status request. Throws `invalid_argument`.
+#[wasm_bindgen(js_name = statusRequest, unchecked_return_type = "StatusRequestData")]
+pub fn status_request(
+    #[wasm_bindgen(unchecked_param_type = "StatusRequestOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options: StatusRequestOptions = crate::from_js(options, "statusRequest options")?;
+    let request = crate::throw(status::status_request(&options.query()))?;
+    crate::to_js(&StatusRequestData::from(request))
+}
+
+/// Parses a status-API response body. Throws `invalid_status_response` (with the byte
+/// offset as `position` for malformed JSON).
+#[wasm_bindgen(js_name = parseStatus, unchecked_return_type = "NotificationData")]
+pub fn parse_status(body: &str) -> Result<JsValue, JsValue> {
+    let notification = crate::throw(status::parse_status(body))?;
+    crate::to_js(&NotificationData::from(notification))
+}
+
+/// Whether a recipient whose latest status code is `code` has reached a final state.
+#[wasm_bindgen(js_name = isFinal)]
+pub fn is_final(code: &str) -> bool {
+    status::is_final(code)
+}
+
+/// Milliseconds to wait before poll number `attempt` (0-based), honouring a server's
+/// Retry-After (in milliseconds) when given.
+pub fn next_delay_ms(attempt: f64, retry_after_ms: Option<f64>) -> Result<f64, Error> {
+    if !(attempt.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&attempt)) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("attempt {attempt} is not a whole number ≥ 0"),
+        )
+        .with_reason("bad_argument"));
+    }
+    let retry_after = match retry_after_ms {
+        None => None,
+        Some(ms) if ms.is_finite() && ms >= 0.0 => {
+            Some(Duration::from_secs_f64(ms.min(1e12) / 1000.0))
+        }
+        Some(ms) => {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("retryAfterMs {ms} is not a duration ≥ 0"),
+            )
+            .with_reason("bad_argument"))
+        }
+    };
+    Ok(status::next_delay(attempt as u32, retry_after).as_secs_f64() * 1000.0)
+}
+
+/// How long to wait (milliseconds) before poll number `attempt` (0-based): the core's
+/// polling plan. Throws `invalid_argument` for a negative or fractional attempt.
+#[wasm_bindgen(js_name = nextDelay)]
+pub fn next_delay(
+    attempt: f64,
+    #[wasm_bindgen(js_name = retryAfterMs)] retry_after_ms: Option<f64>,
+) -> Result<f64, JsValue> {
+    crate::throw(next_delay_ms(attempt, retry_after_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_carry_the_core_recipient_states() {
+        let body = r#"{"Notification": {"notificationId": "n1", "status": [
+            {"statusCode": "CAAS_RECEIVED", "recipient": "email:a@example.com"},
+            {"statusCode": "CH_SENT", "recipient": "email:b@example.com"},
+            {"statusCode": "CH_SENT", "recipient": "email:a@example.com"}]}}"#;
+        let n = NotificationData::from(status::parse_status(body).unwrap());
+        assert!(n.all_final);
+        assert_eq!(n.recipients.len(), 2);
+        assert_eq!(n.recipients[0].recipient.as_deref(), Some("a@example.com"));
+        assert_eq!(n.recipients[0].latest.code, "CH_SENT");
+        let pending = NotificationData::from(
+            status::parse_status(&body.replacen(
+                "\"CH_SENT\", \"recipient\": \"email:a",
+                "\"CAAS_SENT\", \"recipient\": \"email:a",
+                1,
+            ))
+            .unwrap(),
+        );
+        assert!(!pending.all_final);
+    }
+
+    #[test]
+    fn the_password_never_shows_in_debug_output() {
+        let o = StatusRequestOptions {
+            password: "s3cret-pw".into(),
+            ..Default::default()
+        };
+        assert!(!format!("{o:?}").contains("s3cret-pw"));
+    }
+
+    #[test]
+    fn the_query_borrows_every_field() {
+        let o = StatusRequestOptions {
+            account_id: "acc".into(),
+            notification_id: "n1".into(),
+            recipient: Some("a@example.com".into()),
+            region: Some("us".into()),
+            base_url: None,
+            username: "u".into(),
+            password: "p".into(),
+        };
+        let q = o.query();
+        assert_eq!(
+            (q.account_id, q.notification_id, q.recipient, q.region),
+            ("acc", "n1", Some("a@example.com"), Some("us"))
+        );
+        assert_eq!((q.username, q.password, q.base_url), ("u", "p", None));
+    }
+
+    #[test]
+    fn delays_follow_the_core_and_refuse_nonsense() {
+        let core = status::next_delay(2, None).as_secs_f64() * 1000.0;
+        assert_eq!(next_delay_ms(2.0, None).unwrap(), core);
+        assert_eq!(
+            next_delay_ms(0.0, Some(1500.0)).unwrap(),
+            status::next_delay(0, Some(Duration::from_millis(1500))).as_secs_f64() * 1000.0
+        );
+        for bad in [-1.0, 0.5, f64::NAN] {
+            assert_eq!(
+                next_delay_ms(bad, None).unwrap_err().kind(),
+                ErrorKind::InvalidArgument
+            );
+        }
+        assert_eq!(
+            next_delay_ms(0.0, Some(-5.0)).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+    }
+}

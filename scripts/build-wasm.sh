@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds the npm package of email365 into bindings-wasm/pkg/ (not committed):
+#   cargo (profile wasm-release, wasm32-unknown-unknown)  ->  wasm-bindgen for the
+#   nodejs, web and bundler targets  ->  wasm-opt -Oz (npm binaryen)  ->  the JS layer,
+#   entry points, declarations and package.json. Prints raw and gzip sizes.
+# Runs scripts/setup-wasm.sh first (quick when everything is there). A second run with
+# unchanged inputs only rebuilds what cargo finds changed and skips the rest.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+say() { printf '[build-wasm] %s\n' "$*" >&2; }
+
+setup="$(bash scripts/setup-wasm.sh | tail -n 1)"
+route="$(sed -n 's/.*toolchain=\([a-z]*\).*/\1/p' <<<"$setup")"
+wasm_bindgen="$(sed -n 's/.*wasm_bindgen=\(.*\)$/\1/p' <<<"$setup")"
+
+target_dir="target/wasm-$route"
+wasm="$target_dir/wasm32-unknown-unknown/wasm-release/email365_wasm.wasm"
+if [ "$route" = rustup ]; then
+  cargo build -q -p email365-wasm --target wasm32-unknown-unknown --profile wasm-release \
+    --target-dir "$target_dir"
+else
+  # Debian's Rust with its std built from source (docs/WASM.md). RUSTC_BOOTSTRAP is
+  # scoped to this one command; ~/.cargo/bin comes first on PATH, hence /usr/bin/cargo.
+  linker="$(ls /usr/bin/wasm-ld-* | sort -V | tail -n 1)"
+  RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker" \
+    /usr/bin/cargo build -q -p email365-wasm --target wasm32-unknown-unknown \
+    --profile wasm-release --target-dir "$target_dir" -Zbuild-std=std,panic_abort
+fi
+
+pkg=bindings-wasm/pkg
+js=bindings-wasm/js
+stamp_want="$(cat "$wasm" "$js"/*.* "$js"/entries/* bindings-wasm/README.md scripts/build-wasm.sh Cargo.toml | sha256sum | cut -d' ' -f1)"
+# The tests import the package by name, through its exports map.
+ln -sfn ../pkg bindings-wasm/node_modules/email365
+if [ "$(cat "$pkg/.build-stamp" 2>/dev/null)" = "$stamp_want" ]; then
+  say "pkg/ is up to date"
+  exit 0
+fi
+
+rm -rf "$pkg"
+mkdir -p "$pkg/lib"
+wasm_opt=bindings-wasm/node_modules/.bin/wasm-opt
+node_raw_sum=""
+for target in node web bundler; do
+  bindgen_target="$target"
+  [ "$target" = node ] && bindgen_target=nodejs
+  "$wasm_bindgen" --target "$bindgen_target" --out-dir "$pkg/$target" --out-name email365_wasm "$wasm"
+  module="$pkg/$target/email365_wasm_bg.wasm"
+  sum="$(sha256sum "$module" | cut -d' ' -f1)"
+  if [ "$target" != node ] && [ "$sum" = "$node_raw_sum" ]; then
+    # wasm-bindgen wrote the same module as for Node: reuse the optimised one.
+    cp "$pkg/node/email365_wasm_bg.wasm" "$module"
+  else
+    "$wasm_opt" -Oz "$module" -o "$module"
+  fi
+  [ "$target" = node ] && node_raw_sum="$sum"
+  for entry in "$js/entries/$target".*; do
+    cp "$entry" "$pkg/$target/index.${entry#"$js/entries/$target".}"
+  done
+done
+
+# The JS layer is written once as an ES module whose last statement is its export
+# list; the CommonJS copy swaps that statement for `module.exports` (checked by a test).
+cp "$js/api.mjs" "$pkg/lib/api.mjs"
+cp "$js/api.d.ts" "$pkg/lib/api.d.ts"
+node -e '
+  const fs = require("fs");
+  const src = fs.readFileSync(process.argv[1], "utf8");
+  const m = src.match(/\nexport \{([^}]*)\};\s*$/);
+  if (!m) { console.error("api.mjs must end with one `export { … };`"); process.exit(1); }
+  fs.writeFileSync(process.argv[2], "\"use strict\";\n" + src.slice(0, m.index) + "\nmodule.exports = {" + m[1] + "};\n");
+' "$js/api.mjs" "$pkg/lib/api.cjs"
+
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+sed "s/@VERSION@/$version/" "$js/package.json" >"$pkg/package.json"
+cp bindings-wasm/README.md "$pkg/README.md"
+# The package is ES modules; wasm-bindgen's nodejs output is CommonJS.
+printf '{ "type": "commonjs" }\n' >"$pkg/node/package.json"
+
+raw="$(stat -c %s "$pkg/web/email365_wasm_bg.wasm")"
+gz="$(gzip -9 -c "$pkg/web/email365_wasm_bg.wasm" | wc -c)"
+say "module: $raw bytes raw, $gz bytes gzip -9 (route $route)"
+printf '%s\n' "$stamp_want" >"$pkg/.build-stamp"
