@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench python python-test wasm wasm-test
+.PHONY: all setup run test lint rust-test vectors bench python python-test wasm wasm-test c-test
 
 all: test
 
@@ -48,7 +48,18 @@ wasm-test: wasm
 	cd bindings-wasm && node --test tests/
 	$(PY) tests/conformance/run_vectors.py --name wasm-driver -- node bindings-wasm/conformance.mjs
 
-test: lint rust-test vectors python-test wasm-test
+# The C library: header drift check, the C suite plain, under valgrind and under
+# ASan+UBSan, the examples, an install with pkg-config, and the vectors through the C driver.
+c-test: setup
+	@bash scripts/setup-c.sh
+	$(MAKE) -C bindings-c all
+	$(MAKE) -C bindings-c check-header
+	$(MAKE) -C bindings-c test
+	$(PY) tests/conformance/run_vectors.py --name c-driver -- bindings-c/build/e365-conformance
+	$(CARGO) build -q --release -p email365-conformance
+	$(PY) bindings-c/tests/compare_drivers.py target/release/email365-conformance bindings-c/build/e365-conformance
+
+test: lint rust-test vectors python-test wasm-test c-test
 	$(PY) -m pytest -q tests/python
 
 bench: setup

@@ -1,0 +1,453 @@
+//! Errors in C: the status enum [`e365_result`] (the numbers of the core's
+//! `ErrorKind::number`) and the error object [`e365_error`] with its accessors.
+
+use crate::{e365_str, Strings};
+use email365::{Error, ErrorKind};
+use std::collections::HashMap;
+use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
+
+/// The status every fallible function returns: `E365_OK` (0) or the stable number of the
+/// error kind (grouped by area: 1xxx input, 3xxx SMTP, 4xxx HTTP, 9xxx internal). The
+/// numbers never change once published; `e365_result_name` gives the snake_case name
+/// shared by every binding (`"invalid_address"`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum e365_result {
+    /// Success.
+    E365_OK = 0,
+    /// An address failed to parse or validate (the reason is the diagnosis code).
+    E365_INVALID_ADDRESS = 1001,
+    /// A message could not be built.
+    E365_INVALID_MESSAGE = 1002,
+    /// An SMTP reply could not be parsed.
+    E365_INVALID_REPLY = 1003,
+    /// A status-API response could not be parsed.
+    E365_INVALID_STATUS_RESPONSE = 1004,
+    /// An argument is NULL, not UTF-8, or out of its allowed form.
+    E365_INVALID_ARGUMENT = 1005,
+    /// The sender is outside the account's registered domains and addresses.
+    E365_SENDER_NOT_REGISTERED = 1006,
+    /// The connection could not be made or was lost.
+    E365_CONNECTION = 3001,
+    /// A step did not finish within its time limit.
+    E365_TIMEOUT = 3002,
+    /// TLS could not be established (or was not offered when required).
+    E365_TLS = 3003,
+    /// Authentication was refused or impossible.
+    E365_AUTH = 3004,
+    /// The peer broke the protocol.
+    E365_PROTOCOL = 3005,
+    /// The message is larger than the server accepts.
+    E365_MESSAGE_TOO_LARGE = 3006,
+    /// The message needs SMTPUTF8 and the server does not offer it.
+    E365_SMTPUTF8_NOT_SUPPORTED = 3007,
+    /// Every recipient was refused.
+    E365_RECIPIENTS_REJECTED = 3008,
+    /// The server refused with a transient (4xx) reply: retry later.
+    E365_SMTP_TRANSIENT = 3009,
+    /// The server refused with a permanent (5xx) reply: do not retry.
+    E365_SMTP_PERMANENT = 3010,
+    /// The message data was sent but its final reply never came: resend with the same
+    /// Message-ID.
+    E365_OUTCOME_UNKNOWN = 3011,
+    /// The status API answered with an HTTP error.
+    E365_STATUS_HTTP = 4001,
+    /// The status API does not know the notification.
+    E365_NOT_FOUND = 4002,
+    /// A bug in the library (a caught panic included).
+    E365_INTERNAL = 9001,
+}
+
+/// Every error code, in number order (`E365_OK` excluded).
+const CODES: [e365_result; 20] = [
+    e365_result::E365_INVALID_ADDRESS,
+    e365_result::E365_INVALID_MESSAGE,
+    e365_result::E365_INVALID_REPLY,
+    e365_result::E365_INVALID_STATUS_RESPONSE,
+    e365_result::E365_INVALID_ARGUMENT,
+    e365_result::E365_SENDER_NOT_REGISTERED,
+    e365_result::E365_CONNECTION,
+    e365_result::E365_TIMEOUT,
+    e365_result::E365_TLS,
+    e365_result::E365_AUTH,
+    e365_result::E365_PROTOCOL,
+    e365_result::E365_MESSAGE_TOO_LARGE,
+    e365_result::E365_SMTPUTF8_NOT_SUPPORTED,
+    e365_result::E365_RECIPIENTS_REJECTED,
+    e365_result::E365_SMTP_TRANSIENT,
+    e365_result::E365_SMTP_PERMANENT,
+    e365_result::E365_OUTCOME_UNKNOWN,
+    e365_result::E365_STATUS_HTTP,
+    e365_result::E365_NOT_FOUND,
+    e365_result::E365_INTERNAL,
+];
+
+/// The same numbers as `uint32_t`, for [`e365_result_codes`].
+static CODE_NUMBERS: [u32; 20] = {
+    let mut out = [0u32; 20];
+    let mut i = 0;
+    while i < 20 {
+        out[i] = CODES[i] as u32;
+        i += 1;
+    }
+    out
+};
+
+impl e365_result {
+    /// The code of a core error kind (by its number; `E365_INTERNAL` for a kind this
+    /// binding does not know, which the tests rule out).
+    pub fn from_kind(kind: ErrorKind) -> e365_result {
+        CODES
+            .iter()
+            .copied()
+            .find(|c| *c as u32 == kind.number())
+            .unwrap_or(e365_result::E365_INTERNAL)
+    }
+}
+
+/// NUL-terminated names of the core's kinds by number, plus `"ok"` for 0.
+fn names() -> &'static HashMap<u32, CString> {
+    static NAMES: OnceLock<HashMap<u32, CString>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut map: HashMap<u32, CString> = ErrorKind::ALL
+            .iter()
+            .filter_map(|k| Some((k.number(), CString::new(k.as_str()).ok()?)))
+            .collect();
+        map.insert(0, c"ok".to_owned());
+        map
+    })
+}
+
+/// The snake_case name of a result code: `"ok"` for `E365_OK`, the kind's name shared by
+/// every binding otherwise (`"invalid_address"`, `"smtp_transient"`, …), and NULL for a
+/// number that is no code. The string is static: do not free it.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn e365_result_name(code: u32) -> *const c_char {
+    std::panic::catch_unwind(|| names().get(&code).map_or(std::ptr::null(), |n| n.as_ptr()))
+        .unwrap_or(std::ptr::null())
+}
+
+/// Every error code (`E365_OK` excluded) in number order: returns a static array and
+/// writes its length into `*len_out` (when `len_out` is not NULL). Do not free it.
+///
+/// # Safety
+/// `len_out` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn e365_result_codes(len_out: *mut usize) -> *const u32 {
+    if let Some(len) = unsafe { len_out.as_mut() } {
+        *len = CODE_NUMBERS.len();
+    }
+    CODE_NUMBERS.as_ptr()
+}
+
+/// One SMTP reply carried by an error (several for `E365_RECIPIENTS_REJECTED`, one per
+/// refused recipient). The strings belong to the error object.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct e365_smtp_reply {
+    /// The basic three-digit code.
+    pub code: u16,
+    /// The enhanced code `class.subject.detail`, or `{NULL, 0}`.
+    pub enhanced: e365_str,
+    /// The reply text, lines joined with `\n`, codes removed.
+    pub text: e365_str,
+    /// The recipient this reply concerns, or `{NULL, 0}`.
+    pub recipient: e365_str,
+}
+
+/// The details of a failure: kind, reason, message, position, the transient flag and the
+/// SMTP replies, if any. Created by a failing function when `err_out` is not NULL;
+/// freed with `e365_error_free`.
+///
+/// Immutable: an error may be read from several threads at once and freed from any
+/// thread (once).
+pub struct e365_error {
+    inner: Error,
+    kind_code: e365_result,
+    reason: Option<CString>,
+    message: e365_str,
+    replies: Vec<e365_smtp_reply>,
+    _strings: Strings,
+}
+
+impl e365_error {
+    /// Moves `error` into a new error object for C.
+    pub(crate) fn into_raw(error: Error) -> *mut e365_error {
+        let mut strings = Strings::default();
+        let message = strings.keep(error.message());
+        let replies = error
+            .replies()
+            .iter()
+            .map(|r| e365_smtp_reply {
+                code: r.code,
+                enhanced: strings.keep_opt(r.enhanced.as_deref()),
+                text: strings.keep(&r.text),
+                recipient: strings.keep_opt(r.recipient.as_deref()),
+            })
+            .collect();
+        Box::into_raw(Box::new(e365_error {
+            kind_code: e365_result::from_kind(error.kind()),
+            reason: error.reason().and_then(|r| CString::new(r).ok()),
+            message,
+            replies,
+            inner: error,
+            _strings: strings,
+        }))
+    }
+
+    /// The core error inside.
+    pub fn error(&self) -> &Error {
+        &self.inner
+    }
+}
+
+/// Frees an error object; NULL is ignored.
+///
+/// # Safety
+/// `err` is NULL or an error object from this library that was not freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_free(err: *mut e365_error) {
+    if !err.is_null() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(unsafe { Box::from_raw(err) });
+        }));
+    }
+}
+
+/// The error's kind as a result code (`E365_INVALID_ADDRESS`, …); `E365_OK` for NULL.
+///
+/// # Safety
+/// `err` is NULL or a live error object.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_kind(err: *const e365_error) -> e365_result {
+    unsafe { err.as_ref() }.map_or(e365_result::E365_OK, |e| e.kind_code)
+}
+
+/// The finer diagnosis code (a stable snake_case string such as `"no_at"`), or NULL when
+/// there is none (or `err` is NULL). Owned by the error object.
+///
+/// # Safety
+/// `err` is NULL or a live error object.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_reason(err: *const e365_error) -> *const c_char {
+    unsafe { err.as_ref() }
+        .and_then(|e| e.reason.as_ref())
+        .map_or(std::ptr::null(), |r| r.as_ptr())
+}
+
+/// The human message (NUL-terminated, never NULL for a live error; `{NULL, 0}` for a
+/// NULL `err`). Owned by the error object. It never contains a credential.
+///
+/// # Safety
+/// `err` is NULL or a live error object.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_message(err: *const e365_error) -> e365_str {
+    unsafe { err.as_ref() }.map_or(e365_str::NONE, |e| e.message)
+}
+
+/// Writes the UTF-8 byte offset of a parse error into `*position_out` and returns true;
+/// returns false (and writes nothing) when the error has no position or `err` or
+/// `position_out` is NULL.
+///
+/// # Safety
+/// `err` is NULL or a live error object; `position_out` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_position(
+    err: *const e365_error,
+    position_out: *mut usize,
+) -> bool {
+    match (
+        unsafe { err.as_ref() }.and_then(|e| e.inner.position()),
+        unsafe { position_out.as_mut() },
+    ) {
+        (Some(p), Some(out)) => {
+            *out = p;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether retrying later may succeed (transient SMTP refusals, lost connections,
+/// timeouts); false for NULL.
+///
+/// # Safety
+/// `err` is NULL or a live error object.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_transient(err: *const e365_error) -> bool {
+    unsafe { err.as_ref() }.is_some_and(|e| e.inner.transient())
+}
+
+/// The basic code of the (first) SMTP reply of the error, or 0 when it carries none.
+///
+/// # Safety
+/// `err` is NULL or a live error object.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_smtp_code(err: *const e365_error) -> u16 {
+    unsafe { err.as_ref() }
+        .and_then(|e| e.replies.first())
+        .map_or(0, |r| r.code)
+}
+
+/// The enhanced code of the (first) SMTP reply (`"5.1.1"`), or `{NULL, 0}`. Owned by
+/// the error object.
+///
+/// # Safety
+/// `err` is NULL or a live error object.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_enhanced_code(err: *const e365_error) -> e365_str {
+    unsafe { err.as_ref() }
+        .and_then(|e| e.replies.first())
+        .map_or(e365_str::NONE, |r| r.enhanced)
+}
+
+/// The text of the (first) SMTP reply, or `{NULL, 0}`. Owned by the error object.
+///
+/// # Safety
+/// `err` is NULL or a live error object.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_reply_text(err: *const e365_error) -> e365_str {
+    unsafe { err.as_ref() }
+        .and_then(|e| e.replies.first())
+        .map_or(e365_str::NONE, |r| r.text)
+}
+
+/// Every SMTP reply of the error (one per refused recipient for
+/// `E365_RECIPIENTS_REJECTED`): returns the array (owned by the error object; NULL when
+/// there is none) and writes its length into `*len_out` (when not NULL).
+///
+/// # Safety
+/// `err` is NULL or a live error object; `len_out` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn e365_error_replies(
+    err: *const e365_error,
+    len_out: *mut usize,
+) -> *const e365_smtp_reply {
+    let replies = unsafe { err.as_ref() }.map_or(&[][..], |e| &e.replies[..]);
+    if let Some(len) = unsafe { len_out.as_mut() } {
+        *len = replies.len();
+    }
+    if replies.is_empty() {
+        std::ptr::null()
+    } else {
+        replies.as_ptr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::view;
+    use email365::error::ErrorReply;
+    use std::ffi::CStr;
+
+    #[test]
+    fn every_kind_has_a_code_with_its_number_and_name() {
+        for kind in ErrorKind::ALL {
+            let code = e365_result::from_kind(kind);
+            assert_eq!(code as u32, kind.number(), "{kind}");
+            let name = unsafe { CStr::from_ptr(e365_result_name(code as u32)) };
+            assert_eq!(name.to_str().unwrap(), kind.as_str());
+            // The C name is E365_ + the kind's name in capitals.
+            let debug = format!("{code:?}");
+            assert_eq!(debug, format!("E365_{}", kind.as_str().to_uppercase()));
+        }
+        assert_eq!(CODES.len(), ErrorKind::ALL.len());
+        let ok = unsafe { CStr::from_ptr(e365_result_name(0)) };
+        assert_eq!(ok.to_str().unwrap(), "ok");
+        assert!(e365_result_name(42).is_null());
+    }
+
+    #[test]
+    fn code_list_is_complete() {
+        let mut len = 0usize;
+        let ptr = unsafe { e365_result_codes(&mut len) };
+        let codes = unsafe { std::slice::from_raw_parts(ptr, len) };
+        let want: Vec<u32> = ErrorKind::ALL.iter().map(|k| k.number()).collect();
+        assert_eq!(codes, &want[..]);
+        assert!(!unsafe { e365_result_codes(std::ptr::null_mut()) }.is_null());
+    }
+
+    #[test]
+    fn accessors_read_every_field() {
+        let error = Error::new(ErrorKind::RecipientsRejected, "every recipient was refused")
+            .with_reason("all_refused")
+            .with_position(7)
+            .with_reply(ErrorReply {
+                code: 550,
+                enhanced: Some("5.1.1".into()),
+                text: "No such user".into(),
+                recipient: Some("a@example.com".into()),
+            })
+            .with_reply(ErrorReply {
+                code: 450,
+                enhanced: None,
+                text: "Busy".into(),
+                recipient: Some("b@example.com".into()),
+            });
+        let err = e365_error::into_raw(error);
+        unsafe {
+            assert_eq!(e365_error_kind(err), e365_result::E365_RECIPIENTS_REJECTED);
+            assert_eq!(
+                CStr::from_ptr(e365_error_reason(err)).to_str().unwrap(),
+                "all_refused"
+            );
+            assert_eq!(
+                view(e365_error_message(err)).unwrap(),
+                "every recipient was refused"
+            );
+            let mut pos = 0;
+            assert!(e365_error_position(err, &mut pos));
+            assert_eq!(pos, 7);
+            assert!(!e365_error_position(err, std::ptr::null_mut()));
+            assert!(!e365_error_transient(err));
+            assert_eq!(e365_error_smtp_code(err), 550);
+            assert_eq!(view(e365_error_enhanced_code(err)).unwrap(), "5.1.1");
+            assert_eq!(view(e365_error_reply_text(err)).unwrap(), "No such user");
+            let mut n = 0;
+            let replies = std::slice::from_raw_parts(e365_error_replies(err, &mut n), n);
+            assert_eq!(n, 2);
+            assert_eq!(replies[1].code, 450);
+            assert_eq!(view(replies[1].enhanced), None);
+            assert_eq!(view(replies[1].recipient).unwrap(), "b@example.com");
+            e365_error_free(err);
+        }
+    }
+
+    #[test]
+    fn accessors_of_null_are_neutral() {
+        let null = std::ptr::null();
+        unsafe {
+            assert_eq!(e365_error_kind(null), e365_result::E365_OK);
+            assert!(e365_error_reason(null).is_null());
+            assert!(e365_error_message(null).data.is_null());
+            let mut pos = 99;
+            assert!(!e365_error_position(null, &mut pos));
+            assert_eq!(pos, 99);
+            assert!(!e365_error_transient(null));
+            assert_eq!(e365_error_smtp_code(null), 0);
+            assert!(e365_error_enhanced_code(null).data.is_null());
+            assert!(e365_error_reply_text(null).data.is_null());
+            let mut n = 5;
+            assert!(e365_error_replies(null, &mut n).is_null());
+            assert_eq!(n, 0);
+            e365_error_free(std::ptr::null_mut());
+        }
+    }
+
+    #[test]
+    fn transient_flag_is_carried() {
+        let err = e365_error::into_raw(Error::new(ErrorKind::SmtpTransient, "later"));
+        unsafe {
+            assert!(e365_error_transient(err));
+            assert!(e365_error_reason(err).is_null());
+            let mut pos = 0;
+            assert!(!e365_error_position(err, &mut pos));
+            assert!(e365_error_replies(err, std::ptr::null_mut()).is_null());
+            e365_error_free(err);
+        }
+    }
+}

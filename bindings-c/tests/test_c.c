@@ -1,0 +1,773 @@
+/*
+ * The C suite of the email365 C library: every exported function's success and error
+ * paths, NULL for every pointer argument, outputs untouched on failure, _free(NULL).
+ * Built three times (shared library, static library, static + ASan/UBSan) and run
+ * under valgrind as well (bindings-c/Makefile, `make test`).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "email365.h"
+#include "runner.h"
+
+/* A pointer value that no call may write over when it fails. */
+#define SENTINEL ((void *)0x5e5e)
+
+static e365_str text(const char *s) {
+    e365_str v;
+    v.data = s;
+    v.len = strlen(s);
+    return v;
+}
+
+static int str_eq(e365_str s, const char *want) {
+    return s.data != NULL && s.len == strlen(want) && memcmp(s.data, want, s.len) == 0 &&
+           s.data[s.len] == '\0';
+}
+
+static int reason_is(const e365_error *err, const char *want) {
+    const char *r = e365_error_reason(err);
+    return r != NULL && strcmp(r, want) == 0;
+}
+
+/* --- version, result codes, error object --------------------------------------------- */
+
+static void test_version(void) {
+    CHECK(strcmp(e365_version(), E365_VERSION) == 0);
+}
+
+static void test_result_names(void) {
+    CHECK(strcmp(e365_result_name(E365_OK), "ok") == 0);
+    CHECK(strcmp(e365_result_name(E365_INVALID_ADDRESS), "invalid_address") == 0);
+    CHECK(strcmp(e365_result_name(E365_SMTPUTF8_NOT_SUPPORTED), "smtputf8_not_supported") == 0);
+    CHECK(strcmp(e365_result_name(E365_INTERNAL), "internal") == 0);
+    CHECK(e365_result_name(12345) == NULL);
+    size_t n = 0;
+    const uint32_t *codes = e365_result_codes(&n);
+    CHECK(n == 20);
+    CHECK(codes[0] == E365_INVALID_ADDRESS && codes[n - 1] == E365_INTERNAL);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(e365_result_name(codes[i]) != NULL);
+    }
+    CHECK(e365_result_codes(NULL) == codes);
+}
+
+static void test_error_accessors_of_null(void) {
+    size_t pos = 77, n = 5;
+    CHECK(e365_error_kind(NULL) == E365_OK);
+    CHECK(e365_error_reason(NULL) == NULL);
+    CHECK(e365_error_message(NULL).data == NULL);
+    CHECK(!e365_error_position(NULL, &pos) && pos == 77);
+    CHECK(!e365_error_transient(NULL));
+    CHECK(e365_error_smtp_code(NULL) == 0);
+    CHECK(e365_error_enhanced_code(NULL).data == NULL);
+    CHECK(e365_error_reply_text(NULL).data == NULL);
+    CHECK(e365_error_replies(NULL, &n) == NULL && n == 0);
+    e365_error_free(NULL);
+    e365_string_free(NULL);
+}
+
+static void test_error_object_of_a_parse_error(void) {
+    e365_error *err = NULL;
+    e365_classification *c = SENTINEL;
+    const char *reply = "250-first\r\n";
+    e365_result rc = e365_reply_classify(reply, strlen(reply), NULL, 0, &c, &err);
+    CHECK(rc == E365_INVALID_REPLY);
+    CHECK(c == SENTINEL);
+    CHECK(e365_error_kind(err) == E365_INVALID_REPLY);
+    CHECK(reason_is(err, "missing_final_line"));
+    size_t pos = 0;
+    CHECK(e365_error_position(err, &pos) && pos == strlen(reply));
+    CHECK(!e365_error_position(err, NULL));
+    e365_str message = e365_error_message(err);
+    CHECK(message.data != NULL && message.len > 0 && message.data[message.len] == '\0');
+    CHECK(!e365_error_transient(err));
+    CHECK(e365_error_smtp_code(err) == 0);
+    CHECK(e365_error_reply_text(err).data == NULL);
+    size_t n = 9;
+    CHECK(e365_error_replies(err, &n) == NULL && n == 0);
+    e365_error_free(err);
+}
+
+/* --- addresses and sender policy ------------------------------------------------------ */
+
+static void test_address_parse(void) {
+    e365_address *a = NULL;
+    e365_error *err = NULL;
+    const char *s = "user@example.com";
+    CHECK(e365_address_parse(s, strlen(s), NULL, &a, &err) == E365_OK);
+    CHECK(err == NULL);
+    if (a != NULL) {
+        CHECK(str_eq(a->local, "user"));
+        CHECK(str_eq(a->domain, "example.com"));
+        CHECK(str_eq(a->ascii_domain, "example.com"));
+        CHECK(a->display_name.data == NULL);
+        CHECK(str_eq(a->envelope, "user@example.com"));
+        CHECK(!a->smtputf8);
+    }
+    e365_address_free(a);
+    e365_address_free(NULL);
+
+    /* Header form with a display name. */
+    e365_address_options options = {0};
+    options.mode = E365_ADDRESS_MODE_HEADER;
+    const char *h = "Jane Doe <jane@B\xc3\xbc" "cher.example>";
+    a = NULL;
+    CHECK(e365_address_parse(h, strlen(h), &options, &a, NULL) == E365_OK);
+    if (a != NULL) {
+        CHECK(str_eq(a->display_name, "Jane Doe"));
+        CHECK(str_eq(a->domain, "b\xc3\xbc" "cher.example"));
+        CHECK(str_eq(a->ascii_domain, "xn--bcher-kva.example"));
+        CHECK(str_eq(a->header, "Jane Doe <jane@xn--bcher-kva.example>"));
+    }
+    e365_address_free(a);
+
+    /* Pointer + length: the bytes after len are not read. */
+    const char *longer = "user@example.comXYZ";
+    a = NULL;
+    CHECK(e365_address_parse(longer, 16, NULL, &a, NULL) == E365_OK);
+    CHECK(a != NULL && str_eq(a->envelope, "user@example.com"));
+    e365_address_free(a);
+}
+
+static void test_address_refused(void) {
+    e365_address *a = SENTINEL;
+    e365_error *err = NULL;
+    const char *s = "no-at-sign";
+    CHECK(e365_address_parse(s, strlen(s), NULL, &a, &err) == E365_INVALID_ADDRESS);
+    CHECK(a == SENTINEL);
+    CHECK(e365_error_kind(err) == E365_INVALID_ADDRESS);
+    CHECK(reason_is(err, "no_at"));
+    size_t pos = 0;
+    CHECK(e365_error_position(err, &pos) && pos == strlen(s));
+    e365_error_free(err);
+
+    /* A NUL inside the text reaches the core, which refuses it at its offset. */
+    const char nul[] = "ab\0c@example.com";
+    a = SENTINEL;
+    err = NULL;
+    CHECK(e365_address_parse(nul, sizeof nul - 1, NULL, &a, &err) == E365_INVALID_ADDRESS);
+    pos = 0;
+    CHECK(e365_error_position(err, &pos) && pos == 2);
+    CHECK(a == SENTINEL);
+    e365_error_free(err);
+}
+
+static void test_address_bad_arguments(void) {
+    e365_address *a = SENTINEL;
+    e365_error *err = NULL;
+    const char *s = "a@example.com";
+    CHECK(e365_address_parse(NULL, 3, NULL, &a, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "null_argument"));
+    e365_error_free(err);
+    CHECK(e365_address_parse(s, strlen(s), NULL, NULL, NULL) == E365_INVALID_ARGUMENT);
+    e365_address_options bad = {0};
+    bad.mode = 9;
+    CHECK(e365_address_parse(s, strlen(s), &bad, &a, NULL) == E365_INVALID_ARGUMENT);
+    const char invalid_utf8[] = "a\xff@example.com";
+    err = NULL;
+    CHECK(e365_address_parse(invalid_utf8, sizeof invalid_utf8 - 1, NULL, &a, &err) ==
+          E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_utf8"));
+    size_t pos = 0;
+    CHECK(e365_error_position(err, &pos) && pos == 1);
+    e365_error_free(err);
+    CHECK(a == SENTINEL);
+}
+
+static void test_sender_policy(void) {
+    e365_str domains[1];
+    domains[0] = text("example.com");
+    e365_str addresses[1];
+    addresses[0] = text("me@example.org");
+    e365_sender_policy *policy = NULL;
+    e365_address *sender = NULL;
+    const char *s = "me@example.com";
+    CHECK(e365_sender_policy_new(domains, 1, addresses, 1, &policy, NULL) == E365_OK);
+    CHECK(e365_address_parse(s, strlen(s), NULL, &sender, NULL) == E365_OK);
+    CHECK(e365_sender_policy_check(policy, sender, NULL) == E365_OK);
+    CHECK(e365_sender_policy_check(NULL, sender, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_sender_policy_check(policy, NULL, NULL) == E365_INVALID_ARGUMENT);
+    e365_address_free(sender);
+    e365_sender_policy_free(policy);
+    e365_sender_policy_free(NULL);
+
+    /* An empty list may be NULL; a policy without any entry is refused. */
+    policy = NULL;
+    CHECK(e365_sender_policy_new(domains, 1, NULL, 0, &policy, NULL) == E365_OK);
+    const char *other = "me@example.net";
+    sender = NULL;
+    e365_error *err = NULL;
+    CHECK(e365_address_parse(other, strlen(other), NULL, &sender, NULL) == E365_OK);
+    CHECK(e365_sender_policy_check(policy, sender, &err) == E365_SENDER_NOT_REGISTERED);
+    CHECK(e365_error_kind(err) == E365_SENDER_NOT_REGISTERED);
+    e365_error_free(err);
+    e365_address_free(sender);
+    e365_sender_policy_free(policy);
+    policy = SENTINEL;
+    err = NULL;
+    CHECK(e365_sender_policy_new(NULL, 0, NULL, 0, &policy, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "empty_policy"));
+    e365_error_free(err);
+    e365_str bad_domain[1];
+    bad_domain[0] = text("not a domain");
+    CHECK(e365_sender_policy_new(bad_domain, 1, NULL, 0, &policy, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_sender_policy_new(NULL, 1, NULL, 0, &policy, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_sender_policy_new(NULL, 0, NULL, 1, &policy, NULL) == E365_INVALID_ARGUMENT);
+    e365_str null_entry[1];
+    null_entry[0].data = NULL;
+    null_entry[0].len = 2;
+    CHECK(e365_sender_policy_new(null_entry, 1, NULL, 0, &policy, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_sender_policy_new(domains, 1, NULL, 0, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(policy == SENTINEL);
+}
+
+/* --- replies and notification ids ----------------------------------------------------- */
+
+static void test_reply_classify(void) {
+    e365_classification *c = NULL;
+    const char *reply = "452 4.5.3 Error: too many recipients\r\n";
+    CHECK(e365_reply_classify(reply, strlen(reply), "RCPT", 4, &c, NULL) == E365_OK);
+    if (c != NULL) {
+        CHECK(c->code == 452);
+        CHECK(str_eq(c->enhanced, "4.5.3"));
+        CHECK(c->severity == E365_SEVERITY_TRANSIENT);
+        CHECK(str_eq(c->severity_name, "transient"));
+        CHECK(c->category == E365_CATEGORY_PROTOCOL);
+        CHECK(str_eq(c->category_name, "protocol"));
+        CHECK(c->retry);
+        CHECK(str_eq(c->description, "Too many recipients"));
+        CHECK(!c->inconsistent);
+    }
+    e365_classification_free(c);
+    e365_classification_free(NULL);
+
+    c = NULL;
+    const char *multi = "250-mx.example.com\r\n250 2.0.0 OK";
+    CHECK(e365_reply_classify(multi, strlen(multi), NULL, 0, &c, NULL) == E365_OK);
+    CHECK(c != NULL && c->severity == E365_SEVERITY_SUCCESS && !c->retry);
+    e365_classification_free(c);
+
+    /* Basic and enhanced classes disagree: the basic code decides. */
+    c = NULL;
+    const char *mixed = "550 4.1.1 mixed";
+    CHECK(e365_reply_classify(mixed, strlen(mixed), NULL, 0, &c, NULL) == E365_OK);
+    CHECK(c != NULL && c->severity == E365_SEVERITY_PERMANENT && c->inconsistent);
+    e365_classification_free(c);
+}
+
+static void test_reply_classify_refused(void) {
+    e365_classification *c = SENTINEL;
+    e365_error *err = NULL;
+    CHECK(e365_reply_classify("250 ok", 6, "FROB", 4, &c, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "unknown_command"));
+    e365_error_free(err);
+    err = NULL;
+    const char *two = "250 ok\r\n250 again";
+    CHECK(e365_reply_classify(two, strlen(two), NULL, 0, &c, &err) == E365_INVALID_REPLY);
+    CHECK(reason_is(err, "trailing_data"));
+    e365_error_free(err);
+    /* A NUL inside the text reaches the core's parser, which judges it. */
+    err = NULL;
+    const char nul[] = "25\0 ok";
+    CHECK(e365_reply_classify(nul, sizeof nul - 1, NULL, 0, &c, &err) == E365_INVALID_REPLY);
+    CHECK(reason_is(err, "bad_code"));
+    e365_error_free(err);
+    CHECK(e365_reply_classify(NULL, 0, NULL, 0, &c, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_reply_classify("250 ok", 6, NULL, 0, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_reply_classify("250 \xc3", 5, NULL, 0, &c, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(c == SENTINEL);
+}
+
+static void test_reply_classify_code(void) {
+    e365_classification *c = NULL;
+    CHECK(e365_reply_classify_code(550, "5.1.1", 5, "RCPT TO", 7, &c, NULL) == E365_OK);
+    if (c != NULL) {
+        CHECK(c->severity == E365_SEVERITY_PERMANENT && !c->retry);
+        CHECK(c->category == E365_CATEGORY_ADDRESSING);
+        CHECK(str_eq(c->enhanced, "5.1.1"));
+    }
+    e365_classification_free(c);
+    c = NULL;
+    CHECK(e365_reply_classify_code(421, NULL, 0, NULL, 0, &c, NULL) == E365_OK);
+    CHECK(c != NULL && c->category == E365_CATEGORY_NONE && c->category_name.data == NULL &&
+          c->enhanced.data == NULL && c->retry);
+    e365_classification_free(c);
+
+    c = SENTINEL;
+    e365_error *err = NULL;
+    CHECK(e365_reply_classify_code(600, NULL, 0, NULL, 0, &c, &err) == E365_INVALID_REPLY);
+    CHECK(reason_is(err, "bad_code"));
+    e365_error_free(err);
+    err = NULL;
+    CHECK(e365_reply_classify_code(550, "5.1", 3, NULL, 0, &c, &err) == E365_INVALID_REPLY);
+    CHECK(reason_is(err, "bad_enhanced_code"));
+    e365_error_free(err);
+    CHECK(e365_reply_classify_code(550, NULL, 0, "nope", 4, &c, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_reply_classify_code(550, NULL, 0, NULL, 0, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(c == SENTINEL);
+}
+
+static void test_notification_id(void) {
+    char *id = SENTINEL;
+    const char *reply = "250 2.0.0 Ok: queued as 10000000902077";
+    CHECK(e365_notification_id_extract(reply, strlen(reply), &id, NULL) == E365_OK);
+    CHECK(id != SENTINEL && id != NULL && strcmp(id, "10000000902077") == 0);
+    if (id != SENTINEL) {
+        e365_string_free(id);
+    }
+    id = SENTINEL;
+    CHECK(e365_notification_id_extract("250 OK", 6, &id, NULL) == E365_OK);
+    CHECK(id == NULL);
+    id = SENTINEL;
+    CHECK(e365_notification_id_extract(NULL, 0, &id, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_notification_id_extract(reply, strlen(reply), NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_notification_id_extract("\xff", 1, &id, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(id == SENTINEL);
+}
+
+/* --- status API ----------------------------------------------------------------------- */
+
+static e365_status_query sample_query(void) {
+    e365_status_query q;
+    memset(&q, 0, sizeof q);
+    q.account_id = text("caas_email12345");
+    q.notification_id = text("10000000902077");
+    q.username = text("user");
+    q.password = text("pass");
+    return q;
+}
+
+static void test_status_request(void) {
+    e365_status_query q = sample_query();
+    q.recipient = text("email:name1@customer.com");
+    e365_status_request *r = NULL;
+    CHECK(e365_status_request_build(&q, &r, NULL) == E365_OK);
+    if (r != NULL) {
+        CHECK(str_eq(r->method, "GET"));
+        CHECK(str_eq(r->url, "https://eu.email.sdi.sinch.com/v1/caas_email12345/notifications/id/"
+                             "10000000902077?recipient=email:name1@customer.com"));
+        CHECK(str_eq(r->authorization, "Basic dXNlcjpwYXNz"));
+        CHECK(str_eq(r->accept, "application/json"));
+    }
+    e365_status_request_free(r);
+    e365_status_request_free(NULL);
+
+    q = sample_query();
+    q.base_url = text("http://127.0.0.1:8025/");
+    r = NULL;
+    CHECK(e365_status_request_build(&q, &r, NULL) == E365_OK);
+    CHECK(r != NULL && str_eq(r->url, "http://127.0.0.1:8025/v1/caas_email12345/notifications/id/"
+                                      "10000000902077"));
+    e365_status_request_free(r);
+}
+
+static void test_status_request_refused(void) {
+    e365_status_request *r = SENTINEL;
+    e365_error *err = NULL;
+    e365_status_query q = sample_query();
+    q.region = text("EU");
+    CHECK(e365_status_request_build(&q, &r, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_region"));
+    e365_error_free(err);
+
+    /* A NUL inside an id reaches the core, which refuses it at its offset. */
+    q = sample_query();
+    q.account_id.data = "ab\0c";
+    q.account_id.len = 4;
+    err = NULL;
+    CHECK(e365_status_request_build(&q, &r, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_account_id"));
+    size_t pos = 0;
+    CHECK(e365_error_position(err, &pos) && pos == 2);
+    e365_error_free(err);
+
+    /* The password never appears in an error. */
+    q = sample_query();
+    q.username = text("us:er");
+    q.password = text("s3cr3t-pw");
+    err = NULL;
+    CHECK(e365_status_request_build(&q, &r, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_username"));
+    CHECK(strstr(e365_error_message(err).data, "s3cr3t-pw") == NULL);
+    e365_error_free(err);
+
+    /* NULL for each required field, for the query and for out. */
+    q = sample_query();
+    q.account_id.data = NULL;
+    CHECK(e365_status_request_build(&q, &r, NULL) == E365_INVALID_ARGUMENT);
+    q = sample_query();
+    q.notification_id.data = NULL;
+    CHECK(e365_status_request_build(&q, &r, NULL) == E365_INVALID_ARGUMENT);
+    q = sample_query();
+    q.username.data = NULL;
+    CHECK(e365_status_request_build(&q, &r, NULL) == E365_INVALID_ARGUMENT);
+    q = sample_query();
+    q.password.data = NULL;
+    CHECK(e365_status_request_build(&q, &r, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_request_build(NULL, &r, NULL) == E365_INVALID_ARGUMENT);
+    q = sample_query();
+    CHECK(e365_status_request_build(&q, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(r == SENTINEL);
+}
+
+static void test_status_parse(void) {
+    const char *body =
+        "{\"Notification\": {\"notificationId\": \"10000000902077\", \"status\": ["
+        "{\"statusCode\": \"CAAS_RECEIVED\", \"statusText\": \"received\", \"channel\": "
+        "\"email\", \"recipient\": \"email:a@example.com\", \"timestamp\": "
+        "\"2015-03-08 14:58:30.252\"},"
+        "{\"statusCode\": \"BOUNCED\", \"recipient\": \"email:a@EXAMPLE.com\"},"
+        "{\"statusCode\": \"CH_RECEIVED\", \"recipient\": \"email:b@example.com\"}]}}";
+    e365_notification *n = NULL;
+    CHECK(e365_status_parse(body, strlen(body), &n, NULL) == E365_OK);
+    if (n != NULL) {
+        CHECK(n->found);
+        CHECK(str_eq(n->notification_id, "10000000902077"));
+        CHECK(n->events_len == 3);
+        CHECK(str_eq(n->events[0].code, "CAAS_RECEIVED"));
+        CHECK(str_eq(n->events[0].text, "received"));
+        CHECK(str_eq(n->events[0].channel, "email"));
+        CHECK(str_eq(n->events[0].recipient, "a@example.com"));
+        CHECK(str_eq(n->events[0].timestamp, "2015-03-08T14:58:30.252Z"));
+        CHECK(n->events[0].timestamp_ms == 1425826710252LL);
+        CHECK(!n->events[0].is_final);
+        CHECK(str_eq(n->events[1].code, "BOUNCED") && n->events[1].is_final);
+        CHECK(n->events[1].timestamp.data == NULL && n->events[1].text.data == NULL);
+        CHECK(n->recipients_len == 2);
+        CHECK(str_eq(n->recipients[0].recipient, "a@example.com"));
+        CHECK(n->recipients[0].is_final && str_eq(n->recipients[0].latest.code, "BOUNCED"));
+        CHECK(!n->recipients[1].is_final);
+        CHECK(!n->all_final);
+    }
+    e365_notification_free(n);
+    e365_notification_free(NULL);
+
+    n = NULL;
+    CHECK(e365_status_parse("{}", 2, &n, NULL) == E365_OK);
+    CHECK(n != NULL && !n->found && n->events_len == 0 && n->events == NULL &&
+          n->recipients == NULL && n->notification_id.data == NULL && !n->all_final);
+    e365_notification_free(n);
+
+    /* An embedded NUL in a JSON string is kept, with its length. */
+    const char *nul = "{\"Notification\": {\"status\": [{\"statusCode\": \"X\\u0000Y\"}]}}";
+    n = NULL;
+    CHECK(e365_status_parse(nul, strlen(nul), &n, NULL) == E365_OK);
+    CHECK(n != NULL && n->events_len == 1 && n->events[0].code.len == 3 &&
+          memcmp(n->events[0].code.data, "X\0Y", 3) == 0 && n->all_final);
+    e365_notification_free(n);
+}
+
+static void test_status_parse_refused(void) {
+    e365_notification *n = SENTINEL;
+    e365_error *err = NULL;
+    const char *wrong = "{\"Notification\": {\"status\": \"nope\"}}";
+    CHECK(e365_status_parse(wrong, strlen(wrong), &n, &err) == E365_INVALID_STATUS_RESPONSE);
+    CHECK(reason_is(err, "wrong_type"));
+    e365_error_free(err);
+    err = NULL;
+    const char *broken = "{\"Notification\" {}}";
+    CHECK(e365_status_parse(broken, strlen(broken), &n, &err) == E365_INVALID_STATUS_RESPONSE);
+    CHECK(reason_is(err, "malformed_json"));
+    size_t pos = 0;
+    CHECK(e365_error_position(err, &pos));
+    e365_error_free(err);
+    CHECK(e365_status_parse(NULL, 0, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_parse("{}", 2, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_parse("\"\xfe\"", 3, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(n == SENTINEL);
+}
+
+static void test_status_polling(void) {
+    uint64_t delay = 0;
+    CHECK(e365_status_next_delay(0, NULL, &delay, NULL) == E365_OK && delay == 1000);
+    CHECK(e365_status_next_delay(3, NULL, &delay, NULL) == E365_OK && delay == 8000);
+    CHECK(e365_status_next_delay(40, NULL, &delay, NULL) == E365_OK && delay == 30000);
+    uint64_t retry_after = 600000;
+    CHECK(e365_status_next_delay(0, &retry_after, &delay, NULL) == E365_OK && delay == 300000);
+    delay = 42;
+    CHECK(e365_status_next_delay(0, NULL, NULL, NULL) == E365_INVALID_ARGUMENT);
+    bool final = false;
+    CHECK(e365_status_is_final("CH_SENT", 7, &final, NULL) == E365_OK && final);
+    CHECK(e365_status_is_final("CH_RECEIVED", 11, &final, NULL) == E365_OK && !final);
+    CHECK(e365_status_is_final("HARD_BOUNCE", 11, &final, NULL) == E365_OK && final);
+    final = false;
+    CHECK(e365_status_is_final(NULL, 0, &final, NULL) == E365_INVALID_ARGUMENT && !final);
+    CHECK(e365_status_is_final("CH_SENT", 7, NULL, NULL) == E365_INVALID_ARGUMENT);
+}
+
+/* --- messages ------------------------------------------------------------------------- */
+
+static e365_message_builder *sample_builder(void) {
+    e365_message_builder *b = NULL;
+    CHECK(e365_message_builder_new(&b, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_from(b, "Shop <shop@example.com>", 23, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_to(b, "alice@example.org", 17, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_cc(b, "bob@example.org", 15, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_bcc(b, "audit@example.com", 17, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_reply_to(b, "help@example.com", 16, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_subject(b, "Your receipt", 12, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_text(b, "Thank you!\nBye\r", 15, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_html(b, "<p>Thank you!</p>", 17, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_message_id(b, "<r-1@example.com>", 17, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_date(b, "Sat, 28 Nov 2026 12:00:00 +0000", 31, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_header(b, "X-Campaign", 10, "spring", 6, NULL) == E365_OK);
+    const uint8_t pdf[] = {'%', 'P', 'D', 'F', 0, 0xff, '\n'};
+    CHECK(e365_message_builder_add_attachment(b, "receipt.pdf", 11, "application/pdf", 15, pdf,
+                                              sizeof pdf, NULL, 0, NULL) == E365_OK);
+    CHECK(e365_message_builder_add_attachment(b, "logo.png", 8, NULL, 0, pdf, 4, "logo1", 5,
+                                              NULL) == E365_OK);
+    CHECK(e365_message_builder_add_attachment(b, "empty.txt", 9, NULL, 0, NULL, 0, NULL, 0,
+                                              NULL) == E365_OK);
+    return b;
+}
+
+static void test_message_build(void) {
+    e365_message_builder *b = sample_builder();
+    e365_message *m = NULL;
+    CHECK(e365_message_builder_build(b, &m, NULL) == E365_OK);
+    if (m != NULL) {
+        CHECK(m->size > 0 && m->bytes[m->size - 2] == '\r' && m->bytes[m->size - 1] == '\n');
+        CHECK(str_eq(m->mail_from, "shop@example.com"));
+        CHECK(m->rcpt_to_len == 3);
+        CHECK(str_eq(m->rcpt_to[0], "alice@example.org"));
+        CHECK(str_eq(m->rcpt_to[2], "audit@example.com"));
+        CHECK(str_eq(m->message_id, "r-1@example.com"));
+        CHECK(!m->smtputf8);
+        /* Bcc never reaches the bytes; every line ends with CRLF. */
+        int bare_lf = 0, has_bcc = 0;
+        for (size_t i = 0; i < m->size; i++) {
+            if (m->bytes[i] == '\n' && (i == 0 || m->bytes[i - 1] != '\r')) {
+                bare_lf = 1;
+            }
+            if (i + 6 <= m->size && memcmp(m->bytes + i, "audit@", 6) == 0) {
+                has_bcc = 1;
+            }
+        }
+        CHECK(!bare_lf && !has_bcc);
+
+        /* The builder is unchanged: a second build gives the same bytes. */
+        e365_message *again = NULL;
+        CHECK(e365_message_builder_build(b, &again, NULL) == E365_OK);
+        CHECK(again != NULL && again->size == m->size &&
+              memcmp(again->bytes, m->bytes, m->size) == 0);
+        e365_message_free(again);
+
+        /* The envelope of the bytes: same sender, recipients without the Bcc. */
+        e365_envelope *env = NULL;
+        CHECK(e365_envelope_from_message(m->bytes, m->size, &env, NULL) == E365_OK);
+        CHECK(env != NULL && str_eq(env->mail_from, "shop@example.com") && env->rcpt_to_len == 2 &&
+              env->bytes_len == m->size);
+        e365_envelope_free(env);
+    }
+    e365_message_free(m);
+    e365_message_builder_free(b);
+    e365_message_free(NULL);
+    e365_message_builder_free(NULL);
+    e365_envelope_free(NULL);
+}
+
+static void test_message_sender_and_null_reverse_path(void) {
+    e365_message_builder *b = sample_builder();
+    CHECK(e365_message_builder_set_sender(b, "Agent <agent@example.com>", 25, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_envelope_from(b, "", 0, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_date_unix(b, 1795867200, NULL) == E365_OK);
+    e365_message *m = NULL;
+    CHECK(e365_message_builder_build(b, &m, NULL) == E365_OK);
+    if (m != NULL) {
+        CHECK(m->mail_from.data != NULL && m->mail_from.len == 0); /* MAIL FROM:<> */
+        int has_sender = 0;
+        for (size_t i = 0; i + 9 <= m->size; i++) {
+            if (memcmp(m->bytes + i, "\r\nSender:", 9) == 0) {
+                has_sender = 1;
+            }
+        }
+        CHECK(has_sender);
+    }
+    e365_message_free(m);
+    e365_message_builder_free(b);
+}
+
+static void test_message_refused(void) {
+    e365_message *m = SENTINEL;
+    e365_error *err = NULL;
+    e365_message_builder *b = sample_builder();
+    /* CR/LF in a header value: refused by the core at build. */
+    CHECK(e365_message_builder_add_header(b, "X-Evil", 6, "a\r\nBcc: x@y.z", 14, NULL) == E365_OK);
+    CHECK(e365_message_builder_build(b, &m, &err) == E365_INVALID_MESSAGE);
+    CHECK(e365_error_reason(err) != NULL);
+    e365_error_free(err);
+    e365_message_builder_free(b);
+
+    /* An invalid recipient: invalid_message with the address diagnosis as reason. */
+    b = sample_builder();
+    CHECK(e365_message_builder_add_to(b, "no-at-sign", 10, NULL) == E365_OK);
+    err = NULL;
+    CHECK(e365_message_builder_build(b, &m, &err) == E365_INVALID_MESSAGE);
+    CHECK(reason_is(err, "no_at"));
+    e365_error_free(err);
+    e365_message_builder_free(b);
+
+    /* A NUL inside the subject reaches the core and is refused. */
+    b = sample_builder();
+    CHECK(e365_message_builder_set_subject(b, "a\0b", 3, NULL) == E365_OK);
+    CHECK(e365_message_builder_build(b, &m, NULL) == E365_INVALID_MESSAGE);
+    e365_message_builder_free(b);
+
+    /* A sender outside the policy. */
+    b = sample_builder();
+    e365_str domains[1];
+    domains[0] = text("example.net");
+    e365_sender_policy *policy = NULL;
+    CHECK(e365_sender_policy_new(domains, 1, NULL, 0, &policy, NULL) == E365_OK);
+    CHECK(e365_message_builder_set_sender_policy(b, policy, NULL) == E365_OK);
+    e365_sender_policy_free(policy); /* the builder keeps its own copy */
+    CHECK(e365_message_builder_build(b, &m, NULL) == E365_SENDER_NOT_REGISTERED);
+    CHECK(m == SENTINEL);
+
+    /* NULL for every pointer argument. */
+    CHECK(e365_message_builder_new(NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_from(NULL, "a@b.c", 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_from(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_sender(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_envelope_from(b, NULL, 0, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_to(NULL, "a@b.c", 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_cc(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_bcc(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_reply_to(b, NULL, 5, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_subject(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_text(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_html(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_message_id(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_date(b, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_date_unix(NULL, 0, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_header(b, NULL, 1, "v", 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_header(b, "X-A", 3, NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_attachment(b, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL) ==
+          E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_add_attachment(b, "a.bin", 5, NULL, 0, NULL, 3, NULL, 0, NULL) ==
+          E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_sender_policy(b, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_set_subject(b, "\xc3(", 2, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_build(NULL, &m, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_message_builder_build(b, NULL, NULL) == E365_INVALID_ARGUMENT);
+    e365_envelope *env = SENTINEL;
+    CHECK(e365_envelope_from_message(NULL, 0, &env, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_envelope_from_message((const uint8_t *)"x", 1, NULL, NULL) == E365_INVALID_ARGUMENT);
+    err = NULL;
+    const char *no_from = "To: a@example.org\r\n\r\nbody\r\n";
+    CHECK(e365_envelope_from_message((const uint8_t *)no_from, strlen(no_from), &env, &err) ==
+          E365_INVALID_MESSAGE);
+    CHECK(reason_is(err, "no_from"));
+    e365_error_free(err);
+    CHECK(env == SENTINEL && m == SENTINEL);
+    e365_message_builder_free(b);
+}
+
+/* --- SMTP and status clients: arguments (sends are in tests/e2e.py) -------------------- */
+
+static void test_smtp_client_arguments(void) {
+    e365_smtp_client *c = SENTINEL;
+    e365_error *err = NULL;
+    e365_smtp_options o;
+    memset(&o, 0, sizeof o);
+    CHECK(e365_smtp_client_connect(NULL, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.host = text("127.0.0.1");
+    CHECK(e365_smtp_client_connect(&o, &c, &err) == E365_INVALID_ARGUMENT); /* port 0 */
+    CHECK(reason_is(err, "invalid_port"));
+    e365_error_free(err);
+    o.port = 2525;
+    CHECK(e365_smtp_client_connect(&o, NULL, NULL) == E365_INVALID_ARGUMENT);
+    o.tls = 7;
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.tls = E365_TLS_STARTTLS;
+    o.auth_mechanism = 5;
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.auth_mechanism = E365_AUTH_PLAIN;
+    o.username = text("user"); /* without a password */
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.password = text("pw");
+    o.ca_file = text("/nonexistent/ca.pem");
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.host.data = NULL;
+    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(c == SENTINEL);
+
+    e365_delivery *d = SENTINEL;
+    e365_str none = {NULL, 0};
+    CHECK(e365_smtp_client_send(NULL, NULL, &d, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_client_send_raw(NULL, none, NULL, 0, NULL, 0, &d, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(d == SENTINEL);
+    /* Closing NULL, or a client already closed, does nothing. */
+    e365_smtp_client *closed = NULL;
+    CHECK(e365_smtp_client_close(&closed, NULL) == E365_OK);
+    CHECK(e365_smtp_client_close(NULL, NULL) == E365_OK);
+    e365_smtp_client_free(NULL);
+    e365_delivery_free(NULL);
+}
+
+static void test_status_client_arguments(void) {
+    e365_status_client_options o;
+    memset(&o, 0, sizeof o);
+    o.account_id = text("caas_email12345");
+    o.username = text("user");
+    o.password = text("pass");
+    o.base_url = text("http://127.0.0.1:9");
+    o.connect_timeout_ms = 1000;
+    e365_status_client *c = SENTINEL;
+    e365_error *err = NULL;
+    CHECK(e365_status_client_new(NULL, &c, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_new(&o, NULL, NULL) == E365_INVALID_ARGUMENT);
+    o.password.data = NULL;
+    CHECK(e365_status_client_new(&o, &c, NULL) == E365_INVALID_ARGUMENT);
+    o.password = text("pass");
+    o.region = text("EU");
+    CHECK(e365_status_client_new(&o, &c, &err) == E365_INVALID_ARGUMENT);
+    e365_error_free(err);
+    o.region.data = NULL;
+    CHECK(c == SENTINEL);
+    c = NULL;
+    CHECK(e365_status_client_new(&o, &c, NULL) == E365_OK);
+    e365_notification *n = SENTINEL;
+    CHECK(e365_status_client_get(NULL, "1", 1, NULL, 0, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_get(c, NULL, 1, NULL, 0, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_get(c, "1", 1, NULL, 0, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_get(c, "1", 1, "\xff", 1, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(NULL, "1", 1, NULL, 0, 10, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(c, NULL, 1, NULL, 0, 10, &n, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_status_client_wait(c, "1", 1, NULL, 0, 10, NULL, NULL) == E365_INVALID_ARGUMENT);
+    /* An invalid id is refused before any request reaches the network. */
+    err = NULL;
+    CHECK(e365_status_client_get(c, "1/2", 3, NULL, 0, &n, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_notification_id"));
+    e365_error_free(err);
+    CHECK(n == SENTINEL);
+    e365_status_client_free(c);
+    e365_status_client_free(NULL);
+}
+
+int main(void) {
+    RUN(test_version);
+    RUN(test_result_names);
+    RUN(test_error_accessors_of_null);
+    RUN(test_error_object_of_a_parse_error);
+    RUN(test_address_parse);
+    RUN(test_address_refused);
+    RUN(test_address_bad_arguments);
+    RUN(test_sender_policy);
+    RUN(test_reply_classify);
+    RUN(test_reply_classify_refused);
+    RUN(test_reply_classify_code);
+    RUN(test_notification_id);
+    RUN(test_status_request);
+    RUN(test_status_request_refused);
+    RUN(test_status_parse);
+    RUN(test_status_parse_refused);
+    RUN(test_status_polling);
+    RUN(test_message_build);
+    RUN(test_message_sender_and_null_reverse_path);
+    RUN(test_message_refused);
+    RUN(test_smtp_client_arguments);
+    RUN(test_status_client_arguments);
+    return SUMMARY();
+}
