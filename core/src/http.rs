@@ -1,359 +1,1114 @@
-//! The status-API HTTP client (feature `http`): GET with Basic auth through ureq and
-//! rustls (`ring` provider), the response parsed by the core ([`crate::status`]), and a
-//! polling helper that follows the core's polling plan ([`crate::status::next_delay`])
-//! until a recipient's state is final ([`crate::status::is_final`]) or a deadline passes.
+//! The blocking client of the Email 365 status API (cargo feature `http`): it executes
+//! what [`crate::status`] decides — the request from [`status_request`], the body read
+//! by [`parse_status`], the waits of a [`PollPlan`] — over ureq and rustls (`ring`).
 //!
-//! HTTP errors: 401/403 → `auth`, 404 → `not_found`, 429 and 5xx → `status_http` with
-//! `transient` true (Retry-After honoured by [`StatusClient::wait_for`]), other statuses
-//! → `status_http` (not transient). Redirects are not followed, so the credentials never
-//! go to another host.
+//! Defaults, the mapping of HTTP answers and I/O failures to error kinds, and the
+//! polling rules are written down in `docs/HTTP.md`.
+
+use std::fmt;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use ureq::http::HeaderValue;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::status::{
-    is_final, next_delay, parse_status, status_request, Notification, StatusQuery, StatusRequest,
-};
-use std::time::{Duration, Instant};
+use crate::status::{parse_status, status_request, Notification, PollPlan, StatusQuery};
 
-/// The largest response body read (the API answers with small JSON documents).
-pub const MAX_BODY: u64 = 10 * 1024 * 1024;
+/// Default time limit for opening the connection (DNS, TCP and TLS): 10 s.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time limit for one whole request (connect, send, headers and body): 30 s.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default largest response body accepted: 16 MiB.
+pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+/// Most bytes of an error response's body quoted in an error message.
+const ERROR_EXCERPT: usize = 200;
 
-/// A blocking client of the status API.
-#[derive(Debug, Clone)]
+/// The user agent sent with every request: `email365/<version>`.
+pub fn user_agent() -> String {
+    format!("email365/{}", crate::VERSION)
+}
+
+/// What one status request gave: the parsed notification or the error, plus the HTTP
+/// facts a caller's own retry loop needs ([`StatusClient::get_detailed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusAttempt {
+    /// The notification, or the failure (kinds as for [`StatusClient::get`]).
+    pub result: Result<Notification>,
+    /// The HTTP status code, when a response arrived.
+    pub http_status: Option<u16>,
+    /// The server's `Retry-After` (seconds, or an HTTP date converted to the time left
+    /// from now; a date in the past is zero), when it sent one that parses.
+    pub retry_after: Option<Duration>,
+}
+
+/// Time for [`StatusClient::wait_for_with`]: the real clock is [`SystemClock`]; tests
+/// inject a clock whose `sleep` only moves its own time forward.
+pub trait PollClock {
+    /// The current instant.
+    fn now(&mut self) -> Instant;
+    /// Waits `duration`.
+    fn sleep(&mut self, duration: Duration);
+}
+
+/// The real clock: [`Instant::now`] and [`std::thread::sleep`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl PollClock for SystemClock {
+    fn now(&mut self) -> Instant {
+        Instant::now()
+    }
+    fn sleep(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
+/// Sets up a [`StatusClient`]; [`StatusClient::builder`] makes one.
+pub struct StatusClientBuilder {
+    account_id: String,
+    username: Zeroizing<String>,
+    password: Zeroizing<String>,
+    region: Option<String>,
+    base_url: Option<String>,
+    extra_ca: Vec<ExtraCa>,
+    system_roots: bool,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    max_body: u64,
+    plan: PollPlan,
+    proxy_from_env: bool,
+}
+
+enum ExtraCa {
+    File(PathBuf),
+    Pem(Vec<u8>),
+}
+
+impl fmt::Debug for StatusClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StatusClientBuilder")
+            .field("account_id", &self.account_id)
+            .field("username", &"<redacted>")
+            .field("password", &"<redacted>")
+            .field("region", &self.region)
+            .field("base_url", &self.base_url)
+            .field("extra_ca", &self.extra_ca.len())
+            .field("system_roots", &self.system_roots)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_body", &self.max_body)
+            .field("plan", &self.plan)
+            .field("proxy_from_env", &self.proxy_from_env)
+            .finish()
+    }
+}
+
+impl StatusClientBuilder {
+    /// The region (`eu` by default): `https://{region}.email.sdi.sinch.com`.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// `scheme://host[:port]` instead of the region's host (`http://` only for loopback
+    /// hosts, e.g. the sandbox). Giving both a region and a base URL is refused.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Also trusts the CA certificates of this PEM file (read when the client is built).
+    pub fn extra_ca_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.extra_ca
+            .push(ExtraCa::File(path.as_ref().to_path_buf()));
+        self
+    }
+
+    /// Also trusts the CA certificates of this PEM text.
+    pub fn extra_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_ca.push(ExtraCa::Pem(pem.into()));
+        self
+    }
+
+    /// Whether the system's root certificates are trusted (default true). With false,
+    /// only the extra CA certificates are.
+    pub fn system_roots(mut self, yes: bool) -> Self {
+        self.system_roots = yes;
+        self
+    }
+
+    /// Time limit for opening a connection, TLS included (default 10 s; not zero).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time limit for one whole request, connection and body included (default 30 s;
+    /// not zero).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Largest response body accepted, in bytes (default 16 MiB; not zero).
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// The polling plan of [`StatusClient::wait_for`] (default [`PollPlan::DEFAULT`]).
+    pub fn poll_plan(mut self, plan: PollPlan) -> Self {
+        self.plan = plan;
+        self
+    }
+
+    /// Whether `HTTPS_PROXY`/`ALL_PROXY` (and `NO_PROXY`) of the environment are followed
+    /// for non-loopback hosts (default true). Loopback hosts are never proxied.
+    pub fn proxy_from_env(mut self, yes: bool) -> Self {
+        self.proxy_from_env = yes;
+        self
+    }
+
+    /// Checks the settings, reads the certificates and makes the client.
+    ///
+    /// Errors: `invalid_argument` with the reasons of [`status_request`] (account id,
+    /// region, base URL, user name), `invalid_timeout` (a zero timeout), `invalid_max_body`
+    /// (zero) or `invalid_ca_file` (an extra CA file that cannot be read or holds no
+    /// certificate).
+    pub fn build(self) -> Result<StatusClient> {
+        // Check the account, origin and user name once, with a placeholder id.
+        let probe = status_request(&StatusQuery {
+            account_id: &self.account_id,
+            notification_id: "0",
+            recipient: None,
+            region: self.region.as_deref(),
+            base_url: self.base_url.as_deref(),
+            username: &self.username,
+            password: &self.password,
+        })?;
+        if self.connect_timeout.is_zero() || self.request_timeout.is_zero() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "timeouts must be longer than zero",
+            )
+            .with_reason("invalid_timeout"));
+        }
+        if self.max_body == 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the largest response body must be at least one byte",
+            )
+            .with_reason("invalid_max_body"));
+        }
+        let host = origin_host(&probe.url);
+        let https = probe.url.starts_with("https://");
+        let loopback = is_loopback_host(host);
+
+        let mut roots: Vec<Certificate<'static>> = Vec::new();
+        for ca in &self.extra_ca {
+            roots.extend(read_extra_ca(ca)?);
+        }
+        // The system store is read only when it can be needed (an https origin).
+        if https && self.system_roots {
+            let found = rustls_native_certs::load_native_certs();
+            roots.extend(
+                found
+                    .certs
+                    .iter()
+                    .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
+            );
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .root_certs(RootCerts::Specific(Arc::new(roots)))
+            .unversioned_rustls_crypto_provider(provider)
+            .build();
+        let proxy = if self.proxy_from_env && !loopback {
+            ureq::Proxy::try_from_env()
+        } else {
+            None
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_connect(Some(self.connect_timeout))
+            .timeout_global(Some(self.request_timeout))
+            .user_agent(user_agent())
+            .proxy(proxy)
+            .tls_config(tls)
+            .build()
+            .new_agent();
+        Ok(StatusClient {
+            agent,
+            account_id: self.account_id,
+            username: self.username,
+            password: self.password,
+            region: self.region,
+            base_url: self.base_url,
+            request_timeout: self.request_timeout,
+            max_body: self.max_body,
+            plan: self.plan,
+        })
+    }
+}
+
+fn read_extra_ca(ca: &ExtraCa) -> Result<Vec<Certificate<'static>>> {
+    let bad =
+        |msg: String| Error::new(ErrorKind::InvalidArgument, msg).with_reason("invalid_ca_file");
+    let (pem, name) = match ca {
+        ExtraCa::File(path) => (
+            std::fs::read(path)
+                .map_err(|e| bad(format!("cannot read the CA file {}: {e}", path.display())))?,
+            path.display().to_string(),
+        ),
+        ExtraCa::Pem(pem) => (pem.clone(), "the extra CA PEM".to_string()),
+    };
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => certs.push(c.to_owned()),
+            Ok(_) => {}
+            Err(e) => return Err(bad(format!("{name} is not valid PEM: {e}"))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(bad(format!("{name} holds no PEM certificate")));
+    }
+    Ok(certs)
+}
+
+/// The host of `scheme://host[:port]/…` (IPv6 literals keep their brackets).
+fn origin_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    if let Some(end) = authority.find(']') {
+        &authority[..=end]
+    } else {
+        authority.split(':').next().unwrap_or(authority)
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A blocking client of the status API. Credentials are held in buffers wiped when the
+/// client is dropped and never appear in `Debug` output or errors. One client may be
+/// shared between threads (`&self` methods); connections are kept and reused.
 pub struct StatusClient {
     agent: ureq::Agent,
+    account_id: String,
+    username: Zeroizing<String>,
+    password: Zeroizing<String>,
+    region: Option<String>,
+    base_url: Option<String>,
+    request_timeout: Duration,
+    max_body: u64,
+    plan: PollPlan,
 }
 
-/// What a poll ended with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WaitOutcome {
-    /// The last notification read.
-    pub notification: Notification,
-    /// Whether the recipient's state was final (false: the deadline passed first).
-    pub is_final: bool,
-    /// How many requests were made.
-    pub attempts: u32,
-}
-
-/// One failed request, with the server's Retry-After when it gave one.
-struct Failure {
-    error: Error,
-    retry_after: Option<Duration>,
-}
-
-fn transport_error(e: ureq::Error) -> Error {
-    match e {
-        ureq::Error::Timeout(t) => Error::new(
-            ErrorKind::Timeout,
-            format!("the status API did not answer in time ({t})"),
-        )
-        .with_reason("http_timeout"),
-        ureq::Error::HostNotFound => {
-            Error::new(ErrorKind::Connection, "the status API host was not found")
-                .with_reason("resolve")
-        }
-        ureq::Error::ConnectionFailed => {
-            Error::new(ErrorKind::Connection, "cannot connect to the status API")
-                .with_reason("connect")
-        }
-        ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Error::new(
-                ErrorKind::Timeout,
-                format!("the status API did not answer in time ({io})"),
-            )
-            .with_reason("http_timeout"),
-            _ => Error::new(
-                ErrorKind::Connection,
-                format!("the connection to the status API failed: {io}"),
-            )
-            .with_reason("io"),
-        },
-        ureq::Error::Tls(msg) => Error::new(
-            ErrorKind::Tls,
-            format!("TLS with the status API failed: {msg}"),
-        ),
-        ureq::Error::Rustls(r) => Error::new(
-            ErrorKind::Tls,
-            format!("TLS with the status API failed: {r}"),
-        ),
-        ureq::Error::BodyExceedsLimit(n) => Error::new(
-            ErrorKind::InvalidStatusResponse,
-            format!("the status response is larger than {n} octets"),
-        )
-        .with_reason("too_large"),
-        other => Error::new(
-            ErrorKind::StatusHttp,
-            format!("status API request failed: {other}"),
-        ),
-    }
-}
-
-/// Parses a Retry-After value: delay-seconds only (HTTP dates are rare for APIs and are
-/// ignored, falling back to the polling plan).
-fn retry_after(value: Option<&str>) -> Option<Duration> {
-    value
-        .map(str::trim)
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(|s| Duration::from_secs(s.min(3600)))
-}
-
-/// The error for an HTTP status other than 200.
-fn status_error(status: u16, retry: Option<Duration>) -> Error {
-    match status {
-        401 | 403 => Error::new(
-            ErrorKind::Auth,
-            format!("the status API refused the credentials (HTTP {status})"),
-        )
-        .with_reason(if status == 401 {
-            "unauthorized"
-        } else {
-            "forbidden"
-        }),
-        404 => Error::new(
-            ErrorKind::NotFound,
-            "the status API does not know this notification (HTTP 404)",
-        ),
-        429 | 500..=599 => {
-            let after = retry
-                .map(|d| format!(", retry after {} s", d.as_secs()))
-                .unwrap_or_default();
-            Error::new(
-                ErrorKind::StatusHttp,
-                format!("the status API is unavailable (HTTP {status}{after})"),
-            )
-            .with_reason(if status == 429 {
-                "too_many_requests"
-            } else {
-                "server_error"
-            })
-            .with_transient(true)
-        }
-        _ => Error::new(
-            ErrorKind::StatusHttp,
-            format!("the status API answered HTTP {status}"),
-        )
-        .with_reason("http_status"),
-    }
-}
-
-impl Default for StatusClient {
-    fn default() -> Self {
-        StatusClient::new(Duration::from_secs(30))
+impl fmt::Debug for StatusClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StatusClient")
+            .field("account_id", &self.account_id)
+            .field("username", &"<redacted>")
+            .field("password", &"<redacted>")
+            .field("region", &self.region)
+            .field("base_url", &self.base_url)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_body", &self.max_body)
+            .field("plan", &self.plan)
+            .finish()
     }
 }
 
 impl StatusClient {
-    /// A client whose every request must finish within `timeout` (connect 10 s at most).
-    pub fn new(timeout: Duration) -> StatusClient {
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .timeout_connect(Some(timeout.min(Duration::from_secs(10))))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(format!("email365/{}", crate::VERSION))
-            .build();
-        StatusClient {
-            agent: config.into(),
+    /// A builder with the defaults: region `eu`, system roots, connect timeout 10 s,
+    /// request timeout 30 s, bodies up to 16 MiB, [`PollPlan::DEFAULT`], proxies from
+    /// the environment for non-loopback hosts.
+    pub fn builder(
+        account_id: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> StatusClientBuilder {
+        StatusClientBuilder {
+            account_id: account_id.into(),
+            username: Zeroizing::new(username.into()),
+            password: Zeroizing::new(password.into()),
+            region: None,
+            base_url: None,
+            extra_ca: Vec::new(),
+            system_roots: true,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_body: DEFAULT_MAX_BODY,
+            plan: PollPlan::DEFAULT,
+            proxy_from_env: true,
         }
     }
 
-    fn request(&self, req: &StatusRequest) -> std::result::Result<Notification, Failure> {
-        let fail = |error| Failure {
-            error,
-            retry_after: None,
-        };
-        let mut resp = self
-            .agent
-            .get(&req.url)
-            .header("Authorization", &req.authorization)
-            .header("Accept", req.accept)
-            .call()
-            .map_err(|e| fail(transport_error(e)))?;
-        let status = resp.status().as_u16();
-        if status != 200 {
-            let retry = retry_after(
-                resp.headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok()),
-            );
-            return Err(Failure {
-                error: status_error(status, retry),
-                retry_after: retry,
-            });
-        }
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_string()
-            .map_err(|e| fail(transport_error(e)))?;
-        parse_status(&body).map_err(fail)
+    /// The status of a notification (only `recipient`'s events when given, with or
+    /// without `email:`).
+    ///
+    /// `Ok` with `found: false` means the API answered `{}`: unknown id, not visible yet,
+    /// or expired (7 days). Errors:
+    /// - `invalid_argument`: a bad notification id or recipient ([`status_request`]);
+    /// - `auth` (401 `unauthorized`, 403 `forbidden`); `not_found` (404);
+    /// - `status_http`: 429 (`too_many_requests`) and 5xx (`server_error`) are transient,
+    ///   with the Retry-After in the message ([`StatusClient::get_detailed`] gives it as a
+    ///   value); other statuses (`client_error`, `redirect`, `unexpected_status`) are
+    ///   permanent; redirects are never followed (they would carry the credentials);
+    /// - `invalid_status_response`: the body of a 2xx answer (`malformed_json`,
+    ///   `wrong_type`, … with a position, `not_utf8`, `body_too_large`);
+    /// - `timeout` (`connect_timeout`, `request_timeout`), `tls` (`certificate`,
+    ///   `handshake`), `connection` (`refused`, `reset`, `closed`, `host_not_found`,
+    ///   `proxy`, `io`), `protocol` (`http_syntax`, `headers_too_large`).
+    pub fn get(&self, notification_id: &str, recipient: Option<&str>) -> Result<Notification> {
+        self.get_detailed(notification_id, recipient).result
     }
 
-    /// Sends a prepared request and parses the response.
-    pub fn fetch_request(&self, req: &StatusRequest) -> Result<Notification> {
-        self.request(req).map_err(|f| f.error)
+    /// [`StatusClient::get`] plus the HTTP status and the server's Retry-After, for a
+    /// caller's own retry loop.
+    pub fn get_detailed(&self, notification_id: &str, recipient: Option<&str>) -> StatusAttempt {
+        self.request(notification_id, recipient, self.request_timeout)
     }
 
-    /// Builds the request for `query` (the core's [`status_request`]), sends it and
-    /// parses the response.
-    pub fn fetch(&self, query: &StatusQuery<'_>) -> Result<Notification> {
-        self.fetch_request(&status_request(query)?)
-    }
-
-    /// Polls until `recipient`'s state is final (any recipient of the notification when
-    /// `None`: then every recipient seen must be final) or `timeout` has passed. Waits
-    /// follow [`next_delay`] and the server's Retry-After; 429/5xx/timeouts are retried,
-    /// other errors end the wait. At the deadline the last notification read is returned
-    /// with `is_final` false; if no request ever succeeded, the last error.
+    /// Polls until the state is final — `recipient`'s ([`Notification::is_final_for`]),
+    /// or every recipient's ([`Notification::all_final`]) when `None` — and returns the
+    /// final notification, or gives up when `deadline` (from now) has passed.
+    ///
+    /// Waits follow the client's [`PollPlan`] and honour Retry-After. Transient failures
+    /// (429, 5xx, timeouts, connection failures) are retried; any other error ends the
+    /// wait at once. `found: false` is polled on until the deadline (a fresh message may
+    /// not be visible yet). No request runs past the deadline, and no wait ends after it
+    /// unless needed for a last poll; when a Retry-After forbids polling again before the
+    /// deadline, the wait ends at once. Giving up is an error of kind `timeout` (reason
+    /// `deadline_exceeded`) whose message describes the last state or failure.
     pub fn wait_for(
         &self,
-        query: &StatusQuery<'_>,
+        notification_id: &str,
         recipient: Option<&str>,
-        timeout: Duration,
-    ) -> Result<WaitOutcome> {
-        let req = status_request(query)?;
-        self.wait_for_request(&req, recipient, timeout)
+        deadline: Duration,
+    ) -> Result<Notification> {
+        self.wait_for_with(notification_id, recipient, deadline, &mut SystemClock)
     }
 
-    /// [`StatusClient::wait_for`] with a prepared request.
-    pub fn wait_for_request(
+    /// [`StatusClient::wait_for`] with an injected clock.
+    pub fn wait_for_with(
         &self,
-        req: &StatusRequest,
+        notification_id: &str,
+        recipient: Option<&str>,
+        deadline: Duration,
+        clock: &mut dyn PollClock,
+    ) -> Result<Notification> {
+        wait_loop(
+            &self.plan,
+            notification_id,
+            recipient,
+            deadline,
+            clock,
+            |remaining| {
+                let timeout = remaining.map_or(self.request_timeout, |r| {
+                    r.min(self.request_timeout).max(Duration::from_millis(1))
+                });
+                self.request(notification_id, recipient, timeout)
+            },
+        )
+    }
+
+    fn request(
+        &self,
+        notification_id: &str,
         recipient: Option<&str>,
         timeout: Duration,
-    ) -> Result<WaitOutcome> {
-        let deadline = Instant::now() + timeout;
-        let mut attempt: u32 = 0;
-        let mut last: Option<Notification> = None;
-        loop {
-            let retry = match self.request(req) {
-                Ok(n) => {
-                    let done = state_is_final(&n, recipient);
-                    last = Some(n);
-                    if done {
-                        return Ok(WaitOutcome {
-                            notification: last.unwrap_or_default(),
-                            is_final: true,
-                            attempts: attempt + 1,
-                        });
-                    }
-                    None
-                }
-                Err(f) if f.error.transient() => {
-                    if Instant::now() >= deadline {
-                        return match last {
-                            Some(n) => Ok(WaitOutcome {
-                                notification: n,
-                                is_final: false,
-                                attempts: attempt + 1,
-                            }),
-                            None => Err(f.error),
-                        };
-                    }
-                    f.retry_after
-                }
-                Err(f) => return Err(f.error),
-            };
-            let delay = next_delay(attempt, retry);
-            attempt = attempt.saturating_add(1);
-            let now = Instant::now();
-            if now + delay > deadline {
-                return match last {
-                    Some(n) => Ok(WaitOutcome {
-                        notification: n,
-                        is_final: false,
-                        attempts: attempt,
-                    }),
-                    None => Err(Error::new(
-                        ErrorKind::Timeout,
-                        "the status API gave no answer before the deadline",
-                    )
-                    .with_reason("deadline")),
-                };
-            }
-            std::thread::sleep(delay);
+    ) -> StatusAttempt {
+        let failed = |e: Error| StatusAttempt {
+            result: Err(e),
+            http_status: None,
+            retry_after: None,
+        };
+        let mut req = match status_request(&StatusQuery {
+            account_id: &self.account_id,
+            notification_id,
+            recipient,
+            region: self.region.as_deref(),
+            base_url: self.base_url.as_deref(),
+            username: &self.username,
+            password: &self.password,
+        }) {
+            Ok(r) => r,
+            Err(e) => return failed(e),
+        };
+        let auth = HeaderValue::from_str(&req.authorization).map(|mut v| {
+            v.set_sensitive(true);
+            v
+        });
+        zeroize::Zeroize::zeroize(&mut req.authorization);
+        let Ok(auth) = auth else {
+            return failed(Error::new(
+                ErrorKind::Internal,
+                "the authorization header could not be formed",
+            ));
+        };
+        let response = self
+            .agent
+            .get(&req.url)
+            .header("Authorization", auth)
+            .header("Accept", req.accept)
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .call();
+        let mut response = match response {
+            Ok(r) => r,
+            Err(e) => return failed(self.map_ureq(e, &req.url)),
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let result = if (200..300).contains(&status) {
+            self.read_body(&mut response, &req.url)
+                .and_then(|body| parse_status(&body))
+        } else {
+            let excerpt = self.excerpt(&mut response);
+            Err(http_error(status, retry_after, &req.url, &excerpt))
+        };
+        StatusAttempt {
+            result,
+            http_status: Some(status),
+            retry_after,
         }
+    }
+
+    fn read_body(
+        &self,
+        response: &mut ureq::http::Response<ureq::Body>,
+        url: &str,
+    ) -> Result<String> {
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(self.max_body)
+            .read_to_vec()
+            .map_err(|e| self.map_ureq(e, url))?;
+        String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            Error::new(
+                ErrorKind::InvalidStatusResponse,
+                format!("the response body is not UTF-8 (at byte {at})"),
+            )
+            .with_reason("not_utf8")
+            .with_position(at)
+        })
+    }
+
+    /// The start of an error response's body for the message, unless it holds a
+    /// credential (then nothing is quoted).
+    fn excerpt(&self, response: &mut ureq::http::Response<ureq::Body>) -> String {
+        let mut buf = Vec::new();
+        let reader = response.body_mut().as_reader();
+        let _ = reader.take(ERROR_EXCERPT as u64 * 4).read_to_end(&mut buf);
+        let text = String::from_utf8_lossy(&buf);
+        let cleaned: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(ERROR_EXCERPT)
+            .collect();
+        let cleaned = cleaned.trim().to_string();
+        let secrets = [self.username.as_str(), self.password.as_str()];
+        if secrets.iter().any(|s| !s.is_empty() && text.contains(s)) {
+            return String::new();
+        }
+        cleaned
+    }
+
+    fn map_ureq(&self, e: ureq::Error, url: &str) -> Error {
+        let err = map_ureq_error(e, url, self.max_body);
+        // Belt and braces: no library message may echo a credential.
+        let secrets = [self.username.as_str(), self.password.as_str()];
+        if secrets
+            .iter()
+            .any(|s| !s.is_empty() && err.message().contains(s))
+        {
+            let reason = err.reason();
+            let mut clean =
+                Error::new(err.kind(), format!("GET {url} failed")).with_transient(err.transient());
+            if let Some(r) = reason {
+                clean = clean.with_reason(r);
+            }
+            return clean;
+        }
+        err
     }
 }
 
-/// Whether the recipient's latest event (by timestamp, then response order) is final;
-/// without a recipient, whether every recipient seen has a final latest event.
-fn state_is_final(n: &Notification, recipient: Option<&str>) -> bool {
-    if !n.found {
-        return false;
-    }
-    let latest = |who: &str| {
-        n.events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                e.recipient
-                    .as_deref()
-                    .is_some_and(|r| r.eq_ignore_ascii_case(who))
-            })
-            .max_by_key(|(i, e)| (e.timestamp, *i))
-            .map(|(_, e)| e.code.as_str())
+/// The error for a non-2xx answer.
+fn http_error(status: u16, retry_after: Option<Duration>, url: &str, excerpt: &str) -> Error {
+    let quoted = if excerpt.is_empty() {
+        String::new()
+    } else {
+        format!(": {excerpt}")
     };
-    match recipient {
-        Some(r) => latest(r).is_some_and(is_final),
-        None => {
-            let mut seen: Vec<&str> = n
-                .events
-                .iter()
-                .filter_map(|e| e.recipient.as_deref())
-                .collect();
-            seen.sort_unstable();
-            seen.dedup();
-            !seen.is_empty() && seen.iter().all(|r| latest(r).is_some_and(is_final))
+    let after = retry_after
+        .map(|d| format!(" (retry after {} s)", d.as_secs()))
+        .unwrap_or_default();
+    let (kind, reason, transient, what) = match status {
+        401 => (
+            ErrorKind::Auth,
+            "unauthorized",
+            false,
+            "credentials refused",
+        ),
+        403 => (ErrorKind::Auth, "forbidden", false, "access forbidden"),
+        404 => (
+            ErrorKind::NotFound,
+            "not_found",
+            false,
+            "not found (wrong account id or URL?)",
+        ),
+        429 => (
+            ErrorKind::StatusHttp,
+            "too_many_requests",
+            true,
+            "too many requests",
+        ),
+        500..=599 => (ErrorKind::StatusHttp, "server_error", true, "server error"),
+        300..=399 => (
+            ErrorKind::StatusHttp,
+            "redirect",
+            false,
+            "redirect (not followed)",
+        ),
+        400..=499 => (
+            ErrorKind::StatusHttp,
+            "client_error",
+            false,
+            "request refused",
+        ),
+        _ => (
+            ErrorKind::StatusHttp,
+            "unexpected_status",
+            false,
+            "unexpected status",
+        ),
+    };
+    // Auth answers quote no body: nothing about credentials is repeated.
+    let quoted = if kind == ErrorKind::Auth {
+        String::new()
+    } else {
+        quoted
+    };
+    Error::new(
+        kind,
+        format!("GET {url}: HTTP {status} {what}{after}{quoted}"),
+    )
+    .with_reason(reason)
+    .with_transient(transient)
+}
+
+fn map_ureq_error(e: ureq::Error, url: &str, max_body: u64) -> Error {
+    use ureq::Error as U;
+    let conn = |reason: &'static str, what: String| {
+        Error::new(ErrorKind::Connection, format!("GET {url}: {what}"))
+            .with_reason(reason)
+            .with_transient(true)
+    };
+    match e {
+        U::Timeout(t) => {
+            let reason = match t {
+                ureq::Timeout::Connect | ureq::Timeout::Resolve => "connect_timeout",
+                _ => "request_timeout",
+            };
+            Error::new(ErrorKind::Timeout, format!("GET {url}: timed out ({t})"))
+                .with_reason(reason)
+                .with_transient(true)
         }
+        U::HostNotFound => conn("host_not_found", "host not found".into()),
+        U::ConnectionFailed => conn("io", "connection failed".into()),
+        U::Io(io) => {
+            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return tls_error(tls, url);
+            }
+            use std::io::ErrorKind as K;
+            match io.kind() {
+                K::ConnectionRefused => conn("refused", "connection refused".into()),
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
+                    conn("reset", format!("connection reset ({io})"))
+                }
+                K::UnexpectedEof => conn("closed", "the server closed the connection".into()),
+                K::TimedOut | K::WouldBlock => {
+                    Error::new(ErrorKind::Timeout, format!("GET {url}: timed out ({io})"))
+                        .with_reason("request_timeout")
+                        .with_transient(true)
+                }
+                _ => conn("io", format!("I/O error ({io})")),
+            }
+        }
+        U::Rustls(tls) => tls_error(&tls, url),
+        U::Tls(what) => {
+            Error::new(ErrorKind::Tls, format!("GET {url}: TLS: {what}")).with_reason("handshake")
+        }
+        U::TlsRequired => {
+            Error::new(ErrorKind::Tls, format!("GET {url}: TLS required")).with_reason("handshake")
+        }
+        U::BodyExceedsLimit(_) => Error::new(
+            ErrorKind::InvalidStatusResponse,
+            format!("GET {url}: the response body is larger than {max_body} bytes"),
+        )
+        .with_reason("body_too_large"),
+        U::Protocol(p) => Error::new(
+            ErrorKind::Protocol,
+            format!("GET {url}: the server broke HTTP/1.1 ({p})"),
+        )
+        .with_reason("http_syntax"),
+        U::LargeResponseHeader(got, max) => Error::new(
+            ErrorKind::Protocol,
+            format!("GET {url}: response headers too large ({got} > {max} bytes)"),
+        )
+        .with_reason("headers_too_large"),
+        U::ConnectProxyFailed(what) => conn("proxy", format!("proxy refused: {what}")),
+        U::InvalidProxyUrl => conn("proxy", "invalid proxy URL in the environment".into()),
+        U::TooManyRedirects | U::RedirectFailed => Error::new(
+            ErrorKind::StatusHttp,
+            format!("GET {url}: redirect (not followed)"),
+        )
+        .with_reason("redirect"),
+        other => conn("io", other.to_string()),
+    }
+}
+
+fn tls_error(e: &rustls::Error, url: &str) -> Error {
+    let reason = match e {
+        rustls::Error::InvalidCertificate(_) => "certificate",
+        _ => "handshake",
+    };
+    Error::new(ErrorKind::Tls, format!("GET {url}: TLS failed: {e}")).with_reason(reason)
+}
+
+/// A `Retry-After` value: delay seconds, or an HTTP date (IMF-fixdate, RFC 850 or
+/// asctime) turned into the time left after `now` (zero for a date in the past).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if v.bytes().all(|b| b.is_ascii_digit()) {
+        // A number too large for u64 is "very long": the plan caps it anyway.
+        return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Whether polling may stop at `n`.
+fn is_done(n: &Notification, recipient: Option<&str>) -> bool {
+    match recipient {
+        Some(r) => n.found && n.is_final_for(r),
+        None => n.all_final(),
+    }
+}
+
+/// Most recipients named in a give-up message.
+const DESCRIBED_RECIPIENTS: usize = 10;
+
+fn describe(n: &Notification, recipient: Option<&str>) -> String {
+    if !n.found {
+        return "the status API does not know the notification (unknown id, not visible yet, or expired)"
+            .to_string();
+    }
+    if let Some(r) = recipient {
+        return match n.latest_for(r) {
+            Some(e) => format!("{r} is at {}", e.code),
+            None => format!("no event for {r} yet"),
+        };
+    }
+    let states = n.recipients();
+    if states.is_empty() {
+        return "no event yet".to_string();
+    }
+    let mut parts: Vec<String> = states
+        .iter()
+        .take(DESCRIBED_RECIPIENTS)
+        .map(|s| {
+            let who = s.recipient.as_deref().unwrap_or("(no recipient)");
+            let fin = if s.is_final { " (final)" } else { "" };
+            format!("{who} at {}{fin}", s.latest.code)
+        })
+        .collect();
+    if states.len() > DESCRIBED_RECIPIENTS {
+        parts.push(format!("and {} more", states.len() - DESCRIBED_RECIPIENTS));
+    }
+    format!("last state: {}", parts.join(", "))
+}
+
+/// The polling loop, apart from HTTP: `fetch(remaining)` makes one request that must
+/// end within `remaining` (`None`: no limit).
+fn wait_loop(
+    plan: &PollPlan,
+    notification_id: &str,
+    recipient: Option<&str>,
+    deadline: Duration,
+    clock: &mut dyn PollClock,
+    mut fetch: impl FnMut(Option<Duration>) -> StatusAttempt,
+) -> Result<Notification> {
+    let start = clock.now();
+    let end = start.checked_add(deadline);
+    let mut waits: u32 = 0;
+    let mut polls: u32 = 0;
+    loop {
+        let remaining = end.map(|e| e.saturating_duration_since(clock.now()));
+        let attempt = fetch(remaining);
+        polls = polls.saturating_add(1);
+        let (last, retry_after) = match attempt.result {
+            Ok(n) if is_done(&n, recipient) => return Ok(n),
+            Ok(n) => (describe(&n, recipient), None),
+            Err(e) if e.transient() => (format!("last poll failed: {e}"), attempt.retry_after),
+            Err(e) => return Err(e),
+        };
+        let delay = plan.delay(waits, retry_after);
+        waits = waits.saturating_add(1);
+        let now = clock.now();
+        let give_up = || {
+            Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "notification {notification_id} not final within {:.1} s ({polls} polls): {last}",
+                    deadline.as_secs_f64()
+                ),
+            )
+            .with_reason("deadline_exceeded")
+            .with_transient(true)
+        };
+        let wait = match end {
+            None => delay,
+            Some(end) if now >= end => return Err(give_up()),
+            Some(end) => {
+                let left = end.saturating_duration_since(now);
+                if delay <= left {
+                    delay
+                } else if retry_after.is_some_and(|ra| ra > left) {
+                    // The server asked us not to come back before the deadline.
+                    return Err(give_up());
+                } else {
+                    // One last poll, at the deadline.
+                    left
+                }
+            }
+        };
+        clock.sleep(wait);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::{StatusEvent, Timestamp};
+    use crate::status::StatusEvent;
 
-    fn ev(code: &str, rcpt: &str, ts: i64) -> StatusEvent {
-        StatusEvent {
-            code: code.into(),
-            text: None,
-            channel: Some("email".into()),
-            recipient: Some(rcpt.into()),
-            timestamp: Some(Timestamp(ts)),
+    struct FakeClock {
+        now: Instant,
+        slept: Vec<Duration>,
+    }
+
+    impl FakeClock {
+        fn new() -> Self {
+            FakeClock {
+                now: Instant::now(),
+                slept: Vec::new(),
+            }
+        }
+    }
+
+    impl PollClock for FakeClock {
+        fn now(&mut self) -> Instant {
+            self.now
+        }
+        fn sleep(&mut self, d: Duration) {
+            self.slept.push(d);
+            self.now += d;
+        }
+    }
+
+    fn note(codes: &[(&str, &str)]) -> Notification {
+        Notification {
+            found: true,
+            notification_id: Some("1".into()),
+            events: codes
+                .iter()
+                .map(|(r, c)| StatusEvent {
+                    code: c.to_string(),
+                    text: None,
+                    channel: None,
+                    recipient: Some(r.to_string()),
+                    timestamp: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn ok(n: Notification) -> StatusAttempt {
+        StatusAttempt {
+            result: Ok(n),
+            http_status: Some(200),
+            retry_after: None,
+        }
+    }
+
+    fn transient(retry_after: Option<Duration>) -> StatusAttempt {
+        StatusAttempt {
+            result: Err(Error::new(ErrorKind::StatusHttp, "503").with_transient(true)),
+            http_status: Some(503),
+            retry_after,
+        }
+    }
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(parse_retry_after("120", now), Some(secs(120)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(secs(0)));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(secs(u64::MAX))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now),
+            Some(secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Sunday, 06-Nov-94 08:49:47 GMT", now),
+            Some(secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Sun Nov  6 08:49:57 1994", now),
+            Some(secs(20))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        for bad in ["", "-1", "1.5", "soon", "Sun, 06 Nov 1994"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
         }
     }
 
     #[test]
-    fn final_state_uses_the_latest_event_of_the_recipient() {
-        let n = Notification {
-            found: true,
-            notification_id: Some("1".into()),
-            events: vec![
-                ev("CH_SENT", "a@x.test", 3),
-                ev("CAAS_RECEIVED", "a@x.test", 1),
-                ev("CH_RECEIVED", "b@x.test", 2),
-            ],
-        };
-        assert!(state_is_final(&n, Some("a@x.test")));
-        assert!(state_is_final(&n, Some("A@x.test")));
-        assert!(!state_is_final(&n, Some("b@x.test")));
-        assert!(!state_is_final(&n, Some("c@x.test")));
-        assert!(!state_is_final(&n, None));
-        assert!(!state_is_final(&Notification::default(), None));
+    fn waits_follow_the_plan_until_final() {
+        let mut clock = FakeClock::new();
+        let mut script = vec![
+            ok(note(&[("a@x", "CAAS_RECEIVED")])),
+            ok(note(&[("a@x", "CAAS_SENT")])),
+            transient(None),
+            ok(note(&[("a@x", "CH_SENT")])),
+        ]
+        .into_iter();
+        let n = wait_loop(&PollPlan::DEFAULT, "1", None, secs(60), &mut clock, |_| {
+            script.next().unwrap()
+        })
+        .unwrap();
+        assert!(n.all_final());
+        assert_eq!(clock.slept, vec![secs(1), secs(2), secs(4)]);
     }
 
     #[test]
-    fn status_codes_map_to_kinds() {
-        assert_eq!(status_error(401, None).kind(), ErrorKind::Auth);
-        assert_eq!(status_error(403, None).kind(), ErrorKind::Auth);
-        assert_eq!(status_error(404, None).kind(), ErrorKind::NotFound);
-        let e = status_error(429, Some(Duration::from_secs(7)));
-        assert_eq!(e.kind(), ErrorKind::StatusHttp);
-        assert!(e.transient() && e.message().contains("7 s"));
-        assert!(status_error(503, None).transient());
-        assert!(!status_error(400, None).transient());
-        assert_eq!(retry_after(Some(" 12 ")), Some(Duration::from_secs(12)));
-        assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+    fn retry_after_lengthens_the_wait() {
+        let mut clock = FakeClock::new();
+        let mut script =
+            vec![transient(Some(secs(7))), ok(note(&[("a@x", "CH_SENT")]))].into_iter();
+        wait_loop(&PollPlan::DEFAULT, "1", None, secs(60), &mut clock, |_| {
+            script.next().unwrap()
+        })
+        .unwrap();
+        assert_eq!(clock.slept, vec![secs(7)]);
+    }
+
+    #[test]
+    fn recipient_filter_stops_at_that_recipient() {
+        let mut clock = FakeClock::new();
+        let n = wait_loop(
+            &PollPlan::DEFAULT,
+            "1",
+            Some("A@X"),
+            secs(60),
+            &mut clock,
+            |_| ok(note(&[("a@x", "CH_SENT"), ("b@x", "CAAS_SENT")])),
+        );
+        // Local parts are exact: `A@X` is not `a@x`, so this one never ends.
+        assert_eq!(n.unwrap_err().kind(), ErrorKind::Timeout);
+        let mut clock = FakeClock::new();
+        let n = wait_loop(
+            &PollPlan::DEFAULT,
+            "1",
+            Some("a@X"),
+            secs(60),
+            &mut clock,
+            |_| ok(note(&[("a@x", "CH_SENT"), ("b@x", "CAAS_SENT")])),
+        )
+        .unwrap();
+        assert!(!n.all_final());
+        assert!(clock.slept.is_empty());
+    }
+
+    #[test]
+    fn deadline_gives_a_last_poll_then_a_timeout_with_the_state() {
+        let mut clock = FakeClock::new();
+        let mut remaining_seen = Vec::new();
+        let err = wait_loop(
+            &PollPlan::DEFAULT,
+            "42",
+            None,
+            secs(10),
+            &mut clock,
+            |rem| {
+                remaining_seen.push(rem);
+                ok(note(&[("a@x", "CH_RECEIVED"), ("b@x", "CH_BOUNCED")]))
+            },
+        )
+        .unwrap_err();
+        // 1 + 2 + 4 = 7 s, then 3 s to the deadline for a last poll.
+        assert_eq!(clock.slept, vec![secs(1), secs(2), secs(4), secs(3)]);
+        assert_eq!(remaining_seen.last(), Some(&Some(Duration::ZERO)));
+        assert_eq!(remaining_seen.first(), Some(&Some(secs(10))));
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        assert_eq!(err.reason(), Some("deadline_exceeded"));
+        assert!(err.message().contains("notification 42"), "{err}");
+        assert!(err.message().contains("a@x at CH_RECEIVED"), "{err}");
+        assert!(err.message().contains("b@x at CH_BOUNCED (final)"), "{err}");
+        assert!(err.message().contains("5 polls"), "{err}");
+    }
+
+    #[test]
+    fn a_retry_after_beyond_the_deadline_ends_the_wait_at_once() {
+        let mut clock = FakeClock::new();
+        let err = wait_loop(&PollPlan::DEFAULT, "1", None, secs(10), &mut clock, |_| {
+            transient(Some(secs(60)))
+        })
+        .unwrap_err();
+        assert!(clock.slept.is_empty());
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        assert!(err.message().contains("last poll failed"), "{err}");
+    }
+
+    #[test]
+    fn permanent_errors_end_the_wait() {
+        let mut clock = FakeClock::new();
+        let err = wait_loop(&PollPlan::DEFAULT, "1", None, secs(10), &mut clock, |_| {
+            StatusAttempt {
+                result: Err(Error::new(ErrorKind::Auth, "no")),
+                http_status: Some(401),
+                retry_after: None,
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Auth);
+        assert!(clock.slept.is_empty());
+    }
+
+    #[test]
+    fn not_found_is_polled_until_the_deadline() {
+        let mut clock = FakeClock::new();
+        let mut polls = 0;
+        let err = wait_loop(&PollPlan::DEFAULT, "1", None, secs(3), &mut clock, |_| {
+            polls += 1;
+            ok(Notification::default())
+        })
+        .unwrap_err();
+        assert_eq!(polls, 3);
+        assert_eq!(clock.slept, vec![secs(1), secs(2)]);
+        assert!(err.message().contains("does not know"), "{err}");
+    }
+
+    #[test]
+    fn zero_deadline_polls_once() {
+        let mut clock = FakeClock::new();
+        let n = wait_loop(
+            &PollPlan::DEFAULT,
+            "1",
+            None,
+            Duration::ZERO,
+            &mut clock,
+            |_| ok(note(&[("a@x", "CH_SENT")])),
+        )
+        .unwrap();
+        assert!(n.all_final());
+        let err = wait_loop(
+            &PollPlan::DEFAULT,
+            "1",
+            None,
+            Duration::ZERO,
+            &mut clock,
+            |_| ok(note(&[("a@x", "CAAS_SENT")])),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+    }
+
+    #[test]
+    fn hosts_of_origins() {
+        assert_eq!(origin_host("http://127.0.0.1:80/v1/a"), "127.0.0.1");
+        assert_eq!(origin_host("http://[::1]:80/v1/a"), "[::1]");
+        assert_eq!(
+            origin_host("https://eu.email.sdi.sinch.com/v1"),
+            "eu.email.sdi.sinch.com"
+        );
+        assert!(is_loopback_host("[::1]"));
+        assert!(is_loopback_host("127.3.4.5"));
+        assert!(is_loopback_host("LOCALHOST"));
+        assert!(!is_loopback_host("eu.email.sdi.sinch.com"));
+    }
+
+    #[test]
+    fn builder_checks_its_arguments() {
+        let e = StatusClient::builder("acc", "user", "pw")
+            .region("eu")
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.reason(), Some("conflicting_arguments"));
+        let e = StatusClient::builder("acc", "us:er", "pw")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.reason(), Some("invalid_username"));
+        let e = StatusClient::builder("acc", "user", "pw")
+            .request_timeout(Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.reason(), Some("invalid_timeout"));
+        let e = StatusClient::builder("acc", "user", "pw")
+            .extra_ca_pem("not pem")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.reason(), Some("invalid_ca_file"));
+        let e = StatusClient::builder("acc", "user", "pw")
+            .extra_ca_file("/nonexistent/ca.pem")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.reason(), Some("invalid_ca_file"));
+        let c = StatusClient::builder("acc", "user", "s3cr3t-pw")
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let dbg = format!("{c:?}");
+        assert!(
+            !dbg.contains("s3cr3t-pw") && dbg.contains("<redacted>"),
+            "{dbg}"
+        );
     }
 }
