@@ -12,7 +12,7 @@ setup:
 	@bash scripts/setup.sh
 
 run: setup
-	$(CARGO) run -q --release -p email365 --example demo
+	$(CARGO) run -q --release -p email365-e2e
 
 lint: setup
 	$(CARGO) fmt --all --check
