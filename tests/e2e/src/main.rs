@@ -548,7 +548,13 @@ fn run(settings: &Settings, sandbox: Option<&Sandbox>, args: &Args) -> Outcome {
             .as_deref()
             .unwrap_or("(none in the final reply)"),
     );
-    field("Took", format!("{} ms", sent_at.elapsed().as_millis()));
+    field(
+        "Took",
+        format!(
+            "{} ms (connect, TLS, AUTH, send, QUIT)",
+            sent_at.elapsed().as_millis()
+        ),
+    );
     for a in &delivery.accepted {
         field(
             "Accepted",
