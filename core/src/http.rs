@@ -6,6 +6,8 @@
 //! polling rules are written down in `docs/HTTP.md`.
 
 use std::fmt;
+
+use base64::Engine as _;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -529,7 +531,16 @@ impl StatusClient {
             .take(ERROR_EXCERPT)
             .collect();
         let cleaned = cleaned.trim().to_string();
-        let secrets = [self.username.as_str(), self.password.as_str()];
+        let token = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.username.as_str(),
+            self.password.as_str()
+        )));
+        let secrets = [
+            self.username.as_str(),
+            self.password.as_str(),
+            token.as_str(),
+        ];
         if secrets.iter().any(|s| !s.is_empty() && text.contains(s)) {
             return String::new();
         }
