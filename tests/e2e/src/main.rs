@@ -688,7 +688,7 @@ fn run(settings: &Settings, sandbox: Option<&Sandbox>, args: &Args) -> Outcome {
         let first = notification.events.first().and_then(|e| e.timestamp);
         for event in &notification.events {
             let offset = match (first, event.timestamp) {
-                (Some(a), Some(b)) => format!("+{:.1} s", (b.0 - a.0) as f64 / 1000.0),
+                (Some(a), Some(b)) => format!("+{:.2} s", (b.0 - a.0) as f64 / 1000.0),
                 _ => String::new(),
             };
             println!(
