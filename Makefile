@@ -12,8 +12,7 @@ setup:
 	@bash scripts/setup.sh
 
 run: setup python
-	$(CARGO) run -q --release -p email365 --example demo
-	$(PY) bindings-python/examples/sandbox_send.py
+	$(CARGO) run -q --release -p email365-e2e
 
 lint: setup
 	$(CARGO) fmt --all --check
