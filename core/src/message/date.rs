@@ -112,16 +112,67 @@ pub(crate) fn parse_date(input: &str) -> Result<String> {
     if given_day.is_some_and(|d| d != dow) {
         return Err(bad(input, "the day of the week does not match the date"));
     }
-    Ok(format!(
-        "{dow}, {day} {} {year:04} {hour:02}:{minute:02}:{second:02} {zone}",
-        MONTHS[month as usize - 1]
+    Ok(write_date(
+        dow,
+        day,
+        month,
+        year as u32,
+        (hour, minute, second),
+        zone,
     ))
+}
+
+/// Appends `value` as decimal digits, at least `width` of them (zero-padded).
+fn push_number(out: &mut String, value: u32, width: usize) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 && digits.len() - at >= width {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
+/// `Sat, 28 Nov 2026 12:00:00 +0000` without the formatting machinery (this runs
+/// for every message).
+fn write_date(
+    dow: &str,
+    day: u32,
+    month: u32,
+    year: u32,
+    (hour, minute, second): (u32, u32, u32),
+    zone: &str,
+) -> String {
+    let mut out = String::with_capacity(32);
+    out.push_str(dow);
+    out.push_str(", ");
+    push_number(&mut out, day, 1);
+    out.push(' ');
+    out.push_str(MONTHS[month as usize - 1]);
+    out.push(' ');
+    push_number(&mut out, year, 4);
+    out.push(' ');
+    push_number(&mut out, hour, 2);
+    out.push(':');
+    push_number(&mut out, minute, 2);
+    out.push(':');
+    push_number(&mut out, second, 2);
+    out.push(' ');
+    out.push_str(zone);
+    out
 }
 
 /// The canonical Date text of a Unix time (UTC), years 1900 to 9999.
 pub(crate) fn format_unix(secs: i64) -> Result<String> {
     let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
+    let rem = secs.rem_euclid(86_400) as u32;
     let (year, month, day) = civil_from_days(days);
     if !(1900..=9999).contains(&year) {
         return Err(invalid(
@@ -129,13 +180,13 @@ pub(crate) fn format_unix(secs: i64) -> Result<String> {
             format!("the time {secs} is outside the years 1900 to 9999"),
         ));
     }
-    Ok(format!(
-        "{}, {day} {} {year:04} {:02}:{:02}:{:02} +0000",
+    Ok(write_date(
         weekday(days),
-        MONTHS[month as usize - 1],
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
+        day,
+        month,
+        year as u32,
+        (rem / 3600, rem / 60 % 60, rem % 60),
+        "+0000",
     ))
 }
 
