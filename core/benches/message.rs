@@ -47,10 +47,16 @@ fn mail_builder(data: Option<&[u8]>) -> Vec<u8> {
         .subject("Your order has shipped")
         .text_body(TEXT)
         .html_body(HTML)
-        .message_id("order-12345@example.com")
-        .date(DATE);
+        .date(DATE)
+        .message_id("order-12345@example.com");
     if let Some(data) = data {
-        b = b.attachment("application/pdf", "invoice.pdf", data);
+        // The same Content-Type as email365 writes (it adds the `name` parameter).
+        b = b.attachment(
+            mail_builder::headers::content_type::ContentType::new("application/pdf")
+                .attribute("name", "invoice.pdf"),
+            "invoice.pdf",
+            data,
+        );
     }
     b.write_to_vec().unwrap()
 }

@@ -122,26 +122,33 @@ pub(crate) fn parse_date(input: &str) -> Result<String> {
     ))
 }
 
-/// Appends `value` as decimal digits, at least `width` of them (zero-padded).
-fn push_number(out: &mut String, value: u32, width: usize) {
+/// Writes `value` as decimal digits, at least `width` of them (zero-padded), at
+/// `out[at..]`; returns the offset after them. `out` has room for every field.
+fn put_number(out: &mut [u8; 40], at: usize, value: u32, width: usize) -> usize {
     let mut digits = [0u8; 10];
-    let mut at = digits.len();
+    let mut start = digits.len();
     let mut rest = value;
     loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
         rest /= 10;
-        if rest == 0 && digits.len() - at >= width {
+        if rest == 0 && digits.len() - start >= width {
             break;
         }
     }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
+    let len = digits.len() - start;
+    out[at..at + len].copy_from_slice(&digits[start..]);
+    at + len
+}
+
+fn put(out: &mut [u8; 40], at: usize, text: &str) -> usize {
+    out[at..at + text.len()].copy_from_slice(text.as_bytes());
+    at + text.len()
 }
 
 /// `Sat, 28 Nov 2026 12:00:00 +0000` without the formatting machinery (this runs
-/// for every message).
+/// for every message). Every field is bounded: day ≤ 31, year ≤ 9999, times ≤ 60,
+/// the zone 5 bytes, so 31 bytes at most.
 fn write_date(
     dow: &str,
     day: u32,
@@ -150,23 +157,24 @@ fn write_date(
     (hour, minute, second): (u32, u32, u32),
     zone: &str,
 ) -> String {
-    let mut out = String::with_capacity(32);
-    out.push_str(dow);
-    out.push_str(", ");
-    push_number(&mut out, day, 1);
-    out.push(' ');
-    out.push_str(MONTHS[month as usize - 1]);
-    out.push(' ');
-    push_number(&mut out, year, 4);
-    out.push(' ');
-    push_number(&mut out, hour, 2);
-    out.push(':');
-    push_number(&mut out, minute, 2);
-    out.push(':');
-    push_number(&mut out, second, 2);
-    out.push(' ');
-    out.push_str(zone);
-    out
+    let mut out = [0u8; 40];
+    let mut at = put(&mut out, 0, dow);
+    at = put(&mut out, at, ", ");
+    at = put_number(&mut out, at, day, 1);
+    at = put(&mut out, at, " ");
+    at = put(&mut out, at, MONTHS[month as usize - 1]);
+    at = put(&mut out, at, " ");
+    at = put_number(&mut out, at, year, 4);
+    at = put(&mut out, at, " ");
+    at = put_number(&mut out, at, hour, 2);
+    at = put(&mut out, at, ":");
+    at = put_number(&mut out, at, minute, 2);
+    at = put(&mut out, at, ":");
+    at = put_number(&mut out, at, second, 2);
+    at = put(&mut out, at, " ");
+    at = put(&mut out, at, zone);
+    // Only ASCII was written.
+    String::from_utf8_lossy(&out[..at]).into_owned()
 }
 
 /// The canonical Date text of a Unix time (UTC), years 1900 to 9999.

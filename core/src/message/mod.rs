@@ -304,8 +304,9 @@ fn read_list<'s>(
     Ok(())
 }
 
-/// The offset of the first CR or LF in `bytes`, eight bytes at a time.
-fn find_cr_or_lf(bytes: &[u8]) -> Option<usize> {
+/// The offset of the first CR or LF (and NUL when `nul`) in `bytes`, eight bytes at
+/// a time.
+fn find_line_end(bytes: &[u8], nul: bool) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Whether a lane of `w` is zero (exact as a whole: no false positive when none is).
@@ -315,15 +316,40 @@ fn find_cr_or_lf(bytes: &[u8]) -> Option<usize> {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let w = u64::from_le_bytes(word);
-        if has_zero(w ^ (ONES * u64::from(b'\r'))) || has_zero(w ^ (ONES * u64::from(b'\n'))) {
+        if has_zero(w ^ (ONES * u64::from(b'\r')))
+            || has_zero(w ^ (ONES * u64::from(b'\n')))
+            || (nul && has_zero(w))
+        {
             break;
         }
         at += 8;
     }
     bytes[at..]
         .iter()
-        .position(|&b| b == b'\r' || b == b'\n')
+        .position(|&b| b == b'\r' || b == b'\n' || (nul && b == 0))
         .map(|p| at + p)
+}
+
+fn find_cr_or_lf(bytes: &[u8]) -> Option<usize> {
+    find_line_end(bytes, false)
+}
+
+/// A text or HTML body: [`check_body`] (no NUL), then [`normalize_crlf`], in one scan
+/// when the body is already canonical (the common case).
+fn read_body<'t>(field: &str, text: &'t str) -> Result<Cow<'t, str>> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(p) = bytes.get(at..).and_then(|rest| find_line_end(rest, true)) {
+        let found = at + p;
+        if bytes[found] == b'\r' && bytes.get(found + 1) == Some(&b'\n') {
+            at = found + 2;
+            continue;
+        }
+        // A NUL (the first one) or a bare CR / LF: the full checks from the start.
+        check_body(field, text)?;
+        return Ok(normalize_crlf(text));
+    }
+    Ok(Cow::Borrowed(text))
 }
 
 /// Whether every CR is followed by LF and every LF follows a CR.
@@ -547,17 +573,11 @@ impl<'a> MessageBuilder<'a> {
             parts.push(mime::check_attachment(i, attachment, &parts)?);
         }
         let text = match &self.text {
-            Some(t) => {
-                check_body("text", t)?;
-                Some(normalize_crlf(t))
-            }
+            Some(t) => Some(read_body("text", t)?),
             None => None,
         };
         let html = match &self.html {
-            Some(h) => {
-                check_body("html", h)?;
-                Some(normalize_crlf(h))
-            }
+            Some(h) => Some(read_body("html", h)?),
             None => None,
         };
 
@@ -643,6 +663,30 @@ mod tests {
         assert_eq!(normalize_crlf("a\rb\nc\r\nd\r"), "a\r\nb\r\nc\r\nd\r\n");
         assert!(matches!(normalize_crlf("a\r\nb"), Cow::Borrowed(_)));
         assert_eq!(normalize_crlf("\n\n\r\r"), "\r\n\r\n\r\n\r\n");
+    }
+
+    #[test]
+    fn body_scan_agrees_with_the_separate_checks() {
+        for body in [
+            "",
+            "plain text without line ends, longer than eight bytes",
+            "a\r\nb\r\n",
+            "a\nb",
+            "twelve bytes\rthen more",
+            "a\r\nb\0c",
+            "\0",
+            "bare\nthen NUL\0",
+            "exactly 8\r\n",
+        ] {
+            let separate = check_body("text", body).map(|()| normalize_crlf(body));
+            let together = read_body("text", body);
+            match (separate, together) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{body:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.position(), b.position(), "{body:?}"),
+                (a, b) => panic!("{body:?}: {a:?} vs {b:?}"),
+            }
+        }
+        assert!(matches!(read_body("text", "a\r\nb"), Ok(Cow::Borrowed(_))));
     }
 
     #[test]
