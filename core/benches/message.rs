@@ -4,7 +4,7 @@
 //!
 //! cargo bench -p email365 --bench message -- --warm-up-time 1 --measurement-time 3
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
 const TEXT: &str = "Hello Alice,\r\n\r\nyour order 12345 has shipped. It should arrive within three working days.\r\n\r\nKind regards,\r\nThe Shop\r\n";
@@ -47,10 +47,16 @@ fn mail_builder(data: Option<&[u8]>) -> Vec<u8> {
         .subject("Your order has shipped")
         .text_body(TEXT)
         .html_body(HTML)
-        .message_id("order-12345@example.com")
-        .date(DATE);
+        .date(DATE)
+        .message_id("order-12345@example.com");
     if let Some(data) = data {
-        b = b.attachment("application/pdf", "invoice.pdf", data);
+        // The same Content-Type as email365 writes (it adds the `name` parameter).
+        b = b.attachment(
+            mail_builder::headers::content_type::ContentType::new("application/pdf")
+                .attribute("name", "invoice.pdf"),
+            "invoice.pdf",
+            data,
+        );
     }
     b.write_to_vec().unwrap()
 }
@@ -78,13 +84,15 @@ fn lettre(data: Option<&[u8]>) -> Vec<u8> {
         .formatted()
 }
 
+const MESSAGES: [(&str, usize); 3] = [
+    ("text_html", 0),
+    ("attach_100k", 100 * 1024),
+    ("attach_1m", 1024 * 1024),
+];
+
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("message");
-    for (name, size) in [
-        ("text_html", 0usize),
-        ("attach_100k", 100 * 1024),
-        ("attach_1m", 1024 * 1024),
-    ] {
+    for (name, size) in MESSAGES {
         let data = attachment(size);
         let data = (size > 0).then_some(data.as_slice());
         group.throughput(Throughput::Bytes(email365(data).len() as u64));
@@ -102,4 +110,49 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `MESSAGE_BENCH_LOOP=<builder>/<message>/<n>` (builder `email365`, `mail_builder` or
+/// `lettre`) builds that message `n` times and exits, without criterion: run it under
+/// `valgrind --tool=callgrind` with two values of `n` and divide the difference of the
+/// instruction counts by the difference of `n` for an exact per-message count.
+/// `<n>` = `show` prints the message instead (with a 16-byte attachment).
+fn count_loop(spec: &str) {
+    let parts: Vec<&str> = spec.split('/').collect();
+    let [builder, message, n] = parts[..] else {
+        panic!("MESSAGE_BENCH_LOOP={spec:?}: expected <builder>/<message>/<n>");
+    };
+    let size = MESSAGES
+        .iter()
+        .find(|(name, _)| *name == message)
+        .unwrap_or_else(|| panic!("unknown message {message:?}"))
+        .1;
+    let build: fn(Option<&[u8]>) -> Vec<u8> = match builder {
+        "email365" => email365,
+        "mail_builder" => mail_builder,
+        "lettre" => lettre,
+        _ => panic!("unknown builder {builder:?}"),
+    };
+    if n == "show" {
+        // The message with a 16-byte attachment, to compare what each side writes.
+        let data = (size > 0).then_some(&b"%PDF-1.7 example"[..]);
+        println!("{}", String::from_utf8_lossy(&build(data)));
+        return;
+    }
+    let n: usize = n.parse().expect("a count");
+    let data = attachment(size);
+    let data = (size > 0).then_some(data.as_slice());
+    let mut total = 0;
+    for _ in 0..n {
+        total += black_box(build(black_box(data))).len();
+    }
+    println!("{builder}/{message}: {n} messages, {total} bytes");
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("MESSAGE_BENCH_LOOP") {
+        count_loop(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -147,7 +147,56 @@ fn show(c: char) -> String {
 }
 
 fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '!' | '#'
+                | '$'
+                | '%'
+                | '&'
+                | '\''
+                | '*'
+                | '+'
+                | '-'
+                | '/'
+                | '='
+                | '?'
+                | '^'
+                | '_'
+                | '`'
+                | '{'
+                | '|'
+                | '}'
+                | '~'
+        )
+}
+
+/// The offset of the first byte of `s` that is not printable ASCII (space to `~`),
+/// `s.len()` when there is none: no character before it is a control character or
+/// anything else than printable ASCII. Eight bytes at a time.
+pub(crate) fn first_non_printable(s: &str) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // Per byte, with the high bits masked out first so that no lane borrows or
+        // carries into its neighbour: below 0x20, exactly 0x7f, or at least 0x80.
+        let low7 = w & !HIGH;
+        let below_space = ((low7 | HIGH).wrapping_sub(ONES * 0x20) & HIGH) ^ HIGH;
+        let del = low7.wrapping_add(ONES) & HIGH;
+        if (w | below_space | del) & HIGH != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| !(b' '..=b'~').contains(&b))
+        .map_or(bytes.len(), |p| at + p)
 }
 
 /// The classes of non-ASCII characters that matter to the validator.
@@ -239,26 +288,159 @@ fn nfc(s: &str) -> Cow<'_, str> {
 fn find_unquoted(s: &str, targets: &[char]) -> Option<usize> {
     let mut in_quote = false;
     let mut escaped = false;
-    for (i, c) in s.char_indices() {
+    // Bytes, not characters: every character involved is ASCII, and the bytes of a
+    // multi-byte character are never ASCII (an escaped one clears `escaped` on its
+    // first byte, as the character would).
+    for (i, &b) in s.as_bytes().iter().enumerate() {
         if in_quote {
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if b == b'"' {
                 in_quote = false;
             }
-        } else if c == '"' {
+        } else if b == b'"' {
             in_quote = true;
-        } else if targets.contains(&c) {
+        } else if b.is_ascii() && targets.contains(&char::from(b)) {
             return Some(i);
         }
     }
     None
 }
 
+/// An address in the common plain form, borrowed from the input: printable ASCII,
+/// an optional display name of atoms and spaces, a dot-atom local part and a
+/// letters-digits-hyphens domain without `--`. What [`parse_plain`] accepts,
+/// [`parse`] accepts too, with exactly these parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PlainAddress<'a> {
+    /// The display name (trailing spaces removed); `None` when absent or empty.
+    pub(crate) display_name: Option<&'a str>,
+    /// The local part as written (already NFC and minimally quoted: plain ASCII).
+    pub(crate) local: &'a str,
+    /// The domain as written (its lower-case form is the ASCII and Unicode form).
+    pub(crate) domain: &'a str,
+    /// `local@domain` as written.
+    pub(crate) spec: &'a str,
+}
+
+impl PlainAddress<'_> {
+    /// The [`Address`] that [`parse`] gives for the same input.
+    pub(crate) fn to_address(self) -> Address {
+        let ascii_domain = self.domain.to_ascii_lowercase();
+        Address {
+            local: self.local.to_string(),
+            domain: ascii_domain.clone(),
+            ascii_domain,
+            display_name: self.display_name.map(str::to_string),
+            smtputf8: false,
+        }
+    }
+}
+
+/// The fast path of [`parse`] for the common case, without allocating; `None` for
+/// anything else (which [`parse`] then reads with the full rules, errors included).
+/// Accepts only inputs that the full rules accept whatever the options:
+///
+/// - printable ASCII only (no control character, no non-ASCII, so NFC and UTS 46
+///   change nothing but the case of the domain);
+/// - header form only: `atoms-and-spaces <addr-spec>` (not starting with a space; the
+///   name is the text before `<` without its trailing spaces, `None` when empty);
+/// - a local part of atext and single inner dots, 1 to 64 octets (no quotes);
+/// - a domain of labels of 1 to 63 letters, digits and hyphens, no hyphen at a label
+///   edge, no `--` anywhere (so no A-label and no hyphens in positions 3-4: UTS 46
+///   leaves it as it is, lower-cased), at most 253 octets, a last label that is not
+///   all digits (no address literal);
+/// - `local@domain` at most 254 octets.
+pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
+    let bytes = input.as_bytes();
+    if bytes.is_empty() || first_non_printable(input) != bytes.len() {
+        return None;
+    }
+    let (display_name, spec) = if bytes[bytes.len() - 1] == b'>' {
+        if mode != Mode::Header {
+            return None;
+        }
+        let lt = bytes.iter().position(|&b| b == b'<')?;
+        let display = &bytes[..lt];
+        if display.first() == Some(&b' ')
+            || !display
+                .iter()
+                .all(|&b| b == b' ' || is_atext(char::from(b)))
+        {
+            return None;
+        }
+        let name = input[..lt].trim_end_matches(' ');
+        let name = (!name.is_empty()).then_some(name);
+        (name, &input[lt + 1..input.len() - 1])
+    } else {
+        (None, input)
+    };
+    let at = spec.bytes().position(|b| b == b'@')?;
+    let (local, domain) = (&spec[..at], &spec[at + 1..]);
+    if spec.len() > MAX_PATH_LEN || !is_plain_dot_atom(local) || local.len() > MAX_LOCAL_LEN {
+        return None;
+    }
+    if domain.is_empty() || domain.len() > MAX_DOMAIN_LEN {
+        return None;
+    }
+    let mut last_label: &[u8] = &[];
+    for label in domain.as_bytes().split(|&b| b == b'.') {
+        let ldh = label
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-');
+        if label.is_empty()
+            || label.len() > MAX_LABEL_LEN
+            || !ldh
+            || label[0] == b'-'
+            || label[label.len() - 1] == b'-'
+            || label.windows(2).any(|w| w == b"--")
+        {
+            return None;
+        }
+        last_label = label;
+    }
+    if last_label.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(PlainAddress {
+        display_name,
+        local,
+        domain,
+        spec,
+    })
+}
+
+/// ASCII atext atoms separated by single dots, not empty.
+fn is_plain_dot_atom(s: &str) -> bool {
+    let mut after_dot = true;
+    for &b in s.as_bytes() {
+        if b == b'.' {
+            if after_dot {
+                return false;
+            }
+            after_dot = true;
+        } else if is_atext(char::from(b)) {
+            after_dot = false;
+        } else {
+            return false;
+        }
+    }
+    !after_dot
+}
+
 fn parse(input: &str, options: &AddressOptions) -> Result<Address> {
-    if let Some((i, c)) = input.char_indices().find(|(_, c)| c.is_control()) {
+    if let Some(plain) = parse_plain(input, options.mode) {
+        return Ok(plain.to_address());
+    }
+    let suspect = first_non_printable(input);
+    let control = input.get(suspect..).and_then(|rest| {
+        rest.char_indices()
+            .find(|(_, c)| c.is_control())
+            .map(|(i, c)| (suspect + i, c))
+    });
+    if let Some((i, c)) = control {
         return Err(fail(
             "control_char",
             i,
@@ -321,7 +503,7 @@ fn parse(input: &str, options: &AddressOptions) -> Result<Address> {
 /// allowed per RFC 6532) into its value. `text` starts at offset 0 of the input.
 fn parse_display_name(text: &str) -> Result<Option<String>> {
     let text = text.trim_end_matches(' ');
-    let mut value = String::new();
+    let mut value = String::with_capacity(text.len());
     let mut chars = text.char_indices();
     while let Some((i, c)) = chars.next() {
         match c {
@@ -387,7 +569,10 @@ fn parse_display_name(text: &str) -> Result<Option<String>> {
     if value.is_empty() {
         return Ok(None);
     }
-    Ok(Some(nfc(&value).into_owned()))
+    if let Cow::Owned(normalized) = nfc(&value) {
+        return Ok(Some(normalized));
+    }
+    Ok(Some(value))
 }
 
 /// The parts of a valid addr-spec.
@@ -911,17 +1096,26 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
             dbase
         }
     };
-    for (n, label) in ascii.split('.').enumerate() {
-        if label.len() > MAX_LABEL_LEN {
+    // The labels of `ascii` split at '.', without `str::split` (this runs for every
+    // address).
+    let mut n = 0;
+    let mut label_len = 0;
+    for &b in ascii.as_bytes().iter().chain(std::iter::once(&b'.')) {
+        if b != b'.' {
+            label_len += 1;
+            continue;
+        }
+        if label_len > MAX_LABEL_LEN {
             return Err(fail(
                 "label_too_long",
                 start_of(n),
                 format!(
-                    "a domain label is {} octets long in ASCII form, more than the {MAX_LABEL_LEN} allowed",
-                    label.len()
+                    "a domain label is {label_len} octets long in ASCII form, more than the {MAX_LABEL_LEN} allowed"
                 ),
             ));
         }
+        n += 1;
+        label_len = 0;
     }
     if ascii.len() > MAX_DOMAIN_LEN {
         return Err(fail(
@@ -933,7 +1127,10 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
             ),
         ));
     }
-    if let Some(tld) = ascii.rsplit('.').next() {
+    let tld = ascii
+        .rfind('.')
+        .map_or(ascii.as_str(), |dot| &ascii[dot + 1..]);
+    {
         if tld.bytes().all(|b| b.is_ascii_digit()) {
             return Err(fail(
                 "numeric_tld",
@@ -942,7 +1139,7 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
             ));
         }
     }
-    let unicode = if ascii.contains("xn--") {
+    let unicode = if ascii.as_bytes().windows(4).any(|w| w == b"xn--") {
         let (unicode, result) = idna::domain_to_unicode(&ascii);
         if result.is_err() {
             return Err(fail(
@@ -971,7 +1168,11 @@ fn plain_ascii_domain(d: &str) -> Option<String> {
         return None;
     }
     let lower = d.to_ascii_lowercase();
-    if lower.split('.').any(|label| label.get(2..4) == Some("--")) {
+    if lower
+        .as_bytes()
+        .split(|&b| b == b'.')
+        .any(|label| label.get(2..4) == Some(b"--"))
+    {
         return None;
     }
     Some(lower)

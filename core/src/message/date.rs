@@ -112,16 +112,75 @@ pub(crate) fn parse_date(input: &str) -> Result<String> {
     if given_day.is_some_and(|d| d != dow) {
         return Err(bad(input, "the day of the week does not match the date"));
     }
-    Ok(format!(
-        "{dow}, {day} {} {year:04} {hour:02}:{minute:02}:{second:02} {zone}",
-        MONTHS[month as usize - 1]
+    Ok(write_date(
+        dow,
+        day,
+        month,
+        year as u32,
+        (hour, minute, second),
+        zone,
     ))
+}
+
+/// Writes `value` as decimal digits, at least `width` of them (zero-padded), at
+/// `out[at..]`; returns the offset after them. `out` has room for every field.
+fn put_number(out: &mut [u8; 40], at: usize, value: u32, width: usize) -> usize {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = value;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 && digits.len() - start >= width {
+            break;
+        }
+    }
+    let len = digits.len() - start;
+    out[at..at + len].copy_from_slice(&digits[start..]);
+    at + len
+}
+
+fn put(out: &mut [u8; 40], at: usize, text: &str) -> usize {
+    out[at..at + text.len()].copy_from_slice(text.as_bytes());
+    at + text.len()
+}
+
+/// `Sat, 28 Nov 2026 12:00:00 +0000` without the formatting machinery (this runs
+/// for every message). Every field is bounded: day ≤ 31, year ≤ 9999, times ≤ 60,
+/// the zone 5 bytes, so 31 bytes at most.
+fn write_date(
+    dow: &str,
+    day: u32,
+    month: u32,
+    year: u32,
+    (hour, minute, second): (u32, u32, u32),
+    zone: &str,
+) -> String {
+    let mut out = [0u8; 40];
+    let mut at = put(&mut out, 0, dow);
+    at = put(&mut out, at, ", ");
+    at = put_number(&mut out, at, day, 1);
+    at = put(&mut out, at, " ");
+    at = put(&mut out, at, MONTHS[month as usize - 1]);
+    at = put(&mut out, at, " ");
+    at = put_number(&mut out, at, year, 4);
+    at = put(&mut out, at, " ");
+    at = put_number(&mut out, at, hour, 2);
+    at = put(&mut out, at, ":");
+    at = put_number(&mut out, at, minute, 2);
+    at = put(&mut out, at, ":");
+    at = put_number(&mut out, at, second, 2);
+    at = put(&mut out, at, " ");
+    at = put(&mut out, at, zone);
+    // Only ASCII was written.
+    String::from_utf8_lossy(&out[..at]).into_owned()
 }
 
 /// The canonical Date text of a Unix time (UTC), years 1900 to 9999.
 pub(crate) fn format_unix(secs: i64) -> Result<String> {
     let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
+    let rem = secs.rem_euclid(86_400) as u32;
     let (year, month, day) = civil_from_days(days);
     if !(1900..=9999).contains(&year) {
         return Err(invalid(
@@ -129,13 +188,13 @@ pub(crate) fn format_unix(secs: i64) -> Result<String> {
             format!("the time {secs} is outside the years 1900 to 9999"),
         ));
     }
-    Ok(format!(
-        "{}, {day} {} {year:04} {:02}:{:02}:{:02} +0000",
+    Ok(write_date(
         weekday(days),
-        MONTHS[month as usize - 1],
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
+        day,
+        month,
+        year as u32,
+        (rem / 3600, rem / 60 % 60, rem % 60),
+        "+0000",
     ))
 }
 

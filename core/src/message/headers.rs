@@ -46,7 +46,12 @@ fn is_control(c: char) -> bool {
 /// Refuses line breaks (`header_injection`) and control characters (`control_char`)
 /// in `value`; a horizontal tab is accepted only when `allow_tab`.
 pub(crate) fn check_text(field: &str, value: &str, allow_tab: bool) -> Result<()> {
-    for (at, c) in value.char_indices() {
+    let start = first_suspect(value);
+    let Some(rest) = value.get(start..) else {
+        return Ok(());
+    };
+    for (at, c) in rest.char_indices() {
+        let at = start + at;
         if is_line_break(c) {
             return Err(invalid(
                 "header_injection",
@@ -69,6 +74,22 @@ pub(crate) fn check_text(field: &str, value: &str, allow_tab: bool) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The offset of the first byte that is not printable ASCII (space to `~`): every
+/// byte before it is neither a line break nor a control character, so the checks
+/// start there (`value.len()` when there is none).
+fn first_suspect(value: &str) -> usize {
+    crate::address::first_non_printable(value)
+}
+
+/// Whether `value` holds a line break or a control character (what
+/// [`check_text`] refuses with `allow_tab` off).
+pub(crate) fn has_break_or_control(value: &str) -> bool {
+    let start = first_suspect(value);
+    value
+        .get(start..)
+        .is_some_and(|rest| rest.chars().any(|c| is_line_break(c) || is_control(c)))
 }
 
 /// RFC 5322 field name: one or more printable ASCII characters except `:`.
@@ -285,10 +306,22 @@ pub(crate) fn parse_content_type(input: &str) -> Result<ContentTypeValue> {
     Ok(ContentTypeValue { mime, params })
 }
 
+/// Non-empty atoms of atext separated by single dots (bytes: atext is ASCII).
 fn is_dot_atom_text(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('.')
-            .all(|part| !part.is_empty() && part.chars().all(is_atext))
+    let mut after_dot = true; // at the start, as after a dot: an atom must follow
+    for &b in s.as_bytes() {
+        if b == b'.' {
+            if after_dot {
+                return false;
+            }
+            after_dot = true;
+        } else if b.is_ascii() && is_atext(char::from(b)) {
+            after_dot = false;
+        } else {
+            return false;
+        }
+    }
+    !after_dot
 }
 
 /// Reads a Message-ID given as `<left@right>` or `left@right` (dot-atom-text on both

@@ -92,11 +92,11 @@ fn serialise_unfolded(value: &impl Header) -> String {
 
 /// Everything the serialiser needs, checked.
 pub(crate) struct Parts<'b> {
-    pub(crate) from: &'b Mailbox,
-    pub(crate) sender: Option<&'b Mailbox>,
-    pub(crate) to: &'b [Mailbox],
-    pub(crate) cc: &'b [Mailbox],
-    pub(crate) reply_to: &'b [Mailbox],
+    pub(crate) from: &'b Mailbox<'b>,
+    pub(crate) sender: Option<&'b Mailbox<'b>>,
+    pub(crate) to: &'b [Mailbox<'b>],
+    pub(crate) cc: &'b [Mailbox<'b>],
+    pub(crate) reply_to: &'b [Mailbox<'b>],
     pub(crate) subject: Option<&'b str>,
     pub(crate) date: &'b str,
     pub(crate) message_id: &'b str,
@@ -106,11 +106,11 @@ pub(crate) struct Parts<'b> {
     pub(crate) attachments: &'b [CheckedPart<'b>],
 }
 
-fn mb_address(m: &Mailbox) -> MbAddress<'static> {
-    MbAddress::new_address(m.address.display_name.clone(), m.spec())
+fn mb_address<'m>(m: &'m Mailbox<'_>) -> MbAddress<'m> {
+    MbAddress::new_address(m.display_name(), m.spec())
 }
 
-fn mb_list(list: &[Mailbox]) -> MbAddress<'static> {
+fn mb_list<'m>(list: &'m [Mailbox<'_>]) -> MbAddress<'m> {
     match list {
         [one] => mb_address(one),
         _ => MbAddress::new_list(list.iter().map(mb_address).collect()),
@@ -127,7 +127,9 @@ fn unstructured<'b>(name: &str, value: &'b str) -> HeaderType<'b> {
     if value.is_ascii() && value.contains("=?") {
         HeaderType::Raw(Raw::new(b_words(value)))
     } else if value.is_ascii()
-        && headers::foldable(name.len(), value)
+        // A value that fits on one line is foldable without looking at its words.
+        && (name.len() + 2 + value.len() <= headers::MAX_LINE
+            || headers::foldable(name.len(), value))
         && !value.ends_with([' ', '\t'])
     {
         HeaderType::Raw(Raw::new(value))
@@ -241,6 +243,38 @@ fn leaf<'b>(part: &'b CheckedPart<'b>) -> MimePart<'b> {
     }
 }
 
+/// `name: value` as mail-builder's `MessageBuilder::serialize` writes it.
+fn write_header(out: &mut Vec<u8>, name: &str, value: &impl Header) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    value.write_header(out, name.len() + 2);
+}
+
+/// The base64 size of `len` bytes in 76-character lines: more than any encoding
+/// mail-builder can pick for a part of that size.
+fn base64_len(len: usize) -> usize {
+    let chars = len.div_ceil(3) * 4;
+    chars + (chars / 76 + 1) * 2
+}
+
+/// A capacity for the whole message, so that the output is not reallocated (and a
+/// large attachment not copied) while it is written.
+fn estimated_len(parts: &Parts<'_>) -> usize {
+    const PART_OVERHEAD: usize = 256;
+    let mut len = 1024 + parts.subject.map_or(0, |s| s.len() * 2);
+    len += (parts.to.len() + parts.cc.len() + parts.reply_to.len() + 2) * 128;
+    for (name, value) in parts.headers {
+        len += name.len() + 4 + value.len() * 2;
+    }
+    for body in [parts.text, parts.html].into_iter().flatten() {
+        len += base64_len(body.len()) + PART_OVERHEAD;
+    }
+    for part in parts.attachments {
+        len += base64_len(part.content.len()) + PART_OVERHEAD + part.filename.len() * 4;
+    }
+    len
+}
+
 pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
     let prefix = boundary_prefix(parts);
     let mut counter = 0;
@@ -303,33 +337,33 @@ pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
         multipart("multipart/mixed", next_boundary(), children)
     };
 
-    let mut builder = mail_builder::MessageBuilder::new().header("From", mb_address(parts.from));
+    // What `mail_builder::MessageBuilder::serialize` does with headers that include
+    // Date and Message-ID and a body part, without its intermediate header list:
+    // each header through its mail-builder type, then MIME-Version, then the parts.
+    let mut bytes = Vec::with_capacity(estimated_len(parts));
+    write_header(&mut bytes, "From", &mb_address(parts.from));
     if let Some(sender) = parts.sender {
-        builder = builder.header("Sender", mb_address(sender));
+        write_header(&mut bytes, "Sender", &mb_address(sender));
     }
     if !parts.to.is_empty() {
-        builder = builder.header("To", mb_list(parts.to));
+        write_header(&mut bytes, "To", &mb_list(parts.to));
     }
     if !parts.cc.is_empty() {
-        builder = builder.header("Cc", mb_list(parts.cc));
+        write_header(&mut bytes, "Cc", &mb_list(parts.cc));
     }
     if !parts.reply_to.is_empty() {
-        builder = builder.header("Reply-To", mb_list(parts.reply_to));
+        write_header(&mut bytes, "Reply-To", &mb_list(parts.reply_to));
     }
     if let Some(subject) = parts.subject {
-        builder = builder.header("Subject", unstructured("Subject", subject));
+        write_header(&mut bytes, "Subject", &unstructured("Subject", subject));
     }
-    builder = builder
-        .header("Date", HeaderType::Raw(Raw::new(parts.date)))
-        .header(
-            "Message-ID",
-            HeaderType::MessageId(MessageId::new(parts.message_id)),
-        );
+    write_header(&mut bytes, "Date", &Raw::new(parts.date));
+    write_header(&mut bytes, "Message-ID", &MessageId::new(parts.message_id));
     for (name, value) in parts.headers {
-        builder = builder.header(name.as_str(), unstructured(name, value));
+        write_header(&mut bytes, name, &unstructured(name, value));
     }
-    let mut bytes = Vec::new();
-    builder.body(root).serialize(&mut bytes);
+    bytes.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    root.write_part(&mut bytes);
     if !bytes.ends_with(b"\r\n") {
         bytes.extend_from_slice(b"\r\n");
     }

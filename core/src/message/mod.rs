@@ -20,7 +20,7 @@ mod mime;
 
 use std::borrow::Cow;
 
-use crate::address::{Address, AddressOptions, Mode};
+use crate::address::{parse_plain, Address, AddressOptions, Mode, PlainAddress};
 use crate::error::Result;
 use crate::policy::SenderPolicy;
 use headers::invalid;
@@ -154,31 +154,120 @@ pub struct MessageBuilder<'a> {
     policy: Option<SenderPolicy>,
 }
 
-/// A header-form address with the facts the builder needs.
-pub(crate) struct Mailbox {
-    pub(crate) address: Address,
+/// A checked address with the facts the builder needs: borrowed from the input in
+/// the common plain form (no allocation), else the validator's full [`Address`].
+pub(crate) enum Mailbox<'s> {
+    Plain {
+        address: PlainAddress<'s>,
+        /// The domain in lower case (borrowed when written so).
+        ascii_domain: Cow<'s, str>,
+        /// `local@ascii_domain` (borrowed when the domain is written in lower case).
+        spec: Cow<'s, str>,
+    },
+    Full {
+        address: Address,
+        spec: String,
+    },
 }
 
-impl Mailbox {
+impl<'s> Mailbox<'s> {
+    fn plain(address: PlainAddress<'s>) -> Mailbox<'s> {
+        if address.domain.bytes().any(|b| b.is_ascii_uppercase()) {
+            let ascii_domain = address.domain.to_ascii_lowercase();
+            let spec = format!("{}@{ascii_domain}", address.local);
+            Mailbox::Plain {
+                address,
+                ascii_domain: Cow::Owned(ascii_domain),
+                spec: Cow::Owned(spec),
+            }
+        } else {
+            Mailbox::Plain {
+                address,
+                ascii_domain: Cow::Borrowed(address.domain),
+                spec: Cow::Borrowed(address.spec),
+            }
+        }
+    }
+
+    fn full(address: Address) -> Mailbox<'s> {
+        let mut spec = String::with_capacity(address.local.len() + 1 + address.ascii_domain.len());
+        spec.push_str(&address.local);
+        spec.push('@');
+        spec.push_str(&address.ascii_domain);
+        Mailbox::Full { address, spec }
+    }
+
+    /// The local part (NFC, minimally quoted).
+    pub(crate) fn local(&self) -> &str {
+        match self {
+            Mailbox::Plain { address, .. } => address.local,
+            Mailbox::Full { address, .. } => &address.local,
+        }
+    }
+
+    /// The domain in ASCII form (A-labels, lower case).
+    pub(crate) fn ascii_domain(&self) -> &str {
+        match self {
+            Mailbox::Plain { ascii_domain, .. } => ascii_domain,
+            Mailbox::Full { address, .. } => &address.ascii_domain,
+        }
+    }
+
+    /// The display name, `None` when absent or empty.
+    pub(crate) fn display_name(&self) -> Option<&str> {
+        match self {
+            Mailbox::Plain { address, .. } => address.display_name,
+            Mailbox::Full { address, .. } => address.display_name.as_deref(),
+        }
+    }
+
     /// The addr-spec written in headers and the envelope: `local@ascii_domain`.
-    pub(crate) fn spec(&self) -> String {
-        self.address.envelope()
+    pub(crate) fn spec(&self) -> &str {
+        match self {
+            Mailbox::Plain { spec, .. } => spec,
+            Mailbox::Full { spec, .. } => spec,
+        }
+    }
+
+    /// Whether the local part is non-ASCII.
+    pub(crate) fn smtputf8(&self) -> bool {
+        match self {
+            Mailbox::Plain { .. } => false,
+            Mailbox::Full { address, .. } => address.smtputf8,
+        }
+    }
+
+    /// The validator's [`Address`] (made for the plain form: policy checks only).
+    fn address(&self) -> Cow<'_, Address> {
+        match self {
+            Mailbox::Plain { address, .. } => Cow::Owned(address.to_address()),
+            Mailbox::Full { address, .. } => Cow::Borrowed(address),
+        }
     }
 }
 
-fn read_address(field: &str, input: &str, mode: Mode) -> Result<Mailbox> {
+fn read_address<'s>(field: &str, input: &'s str, mode: Mode) -> Result<Mailbox<'s>> {
     read_address_at(field, None, input, mode)
 }
 
 /// `field` (or `field[index]`) is named only when an error is made.
-fn read_address_at(field: &str, index: Option<usize>, input: &str, mode: Mode) -> Result<Mailbox> {
+fn read_address_at<'s>(
+    field: &str,
+    index: Option<usize>,
+    input: &'s str,
+    mode: Mode,
+) -> Result<Mailbox<'s>> {
+    // Printable ASCII only: no control character, nothing for the checks below.
+    if let Some(plain) = parse_plain(input, mode) {
+        return Ok(Mailbox::plain(plain));
+    }
     let name = || match index {
         Some(i) => format!("{field}[{i}]"),
         None => field.to_string(),
     };
     // Refused here before the address validator sees them, so that no validator
     // leniency can ever let a line break into a header.
-    if input.chars().any(char::is_control) || input.contains(['\u{2028}', '\u{2029}']) {
+    if headers::has_break_or_control(input) {
         headers::check_text(&name(), input, false)?;
     }
     let options = AddressOptions {
@@ -197,27 +286,89 @@ fn read_address_at(field: &str, index: Option<usize>, input: &str, mode: Mode) -
         error
     })?;
     if let Some(display) = &address.display_name {
-        headers::check_text(&format!("the display name of {}", name()), display, false)?;
+        if headers::has_break_or_control(display) {
+            headers::check_text(&format!("the display name of {}", name()), display, false)?;
+        }
     }
-    Ok(Mailbox { address })
+    Ok(Mailbox::full(address))
 }
 
-fn read_list(field: &str, inputs: &[Cow<'_, str>], out: &mut Vec<Mailbox>) -> Result<()> {
+fn read_list<'s>(
+    field: &str,
+    inputs: &'s [Cow<'_, str>],
+    out: &mut Vec<Mailbox<'s>>,
+) -> Result<()> {
     for (i, input) in inputs.iter().enumerate() {
         out.push(read_address_at(field, Some(i), input, Mode::Header)?);
     }
     Ok(())
 }
 
+/// The offset of the first CR or LF (and NUL when `nul`) in `bytes`, eight bytes at
+/// a time.
+fn find_line_end(bytes: &[u8], nul: bool) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether a lane of `w` is zero (exact as a whole: no false positive when none is).
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
+    let mut at = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        if has_zero(w ^ (ONES * u64::from(b'\r')))
+            || has_zero(w ^ (ONES * u64::from(b'\n')))
+            || (nul && has_zero(w))
+        {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| b == b'\r' || b == b'\n' || (nul && b == 0))
+        .map(|p| at + p)
+}
+
+fn find_cr_or_lf(bytes: &[u8]) -> Option<usize> {
+    find_line_end(bytes, false)
+}
+
+/// A text or HTML body: [`check_body`] (no NUL), then [`normalize_crlf`], in one scan
+/// when the body is already canonical (the common case).
+fn read_body<'t>(field: &str, text: &'t str) -> Result<Cow<'t, str>> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(p) = bytes.get(at..).and_then(|rest| find_line_end(rest, true)) {
+        let found = at + p;
+        if bytes[found] == b'\r' && bytes.get(found + 1) == Some(&b'\n') {
+            at = found + 2;
+            continue;
+        }
+        // A NUL (the first one) or a bare CR / LF: the full checks from the start.
+        check_body(field, text)?;
+        return Ok(normalize_crlf(text));
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+/// Whether every CR is followed by LF and every LF follows a CR.
+fn is_canonical_crlf(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some(p) = bytes.get(at..).and_then(find_cr_or_lf) {
+        let found = at + p;
+        // A CRLF pair is skipped whole, so an LF found here never follows a CR.
+        if bytes[found] == b'\n' || bytes.get(found + 1) != Some(&b'\n') {
+            return false;
+        }
+        at = found + 2;
+    }
+    true
+}
+
 /// Bare CR and bare LF become CRLF; borrowed when already canonical.
 fn normalize_crlf(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let canonical = bytes.iter().enumerate().all(|(i, &b)| match b {
-        b'\r' => bytes.get(i + 1) == Some(&b'\n'),
-        b'\n' => i > 0 && bytes[i - 1] == b'\r',
-        _ => true,
-    });
-    if canonical {
+    if is_canonical_crlf(text.as_bytes()) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + text.len() / 16);
@@ -374,9 +525,9 @@ impl<'a> MessageBuilder<'a> {
             None => None,
         };
         if let Some(policy) = &self.policy {
-            policy.check(&from.address)?;
+            policy.check(&from.address())?;
             if let Some(Some(bounce)) = &envelope_from {
-                policy.check(&bounce.address)?;
+                policy.check(&bounce.address())?;
             }
         }
         let (mut to, mut cc, mut bcc, mut reply_to) =
@@ -409,7 +560,7 @@ impl<'a> MessageBuilder<'a> {
             None => format!(
                 "{}@{}",
                 mail_builder::mime::make_boundary("."),
-                from.address.ascii_domain
+                from.ascii_domain()
             ),
         };
         let date = match &self.date {
@@ -422,17 +573,11 @@ impl<'a> MessageBuilder<'a> {
             parts.push(mime::check_attachment(i, attachment, &parts)?);
         }
         let text = match &self.text {
-            Some(t) => {
-                check_body("text", t)?;
-                Some(normalize_crlf(t))
-            }
+            Some(t) => Some(read_body("text", t)?),
             None => None,
         };
         let html = match &self.html {
-            Some(h) => {
-                check_body("html", h)?;
-                Some(normalize_crlf(h))
-            }
+            Some(h) => Some(read_body("html", h)?),
             None => None,
         };
 
@@ -444,24 +589,24 @@ impl<'a> MessageBuilder<'a> {
             .chain(cc.iter())
             .chain(bcc.iter())
             .chain(reply_to.iter())
-            .any(|m| m.address.smtputf8);
+            .any(Mailbox::smtputf8);
 
         let mut rcpt_to: Vec<String> = Vec::with_capacity(to.len() + cc.len() + bcc.len());
-        let mut keys: Vec<(&str, String)> = Vec::with_capacity(rcpt_to.capacity());
+        let mut kept: Vec<&Mailbox<'_>> = Vec::with_capacity(rcpt_to.capacity());
         for m in to.iter().chain(cc.iter()).chain(bcc.iter()) {
-            let key = (
-                m.address.local.as_str(),
-                m.address.ascii_domain.to_ascii_lowercase(),
-            );
-            if !keys.contains(&key) {
-                keys.push(key);
-                rcpt_to.push(m.spec());
+            // Exact local part + case-insensitive domain.
+            let seen = kept.iter().any(|k| {
+                k.local() == m.local() && k.ascii_domain().eq_ignore_ascii_case(m.ascii_domain())
+            });
+            if !seen {
+                kept.push(m);
+                rcpt_to.push(m.spec().to_string());
             }
         }
         let mail_from = match &envelope_from {
-            Some(Some(bounce)) => bounce.spec(),
+            Some(Some(bounce)) => bounce.spec().to_string(),
             Some(None) => String::new(),
-            None => from.spec(),
+            None => from.spec().to_string(),
         };
 
         let bytes = mime::write(&mime::Parts {
@@ -487,7 +632,7 @@ impl<'a> MessageBuilder<'a> {
             .chain(to.iter())
             .chain(cc.iter())
             .chain(reply_to.iter())
-            .any(|m| m.address.smtputf8);
+            .any(Mailbox::smtputf8);
         debug_assert_eq!(eight_bit, !bytes.is_ascii());
         Ok(BuiltMessage {
             bytes,
@@ -518,6 +663,30 @@ mod tests {
         assert_eq!(normalize_crlf("a\rb\nc\r\nd\r"), "a\r\nb\r\nc\r\nd\r\n");
         assert!(matches!(normalize_crlf("a\r\nb"), Cow::Borrowed(_)));
         assert_eq!(normalize_crlf("\n\n\r\r"), "\r\n\r\n\r\n\r\n");
+    }
+
+    #[test]
+    fn body_scan_agrees_with_the_separate_checks() {
+        for body in [
+            "",
+            "plain text without line ends, longer than eight bytes",
+            "a\r\nb\r\n",
+            "a\nb",
+            "twelve bytes\rthen more",
+            "a\r\nb\0c",
+            "\0",
+            "bare\nthen NUL\0",
+            "exactly 8\r\n",
+        ] {
+            let separate = check_body("text", body).map(|()| normalize_crlf(body));
+            let together = read_body("text", body);
+            match (separate, together) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{body:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.position(), b.position(), "{body:?}"),
+                (a, b) => panic!("{body:?}: {a:?} vs {b:?}"),
+            }
+        }
+        assert!(matches!(read_body("text", "a\r\nb"), Ok(Cow::Borrowed(_))));
     }
 
     #[test]
