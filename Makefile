@@ -12,6 +12,7 @@ setup:
 	@bash scripts/setup.sh
 
 run: setup python
+	@$(MAKE) -s -C bindings-c build/send
 	$(CARGO) run -q --release -p email365-e2e
 
 lint: setup

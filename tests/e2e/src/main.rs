@@ -108,9 +108,9 @@ const BINDING_DEMOS: &[BindingDemo] = &[
     },
     BindingDemo {
         name: "C library (libemail365)",
-        program: "bindings-c/build/e365-main-job",
-        args: &[],
-        needs: &["bindings-c/build/e365-main-job"],
+        program: "bash",
+        args: &["bindings-c/examples/main_job.sh"],
+        needs: &["bindings-c/build/send", "bindings-c/examples/main_job.sh"],
     },
     BindingDemo {
         name: "WebAssembly package (Node)",
