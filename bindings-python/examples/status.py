@@ -68,8 +68,8 @@ def main() -> int:
             account, username=os.environ["EMAIL365_USER"], password=os.environ["EMAIL365_PASSWORD"]
         )
         try:
-            final = client.wait_for("10000000902077", "john@example.com", timeout=60.0)
-            print("final:", [e.code for e in final.events])
+            done = client.wait_for("10000000902077", "john@example.com", timeout=60.0)
+            print("final:", [e.code for e in done.events])
         except email365.TimeoutExpiredError as e:
             print(f"not final yet ({e.reason})")
         except email365.Email365Error as e:
