@@ -52,12 +52,13 @@ def main() -> int:
         status = email365.StatusClient(
             info["account_id"], username=info["username"], password=info["password"], base_url=info["http_url"]
         )
-        waited = status.wait_for(result.notification_id, timeout=30)
-        for event in waited.notification.events:
+        # Returns the final notification, or raises TimeoutExpiredError after 30 s.
+        final = status.wait_for(result.notification_id, timeout=30)
+        for event in final.events:
             stamp = event.timestamp.isoformat() if event.timestamp else "?"
             print(f"[python] {stamp} {event.recipient}: {event.code}{' (final)' if event.is_final else ''}")
-        print(f"[python] final: {waited.is_final} after {waited.attempts} requests")
-        return 0 if waited.is_final else 1
+        print("[python] final state reached")
+        return 0 if final.found else 1
     except email365.Email365Error as e:
         print(f"[python] failed ({e.kind}, reason {e.reason}): {e.message}", file=sys.stderr)
         return 1

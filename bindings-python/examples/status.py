@@ -9,6 +9,7 @@ the core builds the request and parses the answer.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import email365
@@ -59,6 +60,20 @@ def main() -> int:
         final = " (final)" if event.is_final else ""
         print(f"{when} {event.recipient}: {event.code}{final}")
     print("next poll in", email365.next_delay(0), "s")
+    account = os.environ.get("EMAIL365_ACCOUNT")
+    if account:
+        # The core's client: get() once, or wait_for() the final state (the final
+        # Notification, or TimeoutExpiredError when the deadline passes first).
+        client = email365.StatusClient(
+            account, username=os.environ["EMAIL365_USER"], password=os.environ["EMAIL365_PASSWORD"]
+        )
+        try:
+            done = client.wait_for("10000000902077", "john@example.com", timeout=60.0)
+            print("final:", [e.code for e in done.events])
+        except email365.TimeoutExpiredError as e:
+            print(f"not final yet ({e.reason})")
+        except email365.Email365Error as e:
+            print(f"status: {e.kind}: {e.message}")
     return 0
 
 

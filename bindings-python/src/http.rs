@@ -1,61 +1,14 @@
-//! `StatusClient` and `WaitResult` over `email365::http` (the status-API client). The
-//! GIL is released during every request and every wait.
+//! `StatusClient` over `email365::http` (the status-API client). The GIL is released
+//! during every request and every wait; all validation (account id, region, base URL,
+//! user name, ids) is the core's.
 
 use crate::error::{invalid_argument, IntoPy};
 use crate::repr;
 use crate::status::PyNotification;
-use email365::http::{StatusClient, WaitOutcome};
-use email365::status::StatusQuery;
+use email365::http::StatusClient;
 use pyo3::prelude::*;
+use std::path::PathBuf;
 use std::time::Duration;
-
-/// What `StatusClient.wait_for` ended with (immutable).
-#[pyclass(frozen, module = "email365", name = "WaitResult")]
-pub(crate) struct PyWaitResult {
-    notification: PyNotification,
-    is_final: bool,
-    attempts: u32,
-}
-
-impl From<WaitOutcome> for PyWaitResult {
-    fn from(w: WaitOutcome) -> Self {
-        PyWaitResult {
-            notification: w.notification.into(),
-            is_final: w.is_final,
-            attempts: w.attempts,
-        }
-    }
-}
-
-#[pymethods]
-impl PyWaitResult {
-    /// The last notification read.
-    #[getter]
-    fn notification(&self) -> PyNotification {
-        self.notification.clone()
-    }
-
-    /// Whether the state was final (false: the timeout passed first).
-    #[getter]
-    fn is_final(&self) -> bool {
-        self.is_final
-    }
-
-    /// How many requests were made.
-    #[getter]
-    fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> String {
-        format!(
-            "WaitResult(is_final={}, attempts={}, notification={})",
-            repr(py, self.is_final),
-            self.attempts,
-            self.notification.__repr__(py)
-        )
-    }
-}
 
 fn seconds(py: Python<'_>, name: &str, value: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(value)
@@ -70,34 +23,16 @@ fn seconds(py: Python<'_>, name: &str, value: f64) -> PyResult<Duration> {
 pub(crate) struct PyStatusClient {
     client: StatusClient,
     account_id: String,
-    username: String,
-    password: String,
     region: Option<String>,
     base_url: Option<String>,
-}
-
-impl PyStatusClient {
-    fn query<'a>(
-        &'a self,
-        notification_id: &'a str,
-        recipient: Option<&'a str>,
-    ) -> StatusQuery<'a> {
-        StatusQuery {
-            account_id: &self.account_id,
-            notification_id,
-            recipient,
-            region: self.region.as_deref(),
-            base_url: self.base_url.as_deref(),
-            username: &self.username,
-            password: &self.password,
-        }
-    }
 }
 
 #[pymethods]
 impl PyStatusClient {
     #[new]
-    #[pyo3(signature = (account_id, *, username, password, region = None, base_url = None, timeout = 30.0))]
+    #[pyo3(signature = (account_id, *, username, password, region = None, base_url = None,
+        ca_file = None, timeout = 30.0))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         account_id: String,
@@ -105,20 +40,31 @@ impl PyStatusClient {
         password: String,
         region: Option<String>,
         base_url: Option<String>,
+        ca_file: Option<PathBuf>,
         timeout: f64,
     ) -> PyResult<Self> {
         let timeout = seconds(py, "timeout", timeout)?;
-        let client = PyStatusClient {
-            client: py.detach(|| StatusClient::new(timeout)),
+        let mut builder = StatusClient::builder(account_id.clone(), username, password)
+            .request_timeout(timeout)
+            .connect_timeout(timeout);
+        if let Some(r) = &region {
+            builder = builder.region(r.clone());
+        }
+        if let Some(b) = &base_url {
+            builder = builder.base_url(b.clone());
+        }
+        if let Some(path) = ca_file {
+            builder = builder.extra_ca_file(path);
+        }
+        // build() refuses bad account ids, regions, base URLs and user names, and
+        // reads the CA file and the system roots: no GIL needed.
+        let client = py.detach(|| builder.build()).py(py)?;
+        Ok(PyStatusClient {
+            client,
             account_id,
-            username,
-            password,
             region,
             base_url,
-        };
-        // Refuses bad account ids, regions and base URLs now rather than at the first get.
-        email365::status::status_request(&client.query("0", None)).py(py)?;
-        Ok(client)
+        })
     }
 
     /// The status of a notification (of one recipient when given). `found` is false
@@ -130,14 +76,16 @@ impl PyStatusClient {
         notification_id: &str,
         recipient: Option<&str>,
     ) -> PyResult<PyNotification> {
-        let query = self.query(notification_id, recipient);
-        let n = py.detach(|| self.client.fetch(&query)).py(py)?;
+        let n = py
+            .detach(|| self.client.get(notification_id, recipient))
+            .py(py)?;
         Ok(n.into())
     }
 
     /// Polls, following the core's polling plan and the server's Retry-After, until the
-    /// state of `recipient` (of every recipient seen when `None`) is final or `timeout`
-    /// seconds have passed.
+    /// state of `recipient` (of every recipient seen when `None`) is final, and returns
+    /// that notification; raises `TimeoutExpiredError` (reason `deadline_exceeded`)
+    /// when `timeout` seconds pass first.
     #[pyo3(signature = (notification_id, recipient = None, *, timeout = 60.0))]
     fn wait_for(
         &self,
@@ -145,13 +93,12 @@ impl PyStatusClient {
         notification_id: &str,
         recipient: Option<&str>,
         timeout: f64,
-    ) -> PyResult<PyWaitResult> {
+    ) -> PyResult<PyNotification> {
         let timeout = seconds(py, "timeout", timeout)?;
-        let query = self.query(notification_id, recipient);
-        let w = py
-            .detach(|| self.client.wait_for(&query, recipient, timeout))
+        let n = py
+            .detach(|| self.client.wait_for(notification_id, recipient, timeout))
             .py(py)?;
-        Ok(w.into())
+        Ok(n.into())
     }
 
     /// The account id.

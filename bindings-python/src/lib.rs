@@ -57,6 +57,5 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<smtp::PySendResult>()?;
     m.add_class::<smtp::PySmtpClient>()?;
     m.add_class::<http::PyStatusClient>()?;
-    m.add_class::<http::PyWaitResult>()?;
     Ok(())
 }

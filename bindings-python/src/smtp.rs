@@ -8,9 +8,7 @@ use crate::message::{PyBuiltMessage, PyMessage};
 use crate::policy::PySenderPolicy;
 use crate::reply::PyReply;
 use crate::repr;
-use email365::address::{Address, AddressOptions};
 use email365::message::{envelope_from_message, BuiltMessage, Envelope};
-use email365::policy::SenderPolicy;
 use email365::smtp::{AuthMechanism, Delivery, SmtpClient, SmtpOptions, SmtpPool, TlsMode};
 use email365::{Error, ErrorKind};
 use pyo3::exceptions::PyTypeError;
@@ -112,7 +110,6 @@ static STDLIB_MESSAGE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 #[pyclass(frozen, module = "email365", name = "SmtpClient")]
 pub(crate) struct PySmtpClient {
     transport: Transport,
-    policy: Option<SenderPolicy>,
     closed: AtomicBool,
     host: String,
     port: u16,
@@ -197,10 +194,6 @@ impl PySmtpClient {
             }
             Outgoing::Raw(e, d) => (e, &d[..], None),
         };
-        if let Some(policy) = &self.policy {
-            let sender = Address::parse(&envelope.mail_from, &AddressOptions::default())?;
-            policy.check(&sender)?;
-        }
         if self.closed.load(Ordering::SeqCst) {
             return Err(Error::new(
                 ErrorKind::Connection,
@@ -289,6 +282,8 @@ impl PySmtpClient {
         options.ehlo_name = ehlo_name;
         options.auth_mechanism = auth_mechanism(py, auth)?;
         options.pipelining = pipelining;
+        // The core's transport enforces it before anything is sent.
+        options.sender_policy = sender_policy.map(|p| p.get().inner.clone());
         if max_connections == 0 {
             return Err(invalid_argument(py, "max_connections must be at least 1"));
         }
@@ -304,7 +299,6 @@ impl PySmtpClient {
         };
         Ok(PySmtpClient {
             transport,
-            policy: sender_policy.map(|p| p.get().inner.clone()),
             closed: AtomicBool::new(false),
             host,
             port,

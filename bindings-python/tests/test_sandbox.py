@@ -156,13 +156,14 @@ def test_status_client_follows_the_life_cycle(sandbox: Dict[str, Any]) -> None:
     status = status_client(sandbox)
     first = status.get(nid)
     assert first.found and codes(first, "carol@example.org") == ["CAAS_RECEIVED"]
-    short = status.wait_for(nid, "carol@example.org", timeout=1.5)
-    assert short.is_final is False and short.attempts >= 1
+    with pytest.raises(email365.TimeoutExpiredError) as info:
+        status.wait_for(nid, "carol@example.org", timeout=1.5)
+    assert info.value.kind == "timeout" and info.value.reason == "deadline_exceeded"
     advance(sandbox, 3 * STEP_SECONDS)
     done = status.wait_for(nid, "carol@example.org", timeout=30.0)
-    assert done.is_final is True
-    assert codes(done.notification, "carol@example.org")[-1] == "CH_SENT"
-    assert status.get(nid, "carol@example.org") == done.notification
+    assert done.found and done.events[-1].is_final is True
+    assert codes(done, "carol@example.org")[-1] == "CH_SENT"
+    assert status.get(nid, "carol@example.org") == done
 
 
 def test_status_client_errors(sandbox: Dict[str, Any]) -> None:

@@ -961,3 +961,44 @@ fn pool_shares_at_most_n_connections() {
     let n = *conns.lock().unwrap();
     assert!((1..=2).contains(&n), "{n} connections");
 }
+
+#[test]
+fn sender_policy_refuses_before_anything_reaches_the_wire() {
+    let pki = pki();
+    let tls = server_config(&pki.good.0, &pki.good.1);
+    let (port, wire, h) = serve(1, move |_, p| {
+        accept_all(p, &tls, CAPS, "10000000902078");
+    });
+    let mut o = options(port, &pki);
+    o.sender_policy = Some(
+        email365::policy::SenderPolicy::new(&["example.com"], &[] as &[&str]).expect("policy"),
+    );
+    let mut c = SmtpClient::new(o).expect("client");
+    let other = Envelope {
+        mail_from: "sender@other.example".into(),
+        rcpt_to: vec!["a@example.net".into()],
+    };
+    let e = c.send_raw(&other, MSG).expect_err("unregistered sender");
+    assert_eq!(e.kind(), ErrorKind::SenderNotRegistered);
+    let null = Envelope {
+        mail_from: String::new(),
+        rcpt_to: vec!["a@example.net".into()],
+    };
+    let e = c.send_raw(&null, MSG).expect_err("null reverse path");
+    assert_eq!(e.kind(), ErrorKind::SenderNotRegistered);
+    assert_eq!(e.reason(), Some("null_reverse_path"));
+    // Nothing was connected or written for the refused sends.
+    assert!(!c.is_connected());
+    assert!(wire_text(&wire).is_empty());
+    // A registered sender goes through on the same client.
+    let d = c.send_raw(&env(&["a@example.net"]), MSG).expect("send");
+    assert_eq!(d.final_reply.code, 250);
+    c.quit().expect("quit");
+    h.join().unwrap();
+    let w = wire_text(&wire);
+    assert!(w.contains("MAIL FROM:<sender@example.com>"), "{w}");
+    assert!(
+        !w.contains("other.example") && !w.contains("MAIL FROM:<>"),
+        "{w}"
+    );
+}

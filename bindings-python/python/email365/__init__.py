@@ -48,7 +48,6 @@ from ._native import (
     StatusClient,
     StatusEvent,
     StatusRequest,
-    WaitResult,
     __version__,
     classify_reply,
     envelope_from_message,
@@ -88,7 +87,6 @@ __all__ = [
     "SmtpClient",
     # status
     "StatusClient",
-    "WaitResult",
     "Notification",
     "StatusEvent",
     "StatusRequest",

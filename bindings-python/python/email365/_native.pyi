@@ -16,7 +16,7 @@ __all__ = [
     "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "status_request", "parse_status", "is_final",
     "next_delay", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
-    "SmtpClient", "StatusClient", "WaitResult",
+    "SmtpClient", "StatusClient",
 ]
 
 def error_kinds() -> List[Tuple[str, int]]:
@@ -413,20 +413,6 @@ class SmtpClient:
     ) -> bool: ...
 
 @final
-class WaitResult:
-    """What :meth:`StatusClient.wait_for` ended with (immutable)."""
-
-    @property
-    def notification(self) -> Notification:
-        """The last notification read."""
-    @property
-    def is_final(self) -> bool:
-        """Whether the state was final (false: the timeout passed first)."""
-    @property
-    def attempts(self) -> int:
-        """How many requests were made."""
-
-@final
 class StatusClient:
     """A client of the Email 365 status API for one account (blocking; the GIL is
     released during requests and waits). Its ``repr`` never shows the credentials."""
@@ -439,11 +425,13 @@ class StatusClient:
         password: str,
         region: Optional[str] = None,
         base_url: Optional[str] = None,
+        ca_file: Optional[Union[str, os.PathLike[str]]] = None,
         timeout: float = 30.0,
     ) -> StatusClient:
         """A client of ``https://{region}.email.sdi.sinch.com`` (``eu`` by default) or of
-        ``base_url`` (``http://`` only for loopback); ``timeout`` limits each request.
-        Bad ids or URLs raise :class:`InvalidArgument`."""
+        ``base_url`` (``http://`` only for loopback); ``ca_file`` adds a CA (PEM) to the
+        system roots; ``timeout`` limits connecting and each request. Bad account ids,
+        regions, URLs or user names raise :class:`InvalidArgument` (checked by the core)."""
     def get(self, notification_id: str, recipient: Optional[str] = None) -> Notification:
         """The status of a notification (of one recipient when given); ``found`` is
         false once the data expired (7 days) or for an unknown id. Raises
@@ -451,10 +439,11 @@ class StatusClient:
         :class:`TimeoutExpiredError` or :class:`InvalidStatusResponse`."""
     def wait_for(
         self, notification_id: str, recipient: Optional[str] = None, *, timeout: float = 60.0
-    ) -> WaitResult:
+    ) -> Notification:
         """Polls, following the core's polling plan and the server's Retry-After, until
-        the state of ``recipient`` (of every recipient seen when ``None``) is final or
-        ``timeout`` seconds have passed."""
+        the state of ``recipient`` (of every recipient seen when ``None``) is final, and
+        returns that notification. Raises :class:`TimeoutExpiredError` (reason
+        ``deadline_exceeded``) when ``timeout`` seconds pass first."""
     @property
     def account_id(self) -> str:
         """The account id."""

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Type, TypeVar, Union
 
 from . import _native
-from ._native import Notification, SendResult, SenderPolicy, WaitResult
+from ._native import Notification, SendResult, SenderPolicy
 
 if TYPE_CHECKING:  # names that exist only in the stub (_native.pyi)
     from ._native import _AuthOption, _Sendable, _TlsOption
@@ -119,6 +119,7 @@ class StatusClient:
         password: str,
         region: Optional[str] = None,
         base_url: Optional[str] = None,
+        ca_file: Optional[Union[str, os.PathLike[str]]] = None,
         timeout: float = 30.0,
         executor: Optional[concurrent.futures.Executor] = None,
     ) -> None:
@@ -128,6 +129,7 @@ class StatusClient:
             password=password,
             region=region,
             base_url=base_url,
+            ca_file=ca_file,
             timeout=timeout,
         )
         self._executor = executor
@@ -139,8 +141,10 @@ class StatusClient:
 
     async def wait_for(
         self, notification_id: str, recipient: Optional[str] = None, *, timeout: float = 60.0
-    ) -> WaitResult:
-        """Polls until the state is final (see :meth:`email365.StatusClient.wait_for`)."""
+    ) -> Notification:
+        """Polls until the state is final and returns that notification; raises
+        :class:`email365.TimeoutExpiredError` when ``timeout`` passes first (see
+        :meth:`email365.StatusClient.wait_for`)."""
         fn = functools.partial(self._client.wait_for, notification_id, recipient, timeout=timeout)
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 

@@ -8,8 +8,10 @@ use super::engine::{
 };
 use super::tls::{self, TlsStream, TrustSettings};
 use super::Capabilities;
+use crate::address::{Address, AddressOptions, Mode};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{BuiltMessage, Envelope};
+use crate::policy::SenderPolicy;
 use rustls::ClientConfig;
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -76,6 +78,9 @@ pub struct SmtpOptions {
     pub pipelining: bool,
     /// A protocol transcript hook.
     pub transcript: Option<TranscriptHook>,
+    /// The registered senders: when set, a MAIL FROM outside it (or the empty reverse
+    /// path `<>`) is refused with `sender_not_registered` before anything is sent.
+    pub sender_policy: Option<SenderPolicy>,
 }
 
 impl fmt::Debug for SmtpOptions {
@@ -91,6 +96,7 @@ impl fmt::Debug for SmtpOptions {
             .field("timeouts", &self.timeouts)
             .field("pipelining", &self.pipelining)
             .field("transcript", &self.transcript.as_ref().map(|_| "<hook>"))
+            .field("sender_policy", &self.sender_policy)
             .finish()
     }
 }
@@ -110,6 +116,7 @@ impl SmtpOptions {
             timeouts: Timeouts::default(),
             pipelining: true,
             transcript: None,
+            sender_policy: None,
         }
     }
 
@@ -203,6 +210,30 @@ impl fmt::Debug for SmtpClient {
             .field("connected", &self.conn.is_some())
             .finish()
     }
+}
+
+/// Refuses an envelope whose MAIL FROM is outside `policy`: the empty reverse path
+/// with `sender_not_registered` (reason `null_reverse_path`), an unparsable one with
+/// the address error, an unregistered one with `sender_not_registered`.
+fn check_sender(policy: &SenderPolicy, envelope: &Envelope) -> Result<()> {
+    let from = envelope.mail_from.trim();
+    let from = from
+        .strip_prefix('<')
+        .and_then(|f| f.strip_suffix('>'))
+        .unwrap_or(from);
+    if from.is_empty() {
+        return Err(Error::new(
+            ErrorKind::SenderNotRegistered,
+            "the empty reverse path <> is not a registered sender (a sender policy is set)",
+        )
+        .with_reason("null_reverse_path"));
+    }
+    let options = AddressOptions {
+        mode: Mode::Envelope,
+        allow_quoted_local: true,
+        allow_domain_literal: true,
+    };
+    policy.check(&Address::parse(from, &options)?)
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -589,13 +620,17 @@ impl SmtpClient {
     }
 
     /// Sends with explicit needs. The message is never sent twice: a reconnect happens
-    /// only before MAIL FROM.
+    /// only before MAIL FROM. With a sender policy, the MAIL FROM is checked first,
+    /// before any connection is opened or command written.
     pub fn send_with(
         &mut self,
         envelope: &Envelope,
         bytes: &[u8],
         needs: MessageNeeds,
     ) -> Result<Delivery> {
+        if let Some(policy) = &self.options.sender_policy {
+            check_sender(policy, envelope)?;
+        }
         self.ensure_ready()?;
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::new(
