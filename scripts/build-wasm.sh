@@ -16,17 +16,21 @@ wasm_bindgen="$(sed -n 's/.*wasm_bindgen=\(.*\)$/\1/p' <<<"$setup")"
 
 target_dir="target/wasm-$route"
 wasm="$target_dir/wasm32-unknown-unknown/wasm-release/email365_wasm.wasm"
+# The module is linked as a cdylib alone (`cargo rustc --crate-type cdylib`), not with the
+# manifest's ["cdylib", "rlib"]: building both crate types at once leaves the linker
+# ~43 KB more code (docs/PERFORMANCE.md, "WebAssembly").
 if [ "$route" = rustup ]; then
-  cargo build -q -p email365-wasm --target wasm32-unknown-unknown --profile wasm-release \
-    --target-dir "$target_dir"
+  cargo rustc -q -p email365-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown \
+    --profile wasm-release --target-dir "$target_dir"
 else
   # Debian's Rust with its std built from source (docs/WASM.md). RUSTC_BOOTSTRAP is
   # scoped to this one command; ~/.cargo/bin comes first on PATH, hence /usr/bin/cargo.
   linker="$(ls /usr/bin/wasm-ld-* | sort -V | tail -n 1)"
   RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker" \
-    /usr/bin/cargo build -q -p email365-wasm --target wasm32-unknown-unknown \
-    --profile wasm-release --target-dir "$target_dir" -Zbuild-std=std,panic_abort
+    /usr/bin/cargo rustc -q -p email365-wasm --lib --crate-type cdylib \
+    --target wasm32-unknown-unknown --profile wasm-release --target-dir "$target_dir" \
+    -Zbuild-std=std,panic_abort
 fi
 
 pkg=bindings-wasm/pkg
