@@ -99,11 +99,8 @@ fn the_main_job_sends_follows_and_reports_against_the_sandbox() {
         summary.contains("reject-bob@example.org rejected at RCPT (550 5.1.1, permanent)"),
         "{summary}"
     );
-    // No binding demo exists in this tree unless its files are there.
-    let demos_on_disk = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../bindings-python/examples/main_job.py")
-        .exists();
-    assert_eq!(stdout.contains("Binding demo: Python"), demos_on_disk);
+    // `--no-bindings` leaves every binding demo out, whatever is on disk.
+    assert!(!stdout.contains("Binding demo:"), "{stdout}");
 }
 
 #[test]
