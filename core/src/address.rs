@@ -146,7 +146,8 @@ fn show(c: char) -> String {
     }
 }
 
-fn is_atext(c: char) -> bool {
+/// RFC 5322 atext (shared with the message module's header checks).
+pub(crate) fn is_atext(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(
             c,

@@ -2,6 +2,7 @@
 //! message ids and content ids. mail-builder writes what it is given (and silently
 //! drops CR/LF from some fields), so every refusal happens here, before it is called.
 
+use crate::address::is_atext;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Longest accepted header field name (a name must leave room for its value on a line).
@@ -147,32 +148,6 @@ fn is_token_char(c: char) -> bool {
                 | ']'
                 | '?'
                 | '='
-        )
-}
-
-/// RFC 5322 atext.
-fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            '!' | '#'
-                | '$'
-                | '%'
-                | '&'
-                | '\''
-                | '*'
-                | '+'
-                | '-'
-                | '/'
-                | '='
-                | '?'
-                | '^'
-                | '_'
-                | '`'
-                | '{'
-                | '|'
-                | '}'
-                | '~'
         )
 }
 
