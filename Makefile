@@ -11,7 +11,7 @@ all: test
 setup:
 	@bash scripts/setup.sh
 
-run: setup python
+run: setup python wasm
 	@$(MAKE) -s -C bindings-c build/send
 	$(CARGO) run -q --release -p email365-e2e
 

@@ -121,7 +121,11 @@ const BINDING_DEMOS: &[BindingDemo] = &[
         name: "WebAssembly package (Node)",
         program: "node",
         args: &["bindings-wasm/examples/main_job.mjs"],
-        needs: &["bindings-wasm/examples/main_job.mjs"],
+        needs: &[
+            "bindings-wasm/examples/main_job.mjs",
+            // Written by `make wasm`.
+            "bindings-wasm/pkg/node/index.mjs",
+        ],
     },
 ];
 
@@ -449,6 +453,8 @@ fn build_message(settings: &Settings, policy: Option<SenderPolicy>) -> Result<Bu
 struct Outcome {
     failures: Vec<String>,
     summary: String,
+    /// The notification id of the message sent, for the binding demos that follow it.
+    notification_id: Option<String>,
 }
 
 fn run(settings: &Settings, sandbox: Option<&Sandbox>, args: &Args) -> Outcome {
@@ -459,6 +465,7 @@ fn run(settings: &Settings, sandbox: Option<&Sandbox>, args: &Args) -> Outcome {
         Outcome {
             failures: std::mem::take(failures),
             summary: String::new(),
+            notification_id: None,
         }
     };
 
@@ -626,6 +633,7 @@ fn run(settings: &Settings, sandbox: Option<&Sandbox>, args: &Args) -> Outcome {
         return Outcome {
             failures,
             summary: String::new(),
+            notification_id: None,
         };
     };
 
@@ -746,12 +754,13 @@ fn run(settings: &Settings, sandbox: Option<&Sandbox>, args: &Args) -> Outcome {
     Outcome {
         failures,
         summary: parts.join(" · "),
+        notification_id: Some(notification_id),
     }
 }
 
 /// Runs the binding demos that exist on disk, with the target's coordinates in their
 /// environment. Returns the names of those that failed.
-fn run_binding_demos(settings: &Settings) -> Vec<String> {
+fn run_binding_demos(settings: &Settings, notification_id: Option<&str>) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let root = root.canonicalize().unwrap_or(root);
     let mut failed = Vec::new();
@@ -789,6 +798,11 @@ fn run_binding_demos(settings: &Settings) -> Vec<String> {
             .env("EMAIL365_STATUS_PASSWORD", &settings.status_password)
             .env("EMAIL365_FROM", &settings.from)
             .env("EMAIL365_TO", settings.to.join(","));
+        match notification_id {
+            // The Rust run's message, for demos that follow a status without sending.
+            Some(id) => command.env("EMAIL365_NOTIFICATION_ID", id),
+            None => command.env_remove("EMAIL365_NOTIFICATION_ID"),
+        };
         match &settings.base_url {
             Some(url) => command
                 .env("EMAIL365_BASE_URL", url)
@@ -967,7 +981,10 @@ fn main() -> ExitCode {
     let outcome = run(&settings, sandbox.as_ref(), &args);
     let mut failures = outcome.failures;
     if args.bindings {
-        failures.extend(run_binding_demos(&settings));
+        failures.extend(run_binding_demos(
+            &settings,
+            outcome.notification_id.as_deref(),
+        ));
     }
     if let Some(sb) = sandbox {
         sb.stop();
