@@ -17,6 +17,7 @@ mod date;
 mod envelope;
 mod headers;
 mod mime;
+mod mime_types;
 
 use std::borrow::Cow;
 
