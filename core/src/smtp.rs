@@ -14,10 +14,10 @@ pub use capabilities::Capabilities;
 pub use credentials::Credentials;
 pub use engine::{
     Action, AuthMechanism, Delivery, Direction, Engine, EngineConfig, MessageNeeds, Output,
-    RecipientReply, TlsMode, Transaction, Wait,
+    RecipientReply, TlsMode, Transaction, Wait, DEFAULT_WINDOW, MAX_BATCH_REPLIES,
 };
 pub mod tls;
 pub mod transport;
 
 pub use tls::TrustSettings;
-pub use transport::{SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook};
+pub use transport::{Outgoing, SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook};

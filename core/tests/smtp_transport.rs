@@ -677,8 +677,7 @@ fn command_injection_in_ehlo_name_is_refused_before_connecting() {
     assert!(wire.lock().unwrap().is_empty());
 }
 
-#[test]
-fn several_messages_on_one_connection_with_rset_between() {
+fn several_messages_on_one_connection(probe_idle_after: Duration) -> (usize, String, u64) {
     let pki = pki();
     let tls = server_config(&pki.good.0, &pki.good.1);
     let n = Arc::new(Mutex::new(0));
@@ -686,14 +685,36 @@ fn several_messages_on_one_connection_with_rset_between() {
     let (port, wire, h) = serve(1, move |_, p| {
         *n2.lock().unwrap() = accept_all(p, &tls, CAPS, "1").len();
     });
-    let mut c = SmtpClient::connect(options(port, &pki)).unwrap();
+    let mut o = options(port, &pki);
+    o.probe_idle_after = probe_idle_after;
+    let mut c = SmtpClient::connect(o).unwrap();
+    let before = c.round_trips();
     for _ in 0..5 {
         c.send_raw(&env(&["a@example.net"]), MSG).unwrap();
     }
+    let rt = c.round_trips() - before;
     c.quit().unwrap();
     h.join().unwrap();
-    assert_eq!(*n.lock().unwrap(), 5);
-    assert_eq!(wire_text(&wire).matches("RSET\r\n").count(), 4);
+    let count = *n.lock().unwrap();
+    (count, wire_text(&wire), rt)
+}
+
+#[test]
+fn several_messages_on_one_connection_with_rset_probe_between_when_idle() {
+    // Every reuse counts as idle: RSET before each message after the first.
+    let (n, wire, rt) = several_messages_on_one_connection(Duration::ZERO);
+    assert_eq!(n, 5);
+    assert_eq!(wire.matches("RSET\r\n").count(), 4);
+    // PIPELINING + DATA: 2 round trips per message, plus one per probe.
+    assert_eq!(rt, 5 * 2 + 4);
+}
+
+#[test]
+fn several_messages_in_a_row_need_no_probe_and_two_round_trips_each() {
+    let (n, wire, rt) = several_messages_on_one_connection(Duration::from_secs(60));
+    assert_eq!(n, 5);
+    assert_eq!(wire.matches("RSET\r\n").count(), 0);
+    assert_eq!(rt, 5 * 2, "PIPELINING + DATA: MAIL/RCPT/DATA, then the data");
 }
 
 fn reconnects_after_idle_close(say_421: bool) {

@@ -43,6 +43,30 @@ pub fn normalised_len(data: &[u8]) -> usize {
     len
 }
 
+/// The BDAT form of `data` (RFC 3030): line ends normalised to CRLF and ending with
+/// CRLF (unless empty), with no dot-stuffing and no terminator; its length is
+/// [`normalised_len`].
+pub fn normalise(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 64 + 2);
+    let mut rest = data;
+    while !rest.is_empty() {
+        match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
+            Some(p) => {
+                out.extend_from_slice(&rest[..p]);
+                out.extend_from_slice(b"\r\n");
+                let crlf = rest[p] == b'\r' && rest.get(p + 1) == Some(&b'\n');
+                rest = &rest[p + if crlf { 2 } else { 1 }..];
+            }
+            None => {
+                out.extend_from_slice(rest);
+                out.extend_from_slice(b"\r\n");
+                rest = &[];
+            }
+        }
+    }
+    out
+}
+
 /// The wire form of `data`: normalised, dot-stuffed, ending with CRLF `.` CRLF.
 pub fn encode(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 64 + 8);
@@ -92,6 +116,23 @@ pub fn decode(wire: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bdat_form_normalises_without_stuffing() {
+        for input in [
+            &b"a\rb\nc\r\nd"[..],
+            b".x\n..y\r\n.\r\n",
+            b"",
+            b"no end",
+            b"\r\r\n\n",
+        ] {
+            let out = normalise(input);
+            assert_eq!(out.len(), normalised_len(input), "{input:?}");
+            // Dot-stuffing then decoding gives the same bytes as the BDAT form.
+            assert_eq!(decode(&encode(input)).as_deref(), Some(&out[..]), "{input:?}");
+        }
+        assert_eq!(normalise(b".x\n"), b".x\r\n");
+    }
 
     #[test]
     fn normalises_every_bare_cr_and_lf() {

@@ -4,9 +4,15 @@
 //! [`Engine::poll`] as [`Action`]s: bytes to write, "start TLS now", "ready for a
 //! message", "this message is done". Every protocol rule lives here — greeting, EHLO
 //! and its HELO fallback, STARTTLS (required by default, never a plaintext fallback),
-//! AUTH PLAIN / LOGIN, MAIL / RCPT / DATA with PIPELINING, per-recipient results,
-//! "too many recipients" follow-up transactions, RSET, QUIT — so that it is tested
-//! without sockets and any driver (blocking, async) only moves bytes.
+//! AUTH PLAIN / LOGIN, MAIL / RCPT / DATA with PIPELINING, BDAT (RFC 3030 CHUNKING)
+//! when offered, per-recipient results, "too many recipients" follow-up transactions,
+//! RSET, QUIT, and batches of whole transactions kept in flight on one connection
+//! ([`Engine::batch_add`], [`Engine::batch_start`]) — so that it is tested without
+//! sockets and any driver (blocking, async) only moves bytes.
+//!
+//! The engine also counts round trips ([`Engine::round_trips`]): the number of times
+//! the driver fed server bytes after having taken bytes to write since the previous
+//! feed, i.e. the number of times the client waited for the server after writing.
 
 use super::capabilities::Capabilities;
 use super::credentials::Credentials;
@@ -58,6 +64,9 @@ pub struct EngineConfig {
     pub auth_mechanism: AuthMechanism,
     /// Use PIPELINING when the server offers it.
     pub pipelining: bool,
+    /// Use BDAT (RFC 3030) instead of DATA when the server offers CHUNKING (default
+    /// true): the message goes as one `BDAT <size> LAST` chunk, not dot-stuffed.
+    pub chunking: bool,
 }
 
 impl Default for EngineConfig {
@@ -68,6 +77,7 @@ impl Default for EngineConfig {
             credentials: None,
             auth_mechanism: AuthMechanism::Plain,
             pipelining: true,
+            chunking: true,
         }
     }
 }
@@ -179,12 +189,41 @@ pub struct MessageNeeds {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
+    /// The RSET written in front of a batched transaction (its reply is not used).
+    Reset,
     Mail,
     Rcpt(usize),
     Data,
     DataEnd,
+    /// The reply to `BDAT <n> LAST` and its chunk: the final reply of the message.
+    Bdat,
     LoneDot,
     Rset,
+}
+
+/// The most replies a batch keeps outstanding (MAIL, RCPT, BDAT/DATA, RSET of every
+/// transaction in flight). The blocking driver writes a whole batch before reading:
+/// replies must fit in the socket buffers (about 60 octets each: 256 replies is
+/// ~15 KiB) so that the server never blocks on writing while the client writes.
+pub const MAX_BATCH_REPLIES: usize = 256;
+
+/// The default number of whole transactions a batch keeps in flight.
+pub const DEFAULT_WINDOW: usize = 16;
+
+/// Bytes to write, built up while one reply is handled.
+#[derive(Default)]
+struct WriteBuf {
+    bytes: Vec<u8>,
+    log: Vec<String>,
+    ends_data: bool,
+}
+
+impl WriteBuf {
+    fn line(&mut self, line: String) {
+        self.bytes.extend_from_slice(line.as_bytes());
+        self.bytes.extend_from_slice(b"\r\n");
+        self.log.push(line);
+    }
 }
 
 #[derive(Debug)]
@@ -202,6 +241,198 @@ struct Txn {
     stop_rcpt: bool,
     delivery: Option<Delivery>,
     pending_error: Option<Error>,
+    /// BDAT instead of DATA; `data` is then the normalised message, not dot-stuffed.
+    chunking: bool,
+    /// The message data has been handed to the driver for writing.
+    data_sent: bool,
+    /// Keep a copy of the data after writing it (a follow-up transaction may need it).
+    keep_data: bool,
+    /// The caller's index of the message (batches).
+    tag: usize,
+}
+
+impl Txn {
+    /// Whether the message may have been accepted: its data was written, its final
+    /// reply has not been read, and no reply already says it cannot be delivered
+    /// (MAIL refused, or every RCPT answered and none accepted).
+    fn outcome_unknown(&self) -> bool {
+        let final_pending = self
+            .pending
+            .iter()
+            .any(|e| matches!(e, Expect::DataEnd | Expect::Bdat));
+        if !final_pending || !self.data_sent {
+            return false;
+        }
+        let mail_answered = !self.pending.contains(&Expect::Mail);
+        if mail_answered && !self.mail_ok {
+            return false;
+        }
+        let rcpts_pending = self.pending.iter().any(|e| matches!(e, Expect::Rcpt(_)));
+        !(mail_answered && !rcpts_pending && self.accepted.is_empty())
+    }
+
+    /// Whether the replies already read say the message cannot be delivered.
+    fn known_refused(&self) -> bool {
+        let mail_answered = self.mail_reply.is_some() && !self.pending.contains(&Expect::Mail);
+        if mail_answered && !self.mail_ok {
+            return true;
+        }
+        let rcpts_pending = self.pending.iter().any(|e| matches!(e, Expect::Rcpt(_)));
+        mail_answered && !rcpts_pending && self.accepted.is_empty()
+    }
+
+    /// Writes the commands of the transaction (and, with BDAT, the data) into `w`:
+    /// `[RSET] MAIL RCPT… (DATA | BDAT <n> LAST <data>)`.
+    fn write_pipelined(&mut self, reset: bool, w: &mut WriteBuf) {
+        if reset {
+            w.line("RSET".to_string());
+            self.pending.push_back(Expect::Reset);
+        }
+        w.line(self.mail_cmd.clone());
+        self.pending.push_back(Expect::Mail);
+        for (i, r) in self.recipients.iter().enumerate() {
+            w.line(format!("RCPT TO:<{r}>"));
+            self.pending.push_back(Expect::Rcpt(i));
+        }
+        if self.chunking {
+            self.write_bdat(w);
+        } else {
+            w.line("DATA".to_string());
+            self.pending.push_back(Expect::Data);
+        }
+    }
+
+    /// `BDAT <n> LAST` and the whole message as one chunk, into `w`.
+    fn write_bdat(&mut self, w: &mut WriteBuf) {
+        let data = if self.keep_data {
+            self.data.clone()
+        } else {
+            std::mem::take(&mut self.data)
+        };
+        let line = format!("BDAT {} LAST", data.len());
+        w.bytes.extend_from_slice(line.as_bytes());
+        w.bytes.extend_from_slice(b"\r\n");
+        w.bytes.extend_from_slice(&data);
+        w.log.push(line);
+        w.log.push(format!("<message data: {} octets>", data.len()));
+        w.ends_data = true;
+        self.data_sent = true;
+        self.pending.push_back(Expect::Bdat);
+    }
+
+    /// Records the reply to the RCPT of recipient `i`.
+    fn record_rcpt(&mut self, i: usize, reply: &Reply) {
+        let recipient = self.recipients.get(i).cloned().unwrap_or_default();
+        let rr = RecipientReply {
+            recipient,
+            reply: reply.clone(),
+        };
+        if !self.mail_ok {
+            // Replies to RCPT after a refused MAIL (pipelined) say nothing.
+        } else if is_success(reply) {
+            self.accepted.push(rr);
+        } else if self.stop_rcpt || is_too_many_recipients(reply) {
+            self.stop_rcpt = true;
+            self.deferred.push(rr);
+        } else {
+            self.rejected.push(rr);
+        }
+    }
+
+    /// The delivery after a success reply to the data: this transaction joins the
+    /// earlier ones of the same message, if any.
+    fn delivered(&mut self, reply: &Reply, raw: String) -> Delivery {
+        let notification_id = extract_notification_id(&raw);
+        let transaction = Transaction {
+            final_reply: reply.clone(),
+            final_reply_raw: raw.clone(),
+            notification_id: notification_id.clone(),
+            recipients: self.accepted.iter().map(|r| r.recipient.clone()).collect(),
+        };
+        let mut delivery = self.delivery.take().unwrap_or(Delivery {
+            notification_id,
+            final_reply: reply.clone(),
+            final_reply_raw: raw,
+            accepted: Vec::new(),
+            rejected: Vec::new(),
+            transactions: Vec::new(),
+        });
+        delivery.accepted.append(&mut self.accepted);
+        delivery.rejected.append(&mut self.rejected);
+        delivery.transactions.push(transaction);
+        delivery
+    }
+
+    /// The transaction for the recipients deferred by "too many recipients", if the
+    /// last transaction accepted some (else the deferred ones join the refused).
+    fn follow_up(&mut self, mut delivery: Delivery) -> std::result::Result<Box<Txn>, Delivery> {
+        let accepted_any = delivery
+            .transactions
+            .last()
+            .is_some_and(|t| !t.recipients.is_empty());
+        if self.deferred.is_empty() || !accepted_any {
+            delivery.rejected.append(&mut self.deferred);
+            return Err(delivery);
+        }
+        let recipients: Vec<String> = self.deferred.drain(..).map(|r| r.recipient).collect();
+        Ok(Box::new(Txn {
+            data: std::mem::take(&mut self.data),
+            mail_cmd: self.mail_cmd.clone(),
+            keep_data: recipients.len() > 1,
+            recipients,
+            pipelined: self.pipelined,
+            pending: VecDeque::new(),
+            mail_reply: None,
+            mail_ok: false,
+            accepted: Vec::new(),
+            rejected: Vec::new(),
+            deferred: Vec::new(),
+            stop_rcpt: false,
+            delivery: Some(delivery),
+            pending_error: None,
+            chunking: self.chunking,
+            data_sent: false,
+            tag: self.tag,
+        }))
+    }
+}
+
+/// A reply carried by an error, back in reply form (for per-recipient results).
+fn reply_of_error(err: &Error) -> Reply {
+    match err.reply() {
+        Some(rep) => Reply {
+            code: rep.code,
+            enhanced: rep
+                .enhanced
+                .as_deref()
+                .and_then(|e| crate::reply::EnhancedCode::parse(e).ok()),
+            lines: rep.text.split('\n').map(str::to_string).collect(),
+        },
+        // No reply from the server (the connection ended): a local transient reply.
+        None => Reply {
+            code: 451,
+            enhanced: crate::reply::EnhancedCode::parse("4.4.2").ok(),
+            lines: vec![format!("local: {}", err.message())],
+        },
+    }
+}
+
+/// A later transaction of a message that already delivered failed: its recipients
+/// join the refused ones, with the reply (or local reason) that ended it.
+fn merge_failure(mut delivery: Delivery, txn: &mut Txn, err: &Error) -> Delivery {
+    for r in txn.rejected.drain(..).chain(txn.deferred.drain(..)) {
+        delivery.rejected.push(r);
+    }
+    let reply = reply_of_error(err);
+    for r in &txn.recipients {
+        if !delivery.rejected.iter().any(|d| &d.recipient == r) {
+            delivery.rejected.push(RecipientReply {
+                recipient: r.clone(),
+                reply: reply.clone(),
+            });
+        }
+    }
+    delivery
 }
 
 #[derive(Debug)]
@@ -216,6 +447,8 @@ enum State {
     Ready,
     Probe,
     Txn(Box<Txn>),
+    /// A batch of transactions ([`Engine::batch_start`]).
+    Batch,
     Quit,
     Closed,
 }
@@ -231,6 +464,18 @@ pub struct Engine {
     inbuf: Vec<u8>,
     reader: ReplyReader,
     actions: VecDeque<Action>,
+    round_trips: u64,
+    wrote: bool,
+    /// Batch: transactions written, oldest first (replies belong to the front one).
+    inflight: VecDeque<Box<Txn>>,
+    /// Batch: transactions not written yet.
+    queued: VecDeque<Box<Txn>>,
+    window: usize,
+    /// A transaction may be left open on the server (MAIL accepted, then the data
+    /// refused): RSET before the next MAIL.
+    maybe_open: bool,
+    finished: Vec<(usize, std::result::Result<Delivery, Error>)>,
+    resendable: bool,
 }
 
 fn protocol(reason: &'static str, message: impl Into<String>) -> Error {
@@ -298,6 +543,18 @@ pub fn check_ehlo_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// The outcome of a message whose data never reached the server.
+fn not_sent(cause: &Error) -> Error {
+    Error::new(
+        ErrorKind::Connection,
+        format!(
+            "the message was not sent: the session ended first ({})",
+            cause.message()
+        ),
+    )
+    .with_reason("not_sent")
+}
+
 fn is_success(reply: &Reply) -> bool {
     reply.code / 100 == 2
 }
@@ -317,6 +574,14 @@ impl Engine {
             inbuf: Vec::new(),
             reader: ReplyReader::new(),
             actions: VecDeque::new(),
+            round_trips: 0,
+            wrote: false,
+            inflight: VecDeque::new(),
+            queued: VecDeque::new(),
+            window: DEFAULT_WINDOW,
+            maybe_open: false,
+            finished: Vec::new(),
+            resendable: false,
         })
     }
 
@@ -345,14 +610,45 @@ impl Engine {
         match &self.state {
             State::Greeting => Wait::Greeting,
             State::Ready | State::Closed | State::AwaitTls => Wait::Idle,
-            State::Txn(t) if t.pending.front() == Some(&Expect::DataEnd) => Wait::DataEnd,
+            State::Txn(t)
+                if matches!(t.pending.front(), Some(Expect::DataEnd | Expect::Bdat)) =>
+            {
+                Wait::DataEnd
+            }
+            State::Batch => match self.inflight.front().and_then(|t| t.pending.front()) {
+                Some(Expect::DataEnd | Expect::Bdat) => Wait::DataEnd,
+                Some(_) => Wait::Command,
+                None => Wait::Idle,
+            },
             _ => Wait::Command,
         }
     }
 
     /// The next thing to do, if any.
     pub fn poll(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        let action = self.actions.pop_front();
+        if matches!(action, Some(Action::Write(_))) {
+            self.wrote = true;
+        }
+        action
+    }
+
+    /// How many times the client waited for the server after writing: each
+    /// [`Engine::feed`] that follows a [`Action::Write`] taken with [`Engine::poll`]
+    /// counts one. The TLS handshake is not counted.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips
+    }
+
+    /// Whether the session uses BDAT for messages (CHUNKING offered and enabled).
+    pub fn uses_chunking(&self) -> bool {
+        self.config.chunking && self.caps.chunking
+    }
+
+    /// Whether the session pipelines commands (PIPELINING offered and enabled): the
+    /// condition for [`Engine::batch_start`].
+    pub fn uses_pipelining(&self) -> bool {
+        self.config.pipelining && self.caps.pipelining
     }
 
     fn write(&mut self, bytes: Vec<u8>, log: Vec<String>) {
@@ -398,6 +694,10 @@ impl Engine {
             }
             _ => {}
         }
+        if self.wrote && !bytes.is_empty() {
+            self.round_trips += 1;
+            self.wrote = false;
+        }
         self.inbuf.extend_from_slice(bytes);
         let mut start = 0;
         let result = loop {
@@ -440,6 +740,9 @@ impl Engine {
         match result {
             Ok(()) => Ok(()),
             Err(e) => {
+                if matches!(self.state, State::Batch) {
+                    self.end_batch(&e, false);
+                }
                 if !matches!(self.state, State::Closed) {
                     self.close();
                 }
@@ -478,9 +781,18 @@ impl Engine {
         if reply.code == 421 {
             let err = reply_error(&reply, "the session (421: service closing)", None)
                 .with_reason("service_closing");
+            if matches!(self.state, State::Batch) {
+                self.end_batch(&err, true);
+                self.state = State::Closed;
+                self.actions.push_back(Action::Close);
+                return Ok(());
+            }
             let state = std::mem::replace(&mut self.state, State::Closed);
             self.actions.push_back(Action::Close);
             if let State::Txn(txn) = state {
+                self.resendable = txn.delivery.is_none()
+                    && txn.mail_reply.is_none()
+                    && matches!(txn.pending.front(), Some(Expect::Mail | Expect::Reset));
                 if let Some(mut delivery) = txn.delivery {
                     // An earlier transaction delivered: report the others as refused.
                     for r in txn.recipients {
@@ -595,6 +907,10 @@ impl Engine {
                 self.ready();
             }
             State::Txn(txn) => return self.txn_reply(txn, reply, raw),
+            State::Batch => {
+                self.state = State::Batch;
+                return self.batch_reply(reply, raw);
+            }
             State::Ready | State::AwaitTls | State::Quit | State::Closed => {
                 return Err(protocol(
                     "unexpected_reply",
@@ -747,6 +1063,28 @@ impl Engine {
                 "the session is not ready for a message",
             ));
         }
+        let txn = self.prepare(envelope, data, needs, 0)?;
+        self.resendable = false;
+        self.begin(Box::new(txn));
+        Ok(())
+    }
+
+    /// After a failed [`Engine::send_message`]: true when the session ended before the
+    /// server processed any command of the message — its first reply was a 421, or the
+    /// connection ended before any reply while the data was not written. Sending the
+    /// message again on a new connection cannot duplicate it.
+    pub fn message_resendable(&self) -> bool {
+        self.resendable
+    }
+
+    /// Checks a message and makes its transaction (nothing is written).
+    fn prepare(
+        &self,
+        envelope: &Envelope,
+        data: &[u8],
+        needs: MessageNeeds,
+        tag: usize,
+    ) -> Result<Txn> {
         check_arg("MAIL FROM address", &envelope.mail_from, false)?;
         if envelope.rcpt_to.is_empty() {
             return Err(
@@ -794,11 +1132,16 @@ impl Engine {
         if smtputf8 {
             mail_cmd.push_str(" SMTPUTF8");
         }
-        let txn = Txn {
-            data: dot::encode(data),
+        let chunking = self.uses_chunking();
+        Ok(Txn {
+            data: if chunking {
+                dot::normalise(data)
+            } else {
+                dot::encode(data)
+            },
             mail_cmd,
             recipients: envelope.rcpt_to.clone(),
-            pipelined: self.config.pipelining && self.caps.pipelining,
+            pipelined: self.uses_pipelining(),
             pending: VecDeque::new(),
             mail_reply: None,
             mail_ok: false,
@@ -808,29 +1151,29 @@ impl Engine {
             stop_rcpt: false,
             delivery: None,
             pending_error: None,
-        };
-        self.begin(Box::new(txn));
-        Ok(())
+            chunking,
+            data_sent: false,
+            keep_data: chunking && envelope.rcpt_to.len() > 1,
+            tag,
+        })
+    }
+
+    fn flush_buf(&mut self, w: WriteBuf) {
+        if !w.bytes.is_empty() {
+            self.actions.push_back(Action::Write(Output {
+                bytes: w.bytes,
+                log: w.log,
+                sensitive: false,
+                ends_data: w.ends_data,
+            }));
+        }
     }
 
     fn begin(&mut self, mut txn: Box<Txn>) {
         if txn.pipelined {
-            let mut bytes = Vec::new();
-            let mut log = Vec::new();
-            let mut lines = vec![txn.mail_cmd.clone()];
-            txn.pending.push_back(Expect::Mail);
-            for (i, r) in txn.recipients.iter().enumerate() {
-                lines.push(format!("RCPT TO:<{r}>"));
-                txn.pending.push_back(Expect::Rcpt(i));
-            }
-            lines.push("DATA".to_string());
-            txn.pending.push_back(Expect::Data);
-            for l in lines {
-                bytes.extend_from_slice(l.as_bytes());
-                bytes.extend_from_slice(b"\r\n");
-                log.push(l);
-            }
-            self.write(bytes, log);
+            let mut w = WriteBuf::default();
+            txn.write_pipelined(false, &mut w);
+            self.flush_buf(w);
         } else {
             txn.pending.push_back(Expect::Mail);
             self.command(txn.mail_cmd.clone());
@@ -886,35 +1229,9 @@ impl Engine {
 
     /// Ends a transaction that delivered nothing: RSET, then report.
     fn abort_txn(&mut self, mut txn: Box<Txn>, err: Error) {
-        if let Some(mut delivery) = txn.delivery.take() {
+        if let Some(delivery) = txn.delivery.take() {
             // A later transaction failed: its recipients join the refused ones.
-            let reply = err.reply().cloned();
-            for r in txn.rejected.drain(..).chain(txn.deferred.drain(..)) {
-                delivery.rejected.push(r);
-            }
-            let done: Vec<String> = delivery
-                .rejected
-                .iter()
-                .map(|r| r.recipient.clone())
-                .collect();
-            for r in &txn.recipients {
-                if !done.contains(r) {
-                    if let Some(rep) = &reply {
-                        delivery.rejected.push(RecipientReply {
-                            recipient: r.clone(),
-                            reply: Reply {
-                                code: rep.code,
-                                enhanced: rep
-                                    .enhanced
-                                    .as_deref()
-                                    .and_then(|e| crate::reply::EnhancedCode::parse(e).ok()),
-                                lines: rep.text.split('\n').map(str::to_string).collect(),
-                            },
-                        });
-                    }
-                }
-            }
-            txn.delivery = Some(delivery);
+            txn.delivery = Some(merge_failure(delivery, &mut txn, &err));
             self.rset_then(txn, None);
         } else {
             self.rset_then(txn, Some(err));
@@ -945,21 +1262,7 @@ impl Engine {
                 }
             }
             Expect::Rcpt(i) => {
-                let recipient = txn.recipients.get(i).cloned().unwrap_or_default();
-                let rr = RecipientReply {
-                    recipient,
-                    reply: reply.clone(),
-                };
-                if !txn.mail_ok {
-                    // Replies to RCPT after a refused MAIL (pipelined) say nothing.
-                } else if is_success(&reply) {
-                    txn.accepted.push(rr);
-                } else if txn.stop_rcpt || is_too_many_recipients(&reply) {
-                    txn.stop_rcpt = true;
-                    txn.deferred.push(rr);
-                } else {
-                    txn.rejected.push(rr);
-                }
+                txn.record_rcpt(i, &reply);
                 if txn.pipelined {
                     self.state = State::Txn(txn);
                 } else if txn.stop_rcpt {
@@ -990,6 +1293,7 @@ impl Engine {
                             data.len().saturating_sub(dot::TERMINATOR.len())
                         )];
                         txn.pending.push_back(Expect::DataEnd);
+                        txn.data_sent = true;
                         // Keep the data only when a follow-up transaction needs it.
                         if !txn.deferred.is_empty() {
                             txn.data = data.clone();
@@ -1021,26 +1325,25 @@ impl Engine {
                 let err = Self::nobody_error(&txn);
                 self.abort_txn(txn, err);
             }
+            Expect::Bdat => {
+                let usable = txn.mail_ok && !txn.accepted.is_empty();
+                if is_success(&reply) && usable {
+                    let delivery = txn.delivered(&reply, raw);
+                    self.follow_up_or_finish(txn, delivery);
+                } else if usable {
+                    // RFC 3030: the transaction failed; RSET clears it.
+                    let err = reply_error(&reply, "the message data (BDAT)", None)
+                        .with_reason("message_refused");
+                    self.abort_txn(txn, err);
+                } else {
+                    let err = Self::nobody_error(&txn);
+                    self.abort_txn(txn, err);
+                }
+            }
+            Expect::Reset => self.state = State::Txn(txn),
             Expect::DataEnd => {
                 if is_success(&reply) {
-                    let notification_id = extract_notification_id(&raw);
-                    let transaction = Transaction {
-                        final_reply: reply.clone(),
-                        final_reply_raw: raw.clone(),
-                        notification_id: notification_id.clone(),
-                        recipients: txn.accepted.iter().map(|r| r.recipient.clone()).collect(),
-                    };
-                    let mut delivery = txn.delivery.take().unwrap_or(Delivery {
-                        notification_id,
-                        final_reply: reply.clone(),
-                        final_reply_raw: raw,
-                        accepted: Vec::new(),
-                        rejected: Vec::new(),
-                        transactions: Vec::new(),
-                    });
-                    delivery.accepted.append(&mut txn.accepted);
-                    delivery.rejected.append(&mut txn.rejected);
-                    delivery.transactions.push(transaction);
+                    let delivery = txn.delivered(&reply, raw);
                     self.follow_up_or_finish(txn, delivery);
                 } else {
                     let err =
@@ -1088,6 +1391,11 @@ impl Engine {
         if txn.accepted.is_empty() {
             let err = Self::nobody_error(&txn);
             self.abort_txn(txn, err);
+        } else if txn.chunking {
+            let mut w = WriteBuf::default();
+            txn.write_bdat(&mut w);
+            self.flush_buf(w);
+            self.state = State::Txn(txn);
         } else {
             txn.pending.push_back(Expect::Data);
             self.state = State::Txn(txn);
@@ -1095,39 +1403,259 @@ impl Engine {
         }
     }
 
-    fn follow_up_or_finish(&mut self, mut txn: Box<Txn>, mut delivery: Delivery) {
-        if txn.deferred.is_empty() {
-            self.state = State::Ready;
-            self.actions.push_back(Action::Delivered(Ok(delivery)));
-            return;
+    fn follow_up_or_finish(&mut self, mut txn: Box<Txn>, delivery: Delivery) {
+        match txn.follow_up(delivery) {
+            Ok(next) => self.begin(next),
+            Err(delivery) => {
+                self.state = State::Ready;
+                self.actions.push_back(Action::Delivered(Ok(delivery)));
+            }
         }
-        let accepted_any = delivery
-            .transactions
-            .last()
-            .is_some_and(|t| !t.recipients.is_empty());
-        if !accepted_any {
-            delivery.rejected.append(&mut txn.deferred);
-            self.state = State::Ready;
-            self.actions.push_back(Action::Delivered(Ok(delivery)));
-            return;
+    }
+
+    /// Adds a message to the next batch, with the caller's index `tag` (reported with
+    /// its outcome by [`Engine::take_finished`]). The checks of
+    /// [`Engine::send_message`] apply; a message they refuse is not added (the `Err`
+    /// is its outcome) and nothing is written. Needs a ready session.
+    pub fn batch_add(
+        &mut self,
+        tag: usize,
+        envelope: &Envelope,
+        data: &[u8],
+        needs: MessageNeeds,
+    ) -> Result<()> {
+        if !self.is_ready() {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "the session is not ready for a message",
+            ));
         }
-        let recipients: Vec<String> = txn.deferred.drain(..).map(|r| r.recipient).collect();
-        let next = Txn {
-            data: std::mem::take(&mut txn.data),
-            mail_cmd: txn.mail_cmd.clone(),
-            recipients,
-            pipelined: txn.pipelined,
-            pending: VecDeque::new(),
-            mail_reply: None,
-            mail_ok: false,
-            accepted: Vec::new(),
-            rejected: Vec::new(),
-            deferred: Vec::new(),
-            stop_rcpt: false,
-            delivery: Some(delivery),
-            pending_error: None,
+        let txn = self.prepare(envelope, data, needs, tag)?;
+        self.queued.push_back(Box::new(txn));
+        Ok(())
+    }
+
+    /// Starts the batch of the messages added with [`Engine::batch_add`], keeping up
+    /// to `window` whole transactions in flight (at least 1; at most
+    /// [`MAX_BATCH_REPLIES`] replies outstanding). Needs PIPELINING
+    /// ([`Engine::uses_pipelining`]).
+    ///
+    /// With BDAT each transaction is `[RSET] MAIL RCPT… BDAT <n> LAST <data>`, written
+    /// without waiting, so a window of transactions costs one round trip. With DATA,
+    /// the data of a message (after its 354) goes in the same write as the commands of
+    /// the next message (RFC 2920 allows it): one round trip per message. RSET goes
+    /// in front of a transaction written behind another one still in flight (with
+    /// BDAT), or after a transaction that may have left the server's transaction open,
+    /// so that no failure can carry over to the next message.
+    ///
+    /// Each message ends with exactly one outcome in [`Engine::take_finished`]; the
+    /// engine is ready again when the batch is done ([`Engine::batch_active`] false).
+    pub fn batch_start(&mut self, window: usize) -> Result<()> {
+        if !self.is_ready() {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "the session is not ready for a batch",
+            ));
+        }
+        if !self.uses_pipelining() {
+            self.queued.clear();
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "a batch needs PIPELINING: send the messages one by one",
+            ));
+        }
+        self.window = window.max(1);
+        if self.queued.is_empty() {
+            return Ok(());
+        }
+        self.state = State::Batch;
+        let mut w = WriteBuf::default();
+        self.pump(&mut w);
+        self.flush_buf(w);
+        Ok(())
+    }
+
+    /// Whether a batch is still running (written transactions wait for replies).
+    pub fn batch_active(&self) -> bool {
+        matches!(self.state, State::Batch)
+    }
+
+    /// The outcomes of batched messages that are done, by tag, in the order they
+    /// ended.
+    pub fn take_finished(&mut self) -> Vec<(usize, std::result::Result<Delivery, Error>)> {
+        std::mem::take(&mut self.finished)
+    }
+
+    /// Writes as many queued transactions as the window allows.
+    fn pump(&mut self, w: &mut WriteBuf) {
+        while let Some(next) = self.queued.front() {
+            let outstanding: usize = self.inflight.iter().map(|t| t.pending.len()).sum();
+            let need = next.recipients.len() + 3;
+            if !self.inflight.is_empty()
+                && (self.inflight.len() >= self.window
+                    || outstanding + need > MAX_BATCH_REPLIES)
+            {
+                break;
+            }
+            if !next.chunking
+                && !self.inflight.iter().all(|t| {
+                    t.pending
+                        .iter()
+                        .all(|e| matches!(e, Expect::DataEnd | Expect::LoneDot))
+                })
+            {
+                // With DATA, the next commands go only behind data already written:
+                // written before a 354, they would be read as message data.
+                break;
+            }
+            let Some(mut txn) = self.queued.pop_front() else {
+                break;
+            };
+            let reset = self.maybe_open || (txn.chunking && !self.inflight.is_empty());
+            self.maybe_open = false;
+            txn.write_pipelined(reset, w);
+            self.inflight.push_back(txn);
+        }
+    }
+
+    fn batch_reply(&mut self, reply: Reply, raw: String) -> Result<()> {
+        let Some(mut txn) = self.inflight.pop_front() else {
+            return Err(protocol(
+                "unexpected_reply",
+                "the server sent a reply nobody asked for",
+            ));
         };
-        self.begin(Box::new(next));
+        let Some(expect) = txn.pending.pop_front() else {
+            return Err(protocol(
+                "unexpected_reply",
+                "the server sent a reply nobody asked for",
+            ));
+        };
+        let mut w = WriteBuf::default();
+        let usable = txn.mail_ok && !txn.accepted.is_empty();
+        let outcome = match expect {
+            Expect::Reset | Expect::Rset => None,
+            Expect::Mail => {
+                txn.mail_ok = is_success(&reply);
+                txn.mail_reply = Some(reply);
+                None
+            }
+            Expect::Rcpt(i) => {
+                txn.record_rcpt(i, &reply);
+                None
+            }
+            Expect::Data if reply.code == 354 && usable => {
+                let data = if !txn.deferred.is_empty() {
+                    txn.data.clone()
+                } else {
+                    std::mem::take(&mut txn.data)
+                };
+                w.log.push(format!(
+                    "<message data: {} octets, then .>",
+                    data.len().saturating_sub(dot::TERMINATOR.len())
+                ));
+                w.bytes.extend_from_slice(&data);
+                w.ends_data = true;
+                txn.data_sent = true;
+                txn.pending.push_back(Expect::DataEnd);
+                None
+            }
+            Expect::Data if reply.code == 354 => {
+                // DATA accepted though nothing can be delivered: an empty message.
+                w.line(".".to_string());
+                txn.pending.push_back(Expect::LoneDot);
+                None
+            }
+            Expect::Data => {
+                self.maybe_open = true;
+                Some(Err(if usable {
+                    reply_error(&reply, "the message data (DATA)", None)
+                        .with_reason("data_refused")
+                } else {
+                    Self::nobody_error(&txn)
+                }))
+            }
+            Expect::DataEnd | Expect::Bdat if is_success(&reply) && usable => {
+                Some(Ok(txn.delivered(&reply, raw)))
+            }
+            Expect::DataEnd | Expect::Bdat => {
+                if expect == Expect::Bdat {
+                    self.maybe_open = true;
+                }
+                Some(Err(if usable {
+                    reply_error(&reply, "the message", None).with_reason("message_refused")
+                } else {
+                    Self::nobody_error(&txn)
+                }))
+            }
+            Expect::LoneDot => Some(Err(Self::nobody_error(&txn))),
+        };
+        match outcome {
+            None => self.inflight.push_front(txn),
+            Some(outcome) => self.batch_finish(txn, outcome),
+        }
+        self.pump(&mut w);
+        self.flush_buf(w);
+        if self.inflight.is_empty() && self.queued.is_empty() {
+            if self.maybe_open {
+                self.maybe_open = false;
+                self.state = State::Probe;
+                self.command("RSET".to_string());
+            } else {
+                self.state = State::Ready;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the outcome of a batched transaction, or queues its follow-up.
+    fn batch_finish(&mut self, mut txn: Box<Txn>, outcome: std::result::Result<Delivery, Error>) {
+        let tag = txn.tag;
+        match outcome {
+            Ok(delivery) => match txn.follow_up(delivery) {
+                Ok(next) => self.queued.push_front(next),
+                Err(delivery) => self.finished.push((tag, Ok(delivery))),
+            },
+            Err(err) => match txn.delivery.take() {
+                Some(delivery) => {
+                    let delivery = merge_failure(delivery, &mut txn, &err);
+                    self.finished.push((tag, Ok(delivery)));
+                }
+                None => self.finished.push((tag, Err(err))),
+            },
+        }
+    }
+
+    /// The batch ends early (421, connection lost, timeout, protocol error): every
+    /// transaction gets its outcome. `replied` is true when `cause` is the server's
+    /// reply to the oldest transaction (a 421): that one failed with it. A
+    /// transaction whose data was written and whose final reply was not read is
+    /// `outcome_unknown` (reason `in_flight`); one known refused keeps its refusal;
+    /// one whose data was never written is `connection` with reason `not_sent` (safe
+    /// to send again).
+    fn end_batch(&mut self, cause: &Error, replied: bool) {
+        let inflight = std::mem::take(&mut self.inflight);
+        let queued = std::mem::take(&mut self.queued);
+        for (i, txn) in inflight.into_iter().enumerate() {
+            let outcome = if i == 0 && replied {
+                cause.clone()
+            } else if txn.known_refused() {
+                Self::nobody_error(&txn)
+            } else if txn.outcome_unknown() {
+                Error::new(
+                    ErrorKind::OutcomeUnknown,
+                    format!("the session ended ({}) after the message data was written and before its final reply: the message may or may not have been accepted; resend with the same Message-ID", cause.message()),
+                )
+                .with_reason("in_flight")
+                .with_transient(true)
+            } else {
+                not_sent(cause)
+            };
+            self.batch_finish(txn, Err(outcome));
+        }
+        for txn in queued {
+            self.batch_finish(txn, Err(not_sent(cause)));
+        }
     }
 
     /// The connection ended (EOF or a read/write error). `while_writing_data` is true
@@ -1140,9 +1668,28 @@ impl Engine {
                 Error::new(ErrorKind::Connection, format!("the connection is closed: {detail}"))
                     .with_reason("closed")
             }
+            State::Batch => {
+                let err = Error::new(
+                    ErrorKind::Connection,
+                    format!("the connection was lost: {detail}"),
+                )
+                .with_reason("connection_lost");
+                self.state = State::Batch;
+                self.end_batch(&err, false);
+                self.state = State::Closed;
+                err
+            }
             State::Txn(txn)
-                if txn.pending.front() == Some(&Expect::DataEnd) && !while_writing_data =>
+                if txn.delivery.is_none() && txn.mail_reply.is_none() && !txn.data_sent =>
             {
+                self.resendable = true;
+                Error::new(
+                    ErrorKind::Connection,
+                    format!("the connection was lost before the server answered: {detail}"),
+                )
+                .with_reason("connection_lost")
+            }
+            State::Txn(txn) if txn.outcome_unknown() && !while_writing_data => {
                 Error::new(
                     ErrorKind::OutcomeUnknown,
                     format!("the connection was lost after the message data and before the final reply ({detail}): the message may or may not have been accepted; resend with the same Message-ID"),
@@ -1161,7 +1708,18 @@ impl Engine {
     pub fn timed_out(&mut self, detail: &str) -> Error {
         let state = std::mem::replace(&mut self.state, State::Closed);
         match state {
-            State::Txn(txn) if txn.pending.front() == Some(&Expect::DataEnd) => Error::new(
+            State::Batch => {
+                let err = Error::new(
+                    ErrorKind::Timeout,
+                    format!("no reply from the server in time ({detail})"),
+                )
+                .with_reason("reply");
+                self.state = State::Batch;
+                self.end_batch(&err, false);
+                self.state = State::Closed;
+                err
+            }
+            State::Txn(txn) if txn.outcome_unknown() => Error::new(
                 ErrorKind::OutcomeUnknown,
                 format!("no final reply to the message data in time ({detail}): the message may or may not have been accepted; resend with the same Message-ID"),
             )

@@ -1,10 +1,14 @@
 //! The blocking transport: a short loop around [`Engine`] over `std::net` and rustls.
 //! It is the only code that touches sockets. One [`SmtpClient`] is one connection
 //! (re-opened when needed); [`SmtpPool`] shares up to N clients between threads.
+//! [`SmtpClient::send_many`] keeps several whole transactions in flight on one
+//! connection (PIPELINING, ideally CHUNKING); [`SmtpPool::send_many`] spreads a list
+//! over the pool's connections.
 
 use super::credentials::Credentials;
 use super::engine::{
     Action, AuthMechanism, Delivery, Direction, Engine, EngineConfig, MessageNeeds, TlsMode, Wait,
+    DEFAULT_WINDOW,
 };
 use super::tls::{self, TlsStream, TrustSettings};
 use super::Capabilities;
@@ -18,7 +22,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use zeroize::Zeroize;
 
 /// Time limits of each step. The defaults follow RFC 5321 §4.5.3.2, with connect and
@@ -76,6 +80,18 @@ pub struct SmtpOptions {
     pub timeouts: Timeouts,
     /// Use PIPELINING when offered (default true).
     pub pipelining: bool,
+    /// Use BDAT (RFC 3030) instead of DATA when the server offers CHUNKING (default
+    /// true).
+    pub chunking: bool,
+    /// How many whole transactions [`SmtpClient::send_many`] keeps in flight on one
+    /// connection (default 16; at least 1).
+    pub window: usize,
+    /// A reused connection idle for longer than this is checked with RSET (one round
+    /// trip) before the next message (default 1 s). Within it the message goes at once;
+    /// a server that closed the connection meanwhile answers 421 or nothing, and the
+    /// message is sent again on a new connection when that cannot duplicate it (see
+    /// `docs/TRANSPORT.md`).
+    pub probe_idle_after: Duration,
     /// A protocol transcript hook.
     pub transcript: Option<TranscriptHook>,
     /// The registered senders: when set, a MAIL FROM outside it (or the empty reverse
@@ -95,6 +111,9 @@ impl fmt::Debug for SmtpOptions {
             .field("ehlo_name", &self.ehlo_name)
             .field("timeouts", &self.timeouts)
             .field("pipelining", &self.pipelining)
+            .field("chunking", &self.chunking)
+            .field("window", &self.window)
+            .field("probe_idle_after", &self.probe_idle_after)
             .field("transcript", &self.transcript.as_ref().map(|_| "<hook>"))
             .field("sender_policy", &self.sender_policy)
             .finish()
@@ -115,6 +134,9 @@ impl SmtpOptions {
             ehlo_name: None,
             timeouts: Timeouts::default(),
             pipelining: true,
+            chunking: true,
+            window: DEFAULT_WINDOW,
+            probe_idle_after: Duration::from_secs(1),
             transcript: None,
             sender_policy: None,
         }
@@ -185,15 +207,65 @@ impl Stream {
 struct Connection {
     stream: Stream,
     engine: Engine,
-    /// A message was submitted on it (a reuse then starts with an RSET probe).
+    /// A message was submitted on it (a reuse may then start with an RSET probe).
     used: bool,
+    /// When its last exchange ended.
+    last_used: Instant,
 }
 
 enum Goal {
     Ready,
     Delivered,
+    Batch,
     Closed,
 }
+
+/// One message for [`SmtpClient::send_many`]: envelope, bytes and needs, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// MAIL FROM and RCPT TO.
+    pub envelope: &'a Envelope,
+    /// The RFC 5322 message.
+    pub bytes: &'a [u8],
+    /// SMTPUTF8 / 8BITMIME needs.
+    pub needs: MessageNeeds,
+}
+
+impl<'a> Outgoing<'a> {
+    /// Raw bytes with an envelope; the needs are detected as [`SmtpClient::send_raw`]
+    /// does.
+    pub fn raw(envelope: &'a Envelope, bytes: &'a [u8]) -> Outgoing<'a> {
+        Outgoing {
+            envelope,
+            bytes,
+            needs: raw_needs(envelope, bytes),
+        }
+    }
+}
+
+impl<'a> From<&'a BuiltMessage> for Outgoing<'a> {
+    fn from(message: &'a BuiltMessage) -> Outgoing<'a> {
+        Outgoing {
+            envelope: &message.envelope,
+            bytes: &message.bytes,
+            needs: MessageNeeds {
+                smtputf8: message.smtputf8,
+                eight_bit: message.eight_bit,
+            },
+        }
+    }
+}
+
+fn raw_needs(envelope: &Envelope, bytes: &[u8]) -> MessageNeeds {
+    MessageNeeds {
+        smtputf8: !envelope.mail_from.is_ascii() || envelope.rcpt_to.iter().any(|r| !r.is_ascii()),
+        eight_bit: !bytes.is_ascii(),
+    }
+}
+
+/// How many times [`SmtpClient::send_many`] opens a connection for messages that were
+/// never written (a session ended before them).
+const MAX_BATCH_ATTEMPTS: usize = 3;
 
 /// One SMTP connection, opened on first use and re-opened when the server closed it
 /// while idle. Sends QUIT when dropped.
@@ -201,6 +273,10 @@ pub struct SmtpClient {
     options: SmtpOptions,
     tls_config: Option<Arc<ClientConfig>>,
     conn: Option<Connection>,
+    /// Round trips of the connections already closed.
+    closed_round_trips: u64,
+    /// Batch outcomes taken from engines (kept across a dropped connection).
+    finished: Vec<(usize, Result<Delivery>)>,
 }
 
 impl fmt::Debug for SmtpClient {
@@ -262,11 +338,7 @@ impl SmtpClient {
             }
             _ => Some(tls::client_config(&options.trust)?),
         };
-        Ok(SmtpClient {
-            options,
-            tls_config,
-            conn: None,
-        })
+        Ok(SmtpClient::with_config(options, tls_config))
     }
 
     fn with_config(options: SmtpOptions, tls_config: Option<Arc<ClientConfig>>) -> SmtpClient {
@@ -274,7 +346,17 @@ impl SmtpClient {
             options,
             tls_config,
             conn: None,
+            closed_round_trips: 0,
+            finished: Vec::new(),
         }
+    }
+
+    /// How many times this client waited for the server after writing, over every
+    /// connection it opened (greeting excluded; EHLO, STARTTLS, AUTH and RSET probes
+    /// included; the TLS handshake itself not counted). With PIPELINING a message costs
+    /// 2 (DATA) or 1 (BDAT); [`SmtpClient::send_many`] costs less than 1 per message.
+    pub fn round_trips(&self) -> u64 {
+        self.closed_round_trips + self.conn.as_ref().map_or(0, |c| c.engine.round_trips())
     }
 
     /// A client connected now (greeting, EHLO, STARTTLS, AUTH done).
@@ -369,6 +451,7 @@ impl SmtpClient {
             credentials: self.options.credentials.clone(),
             auth_mechanism: self.options.auth_mechanism,
             pipelining: self.options.pipelining,
+            chunking: self.options.chunking,
         })?;
         let stream = if self.options.tls == TlsMode::Implicit {
             let config = self.tls_config.clone().ok_or_else(|| {
@@ -390,12 +473,15 @@ impl SmtpClient {
             stream,
             engine,
             used: false,
+            last_used: Instant::now(),
         });
         self.drive(Goal::Ready).map(|_| ())
     }
 
     fn drop_conn(&mut self) {
         if let Some(mut c) = self.conn.take() {
+            self.finished.extend(c.engine.take_finished());
+            self.closed_round_trips += c.engine.round_trips();
             c.stream.shutdown();
         }
     }
@@ -511,6 +597,15 @@ impl SmtpClient {
                         return Ok(Some(r));
                     }
                 }
+                Goal::Batch if closed => return Ok(None),
+                Goal::Batch => {
+                    if let Some(c) = self.conn.as_mut() {
+                        self.finished.extend(c.engine.take_finished());
+                        if !c.engine.batch_active() && c.engine.is_ready() {
+                            return Ok(None);
+                        }
+                    }
+                }
                 Goal::Closed if closed => return Ok(None),
                 _ => {}
             }
@@ -577,6 +672,7 @@ impl SmtpClient {
         match &self.conn {
             None => return self.open(),
             Some(c) if !c.used => return Ok(()),
+            Some(c) if c.last_used.elapsed() <= self.options.probe_idle_after => return Ok(()),
             Some(_) => {}
         }
         let probe = match self.conn.as_mut() {
@@ -611,12 +707,7 @@ impl SmtpClient {
     /// Sends raw RFC 5322 bytes (built elsewhere) with the given envelope. SMTPUTF8 and
     /// 8BITMIME needs are detected from the envelope and the bytes.
     pub fn send_raw(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery> {
-        let needs = MessageNeeds {
-            smtputf8: !envelope.mail_from.is_ascii()
-                || envelope.rcpt_to.iter().any(|r| !r.is_ascii()),
-            eight_bit: !bytes.is_ascii(),
-        };
-        self.send_with(envelope, bytes, needs)
+        self.send_with(envelope, bytes, raw_needs(envelope, bytes))
     }
 
     /// Sends with explicit needs. The message is never sent twice: a reconnect happens
@@ -632,17 +723,185 @@ impl SmtpClient {
             check_sender(policy, envelope)?;
         }
         self.ensure_ready()?;
+        let reused = self.conn.as_ref().is_some_and(|c| c.used);
+        match self.send_once(envelope, bytes, needs) {
+            // The server closed the reused connection before processing anything of
+            // the message: once more on a new connection (no duplicate possible).
+            Err((e, true)) if reused => {
+                let _ = e;
+                self.ensure_ready()?;
+                self.send_once(envelope, bytes, needs).map_err(|(e, _)| e)
+            }
+            r => r.map_err(|(e, _)| e),
+        }
+    }
+
+    /// One attempt; on error, also whether the message can be sent again safely.
+    fn send_once(
+        &mut self,
+        envelope: &Envelope,
+        bytes: &[u8],
+        needs: MessageNeeds,
+    ) -> std::result::Result<Delivery, (Error, bool)> {
         let Some(conn) = self.conn.as_mut() else {
-            return Err(Error::new(
-                ErrorKind::Connection,
-                "the connection is closed",
+            return Err((
+                Error::new(ErrorKind::Connection, "the connection is closed"),
+                false,
             ));
         };
-        conn.engine.send_message(envelope, bytes, needs)?;
+        conn.engine
+            .send_message(envelope, bytes, needs)
+            .map_err(|e| (e, false))?;
         conn.used = true;
-        match self.drive(Goal::Delivered)? {
-            Some(outcome) => outcome,
-            None => Err(Error::new(ErrorKind::Internal, "no delivery outcome")),
+        let r = self.drive_keep(Goal::Delivered);
+        if let Some(c) = self.conn.as_mut() {
+            c.last_used = Instant::now();
+        }
+        let resendable = self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.engine.message_resendable());
+        match r {
+            Ok(Some(outcome)) => {
+                if self.conn.as_ref().is_some_and(|c| c.engine.is_closed()) {
+                    self.drop_conn();
+                }
+                outcome.map_err(|e| (e, resendable))
+            }
+            Ok(None) => Err((
+                Error::new(ErrorKind::Internal, "no delivery outcome"),
+                false,
+            )),
+            Err(e) => {
+                self.drop_conn();
+                Err((e, resendable))
+            }
+        }
+    }
+
+    /// Like [`SmtpClient::drive`], but leaves the connection (and its engine) in place on
+    /// error, for the caller to inspect before dropping it.
+    fn drive_keep(&mut self, goal: Goal) -> Result<Option<Result<Delivery>>> {
+        self.drive_inner(goal)
+    }
+
+    /// Sends several messages over this connection and returns one result per message,
+    /// in input order.
+    ///
+    /// With PIPELINING, up to [`SmtpOptions::window`] whole transactions are in flight
+    /// at once (see [`Engine::batch_start`]): with CHUNKING a window of messages costs
+    /// one round trip; with DATA, one per message. Every reply is matched to its
+    /// message and recipient. Without PIPELINING the messages go one by one.
+    ///
+    /// When the session ends mid-way (421, connection lost, timeout): messages whose
+    /// final reply was read keep their outcome; those whose data was written without a
+    /// final reply are `outcome_unknown` (reason `in_flight`, never retried here: a
+    /// resend could duplicate them); those never written are sent again on a new
+    /// connection (up to 3 connections in all), else reported as `connection` with
+    /// reason `not_sent`.
+    pub fn send_many(&mut self, messages: &[BuiltMessage]) -> Vec<Result<Delivery>> {
+        let items: Vec<Outgoing<'_>> = messages.iter().map(Outgoing::from).collect();
+        self.send_many_outgoing(&items)
+    }
+
+    /// [`SmtpClient::send_many`] for envelopes and bytes built elsewhere.
+    pub fn send_many_outgoing(&mut self, items: &[Outgoing<'_>]) -> Vec<Result<Delivery>> {
+        let mut results: Vec<Option<Result<Delivery>>> = vec![None; items.len()];
+        if let Some(policy) = &self.options.sender_policy {
+            for (i, it) in items.iter().enumerate() {
+                if let Err(e) = check_sender(policy, it.envelope) {
+                    results[i] = Some(Err(e));
+                }
+            }
+        }
+        for _attempt in 0..MAX_BATCH_ATTEMPTS {
+            let todo: Vec<usize> = (0..items.len()).filter(|&i| results[i].is_none()).collect();
+            if todo.is_empty() {
+                break;
+            }
+            if let Err(e) = self.ensure_ready() {
+                for i in todo {
+                    results[i] = Some(Err(e.clone()));
+                }
+                break;
+            }
+            let pipelined = self
+                .conn
+                .as_ref()
+                .is_some_and(|c| c.engine.uses_pipelining());
+            if !pipelined {
+                for i in todo {
+                    let it = items[i];
+                    results[i] = Some(self.send_with(it.envelope, it.bytes, it.needs));
+                }
+                break;
+            }
+            self.run_batch(items, &todo, &mut results);
+            // Messages never written go again on a new connection.
+            let mut again = false;
+            for r in results.iter_mut() {
+                if matches!(r, Some(Err(e)) if e.reason() == Some("not_sent")) {
+                    *r = None;
+                    again = true;
+                }
+            }
+            if !again {
+                break;
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(Error::new(
+                        ErrorKind::Connection,
+                        "the message was not sent: the sessions ended first",
+                    )
+                    .with_reason("not_sent"))
+                })
+            })
+            .collect()
+    }
+
+    /// One batch on the current (ready, pipelining) connection.
+    fn run_batch(
+        &mut self,
+        items: &[Outgoing<'_>],
+        todo: &[usize],
+        results: &mut [Option<Result<Delivery>>],
+    ) {
+        let window = self.options.window.max(1);
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        for &i in todo {
+            let it = items[i];
+            if let Err(e) = conn.engine.batch_add(i, it.envelope, it.bytes, it.needs) {
+                results[i] = Some(Err(e));
+            }
+        }
+        conn.used = true;
+        let r = match conn.engine.batch_start(window) {
+            Ok(()) => self.drive(Goal::Batch),
+            Err(e) => Err(e),
+        };
+        if let Some(c) = self.conn.as_mut() {
+            c.last_used = Instant::now();
+            self.finished.extend(c.engine.take_finished());
+        }
+        for (tag, outcome) in self.finished.drain(..) {
+            if let Some(slot) = results.get_mut(tag) {
+                *slot = Some(outcome);
+            }
+        }
+        if let Err(e) = r {
+            // Every batched message has an outcome from the engine; this covers a
+            // failure to start the batch at all.
+            for &i in todo {
+                if results[i].is_none() {
+                    results[i] = Some(Err(e.clone()));
+                }
+            }
         }
     }
 
@@ -746,6 +1005,54 @@ impl SmtpPool {
         let r = c.send_raw(envelope, bytes);
         self.give_back(c);
         r
+    }
+
+    /// Sends several messages and returns one result per message, in input order. The
+    /// list is cut into contiguous parts, one per connection (at most the pool size,
+    /// and no part smaller than [`SmtpOptions::window`], so a short list stays on one
+    /// connection), each sent with [`SmtpClient::send_many`] on its own thread.
+    pub fn send_many(&self, messages: &[BuiltMessage]) -> Vec<Result<Delivery>> {
+        let items: Vec<Outgoing<'_>> = messages.iter().map(Outgoing::from).collect();
+        self.send_many_outgoing(&items)
+    }
+
+    /// [`SmtpPool::send_many`] for envelopes and bytes built elsewhere.
+    pub fn send_many_outgoing(&self, items: &[Outgoing<'_>]) -> Vec<Result<Delivery>> {
+        if items.is_empty() {
+            return Vec::new();
+        }
+        let window = self.options.window.max(1);
+        let parts = items.len().div_ceil(window).clamp(1, self.max);
+        let size = items.len().div_ceil(parts);
+        if parts == 1 {
+            let mut c = self.take();
+            let r = c.send_many_outgoing(items);
+            self.give_back(c);
+            return r;
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = items
+                .chunks(size)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let mut c = self.take();
+                        let r = c.send_many_outgoing(chunk);
+                        self.give_back(c);
+                        r
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(items.len());
+            for (h, chunk) in handles.into_iter().zip(items.chunks(size)) {
+                match h.join() {
+                    Ok(r) => out.extend(r),
+                    Err(_) => out.extend(chunk.iter().map(|_| {
+                        Err(Error::new(ErrorKind::Internal, "a sending thread panicked"))
+                    })),
+                }
+            }
+            out
+        })
     }
 
     /// Closes every idle connection (QUIT).
