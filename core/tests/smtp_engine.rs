@@ -545,3 +545,492 @@ fn ehlo_name_injection_is_refused() {
         assert_eq!(err.reason(), Some("command_injection"), "{bad:?}");
     }
 }
+
+// ---- BDAT (RFC 3030 CHUNKING) and batches of whole transactions ----
+
+const CHUNKING_CAPS: &str = "250-PIPELINING\r\n250-CHUNKING\r\n250 SIZE 100000\r\n";
+const DATA_CAPS: &str = "250-PIPELINING\r\n250 SIZE 100000\r\n";
+
+/// A session over implicit TLS, ready, with `caps` as the EHLO reply's tail.
+fn ready(caps: &str) -> Engine {
+    let mut e = Engine::new(config(TlsMode::Implicit, false)).unwrap();
+    e.feed(format!("220 mx\r\n250-mx\r\n{caps}").as_bytes())
+        .unwrap();
+    written(&mut e);
+    assert!(e.is_ready());
+    e
+}
+
+/// Everything the engine asks to write, concatenated.
+fn written(e: &mut Engine) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(a) = e.poll() {
+        if let Action::Write(o) = a {
+            out.extend_from_slice(&o.bytes);
+        }
+    }
+    out
+}
+
+/// The outcomes of single sends among the pending actions.
+fn delivered(e: &mut Engine) -> Vec<Result<email365::smtp::Delivery, email365::Error>> {
+    let mut out = Vec::new();
+    while let Some(a) = e.poll() {
+        if let Action::Delivered(r) = a {
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn envelope(to: &[&str]) -> Envelope {
+    Envelope {
+        mail_from: "from@example.com".into(),
+        rcpt_to: to.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+const BODY: &[u8] = b"Subject: t\n\n.leading dot\nend";
+const BODY_NORMALISED: &[u8] = b"Subject: t\r\n\r\n.leading dot\r\nend\r\n";
+
+#[test]
+fn bdat_sends_the_whole_transaction_in_one_write_and_one_round_trip() {
+    let mut e = ready(CHUNKING_CAPS);
+    let rt = e.round_trips();
+    e.send_message(
+        &envelope(&["a@example.net", "b@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    let mut writes = Vec::new();
+    while let Some(a) = e.poll() {
+        if let Action::Write(o) = a {
+            writes.push(o);
+        }
+    }
+    assert_eq!(writes.len(), 1, "one write");
+    let mut expect = format!(
+        "MAIL FROM:<from@example.com> SIZE={n}\r\nRCPT TO:<a@example.net>\r\nRCPT TO:<b@example.net>\r\nBDAT {n} LAST\r\n",
+        n = BODY_NORMALISED.len()
+    )
+    .into_bytes();
+    expect.extend_from_slice(BODY_NORMALISED);
+    assert_eq!(writes[0].bytes, expect, "no dot-stuffing, no terminator");
+    assert!(writes[0].ends_data);
+    assert_eq!(e.waiting(), Wait::Command);
+    e.feed(b"250 ok\r\n250 ok\r\n550 5.1.1 unknown\r\n250 2.0.0 Ok: queued as 4711\r\n")
+        .unwrap();
+    let r = delivered(&mut e);
+    let d = r[0].as_ref().unwrap();
+    assert_eq!(d.notification_id.as_deref(), Some("4711"));
+    assert_eq!(d.accepted.len(), 1);
+    assert_eq!(d.rejected[0].recipient, "b@example.net");
+    assert_eq!(d.rejected[0].reply.code, 550);
+    assert_eq!(e.round_trips() - rt, 1);
+    assert!(e.is_ready());
+}
+
+#[test]
+fn bdat_replies_fed_one_byte_at_a_time_give_the_same_outcome() {
+    let mut e = ready(CHUNKING_CAPS);
+    let rt = e.round_trips();
+    e.send_message(&envelope(&["a@example.net"]), BODY, MessageNeeds::default())
+        .unwrap();
+    written(&mut e);
+    for b in b"250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID009\r\n" {
+        e.feed(&[*b]).unwrap();
+    }
+    let r = delivered(&mut e);
+    assert_eq!(
+        r[0].as_ref().unwrap().notification_id.as_deref(),
+        Some("ID009")
+    );
+    assert_eq!(e.round_trips() - rt, 1, "partial reads are one round trip");
+}
+
+#[test]
+fn bdat_disabled_uses_data() {
+    let mut cfg = config(TlsMode::Implicit, false);
+    cfg.chunking = false;
+    let mut e = Engine::new(cfg).unwrap();
+    e.feed(format!("220 mx\r\n250-mx\r\n{CHUNKING_CAPS}").as_bytes())
+        .unwrap();
+    written(&mut e);
+    e.send_message(&envelope(&["a@example.net"]), BODY, MessageNeeds::default())
+        .unwrap();
+    let w = String::from_utf8(written(&mut e)).unwrap();
+    assert!(w.ends_with("DATA\r\n") && !w.contains("BDAT"), "{w}");
+}
+
+#[test]
+fn bdat_all_recipients_refused_then_bdat_refused_resets() {
+    let mut e = ready(CHUNKING_CAPS);
+    e.send_message(
+        &envelope(&["a@example.net", "b@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    written(&mut e);
+    e.feed(b"250 ok\r\n550 5.1.1 no\r\n450 4.2.1 later\r\n554 5.5.1 no valid recipients\r\n")
+        .unwrap();
+    assert_eq!(written(&mut e), b"RSET\r\n");
+    e.feed(b"250 ok\r\n").unwrap();
+    let r = delivered(&mut e);
+    let err = r[0].as_ref().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RecipientsRejected);
+    assert_eq!(err.replies().len(), 2);
+    assert_eq!(err.replies()[1].recipient.as_deref(), Some("b@example.net"));
+    assert!(e.is_ready(), "the connection stays usable");
+}
+
+#[test]
+fn bdat_mail_refused_is_reported_as_mail_refused() {
+    let mut e = ready(CHUNKING_CAPS);
+    e.send_message(&envelope(&["a@example.net"]), BODY, MessageNeeds::default())
+        .unwrap();
+    written(&mut e);
+    e.feed(b"550 5.7.1 sender refused\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n")
+        .unwrap();
+    assert_eq!(written(&mut e), b"RSET\r\n");
+    e.feed(b"250 ok\r\n").unwrap();
+    let r = delivered(&mut e);
+    let err = r[0].as_ref().unwrap_err();
+    assert_eq!(err.reason(), Some("mail_refused"));
+    assert_eq!(err.reply().unwrap().code, 550);
+}
+
+#[test]
+fn bdat_refused_after_accepted_recipients_is_message_refused() {
+    let mut e = ready(CHUNKING_CAPS);
+    e.send_message(&envelope(&["a@example.net"]), BODY, MessageNeeds::default())
+        .unwrap();
+    written(&mut e);
+    e.feed(b"250 ok\r\n250 ok\r\n552 5.3.4 too big\r\n")
+        .unwrap();
+    assert_eq!(written(&mut e), b"RSET\r\n");
+    e.feed(b"250 ok\r\n").unwrap();
+    let r = delivered(&mut e);
+    let err = r[0].as_ref().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SmtpPermanent);
+    assert_eq!(err.reason(), Some("message_refused"));
+}
+
+#[test]
+fn bdat_connection_lost_before_the_final_reply_is_outcome_unknown() {
+    let mut e = ready(CHUNKING_CAPS);
+    e.send_message(&envelope(&["a@example.net"]), BODY, MessageNeeds::default())
+        .unwrap();
+    written(&mut e);
+    e.feed(b"250 ok\r\n250 ok\r\n").unwrap();
+    let err = e.connection_lost(false, "eof");
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+    // Known refused: not unknown.
+    let mut e = ready(CHUNKING_CAPS);
+    e.send_message(&envelope(&["a@example.net"]), BODY, MessageNeeds::default())
+        .unwrap();
+    written(&mut e);
+    e.feed(b"550 5.7.1 no\r\n").unwrap();
+    assert_eq!(
+        e.connection_lost(false, "eof").kind(),
+        ErrorKind::Connection
+    );
+    // The write of the chunk itself failed: the server cannot have the whole message.
+    let mut e = ready(CHUNKING_CAPS);
+    e.send_message(&envelope(&["a@example.net"]), BODY, MessageNeeds::default())
+        .unwrap();
+    written(&mut e);
+    assert_eq!(
+        e.connection_lost(true, "reset").kind(),
+        ErrorKind::Connection
+    );
+}
+
+type Outcomes = Vec<(usize, Result<email365::smtp::Delivery, email365::Error>)>;
+
+fn sorted(mut v: Outcomes) -> Outcomes {
+    v.sort_by_key(|(t, _)| *t);
+    v
+}
+
+#[test]
+fn batch_with_bdat_writes_the_window_at_once_and_attributes_every_reply() {
+    let mut e = ready(CHUNKING_CAPS);
+    let rt = e.round_trips();
+    e.batch_add(
+        0,
+        &envelope(&["a@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    e.batch_add(
+        1,
+        &envelope(&["x@example.net", "y@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    e.batch_add(
+        2,
+        &envelope(&["c@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    e.batch_start(16).unwrap();
+    let w = String::from_utf8(written(&mut e)).unwrap();
+    assert_eq!(w.matches("BDAT").count(), 3, "{w}");
+    assert!(w.starts_with("MAIL"), "no RSET before the first: {w}");
+    assert_eq!(w.matches("RSET\r\n").count(), 2, "{w}");
+    // 0: delivered; 1: every recipient refused, BDAT refused; 2: delivered.
+    let replies = "250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID00A\r\n\
+                   250 reset\r\n250 ok\r\n550 5.1.1 x unknown\r\n550 5.1.1 y unknown\r\n554 5.5.1 no valid recipients\r\n\
+                   250 reset\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID00C\r\n";
+    for chunk in [1usize, 7, 64, replies.len()] {
+        let mut e2 = ready(CHUNKING_CAPS);
+        for (i, to) in [
+            &["a@example.net"][..],
+            &["x@example.net", "y@example.net"],
+            &["c@example.net"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            e2.batch_add(i, &envelope(to), BODY, MessageNeeds::default())
+                .unwrap();
+        }
+        e2.batch_start(16).unwrap();
+        written(&mut e2);
+        for c in replies.as_bytes().chunks(chunk) {
+            e2.feed(c).unwrap();
+        }
+        let out = sorted(e2.take_finished());
+        assert_eq!(out.len(), 3, "chunk {chunk}");
+        let d0 = out[0].1.as_ref().unwrap();
+        assert_eq!(d0.notification_id.as_deref(), Some("ID00A"));
+        let e1 = out[1].1.as_ref().unwrap_err();
+        assert_eq!(e1.kind(), ErrorKind::RecipientsRejected);
+        let who: Vec<_> = e1.replies().iter().map(|r| r.recipient.clone()).collect();
+        assert_eq!(
+            who,
+            [Some("x@example.net".into()), Some("y@example.net".into())]
+        );
+        let d2 = out[2].1.as_ref().unwrap();
+        assert_eq!(d2.notification_id.as_deref(), Some("ID00C"));
+        assert_eq!(d2.accepted[0].recipient, "c@example.net");
+        // The failure may have left a transaction open: RSET, then ready.
+        assert!(e2.batch_active() || !e2.is_ready());
+        assert_eq!(written(&mut e2), b"RSET\r\n");
+        e2.feed(b"250 ok\r\n").unwrap();
+        assert!(e2.is_ready(), "chunk {chunk}");
+    }
+    e.feed(replies.as_bytes()).unwrap();
+    assert_eq!(e.round_trips() - rt, 1, "three messages, one round trip");
+}
+
+#[test]
+fn batch_window_limits_the_transactions_in_flight() {
+    let mut e = ready(CHUNKING_CAPS);
+    for i in 0..5 {
+        e.batch_add(
+            i,
+            &envelope(&["a@example.net"]),
+            BODY,
+            MessageNeeds::default(),
+        )
+        .unwrap();
+    }
+    let rt = e.round_trips();
+    e.batch_start(2).unwrap();
+    let count = |w: &[u8]| String::from_utf8_lossy(w).matches("BDAT").count();
+    assert_eq!(count(&written(&mut e)), 2);
+    e.feed(b"250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID000\r\n")
+        .unwrap();
+    assert_eq!(count(&written(&mut e)), 1, "one done, one more written");
+    e.feed(b"250 r\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID001\r\n250 r\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID002\r\n")
+        .unwrap();
+    assert_eq!(count(&written(&mut e)), 2);
+    e.feed(b"250 r\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID003\r\n250 r\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID004\r\n")
+        .unwrap();
+    let out = sorted(e.take_finished());
+    let ids: Vec<_> = out
+        .iter()
+        .map(|(_, r)| r.as_ref().unwrap().notification_id.clone().unwrap())
+        .collect();
+    assert_eq!(ids, ["ID000", "ID001", "ID002", "ID003", "ID004"]);
+    assert!(e.is_ready());
+    assert_eq!(e.round_trips() - rt, 3);
+}
+
+#[test]
+fn batch_with_data_pipelines_each_message_data_with_the_next_commands() {
+    let mut e = ready(DATA_CAPS);
+    for i in 0..3 {
+        e.batch_add(
+            i,
+            &envelope(&["a@example.net"]),
+            BODY,
+            MessageNeeds::default(),
+        )
+        .unwrap();
+    }
+    let rt = e.round_trips();
+    e.batch_start(16).unwrap();
+    let w = String::from_utf8(written(&mut e)).unwrap();
+    assert!(
+        w.ends_with("DATA\r\n") && w.matches("MAIL").count() == 1,
+        "{w}"
+    );
+    e.feed(b"250 ok\r\n250 ok\r\n354 go\r\n").unwrap();
+    let w = String::from_utf8(written(&mut e)).unwrap();
+    assert!(
+        w.contains("\r\n.\r\nMAIL FROM:"),
+        "data then the next commands: {w}"
+    );
+    assert!(
+        w.starts_with("Subject: t\r\n\r\n..leading dot"),
+        "dot-stuffed: {w}"
+    );
+    e.feed(b"250 2.0.0 Ok: queued as ID000\r\n250 ok\r\n250 ok\r\n354 go\r\n")
+        .unwrap();
+    written(&mut e);
+    e.feed(b"250 2.0.0 Ok: queued as ID001\r\n550 5.7.1 sender refused\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n")
+        .unwrap();
+    // The failure of message 2 with MAIL refused: RSET at the end, no data written.
+    let w = written(&mut e);
+    assert_eq!(w, b"RSET\r\n");
+    e.feed(b"250 ok\r\n").unwrap();
+    let out = sorted(e.take_finished());
+    assert_eq!(
+        out[0].1.as_ref().unwrap().notification_id.as_deref(),
+        Some("ID000")
+    );
+    assert_eq!(
+        out[1].1.as_ref().unwrap().notification_id.as_deref(),
+        Some("ID001")
+    );
+    assert_eq!(
+        out[2].1.as_ref().unwrap_err().reason(),
+        Some("mail_refused")
+    );
+    assert!(e.is_ready());
+    // 3 messages in 3 round trips, plus the final RSET: not 2 per message.
+    assert_eq!(e.round_trips() - rt, 4);
+}
+
+#[test]
+fn batch_421_mid_window_keeps_known_outcomes_and_reports_the_rest_unknown() {
+    let mut e = ready(CHUNKING_CAPS);
+    for i in 0..4 {
+        e.batch_add(
+            i,
+            &envelope(&["a@example.net"]),
+            BODY,
+            MessageNeeds::default(),
+        )
+        .unwrap();
+    }
+    // Window 2: 0 and 1 written; when 0 is done, 2 is written; 3 never is.
+    e.batch_start(2).unwrap();
+    written(&mut e);
+    e.feed(b"250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID000\r\n250 r\r\n250 ok\r\n250 ok\r\n421 4.3.2 shutting down\r\n")
+        .unwrap();
+    let out = sorted(e.take_finished());
+    assert_eq!(out.len(), 4);
+    assert_eq!(
+        out[0].1.as_ref().unwrap().notification_id.as_deref(),
+        Some("ID000")
+    );
+    let e1 = out[1].1.as_ref().unwrap_err();
+    assert_eq!(
+        e1.reason(),
+        Some("service_closing"),
+        "its final reply was the 421"
+    );
+    assert!(e1.transient());
+    let e2 = out[2].1.as_ref().unwrap_err();
+    assert_eq!(
+        e2.kind(),
+        ErrorKind::OutcomeUnknown,
+        "written, never answered"
+    );
+    assert_eq!(e2.reason(), Some("in_flight"));
+    assert!(e2.transient());
+    let e3 = out[3].1.as_ref().unwrap_err();
+    assert_eq!(e3.kind(), ErrorKind::Connection);
+    assert_eq!(e3.reason(), Some("not_sent"), "never written");
+    assert!(e.is_closed());
+}
+
+#[test]
+fn batch_connection_lost_never_reports_sent_what_was_not_confirmed() {
+    let mut e = ready(CHUNKING_CAPS);
+    for i in 0..3 {
+        e.batch_add(
+            i,
+            &envelope(&["a@example.net"]),
+            BODY,
+            MessageNeeds::default(),
+        )
+        .unwrap();
+    }
+    e.batch_start(16).unwrap();
+    written(&mut e);
+    // 0 delivered; 1 MAIL refused (known); then the connection ends.
+    e.feed(b"250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID000\r\n250 r\r\n550 5.7.1 no\r\n")
+        .unwrap();
+    let err = e.connection_lost(false, "eof");
+    assert_eq!(err.kind(), ErrorKind::Connection);
+    let out = sorted(e.take_finished());
+    assert!(out[0].1.is_ok());
+    assert_eq!(
+        out[1].1.as_ref().unwrap_err().reason(),
+        Some("mail_refused")
+    );
+    assert_eq!(
+        out[2].1.as_ref().unwrap_err().kind(),
+        ErrorKind::OutcomeUnknown
+    );
+}
+
+#[test]
+fn batch_too_many_recipients_goes_on_in_a_follow_up_transaction() {
+    let mut e = ready(CHUNKING_CAPS);
+    e.batch_add(
+        0,
+        &envelope(&["a@example.net", "b@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    e.batch_add(
+        1,
+        &envelope(&["c@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    e.batch_start(16).unwrap();
+    written(&mut e);
+    e.feed(b"250 ok\r\n250 ok\r\n452 4.5.3 too many recipients\r\n250 2.0.0 Ok: queued as ID00A1\r\n250 r\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID00C\r\n")
+        .unwrap();
+    let w = String::from_utf8(written(&mut e)).unwrap();
+    assert!(w.contains("RCPT TO:<b@example.net>\r\nBDAT"), "{w}");
+    e.feed(b"250 r\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as ID00A2\r\n")
+        .unwrap();
+    let out = sorted(e.take_finished());
+    let d0 = out[0].1.as_ref().unwrap();
+    assert_eq!(d0.transactions.len(), 2);
+    assert_eq!(d0.accepted.len(), 2);
+    assert_eq!(
+        d0.transactions[1].notification_id.as_deref(),
+        Some("ID00A2")
+    );
+    assert_eq!(
+        out[1].1.as_ref().unwrap().notification_id.as_deref(),
+        Some("ID00C")
+    );
+    assert!(e.is_ready());
+}

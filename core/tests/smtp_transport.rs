@@ -714,7 +714,11 @@ fn several_messages_in_a_row_need_no_probe_and_two_round_trips_each() {
     let (n, wire, rt) = several_messages_on_one_connection(Duration::from_secs(60));
     assert_eq!(n, 5);
     assert_eq!(wire.matches("RSET\r\n").count(), 0);
-    assert_eq!(rt, 5 * 2, "PIPELINING + DATA: MAIL/RCPT/DATA, then the data");
+    assert_eq!(
+        rt,
+        5 * 2,
+        "PIPELINING + DATA: MAIL/RCPT/DATA, then the data"
+    );
 }
 
 fn reconnects_after_idle_close(say_421: bool) {

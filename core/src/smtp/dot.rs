@@ -129,7 +129,11 @@ mod tests {
             let out = normalise(input);
             assert_eq!(out.len(), normalised_len(input), "{input:?}");
             // Dot-stuffing then decoding gives the same bytes as the BDAT form.
-            assert_eq!(decode(&encode(input)).as_deref(), Some(&out[..]), "{input:?}");
+            assert_eq!(
+                decode(&encode(input)).as_deref(),
+                Some(&out[..]),
+                "{input:?}"
+            );
         }
         assert_eq!(normalise(b".x\n"), b".x\r\n");
     }

@@ -610,9 +610,7 @@ impl Engine {
         match &self.state {
             State::Greeting => Wait::Greeting,
             State::Ready | State::Closed | State::AwaitTls => Wait::Idle,
-            State::Txn(t)
-                if matches!(t.pending.front(), Some(Expect::DataEnd | Expect::Bdat)) =>
-            {
+            State::Txn(t) if matches!(t.pending.front(), Some(Expect::DataEnd | Expect::Bdat)) => {
                 Wait::DataEnd
             }
             State::Batch => match self.inflight.front().and_then(|t| t.pending.front()) {
@@ -1492,8 +1490,7 @@ impl Engine {
             let outstanding: usize = self.inflight.iter().map(|t| t.pending.len()).sum();
             let need = next.recipients.len() + 3;
             if !self.inflight.is_empty()
-                && (self.inflight.len() >= self.window
-                    || outstanding + need > MAX_BATCH_REPLIES)
+                && (self.inflight.len() >= self.window || outstanding + need > MAX_BATCH_REPLIES)
             {
                 break;
             }
@@ -1569,8 +1566,7 @@ impl Engine {
             Expect::Data => {
                 self.maybe_open = true;
                 Some(Err(if usable {
-                    reply_error(&reply, "the message data (DATA)", None)
-                        .with_reason("data_refused")
+                    reply_error(&reply, "the message data (DATA)", None).with_reason("data_refused")
                 } else {
                     Self::nobody_error(&txn)
                 }))
