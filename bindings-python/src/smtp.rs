@@ -227,6 +227,77 @@ impl PySmtpClient {
     }
 }
 
+impl PySmtpClient {
+    /// The core's `send_many` on the client or the pool; a message that cannot be built
+    /// gets its error in place.
+    fn send_many_outgoing(&self, outs: &[Outgoing<'_>]) -> Vec<email365::Result<Delivery>> {
+        let mut built: Vec<Option<email365::Result<BuiltMessage>>> = outs
+            .iter()
+            .map(|o| match o {
+                Outgoing::Message(m) => Some(m.builder.build()),
+                _ => None,
+            })
+            .collect();
+        let mut results: Vec<Option<email365::Result<Delivery>>> = vec![None; outs.len()];
+        let mut index = Vec::new();
+        let mut items = Vec::new();
+        for (i, (o, b)) in outs.iter().zip(built.iter_mut()).enumerate() {
+            let item = match (o, b) {
+                (Outgoing::Built(b), _) => email365::smtp::Outgoing::from(*b),
+                (Outgoing::Raw(e, d), _) => email365::smtp::Outgoing::raw(e, d),
+                (Outgoing::Message(_), Some(Ok(b))) => email365::smtp::Outgoing::from(&*b),
+                (Outgoing::Message(_), Some(Err(e))) => {
+                    results[i] = Some(Err(e.clone()));
+                    continue;
+                }
+                (Outgoing::Message(_), None) => {
+                    results[i] = Some(Err(Error::new(ErrorKind::Internal, "message not built")));
+                    continue;
+                }
+            };
+            index.push(i);
+            items.push(item);
+        }
+        let sent = if self.closed.load(Ordering::SeqCst) {
+            items
+                .iter()
+                .map(|_| {
+                    Err(Error::new(
+                        ErrorKind::Connection,
+                        "the SmtpClient is closed",
+                    ))
+                })
+                .collect()
+        } else {
+            match &self.transport {
+                Transport::Single(m) => {
+                    let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
+                    match guard.as_mut() {
+                        Some(c) => c.send_many_outgoing(&items),
+                        None => items
+                            .iter()
+                            .map(|_| {
+                                Err(Error::new(
+                                    ErrorKind::Connection,
+                                    "the SmtpClient is closed",
+                                ))
+                            })
+                            .collect(),
+                    }
+                }
+                Transport::Pool(p) => p.send_many_outgoing(&items),
+            }
+        };
+        for (i, r) in index.into_iter().zip(sent) {
+            results[i] = Some(r);
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::Internal, "no result"))))
+            .collect()
+    }
+}
+
 #[pymethods]
 impl PySmtpClient {
     #[new]
@@ -318,9 +389,11 @@ impl PySmtpClient {
         Ok(delivery.into())
     }
 
-    /// Sends several messages in order over the same connection(s). With
-    /// `return_exceptions=True` a failure is returned in place of its result and the
-    /// rest are still sent; otherwise the first failure is raised.
+    /// Sends several messages over the same connection(s), keeping several whole
+    /// transactions in flight (the core's `send_many`), and returns one result per
+    /// message in input order. Every message is submitted; with
+    /// `return_exceptions=True` a failure is returned in place of its result, otherwise
+    /// the first failure (in input order) is raised once all were submitted.
     #[pyo3(signature = (messages, *, return_exceptions = false))]
     fn send_many<'py>(
         &self,
@@ -328,20 +401,29 @@ impl PySmtpClient {
         messages: &Bound<'py, PyAny>,
         return_exceptions: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let results = PyList::empty(py);
-        for message in messages.try_iter()? {
-            match self.send(py, &message?) {
-                Ok(r) => results.append(Py::new(py, r)?)?,
-                Err(e)
-                    if return_exceptions
-                        && e.is_instance_of::<pyo3::exceptions::PyException>(py) =>
-                {
-                    results.append(e.value(py))?
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Self::closed_error(py));
+        }
+        let bound: Vec<Bound<'py, PyAny>> = messages.try_iter()?.collect::<PyResult<_>>()?;
+        let outs: Vec<Outgoing<'_>> = bound
+            .iter()
+            .map(|m| Self::outgoing(py, m))
+            .collect::<PyResult<_>>()?;
+        let results = py.detach(|| self.send_many_outgoing(&outs));
+        let list = PyList::empty(py);
+        for r in results {
+            match r {
+                Ok(d) => list.append(Py::new(py, PySendResult::from(d))?)?,
+                Err(e) => {
+                    let err = to_py_err(py, &e);
+                    if !return_exceptions {
+                        return Err(err);
+                    }
+                    list.append(err.value(py))?;
                 }
-                Err(e) => return Err(e),
             }
         }
-        Ok(results)
+        Ok(list)
     }
 
     /// Ends the session (QUIT) and closes the connection(s). Idempotent.

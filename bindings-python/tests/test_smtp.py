@@ -209,7 +209,8 @@ def test_send_many_in_order_with_return_exceptions(smtpd: Server) -> None:
         with pytest.raises(email365.RecipientsRejectedError):
             c.send_many([message(3, to="reject-y@example.org", bcc=None), message(4)])
     subjects = [m.data.split(b"Subject: ")[1].split(b"\r\n")[0] for m in smtpd.handler.messages]
-    assert subjects == [b"Receipt 0", b"Receipt 2"]
+    # Every message is submitted, even after a failure; the failure is still raised.
+    assert subjects == [b"Receipt 0", b"Receipt 2", b"Receipt 4"]
 
 
 def test_closed_client_refuses_to_send(smtpd: Server) -> None:

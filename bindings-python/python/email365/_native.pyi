@@ -396,8 +396,10 @@ class SmtpClient:
     def send_many(
         self, messages: Iterable[_Sendable], *, return_exceptions: bool = False
     ) -> List[Union[SendResult, BaseException]]:
-        """Sends several messages in order; with ``return_exceptions=True`` a failure
-        is returned in place of its result and the rest are still sent."""
+        """Sends several messages, several whole transactions in flight at once, and
+        returns one result per message in input order; every message is submitted, and
+        with ``return_exceptions=True`` a failure is returned in place of its result,
+        otherwise the first failure is raised once all were submitted."""
     def close(self) -> None:
         """Ends the session (QUIT) and closes the connection(s). Idempotent."""
     @property
