@@ -365,17 +365,17 @@ impl Txn {
 
     /// The transaction for the recipients deferred by "too many recipients", if the
     /// last transaction accepted some (else the deferred ones join the refused).
-    fn follow_up(&mut self, mut delivery: Delivery) -> std::result::Result<Box<Txn>, Delivery> {
+    fn follow_up(&mut self, mut delivery: Delivery) -> FollowUp {
         let accepted_any = delivery
             .transactions
             .last()
             .is_some_and(|t| !t.recipients.is_empty());
         if self.deferred.is_empty() || !accepted_any {
             delivery.rejected.append(&mut self.deferred);
-            return Err(delivery);
+            return FollowUp::Done(delivery);
         }
         let recipients: Vec<String> = self.deferred.drain(..).map(|r| r.recipient).collect();
-        Ok(Box::new(Txn {
+        FollowUp::Next(Box::new(Txn {
             data: std::mem::take(&mut self.data),
             mail_cmd: self.mail_cmd.clone(),
             keep_data: recipients.len() > 1,
@@ -395,6 +395,14 @@ impl Txn {
             tag: self.tag,
         }))
     }
+}
+
+/// What follows a transaction that delivered.
+enum FollowUp {
+    /// A further transaction for the recipients deferred by "too many recipients".
+    Next(Box<Txn>),
+    /// Nothing: the message is done.
+    Done(Delivery),
 }
 
 /// A reply carried by an error, back in reply form (for per-recipient results).
@@ -1403,8 +1411,8 @@ impl Engine {
 
     fn follow_up_or_finish(&mut self, mut txn: Box<Txn>, delivery: Delivery) {
         match txn.follow_up(delivery) {
-            Ok(next) => self.begin(next),
-            Err(delivery) => {
+            FollowUp::Next(next) => self.begin(next),
+            FollowUp::Done(delivery) => {
                 self.state = State::Ready;
                 self.actions.push_back(Action::Delivered(Ok(delivery)));
             }
@@ -1609,8 +1617,8 @@ impl Engine {
         let tag = txn.tag;
         match outcome {
             Ok(delivery) => match txn.follow_up(delivery) {
-                Ok(next) => self.queued.push_front(next),
-                Err(delivery) => self.finished.push((tag, Ok(delivery))),
+                FollowUp::Next(next) => self.queued.push_front(next),
+                FollowUp::Done(delivery) => self.finished.push((tag, Ok(delivery))),
             },
             Err(err) => match txn.delivery.take() {
                 Some(delivery) => {
