@@ -317,3 +317,50 @@ fn aiosmtpd_wrong_password_is_auth() {
     assert_eq!(e.kind(), ErrorKind::Auth, "{e:?}");
     assert!(!format!("{e:?}").contains("wrong"));
 }
+
+#[test]
+fn aiosmtpd_send_many_without_pipelining_goes_serially_with_per_message_results() {
+    let s = start(100_000);
+    let mut c = client(&s);
+    assert!(
+        !c.capabilities().unwrap().pipelining,
+        "aiosmtpd offers no PIPELINING"
+    );
+    let messages: Vec<BuiltMessage> = (0..6)
+        .map(|i| {
+            let to: &[&str] = match i {
+                2 => &["reject-a@example.net", "reject-b@example.net"],
+                4 => &["a@example.net", "reject-c@example.net"],
+                _ => &["a@example.net"],
+            };
+            message("sender@example.com", to, &format!("many {i}\r\n"))
+        })
+        .collect();
+    let before = c.round_trips();
+    let results = c.send_many(&messages);
+    assert!(
+        c.round_trips() - before >= 6 * 4,
+        "no pipelining: one command at a time"
+    );
+    assert_eq!(results.len(), 6);
+    for (i, r) in results.iter().enumerate() {
+        match i {
+            2 => assert_eq!(
+                r.as_ref().unwrap_err().kind(),
+                ErrorKind::RecipientsRejected
+            ),
+            4 => {
+                let d = r.as_ref().unwrap();
+                assert_eq!(d.rejected[0].recipient, "reject-c@example.net");
+            }
+            _ => assert!(r.is_ok(), "{i}: {r:?}"),
+        }
+        if let Ok(d) = r {
+            // Each final reply belongs to the message the server received then.
+            let v = received(&s);
+            assert_eq!(data_of(&v), messages[i].bytes, "message {i}");
+            assert!(d.notification_id.is_some());
+        }
+    }
+    c.quit().unwrap();
+}
