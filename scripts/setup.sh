@@ -28,6 +28,9 @@ apt_need() {
 
 # curl talks to the sandbox's status API in the interop tests.
 apt_need curl ca-certificates
+# Exim: a real SMTP server with PIPELINING and CHUNKING (BDAT) for the transport's
+# interop tests (core/tests/smtp_interop_exim.rs starts its own daemon on a free port).
+apt_need exim4-daemon-light
 
 # Rust: rustup's stable toolchain with rustfmt and clippy.
 if ! command -v cargo >/dev/null 2>&1; then
