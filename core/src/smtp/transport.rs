@@ -272,7 +272,7 @@ const MAX_BATCH_ATTEMPTS: usize = 3;
 pub struct SmtpClient {
     options: SmtpOptions,
     tls_config: Option<Arc<ClientConfig>>,
-    conn: Option<Connection>,
+    conn: Option<Box<Connection>>,
     /// Round trips of the connections already closed.
     closed_round_trips: u64,
     /// Batch outcomes taken from engines (kept across a dropped connection).
@@ -469,12 +469,12 @@ impl SmtpClient {
         } else {
             Stream::Plain(tcp)
         };
-        self.conn = Some(Connection {
+        self.conn = Some(Box::new(Connection {
             stream,
             engine,
             used: false,
             last_used: Instant::now(),
-        });
+        }));
         self.drive(Goal::Ready).map(|_| ())
     }
 
