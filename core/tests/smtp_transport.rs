@@ -6,7 +6,7 @@ mod smtp_support;
 
 use email365::message::Envelope;
 use email365::smtp::dot;
-use email365::smtp::{AuthMechanism, Direction, SmtpClient, SmtpPool, TlsMode};
+use email365::smtp::{AuthMechanism, Direction, Outgoing, SmtpClient, SmtpPool, TlsMode};
 use email365::ErrorKind;
 use smtp_support::*;
 use std::sync::{Arc, Mutex};
@@ -1025,5 +1025,107 @@ fn sender_policy_refuses_before_anything_reaches_the_wire() {
     assert!(
         !w.contains("other.example") && !w.contains("MAIL FROM:<>"),
         "{w}"
+    );
+}
+
+fn numbered(i: usize) -> Vec<u8> {
+    format!("Subject: n{i}\r\n\r\nbody {i}\r\n").into_bytes()
+}
+
+#[test]
+fn send_many_421_mid_batch_keeps_outcomes_and_resends_only_what_was_never_written() {
+    let pki = pki();
+    let tls = server_config(&pki.good.0, &pki.good.1);
+    let second = Arc::new(Mutex::new(Vec::new()));
+    let s2 = second.clone();
+    let (port, _wire, h) = serve(2, move |i, p| {
+        if i == 0 {
+            p.standard_session(&tls, CAPS);
+            p.expect("MAIL");
+            p.expect("RCPT");
+            p.expect("DATA");
+            p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+            assert_eq!(p.data().unwrap(), dot::encode(&numbered(0)));
+            // The commands of message 1 came with the data of message 0.
+            p.expect("MAIL");
+            p.expect("RCPT");
+            p.expect("DATA");
+            p.send("250 2.0.0 Ok: queued as FIRST0\r\n421 4.3.2 shutting down\r\n");
+            p.close();
+        } else {
+            let got = accept_all(p, &tls, CAPS, "SECOND");
+            s2.lock().unwrap().extend(got);
+        }
+    });
+    let mut c = SmtpClient::connect(options(port, &pki)).unwrap();
+    let e = env(&["a@example.net"]);
+    let bodies: Vec<Vec<u8>> = (0..4).map(numbered).collect();
+    let items: Vec<Outgoing<'_>> = bodies.iter().map(|b| Outgoing::raw(&e, b)).collect();
+    let r = c.send_many_outgoing(&items);
+    assert_eq!(
+        r[0].as_ref().unwrap().notification_id.as_deref(),
+        Some("FIRST0")
+    );
+    let e1 = r[1].as_ref().unwrap_err();
+    assert_eq!(
+        e1.reason(),
+        Some("service_closing"),
+        "its reply was the 421"
+    );
+    assert!(e1.transient());
+    assert_eq!(
+        r[2].as_ref().unwrap().notification_id.as_deref(),
+        Some("SECOND")
+    );
+    assert_eq!(
+        r[3].as_ref().unwrap().notification_id.as_deref(),
+        Some("SECOND")
+    );
+    c.quit().unwrap();
+    h.join().unwrap();
+    // Only the two never written went out again: no duplicate.
+    assert_eq!(
+        *second.lock().unwrap(),
+        vec![dot::encode(&numbered(2)), dot::encode(&numbered(3))]
+    );
+}
+
+#[test]
+fn send_many_connection_lost_after_data_is_outcome_unknown_and_never_resent() {
+    let pki = pki();
+    let tls = server_config(&pki.good.0, &pki.good.1);
+    let second = Arc::new(Mutex::new(Vec::new()));
+    let s2 = second.clone();
+    let (port, _wire, h) = serve(2, move |i, p| {
+        if i == 0 {
+            p.standard_session(&tls, CAPS);
+            p.expect("MAIL");
+            p.expect("RCPT");
+            p.expect("DATA");
+            p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+            assert_eq!(p.data().unwrap(), dot::encode(&numbered(0)));
+            p.expect("MAIL");
+            // Gone before any final reply.
+            p.close();
+        } else {
+            let got = accept_all(p, &tls, CAPS, "SECOND");
+            s2.lock().unwrap().extend(got);
+        }
+    });
+    let mut c = SmtpClient::connect(options(port, &pki)).unwrap();
+    let e = env(&["a@example.net"]);
+    let bodies: Vec<Vec<u8>> = (0..3).map(numbered).collect();
+    let items: Vec<Outgoing<'_>> = bodies.iter().map(|b| Outgoing::raw(&e, b)).collect();
+    let r = c.send_many_outgoing(&items);
+    let e0 = r[0].as_ref().unwrap_err();
+    assert_eq!(e0.kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(e0.reason(), Some("in_flight"));
+    assert!(r[1].is_ok() && r[2].is_ok(), "{r:?}");
+    c.quit().unwrap();
+    h.join().unwrap();
+    assert_eq!(
+        *second.lock().unwrap(),
+        vec![dot::encode(&numbered(1)), dot::encode(&numbered(2))],
+        "message 0 (outcome unknown) is never sent again"
     );
 }
