@@ -1,5 +1,6 @@
-//! Speed of the sans-I/O SMTP engine: dot-stuffing a 1 MiB body and one whole pipelined
-//! transaction (commands out, replies in) without sockets.
+//! Speed of the sans-I/O SMTP engine: dot-stuffing a 1 MiB body, one whole pipelined
+//! transaction (commands out, replies in) with DATA and with BDAT, and a batch of 16
+//! transactions in flight (BDAT), without sockets.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use email365::message::Envelope;
@@ -49,5 +50,67 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+fn bench_bdat(c: &mut Criterion) {
+    let msg = body(4096);
+    let env = Envelope {
+        mail_from: "from@example.com".into(),
+        rcpt_to: vec!["a@example.net".into(), "b@example.net".into()],
+    };
+    let session = b"220 mx\r\n250-mx\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 SIZE 10000000\r\n";
+    c.bench_function("smtp/transaction_4kib_bdat", |b| {
+        b.iter(|| {
+            let mut e = Engine::new(EngineConfig {
+                tls: TlsMode::Implicit,
+                ..EngineConfig::default()
+            })
+            .expect("engine");
+            e.feed(session).expect("session");
+            e.send_message(&env, &msg, MessageNeeds::default())
+                .expect("send");
+            e.feed(b"250 ok\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as 10000001\r\n")
+                .expect("replies");
+            let mut written = 0;
+            while let Some(a) = e.poll() {
+                if let Action::Write(o) = a {
+                    written += o.bytes.len();
+                }
+            }
+            black_box(written)
+        })
+    });
+    let mut replies =
+        b"250 ok\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as 10000001\r\n".to_vec();
+    for _ in 1..16 {
+        replies.extend_from_slice(
+            b"250 r\r\n250 ok\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as 10000001\r\n",
+        );
+    }
+    c.bench_function("smtp/batch_16x4kib_bdat", |b| {
+        b.iter(|| {
+            let mut e = Engine::new(EngineConfig {
+                tls: TlsMode::Implicit,
+                ..EngineConfig::default()
+            })
+            .expect("engine");
+            e.feed(session).expect("session");
+            for i in 0..16 {
+                e.batch_add(i, &env, &msg, MessageNeeds::default())
+                    .expect("add");
+            }
+            e.batch_start(16).expect("start");
+            e.feed(&replies).expect("replies");
+            let done = e.take_finished();
+            assert_eq!(done.len(), 16);
+            let mut written = 0;
+            while let Some(a) = e.poll() {
+                if let Action::Write(o) = a {
+                    written += o.bytes.len();
+                }
+            }
+            black_box((written, done))
+        })
+    });
+}
+
+criterion_group!(benches, bench, bench_bdat);
 criterion_main!(benches);
