@@ -1129,3 +1129,76 @@ fn send_many_connection_lost_after_data_is_outcome_unknown_and_never_resent() {
         "message 0 (outcome unknown) is never sent again"
     );
 }
+
+const CAPS_CHUNKING: &[&str] = &[
+    "PIPELINING",
+    "CHUNKING",
+    "SIZE 1000000",
+    "8BITMIME",
+    "ENHANCEDSTATUSCODES",
+];
+
+/// Reads one pipelined BDAT transaction (MAIL, one RCPT, `BDAT n LAST`, the chunk);
+/// returns the chunk.
+fn bdat_txn(p: &mut Peer) -> Option<Vec<u8>> {
+    p.expect("MAIL");
+    p.expect("RCPT");
+    let line = p.expect("BDAT ");
+    let n: usize = line.split(' ').nth(1)?.parse().ok()?;
+    assert!(line.ends_with(" LAST"), "{line}");
+    p.chunk(n)
+}
+
+#[test]
+fn bdat_on_a_reused_connection_answered_421_first_is_sent_again_on_a_new_one() {
+    let pki = pki();
+    let tls = server_config(&pki.good.0, &pki.good.1);
+    let second = Arc::new(Mutex::new(Vec::new()));
+    let s2 = second.clone();
+    let (port, _wire, h) = serve(2, move |i, p| {
+        p.standard_session(&tls, CAPS_CHUNKING);
+        if i == 0 {
+            assert_eq!(bdat_txn(p).unwrap(), numbered(0));
+            p.send("250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as FIRST0\r\n");
+            // The next message meets a server that is closing.
+            bdat_txn(p);
+            p.send("421 4.4.2 idle timeout\r\n");
+            p.close();
+        } else {
+            let got = bdat_txn(p).unwrap();
+            s2.lock().unwrap().push(got);
+            p.send("250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as SECOND1\r\n");
+            p.expect("QUIT");
+            p.send("221 bye\r\n");
+        }
+    });
+    let mut c = SmtpClient::connect(options(port, &pki)).unwrap();
+    let e = env(&["a@example.net"]);
+    let a = c.send_raw(&e, &numbered(0)).unwrap();
+    assert_eq!(a.notification_id.as_deref(), Some("FIRST0"));
+    let b = c.send_raw(&e, &numbered(1)).unwrap();
+    assert_eq!(b.notification_id.as_deref(), Some("SECOND1"));
+    c.quit().unwrap();
+    h.join().unwrap();
+    assert_eq!(*second.lock().unwrap(), vec![numbered(1)]);
+}
+
+#[test]
+fn bdat_on_a_reused_connection_closed_silently_is_outcome_unknown_not_resent() {
+    let pki = pki();
+    let tls = server_config(&pki.good.0, &pki.good.1);
+    let (port, _wire, h) = serve(1, move |_, p| {
+        p.standard_session(&tls, CAPS_CHUNKING);
+        bdat_txn(p).unwrap();
+        p.send("250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as FIRST0\r\n");
+        // The whole next message arrives; the server goes without a word.
+        assert_eq!(bdat_txn(p).unwrap(), numbered(1));
+        p.close();
+    });
+    let mut c = SmtpClient::connect(options(port, &pki)).unwrap();
+    let e = env(&["a@example.net"]);
+    c.send_raw(&e, &numbered(0)).unwrap();
+    let err = c.send_raw(&e, &numbered(1)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err:?}");
+    h.join().unwrap();
+}

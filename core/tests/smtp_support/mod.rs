@@ -174,6 +174,15 @@ impl Peer {
         }
     }
 
+    /// The next `n` bytes (a BDAT chunk); `None` at EOF before them.
+    pub fn chunk(&mut self, n: usize) -> Option<Vec<u8>> {
+        self.read_some(n);
+        if self.buf.len() < n {
+            return None;
+        }
+        Some(self.buf.drain(..n).collect())
+    }
+
     /// Bytes received but not yet consumed.
     pub fn pending(&self) -> &[u8] {
         &self.buf
