@@ -188,3 +188,30 @@ async def test_aio_status_client(sandbox: Dict[str, Any]) -> None:
     )
     n = await client.get("99999999999999")
     assert n.found is False
+
+
+@pytest.mark.parametrize("max_connections", [1, 4], ids=["one-connection", "pool-of-4"])
+def test_send_many_pipelines_and_matches_every_result(sandbox: Dict[str, Any], max_connections: int) -> None:
+    def make(i: int) -> Message:
+        if i % 6 == 3:
+            return Message(from_addr="shop@example.com", to=f"reject-{i}@example.org", subject=f"m{i}", text="x")
+        if i % 6 == 5:
+            return Message(from_addr="shop@elsewhere.example", to=f"r{i}@example.org", subject=f"m{i}", text="x")
+        return Message(from_addr="shop@example.com", to=f"r{i}@example.org", subject=f"m{i}", text="x")
+
+    messages = [make(i) for i in range(36)]
+    with smtp(sandbox, max_connections=max_connections) as client:
+        results = client.send_many(messages, return_exceptions=True)
+    assert len(results) == len(messages)
+    ids = set()
+    for i, r in enumerate(results):
+        if i % 6 == 3:
+            assert isinstance(r, email365.RecipientsRejectedError), (i, r)
+        elif i % 6 == 5:
+            assert isinstance(r, email365.PermanentError) and r.code == 550, (i, r)
+        else:
+            assert isinstance(r, email365.SendResult), (i, r)
+            assert r.accepted == (f"r{i}@example.org",)
+            assert r.notification_id is not None
+            ids.add(r.notification_id)
+    assert len(ids) == 24, "one notification id per delivered message"
