@@ -2,7 +2,7 @@
 //! message ids and content ids. mail-builder writes what it is given (and silently
 //! drops CR/LF from some fields), so every refusal happens here, before it is called.
 
-use crate::address::is_atext;
+use crate::address::{is_atext, is_atext_byte};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Longest accepted header field name (a name must leave room for its value on a line).
@@ -290,7 +290,7 @@ fn is_dot_atom_text(s: &str) -> bool {
                 return false;
             }
             after_dot = true;
-        } else if b.is_ascii() && is_atext(char::from(b)) {
+        } else if is_atext_byte(b) {
             after_dot = false;
         } else {
             return false;

@@ -161,8 +161,15 @@ fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
+/// Whether `needle` (not empty) occurs in `haystack`: a SIMD search for its first
+/// byte, then a comparison at each hit (the boundary prefix starts with `=`, rare in
+/// text and HTML).
 fn contains(haystack: &str, needle: &str) -> bool {
-    haystack.contains(needle)
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    memchr::memchr_iter(first, haystack).any(|at| haystack[at..].starts_with(needle))
 }
 
 /// The boundary prefix: derived from the id, the date and the body sizes, and changed

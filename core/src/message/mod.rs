@@ -173,7 +173,7 @@ pub(crate) enum Mailbox<'s> {
 
 impl<'s> Mailbox<'s> {
     fn plain(address: PlainAddress<'s>) -> Mailbox<'s> {
-        if address.domain.bytes().any(|b| b.is_ascii_uppercase()) {
+        if address.domain_has_upper {
             let ascii_domain = address.domain.to_ascii_lowercase();
             let spec = format!("{}@{ascii_domain}", address.local);
             Mailbox::Plain {
@@ -305,42 +305,13 @@ fn read_list<'s>(
     Ok(())
 }
 
-/// The offset of the first CR or LF (and NUL when `nul`) in `bytes`, eight bytes at
-/// a time.
-fn find_line_end(bytes: &[u8], nul: bool) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Whether a lane of `w` is zero (exact as a whole: no false positive when none is).
-    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
-    let mut at = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        if has_zero(w ^ (ONES * u64::from(b'\r')))
-            || has_zero(w ^ (ONES * u64::from(b'\n')))
-            || (nul && has_zero(w))
-        {
-            break;
-        }
-        at += 8;
-    }
-    bytes[at..]
-        .iter()
-        .position(|&b| b == b'\r' || b == b'\n' || (nul && b == 0))
-        .map(|p| at + p)
-}
-
-fn find_cr_or_lf(bytes: &[u8]) -> Option<usize> {
-    find_line_end(bytes, false)
-}
-
 /// A text or HTML body: [`check_body`] (no NUL), then [`normalize_crlf`], in one scan
-/// when the body is already canonical (the common case).
+/// when the body is already canonical (the common case): a SIMD search for the next
+/// CR, LF or NUL, each CRLF pair skipped whole.
 fn read_body<'t>(field: &str, text: &'t str) -> Result<Cow<'t, str>> {
     let bytes = text.as_bytes();
     let mut at = 0;
-    while let Some(p) = bytes.get(at..).and_then(|rest| find_line_end(rest, true)) {
+    while let Some(p) = memchr::memchr3(b'\r', b'\n', 0, &bytes[at..]) {
         let found = at + p;
         if bytes[found] == b'\r' && bytes.get(found + 1) == Some(&b'\n') {
             at = found + 2;
@@ -356,7 +327,7 @@ fn read_body<'t>(field: &str, text: &'t str) -> Result<Cow<'t, str>> {
 /// Whether every CR is followed by LF and every LF follows a CR.
 fn is_canonical_crlf(bytes: &[u8]) -> bool {
     let mut at = 0;
-    while let Some(p) = bytes.get(at..).and_then(find_cr_or_lf) {
+    while let Some(p) = memchr::memchr2(b'\r', b'\n', &bytes[at..]) {
         let found = at + p;
         // A CRLF pair is skipped whole, so an LF found here never follows a CR.
         if bytes[found] == b'\n' || bytes.get(found + 1) != Some(&b'\n') {
@@ -372,25 +343,26 @@ fn normalize_crlf(text: &str) -> Cow<'_, str> {
     if is_canonical_crlf(text.as_bytes()) {
         return Cow::Borrowed(text);
     }
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("\r\n");
-            }
-            '\n' => out.push_str("\r\n"),
-            c => out.push(c),
-        }
+    let mut at = 0;
+    while let Some(p) = memchr::memchr2(b'\r', b'\n', &bytes[at..]) {
+        let found = at + p;
+        // CR and LF are ASCII: `found` and the offsets after them are char boundaries.
+        out.push_str(&text[at..found]);
+        out.push_str("\r\n");
+        at = if bytes[found] == b'\r' && bytes.get(found + 1) == Some(&b'\n') {
+            found + 2
+        } else {
+            found + 1
+        };
     }
+    out.push_str(&text[at..]);
     Cow::Owned(out)
 }
 
 fn check_body(field: &str, text: &str) -> Result<()> {
-    match text.find('\0') {
+    match memchr::memchr(0, text.as_bytes()) {
         Some(at) => Err(invalid(
             "control_char",
             format!("the {field} body contains NUL at byte {at}"),
@@ -564,10 +536,20 @@ impl<'a> MessageBuilder<'a> {
                 from.ascii_domain()
             ),
         };
+        let (given_date, now);
         let date = match &self.date {
-            Some(DateInput::Text(text)) => date::parse_date(text)?,
-            Some(DateInput::Unix(secs)) => date::format_unix(*secs)?,
-            None => mail_builder::headers::date::Date::now().to_rfc822(),
+            Some(DateInput::Text(text)) => {
+                given_date = date::parse_date(text)?;
+                given_date.as_str()
+            }
+            Some(DateInput::Unix(secs)) => {
+                given_date = date::format_unix(*secs)?;
+                given_date.as_str()
+            }
+            None => {
+                now = mail_builder::headers::date::Date::now().to_rfc822();
+                now.as_str()
+            }
         };
         let mut parts = Vec::with_capacity(self.attachments.len());
         for (i, attachment) in self.attachments.iter().enumerate() {
@@ -593,14 +575,17 @@ impl<'a> MessageBuilder<'a> {
             .any(Mailbox::smtputf8);
 
         let mut rcpt_to: Vec<String> = Vec::with_capacity(to.len() + cc.len() + bcc.len());
-        let mut kept: Vec<&Mailbox<'_>> = Vec::with_capacity(rcpt_to.capacity());
         for m in to.iter().chain(cc.iter()).chain(bcc.iter()) {
-            // Exact local part + case-insensitive domain.
-            let seen = kept.iter().any(|k| {
-                k.local() == m.local() && k.ascii_domain().eq_ignore_ascii_case(m.ascii_domain())
+            // Exact local part + case-insensitive domain, compared with the specs kept
+            // so far (each `local@ascii_domain`; neither part holds an '@').
+            let (local, domain) = (m.local(), m.ascii_domain());
+            let seen = rcpt_to.iter().any(|kept| {
+                kept.len() == local.len() + 1 + domain.len()
+                    && kept.starts_with(local)
+                    && kept.as_bytes()[local.len()] == b'@'
+                    && kept.as_bytes()[local.len() + 1..].eq_ignore_ascii_case(domain.as_bytes())
             });
             if !seen {
-                kept.push(m);
                 rcpt_to.push(m.spec().to_string());
             }
         }
@@ -617,7 +602,7 @@ impl<'a> MessageBuilder<'a> {
             cc: &cc,
             reply_to: &reply_to,
             subject: self.subject.as_deref(),
-            date: &date,
+            date,
             message_id: &message_id,
             headers: &self.headers,
             text: text.as_deref(),
