@@ -150,8 +150,7 @@ fn show(c: char) -> String {
 /// chain of comparisons): RFC 5322 atext, letters-digits-hyphens, digits, upper case.
 const ATEXT: u8 = 1;
 const LDH: u8 = 2;
-const DIGIT: u8 = 4;
-const UPPER: u8 = 8;
+const UPPER: u8 = 4;
 static BYTE_CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0;
@@ -185,9 +184,6 @@ static BYTE_CLASS: [u8; 256] = {
         }
         if c.is_ascii_alphanumeric() || c == b'-' {
             class |= LDH;
-        }
-        if c.is_ascii_digit() {
-            class |= DIGIT;
         }
         if c.is_ascii_uppercase() {
             class |= UPPER;
@@ -425,27 +421,23 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
     };
     let spec_bytes = &bytes[spec_start..spec_end];
     // The local part: atoms of atext separated by single dots, up to the first '@'.
+    // (The checks that look back only run at the rare bytes that are not atext.)
     let mut at = 0;
-    let mut after_dot = true; // at the start, as after a dot: an atom must follow
     loop {
         let b = *spec_bytes.get(at)?;
-        if b == b'@' {
-            break;
-        }
-        if b == b'.' {
-            if after_dot {
-                return None;
+        if !is_atext_byte(b) {
+            match b {
+                b'@' => break,
+                // A dot at the start or after a dot.
+                b'.' if at > 0 && spec_bytes[at - 1] != b'.' => {}
+                _ => return None,
             }
-            after_dot = true;
-        } else if is_atext_byte(b) {
-            after_dot = false;
-        } else {
-            return None;
         }
         at += 1;
     }
     let domain_len = spec_bytes.len() - at - 1;
-    if after_dot
+    if at == 0
+        || spec_bytes[at - 1] == b'.'
         || at > MAX_LOCAL_LEN
         || spec_bytes.len() > MAX_PATH_LEN
         || domain_len == 0
@@ -454,33 +446,33 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
         return None;
     }
     // The domain: labels of letters, digits and hyphens separated by single dots.
+    let domain_bytes = &spec_bytes[at + 1..];
     let mut label_start = 0;
-    let mut prev = b'.'; // at the start, as after a dot
-    let mut all_digits = true;
-    let mut upper = false;
-    for (i, &b) in spec_bytes[at + 1..].iter().enumerate() {
+    let mut classes = 0; // every class seen, for the upper-case flag
+    for (i, &b) in domain_bytes.iter().enumerate() {
         let class = BYTE_CLASS[usize::from(b)];
-        if b == b'.' {
-            // An empty label, a hyphen at the end of a label, a label too long.
-            if prev == b'.' || prev == b'-' || i - label_start > MAX_LABEL_LEN {
-                return None;
-            }
-            label_start = i + 1;
-            all_digits = true;
-        } else if class & LDH != 0 {
-            // A hyphen at the start of a label, or `--`.
-            if b == b'-' && (prev == b'.' || prev == b'-') {
-                return None;
-            }
-            all_digits &= class & DIGIT != 0;
-            upper |= class & UPPER != 0;
-        } else {
+        classes |= class;
+        if class & LDH != 0 && b != b'-' {
+            continue;
+        }
+        // At the start of a label or after a hyphen: an empty label, a hyphen at the
+        // start or end of a label, or `--`.
+        if i == label_start || domain_bytes[i - 1] == b'-' {
             return None;
         }
-        prev = b;
+        match b {
+            b'-' => {}
+            b'.' if i - label_start <= MAX_LABEL_LEN => label_start = i + 1,
+            _ => return None,
+        }
     }
     // The last label: not empty, no hyphen at its end, not too long, not all digits.
-    if prev == b'.' || prev == b'-' || domain_len - label_start > MAX_LABEL_LEN || all_digits {
+    let last_label = &domain_bytes[label_start..];
+    if last_label.is_empty()
+        || last_label.len() > MAX_LABEL_LEN
+        || domain_bytes[domain_len - 1] == b'-'
+        || last_label.iter().all(u8::is_ascii_digit)
+    {
         return None;
     }
     let spec = &input[spec_start..spec_end];
@@ -489,7 +481,7 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
         local: &spec[..at],
         domain: &spec[at + 1..],
         spec,
-        domain_has_upper: upper,
+        domain_has_upper: classes & UPPER != 0,
     })
 }
 

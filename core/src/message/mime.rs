@@ -100,6 +100,8 @@ pub(crate) struct Parts<'b> {
     pub(crate) headers: &'b [(String, String)],
     pub(crate) text: Option<&'b str>,
     pub(crate) html: Option<&'b str>,
+    /// Whether a body holds `=_` (else no boundary prefix can occur in them).
+    pub(crate) bodies_hold_boundary_mark: bool,
     pub(crate) attachments: &'b [CheckedPart<'b>],
 }
 
@@ -164,55 +166,68 @@ fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
 /// Whether `needle` (not empty) occurs in `haystack`: a SIMD search for its first
 /// byte, then a comparison at each hit (the boundary prefix starts with `=`, rare in
 /// text and HTML).
-fn contains(haystack: &str, needle: &str) -> bool {
-    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     let Some(&first) = needle.first() else {
         return true;
     };
     memchr::memchr_iter(first, haystack).any(|at| haystack[at..].starts_with(needle))
 }
 
+/// A multipart boundary: the prefix (`=_` and 16 lower-case hex digits), `_` and the
+/// multipart's number, on the stack.
+#[derive(Clone, Copy)]
+struct Boundary([u8; 20]);
+
+impl Boundary {
+    fn as_str(&self) -> &str {
+        // Only ASCII is ever written: the check cannot fail.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The prefix alone (what the bodies are searched for).
+    fn prefix(&self) -> &[u8] {
+        &self.0[..18]
+    }
+
+    /// The boundary of the multipart numbered `number` (1 to 3) with this prefix.
+    fn numbered(mut self, number: u8) -> Boundary {
+        self.0[19] = b'0' + number % 10;
+        self
+    }
+}
+
+/// `=_`, 16 lower-case hex digits of `value`, `_` (the number follows).
+fn hex_prefix(value: u64) -> Boundary {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'_'; 20];
+    out[0] = b'=';
+    for (i, digit) in out[2..18].iter_mut().enumerate() {
+        *digit = HEX[((value >> ((15 - i) * 4)) & 15) as usize];
+    }
+    Boundary(out)
+}
+
 /// The boundary prefix: derived from the id, the date and the body sizes, and changed
 /// until no text body contains it (attachments are base64, which has no `=_`).
-fn boundary_prefix(parts: &Parts<'_>) -> String {
+fn boundary_prefix(parts: &Parts<'_>) -> Boundary {
     let mut seed = fnv1a(0xcbf2_9ce4_8422_2325, parts.message_id.as_bytes());
     seed = fnv1a(seed, parts.date.as_bytes());
     for body in [parts.text, parts.html].into_iter().flatten() {
         seed = fnv1a(seed, &(body.len() as u64).to_le_bytes());
     }
-    for salt in 0u64.. {
+    let mut salt = 0u64;
+    loop {
         let prefix = hex_prefix(fnv1a(seed, &salt.to_le_bytes()));
-        if ![parts.text, parts.html]
-            .into_iter()
-            .flatten()
-            .any(|b| contains(b, &prefix))
-        {
+        let taken = parts.bodies_hold_boundary_mark
+            && [parts.text, parts.html]
+                .into_iter()
+                .flatten()
+                .any(|b| contains(b.as_bytes(), prefix.prefix()));
+        if !taken {
             return prefix;
         }
+        salt = salt.wrapping_add(1);
     }
-    unreachable!("u64 salts are not exhausted")
-}
-
-/// `=_` and 16 lower-case hex digits.
-fn hex_prefix(value: u64) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(24);
-    out.push_str("=_");
-    for shift in (0..16).rev() {
-        out.push(HEX[((value >> (shift * 4)) & 15) as usize] as char);
-    }
-    out
-}
-
-fn multipart<'b>(
-    subtype: &'static str,
-    boundary: String,
-    children: Vec<MimePart<'b>>,
-) -> MimePart<'b> {
-    MimePart::new(
-        ContentType::new(subtype).attribute("boundary", boundary),
-        BodyPart::Multipart(children),
-    )
 }
 
 fn leaf<'b>(part: &'b CheckedPart<'b>) -> MimePart<'b> {
@@ -279,71 +294,130 @@ fn estimated_len(parts: &Parts<'_>) -> usize {
     len
 }
 
+/// `Content-Type: multipart/…; boundary="…"` as mail-builder writes a multipart's
+/// headers.
+fn open_multipart(out: &mut Vec<u8>, subtype: &str, boundary: &Boundary) {
+    write_header(
+        out,
+        "Content-Type",
+        &ContentType::new(subtype).attribute("boundary", boundary.as_str()),
+    );
+}
+
+/// The delimiter line before each part of a multipart.
+fn delimiter(out: &mut Vec<u8>, boundary: &Boundary) {
+    out.extend_from_slice(b"\r\n--");
+    out.extend_from_slice(boundary.as_str().as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The closing delimiter of a multipart.
+fn close_multipart(out: &mut Vec<u8>, boundary: &Boundary) {
+    out.extend_from_slice(b"\r\n--");
+    out.extend_from_slice(boundary.as_str().as_bytes());
+    out.extend_from_slice(b"--\r\n");
+}
+
+fn text_part<'t>(subtype: &'static str, text: &'t str) -> MimePart<'t> {
+    MimePart::new(subtype, BodyPart::Text(Cow::Borrowed(text)))
+}
+
+/// The body without the attachments: the text and/or HTML part, with the inline parts
+/// in a multipart/related around the HTML (or the only body). `None` when there is
+/// nothing.
+struct BodyTree<'w> {
+    text: Option<&'w str>,
+    html: Option<&'w str>,
+    inline: &'w [&'w CheckedPart<'w>],
+    related: Boundary,
+    alternative: Boundary,
+}
+
+impl BodyTree<'_> {
+    fn is_empty(&self) -> bool {
+        self.text.is_none() && self.html.is_none() && self.inline.is_empty()
+    }
+
+    /// `first` (a body part), followed by the inline parts in a multipart/related
+    /// when there are any.
+    fn write_related(&self, out: &mut Vec<u8>, first: Option<MimePart<'_>>) {
+        if self.inline.is_empty() {
+            if let Some(first) = first {
+                first.write_part(out);
+            }
+            return;
+        }
+        open_multipart(out, "multipart/related", &self.related);
+        if let Some(first) = first {
+            delimiter(out, &self.related);
+            first.write_part(out);
+        }
+        for part in self.inline {
+            delimiter(out, &self.related);
+            leaf(part).write_part(out);
+        }
+        close_multipart(out, &self.related);
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        match (self.text, self.html) {
+            (Some(text), Some(html)) => {
+                open_multipart(out, "multipart/alternative", &self.alternative);
+                delimiter(out, &self.alternative);
+                text_part("text/plain", text).write_part(out);
+                delimiter(out, &self.alternative);
+                self.write_related(out, Some(text_part("text/html", html)));
+                close_multipart(out, &self.alternative);
+            }
+            (Some(text), None) => self.write_related(out, Some(text_part("text/plain", text))),
+            (None, Some(html)) => self.write_related(out, Some(text_part("text/html", html))),
+            (None, None) => self.write_related(out, None),
+        }
+    }
+}
+
 pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
+    // Boundaries numbered in a fixed order: related, alternative, mixed (only those
+    // the message has).
     let prefix = boundary_prefix(parts);
-    let mut counter = 0;
+    let mut counter = 0u8;
     let mut next_boundary = || {
         counter += 1;
-        let mut boundary = String::with_capacity(prefix.len() + 3);
-        boundary.push_str(&prefix);
-        boundary.push('_');
-        // At most three multiparts (mixed, alternative, related): one digit.
-        boundary.push(char::from(b'0' + (counter % 10) as u8));
-        boundary
+        prefix.numbered(counter)
     };
     let (inline, attached): (Vec<&CheckedPart<'_>>, Vec<&CheckedPart<'_>>) = parts
         .attachments
         .iter()
         .partition(|p| p.content_id.is_some());
-
-    let text = parts
-        .text
-        .map(|t| MimePart::new("text/plain", BodyPart::Text(Cow::Borrowed(t))));
-    let html = parts
-        .html
-        .map(|h| MimePart::new("text/html", BodyPart::Text(Cow::Borrowed(h))));
-    // text + html → alternative; inline parts relate to the HTML (or the only body).
-    let body = {
-        let wrap_related = |first: MimePart<'b>, nb: &mut dyn FnMut() -> String| -> MimePart<'b> {
-            if inline.is_empty() {
-                first
-            } else {
-                let mut children = Vec::with_capacity(inline.len() + 1);
-                children.push(first);
-                children.extend(inline.iter().map(|p| leaf(p)));
-                multipart("multipart/related", nb(), children)
-            }
-        };
-        match (text, html) {
-            (Some(t), Some(h)) => {
-                let h = wrap_related(h, &mut next_boundary);
-                Some(multipart(
-                    "multipart/alternative",
-                    next_boundary(),
-                    vec![t, h],
-                ))
-            }
-            (Some(one), None) | (None, Some(one)) => Some(wrap_related(one, &mut next_boundary)),
-            (None, None) if inline.is_empty() => None,
-            (None, None) => Some(multipart(
-                "multipart/related",
-                next_boundary(),
-                inline.iter().map(|p| leaf(p)).collect(),
-            )),
-        }
-    };
-    let root = if attached.is_empty() {
-        body.unwrap_or_else(|| MimePart::new("text/plain", BodyPart::Text(Cow::Borrowed(""))))
+    let related = if inline.is_empty() {
+        prefix
     } else {
-        let mut children = Vec::with_capacity(attached.len() + 1);
-        children.extend(body);
-        children.extend(attached.iter().map(|p| leaf(p)));
-        multipart("multipart/mixed", next_boundary(), children)
+        next_boundary()
+    };
+    let alternative = if parts.text.is_some() && parts.html.is_some() {
+        next_boundary()
+    } else {
+        prefix
+    };
+    let mixed = if attached.is_empty() {
+        prefix
+    } else {
+        next_boundary()
+    };
+    let body = BodyTree {
+        text: parts.text,
+        html: parts.html,
+        inline: &inline,
+        related,
+        alternative,
     };
 
     // What `mail_builder::MessageBuilder::serialize` does with headers that include
     // Date and Message-ID and a body part, without its intermediate header list:
-    // each header through its mail-builder type, then MIME-Version, then the parts.
+    // each header through its mail-builder type, then MIME-Version, then the parts:
+    // each leaf written by mail-builder (`MimePart::write_part`), the multipart
+    // headers through its `ContentType`, the delimiter lines as its `write_part`
+    // writes them (no intermediate tree of parts).
     let mut bytes = Vec::with_capacity(estimated_len(parts));
     write_header(&mut bytes, "From", &mb_address(parts.from));
     if let Some(sender) = parts.sender {
@@ -367,7 +441,24 @@ pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
         write_header(&mut bytes, name, &unstructured(name, value));
     }
     bytes.extend_from_slice(b"MIME-Version: 1.0\r\n");
-    root.write_part(&mut bytes);
+    if attached.is_empty() {
+        if body.is_empty() {
+            text_part("text/plain", "").write_part(&mut bytes);
+        } else {
+            body.write(&mut bytes);
+        }
+    } else {
+        open_multipart(&mut bytes, "multipart/mixed", &mixed);
+        if !body.is_empty() {
+            delimiter(&mut bytes, &mixed);
+            body.write(&mut bytes);
+        }
+        for part in &attached {
+            delimiter(&mut bytes, &mixed);
+            leaf(part).write_part(&mut bytes);
+        }
+        close_multipart(&mut bytes, &mixed);
+    }
     if !bytes.ends_with(b"\r\n") {
         bytes.extend_from_slice(b"\r\n");
     }

@@ -305,23 +305,68 @@ fn read_list<'s>(
     Ok(())
 }
 
-/// A text or HTML body: [`check_body`] (no NUL), then [`normalize_crlf`], in one scan
-/// when the body is already canonical (the common case): a SIMD search for the next
-/// CR, LF or NUL, each CRLF pair skipped whole.
-fn read_body<'t>(field: &str, text: &'t str) -> Result<Cow<'t, str>> {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while let Some(p) = memchr::memchr3(b'\r', b'\n', 0, &bytes[at..]) {
-        let found = at + p;
-        if bytes[found] == b'\r' && bytes.get(found + 1) == Some(&b'\n') {
-            at = found + 2;
-            continue;
+/// What one pass over a body finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BodyScan {
+    /// No NUL, every CR followed by LF, every LF after a CR.
+    canonical: bool,
+    /// The body holds `=_`, the start of every boundary the builder draws (only
+    /// meaningful when `canonical`).
+    boundary_mark: bool,
+}
+
+/// One pass over a body for [`BodyScan`]: each byte is compared with the next one,
+/// sixteen pairs at a time in a form the compiler turns into SIMD compares (no
+/// per-line restart, no call per line end). Position `j` is fine when it is not NUL
+/// and (byte `j` is CR) equals (byte `j + 1` is LF); the last byte is neither CR nor
+/// NUL and the first is not LF.
+fn scan_body(bytes: &[u8]) -> BodyScan {
+    let Some((&last, _)) = bytes.split_last() else {
+        return BodyScan {
+            canonical: true,
+            boundary_mark: false,
+        };
+    };
+    let mut bad = bytes[0] == b'\n' || last == b'\r' || last == 0;
+    let mut mark = false;
+    let (current, next) = (&bytes[..bytes.len() - 1], &bytes[1..]);
+    let (current_blocks, current_rest) = current.as_chunks::<16>();
+    let (next_blocks, next_rest) = next.as_chunks::<16>();
+    for (a, b) in current_blocks.iter().zip(next_blocks) {
+        let (mut block_bad, mut block_mark) = (false, false);
+        for k in 0..16 {
+            block_bad |= ((a[k] == b'\r') != (b[k] == b'\n')) | (a[k] == 0);
+            block_mark |= (a[k] == b'=') & (b[k] == b'_');
         }
-        // A NUL (the first one) or a bare CR / LF: the full checks from the start.
-        check_body(field, text)?;
-        return Ok(normalize_crlf(text));
+        bad |= block_bad;
+        mark |= block_mark;
+        if bad {
+            break;
+        }
     }
-    Ok(Cow::Borrowed(text))
+    for (&a, &b) in current_rest.iter().zip(next_rest) {
+        bad |= ((a == b'\r') != (b == b'\n')) | (a == 0);
+        mark |= (a == b'=') & (b == b'_');
+    }
+    BodyScan {
+        canonical: !bad,
+        boundary_mark: mark,
+    }
+}
+
+/// A text or HTML body: [`check_body`] (no NUL), then [`normalize_crlf`], in one scan
+/// when the body is already canonical (the common case). Also tells whether the
+/// result holds `=_` (see [`BodyScan`]).
+fn read_body<'t>(field: &str, text: &'t str) -> Result<(Cow<'t, str>, bool)> {
+    let scan = scan_body(text.as_bytes());
+    if scan.canonical {
+        return Ok((Cow::Borrowed(text), scan.boundary_mark));
+    }
+    // A NUL or a bare CR / LF: the full checks from the start.
+    check_body(field, text)?;
+    let normalized = normalize_crlf(text);
+    let boundary_mark = memchr::memmem::find(normalized.as_bytes(), b"=_").is_some();
+    Ok((normalized, boundary_mark))
 }
 
 /// Whether every CR is followed by LF and every LF follows a CR.
@@ -555,13 +600,13 @@ impl<'a> MessageBuilder<'a> {
         for (i, attachment) in self.attachments.iter().enumerate() {
             parts.push(mime::check_attachment(i, attachment, &parts)?);
         }
-        let text = match &self.text {
-            Some(t) => Some(read_body("text", t)?),
-            None => None,
+        let (text, text_mark) = match &self.text {
+            Some(t) => read_body("text", t).map(|(t, mark)| (Some(t), mark))?,
+            None => (None, false),
         };
-        let html = match &self.html {
-            Some(h) => Some(read_body("html", h)?),
-            None => None,
+        let (html, html_mark) = match &self.html {
+            Some(h) => read_body("html", h).map(|(h, mark)| (Some(h), mark))?,
+            None => (None, false),
         };
 
         let smtputf8 = [&from]
@@ -607,6 +652,7 @@ impl<'a> MessageBuilder<'a> {
             headers: &self.headers,
             text: text.as_deref(),
             html: html.as_deref(),
+            bodies_hold_boundary_mark: text_mark || html_mark,
             attachments: &parts,
         });
         // mail-builder writes every body 7-bit (7bit, quoted-printable or base64) and
@@ -665,14 +711,55 @@ mod tests {
             "exactly 8\r\n",
         ] {
             let separate = check_body("text", body).map(|()| normalize_crlf(body));
-            let together = read_body("text", body);
+            let together = read_body("text", body).map(|(text, mark)| {
+                assert_eq!(mark, text.contains("=_"), "{body:?}");
+                text
+            });
             match (separate, together) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "{body:?}"),
                 (Err(a), Err(b)) => assert_eq!(a.position(), b.position(), "{body:?}"),
                 (a, b) => panic!("{body:?}: {a:?} vs {b:?}"),
             }
         }
-        assert!(matches!(read_body("text", "a\r\nb"), Ok(Cow::Borrowed(_))));
+        assert!(matches!(
+            read_body("text", "a\r\nb"),
+            Ok((Cow::Borrowed(_), false))
+        ));
+    }
+
+    /// The reference: the separate checks, and a plain search for `=_`.
+    fn read_body_reference(body: &str) -> Result<(String, bool)> {
+        check_body("text", body)?;
+        let text = normalize_crlf(body).into_owned();
+        let mark = text.contains("=_");
+        Ok((text, mark))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn body_scan_agrees_with_the_reference(body in "[ab\r\n=_\u{0}é]{0,70}") {
+            let reference = read_body_reference(&body);
+            let scanned = read_body("text", &body);
+            match (reference, scanned) {
+                (Ok(a), Ok((text, mark))) => {
+                    proptest::prop_assert_eq!(a, (text.into_owned(), mark));
+                }
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a.position(), b.position()),
+                (a, b) => proptest::prop_assert!(false, "{:?}: {:?} vs {:?}", body, a, b),
+            }
+        }
+
+        #[test]
+        fn body_scan_finds_one_fault_at_any_offset(at in 0usize..40, fault in 0usize..5) {
+            let mut body = "x".repeat(40).into_bytes();
+            body[at] = [b'\r', b'\n', 0, b'=', b'_'][fault];
+            let body = String::from_utf8(body).unwrap();
+            let reference = read_body_reference(&body).map_err(|e| e.position());
+            let scanned = read_body("text", &body)
+                .map(|(text, mark)| (text.into_owned(), mark))
+                .map_err(|e| e.position());
+            proptest::prop_assert_eq!(reference, scanned);
+        }
     }
 
     #[test]
