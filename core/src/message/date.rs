@@ -154,40 +154,34 @@ fn write_date(
     (hour, minute, second): (u32, u32, u32),
     zone: [u8; 5],
 ) -> DateText {
-    let mut bytes = [0u8; 32];
-    let mut at = 0;
-    let mut put = |part: &[u8]| {
-        if let Some(slot) = bytes.get_mut(at..at + part.len()) {
-            slot.copy_from_slice(part);
-        }
-        at += part.len();
-    };
     let dow = dow.as_bytes();
     let mon = MONTHS
         .get((month as usize).wrapping_sub(1))
-        .map_or(*b"   ", |m| {
-            let m = m.as_bytes();
-            [m[0], m[1], m[2]]
-        });
-    put(&[dow[0], dow[1], dow[2], b',', b' ']);
-    if day >= 10 {
-        put(&two_digits(day));
+        .map_or(&b"   "[..], |m| m.as_bytes());
+    let mut bytes = [0u8; 32];
+    bytes[..5].copy_from_slice(&[dow[0], dow[1], dow[2], b',', b' ']);
+    let [d1, d2] = two_digits(day);
+    let at = if day >= 10 {
+        bytes[5] = d1;
+        bytes[6] = d2;
+        7
     } else {
-        put(&[b'0' + (day % 10) as u8]);
-    }
+        bytes[5] = d2;
+        6
+    };
     let [y1, y2] = two_digits(year / 100);
     let [y3, y4] = two_digits(year);
     let [h1, h2] = two_digits(hour);
     let [m1, m2] = two_digits(minute);
     let [s1, s2] = two_digits(second);
-    put(&[
+    let rest = [
         b' ', mon[0], mon[1], mon[2], b' ', y1, y2, y3, y4, b' ', h1, h2, b':', m1, m2, b':', s1,
-        s2, b' ',
-    ]);
-    put(&zone);
+        s2, b' ', zone[0], zone[1], zone[2], zone[3], zone[4],
+    ];
+    bytes[at..at + rest.len()].copy_from_slice(&rest);
     DateText {
         bytes,
-        len: at.min(32),
+        len: at + rest.len(),
     }
 }
 

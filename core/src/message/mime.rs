@@ -123,7 +123,7 @@ fn mb_list<'m>(list: &'m [Mailbox<'_>]) -> MbAddress<'m> {
 /// word, and mail-builder writes such text as it is: it is written as "B" encoded
 /// words here (mail-builder encodes non-ASCII text itself).
 fn unstructured<'b>(name: &str, value: &'b str) -> HeaderType<'b> {
-    if value.is_ascii() && value.contains("=?") {
+    if value.is_ascii() && contains(value.as_bytes(), b"=?") {
         HeaderType::Raw(Raw::new(b_words(value)))
     } else if value.is_ascii()
         // A value that fits on one line is foldable without looking at its words.
@@ -163,9 +163,8 @@ fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
-/// Whether `needle` (not empty) occurs in `haystack`: a SIMD search for its first
-/// byte, then a comparison at each hit (the boundary prefix starts with `=`, rare in
-/// text and HTML).
+/// Whether `needle` occurs in `haystack`: a SIMD search for its first byte, then a
+/// comparison at each hit (both needles here start with `=`, rare in text).
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     let Some(&first) = needle.first() else {
         return true;
@@ -307,14 +306,14 @@ fn open_multipart(out: &mut Vec<u8>, subtype: &str, boundary: &Boundary) {
 /// The delimiter line before each part of a multipart.
 fn delimiter(out: &mut Vec<u8>, boundary: &Boundary) {
     out.extend_from_slice(b"\r\n--");
-    out.extend_from_slice(boundary.as_str().as_bytes());
+    out.extend_from_slice(&boundary.0);
     out.extend_from_slice(b"\r\n");
 }
 
 /// The closing delimiter of a multipart.
 fn close_multipart(out: &mut Vec<u8>, boundary: &Boundary) {
     out.extend_from_slice(b"\r\n--");
-    out.extend_from_slice(boundary.as_str().as_bytes());
+    out.extend_from_slice(&boundary.0);
     out.extend_from_slice(b"--\r\n");
 }
 

@@ -317,7 +317,7 @@ struct BodyScan {
 
 /// One pass over a body for [`BodyScan`]: each byte is compared with the next one,
 /// sixteen pairs at a time in a form the compiler turns into SIMD compares (no
-/// per-line restart, no call per line end). Position `j` is fine when it is not NUL
+/// per-line restart, no call per line end, no branch per block). Position `j` is fine when it is not NUL
 /// and (byte `j` is CR) equals (byte `j + 1` is LF); the last byte is neither CR nor
 /// NUL and the first is not LF.
 fn scan_body(bytes: &[u8]) -> BodyScan {
@@ -330,24 +330,40 @@ fn scan_body(bytes: &[u8]) -> BodyScan {
     let mut bad = bytes[0] == b'\n' || last == b'\r' || last == 0;
     let mut mark = false;
     let (current, next) = (&bytes[..bytes.len() - 1], &bytes[1..]);
-    let (current_blocks, current_rest) = current.as_chunks::<16>();
-    let (next_blocks, next_rest) = next.as_chunks::<16>();
-    for (a, b) in current_blocks.iter().zip(next_blocks) {
-        let (mut block_bad, mut block_mark) = (false, false);
+    // Per lane, over every block: a fault seen, a mark seen (reduced once at the end).
+    let (mut lanes_bad, mut lanes_mark) = ([false; 16], [false; 16]);
+    let mut scan_block = |a: &[u8; 16], b: &[u8; 16]| {
         for k in 0..16 {
-            block_bad |= ((a[k] == b'\r') != (b[k] == b'\n')) | (a[k] == 0);
-            block_mark |= (a[k] == b'=') & (b[k] == b'_');
+            lanes_bad[k] |= ((a[k] == b'\r') != (b[k] == b'\n')) | (a[k] == 0);
+            lanes_mark[k] |= (a[k] == b'=') & (b[k] == b'_');
         }
-        bad |= block_bad;
-        mark |= block_mark;
-        if bad {
-            break;
+    };
+    let (current_blocks, current_rest) = current.as_chunks::<16>();
+    let (next_blocks, _) = next.as_chunks::<16>();
+    for (a, b) in current_blocks.iter().zip(next_blocks) {
+        scan_block(a, b);
+    }
+    if !current_rest.is_empty() {
+        // The last sixteen pairs again, overlapping the blocks already seen (a
+        // position seen twice changes nothing), when the body is long enough.
+        let tail = current.len().saturating_sub(16);
+        match (
+            current
+                .get(tail..)
+                .and_then(|a| <&[u8; 16]>::try_from(a).ok()),
+            next.get(tail..).and_then(|b| <&[u8; 16]>::try_from(b).ok()),
+        ) {
+            (Some(a), Some(b)) => scan_block(a, b),
+            _ => {
+                for (&a, &b) in current.iter().zip(next) {
+                    bad |= ((a == b'\r') != (b == b'\n')) | (a == 0);
+                    mark |= (a == b'=') & (b == b'_');
+                }
+            }
         }
     }
-    for (&a, &b) in current_rest.iter().zip(next_rest) {
-        bad |= ((a == b'\r') != (b == b'\n')) | (a == 0);
-        mark |= (a == b'=') & (b == b'_');
-    }
+    bad |= lanes_bad.iter().any(|&l| l);
+    mark |= lanes_mark.iter().any(|&l| l);
     BodyScan {
         canonical: !bad,
         boundary_mark: mark,
@@ -609,15 +625,19 @@ impl<'a> MessageBuilder<'a> {
             None => (None, false),
         };
 
-        let smtputf8 = [&from]
-            .into_iter()
-            .chain(sender.iter())
-            .chain(envelope_from.iter().flatten())
-            .chain(to.iter())
-            .chain(cc.iter())
-            .chain(bcc.iter())
-            .chain(reply_to.iter())
-            .any(Mailbox::smtputf8);
+        // mail-builder writes every body 7-bit (7bit, quoted-printable or base64) and
+        // encodes every header text but addresses: only a non-ASCII local part in a
+        // header address puts 8-bit data in the bytes.
+        let eight_bit = from.smtputf8()
+            || sender.as_ref().is_some_and(Mailbox::smtputf8)
+            || to.iter().any(Mailbox::smtputf8)
+            || cc.iter().any(Mailbox::smtputf8)
+            || reply_to.iter().any(Mailbox::smtputf8);
+        let smtputf8 = eight_bit
+            || envelope_from
+                .as_ref()
+                .is_some_and(|e| e.as_ref().is_some_and(Mailbox::smtputf8))
+            || bcc.iter().any(Mailbox::smtputf8);
 
         let mut rcpt_to: Vec<String> = Vec::with_capacity(to.len() + cc.len() + bcc.len());
         for m in to.iter().chain(cc.iter()).chain(bcc.iter()) {
@@ -655,16 +675,6 @@ impl<'a> MessageBuilder<'a> {
             bodies_hold_boundary_mark: text_mark || html_mark,
             attachments: &parts,
         });
-        // mail-builder writes every body 7-bit (7bit, quoted-printable or base64) and
-        // encodes every header text but addresses: only a non-ASCII local part in a
-        // header address puts 8-bit data in the bytes.
-        let eight_bit = [&from]
-            .into_iter()
-            .chain(sender.iter())
-            .chain(to.iter())
-            .chain(cc.iter())
-            .chain(reply_to.iter())
-            .any(Mailbox::smtputf8);
         debug_assert_eq!(eight_bit, !bytes.is_ascii());
         Ok(BuiltMessage {
             bytes,
