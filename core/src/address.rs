@@ -400,19 +400,22 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
         if mode != Mode::Header {
             return None;
         }
-        let lt = memchr::memchr(b'<', bytes)?;
-        let display = &bytes[..lt];
-        if display.first() == Some(&b' ') {
+        if bytes[0] == b' ' {
             return None;
         }
-        // The name without its trailing spaces.
+        // The name up to the first '<': atoms and spaces, without its trailing spaces.
         let mut name_end = 0;
-        for (i, &b) in display.iter().enumerate() {
+        let mut lt = 0;
+        loop {
+            let b = *bytes.get(lt)?;
             if is_atext_byte(b) {
-                name_end = i + 1;
+                name_end = lt + 1;
+            } else if b == b'<' {
+                break;
             } else if b != b' ' {
                 return None;
             }
+            lt += 1;
         }
         let name = (name_end > 0).then(|| &input[..name_end]);
         (name, lt + 1, bytes.len() - 1)

@@ -131,7 +131,13 @@ pub(crate) struct DateText {
 }
 
 impl DateText {
+    /// The text's bytes (ASCII).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
     /// The text.
+    #[cfg(test)]
     pub(crate) fn as_str(&self) -> &str {
         // Only ASCII is ever written: the check cannot fail.
         std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()

@@ -95,7 +95,8 @@ pub(crate) struct Parts<'b> {
     pub(crate) cc: &'b [Mailbox<'b>],
     pub(crate) reply_to: &'b [Mailbox<'b>],
     pub(crate) subject: Option<&'b str>,
-    pub(crate) date: &'b str,
+    /// The Date value (ASCII).
+    pub(crate) date: &'b [u8],
     pub(crate) message_id: &'b str,
     pub(crate) headers: &'b [(String, String)],
     pub(crate) text: Option<&'b str>,
@@ -178,6 +179,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 struct Boundary([u8; 20]);
 
 impl Boundary {
+    #[cfg(test)]
     fn as_str(&self) -> &str {
         // Only ASCII is ever written: the check cannot fail.
         std::str::from_utf8(&self.0).unwrap_or_default()
@@ -210,7 +212,7 @@ fn hex_prefix(value: u64) -> Boundary {
 /// until no text body contains it (attachments are base64, which has no `=_`).
 fn boundary_prefix(parts: &Parts<'_>) -> Boundary {
     let mut seed = fnv1a(0xcbf2_9ce4_8422_2325, parts.message_id.as_bytes());
-    seed = fnv1a(seed, parts.date.as_bytes());
+    seed = fnv1a(seed, parts.date);
     for body in [parts.text, parts.html].into_iter().flatten() {
         seed = fnv1a(seed, &(body.len() as u64).to_le_bytes());
     }
@@ -293,14 +295,32 @@ fn estimated_len(parts: &Parts<'_>) -> usize {
     len
 }
 
-/// `Content-Type: multipart/…; boundary="…"` as mail-builder writes a multipart's
-/// headers.
+/// `Content-Type: multipart/…; boundary="…"` exactly as mail-builder's `ContentType`
+/// writes a multipart's header (`multipart_headers_are_written_as_mail_builder_writes_them`
+/// checks it): the line always fits (at most 68 octets), the boundary needs no quoting
+/// escapes.
 fn open_multipart(out: &mut Vec<u8>, subtype: &str, boundary: &Boundary) {
-    write_header(
-        out,
-        "Content-Type",
-        &ContentType::new(subtype).attribute("boundary", boundary.as_str()),
-    );
+    out.extend_from_slice(b"Content-Type: ");
+    out.extend_from_slice(subtype.as_bytes());
+    out.extend_from_slice(b"; boundary=\"");
+    out.extend_from_slice(&boundary.0);
+    out.extend_from_slice(b"\"\r\n");
+}
+
+/// `Date: …` as mail-builder's `Raw` writes it: a value that fits on the line with
+/// no line break (always, for the canonical form of at most 31 octets) as it is, then
+/// CRLF; anything else through `Raw` itself.
+fn write_date(out: &mut Vec<u8>, date: &[u8]) {
+    const FOLD_TARGET: usize = 78;
+    if "Date: ".len() + date.len() <= FOLD_TARGET && !date.iter().any(|&b| b == b'\r' || b == b'\n')
+    {
+        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(date);
+        out.extend_from_slice(b"\r\n");
+    } else {
+        let text = String::from_utf8_lossy(date);
+        write_header(out, "Date", &Raw::new(text.as_ref()));
+    }
 }
 
 /// The delimiter line before each part of a multipart.
@@ -434,7 +454,7 @@ pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
     if let Some(subject) = parts.subject {
         write_header(&mut bytes, "Subject", &unstructured("Subject", subject));
     }
-    write_header(&mut bytes, "Date", &Raw::new(parts.date));
+    write_date(&mut bytes, parts.date);
     write_header(&mut bytes, "Message-ID", &MessageId::new(parts.message_id));
     for (name, value) in parts.headers {
         write_header(&mut bytes, name, &unstructured(name, value));
@@ -462,4 +482,61 @@ pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
         bytes.extend_from_slice(b"\r\n");
     }
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_headers_are_written_as_mail_builder_writes_them() {
+        for value in [
+            0u64,
+            1,
+            0x0123_4567_89ab_cdef,
+            u64::MAX,
+            0x27b4_e060_6d9f_548f,
+        ] {
+            for number in 1..=3 {
+                let boundary = hex_prefix(value).numbered(number);
+                for subtype in [
+                    "multipart/mixed",
+                    "multipart/alternative",
+                    "multipart/related",
+                ] {
+                    let mut ours = Vec::new();
+                    open_multipart(&mut ours, subtype, &boundary);
+                    let mut theirs = Vec::new();
+                    write_header(
+                        &mut theirs,
+                        "Content-Type",
+                        &ContentType::new(subtype).attribute("boundary", boundary.as_str()),
+                    );
+                    assert_eq!(
+                        String::from_utf8_lossy(&ours),
+                        String::from_utf8_lossy(&theirs)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dates_are_written_as_raw_writes_them() {
+        for date in [
+            "Sat, 28 Nov 2026 12:00:00 +0000",
+            "Tue, 1 Jan 2030 09:05:00 -0130",
+            "",
+            "a very long value that does not fit on one line with the Date: name before it",
+        ] {
+            let mut ours = Vec::new();
+            write_date(&mut ours, date.as_bytes());
+            let mut theirs = Vec::new();
+            write_header(&mut theirs, "Date", &Raw::new(date));
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs)
+            );
+        }
+    }
 }

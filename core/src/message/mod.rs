@@ -601,15 +601,15 @@ impl<'a> MessageBuilder<'a> {
         let date = match &self.date {
             Some(DateInput::Text(text)) => {
                 given_date = date::parse_date(text)?;
-                given_date.as_str()
+                given_date.as_bytes()
             }
             Some(DateInput::Unix(secs)) => {
                 given_date = date::format_unix(*secs)?;
-                given_date.as_str()
+                given_date.as_bytes()
             }
             None => {
                 now = mail_builder::headers::date::Date::now().to_rfc822();
-                now.as_str()
+                now.as_bytes()
             }
         };
         let mut parts = Vec::with_capacity(self.attachments.len());
