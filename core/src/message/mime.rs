@@ -166,7 +166,7 @@ fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
 
 /// Whether `needle` occurs in `haystack`: a SIMD search for its first byte, then a
 /// comparison at each hit (both needles here start with `=`, rare in text).
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     let Some(&first) = needle.first() else {
         return true;
     };

@@ -381,7 +381,7 @@ fn read_body<'t>(field: &str, text: &'t str) -> Result<(Cow<'t, str>, bool)> {
     // A NUL or a bare CR / LF: the full checks from the start.
     check_body(field, text)?;
     let normalized = normalize_crlf(text);
-    let boundary_mark = memchr::memmem::find(normalized.as_bytes(), b"=_").is_some();
+    let boundary_mark = mime::contains(normalized.as_bytes(), b"=_");
     Ok((normalized, boundary_mark))
 }
 
