@@ -146,30 +146,64 @@ fn show(c: char) -> String {
     }
 }
 
+/// Byte classes for the ASCII fast paths (one table look-up per byte instead of a
+/// chain of comparisons): RFC 5322 atext, letters-digits-hyphens, digits, upper case.
+const ATEXT: u8 = 1;
+const LDH: u8 = 2;
+const UPPER: u8 = 4;
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let mut class = 0;
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            )
+        {
+            class |= ATEXT;
+        }
+        if c.is_ascii_alphanumeric() || c == b'-' {
+            class |= LDH;
+        }
+        if c.is_ascii_uppercase() {
+            class |= UPPER;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+/// Whether the byte `b` is RFC 5322 atext (ASCII only).
+#[inline]
+pub(crate) fn is_atext_byte(b: u8) -> bool {
+    BYTE_CLASS[usize::from(b)] & ATEXT != 0
+}
+
 /// RFC 5322 atext (shared with the message module's header checks).
+#[inline]
 pub(crate) fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            '!' | '#'
-                | '$'
-                | '%'
-                | '&'
-                | '\''
-                | '*'
-                | '+'
-                | '-'
-                | '/'
-                | '='
-                | '?'
-                | '^'
-                | '_'
-                | '`'
-                | '{'
-                | '|'
-                | '}'
-                | '~'
-        )
+    c.is_ascii() && is_atext_byte(c as u8)
 }
 
 /// The offset of the first byte of `s` that is not printable ASCII (space to `~`),
@@ -324,6 +358,8 @@ pub(crate) struct PlainAddress<'a> {
     pub(crate) domain: &'a str,
     /// `local@domain` as written.
     pub(crate) spec: &'a str,
+    /// Whether the domain holds an upper-case letter (its lower-case form differs).
+    pub(crate) domain_has_upper: bool,
 }
 
 impl PlainAddress<'_> {
@@ -354,87 +390,114 @@ impl PlainAddress<'_> {
 ///   leaves it as it is, lower-cased), at most 253 octets, a last label that is not
 ///   all digits (no address literal);
 /// - `local@domain` at most 254 octets.
+///
+/// One pass over the bytes with a class table: each byte is checked against the
+/// class its place allows (space or atext in the name, atext or `.` in the local
+/// part, letters, digits, `-` or `.` in the domain), all of them printable ASCII.
 pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
     let bytes = input.as_bytes();
-    if bytes.is_empty() || first_non_printable(input) != bytes.len() {
-        return None;
-    }
-    let (display_name, spec) = if bytes[bytes.len() - 1] == b'>' {
+    let (display_name, spec_start, spec_end) = if *bytes.last()? == b'>' {
         if mode != Mode::Header {
             return None;
         }
-        let lt = bytes.iter().position(|&b| b == b'<')?;
-        let display = &bytes[..lt];
-        if display.first() == Some(&b' ')
-            || !display
-                .iter()
-                .all(|&b| b == b' ' || is_atext(char::from(b)))
-        {
+        if bytes[0] == b' ' {
             return None;
         }
-        let name = input[..lt].trim_end_matches(' ');
-        let name = (!name.is_empty()).then_some(name);
-        (name, &input[lt + 1..input.len() - 1])
+        // The name up to the first '<': atoms and spaces, without its trailing spaces.
+        let mut name_end = 0;
+        let mut lt = 0;
+        loop {
+            let b = *bytes.get(lt)?;
+            if is_atext_byte(b) {
+                name_end = lt + 1;
+            } else if b == b'<' {
+                break;
+            } else if b != b' ' {
+                return None;
+            }
+            lt += 1;
+        }
+        let name = (name_end > 0).then(|| &input[..name_end]);
+        (name, lt + 1, bytes.len() - 1)
     } else {
-        (None, input)
+        (None, 0, bytes.len())
     };
-    let at = spec.bytes().position(|b| b == b'@')?;
-    let (local, domain) = (&spec[..at], &spec[at + 1..]);
-    if spec.len() > MAX_PATH_LEN || !is_plain_dot_atom(local) || local.len() > MAX_LOCAL_LEN {
+    let spec_bytes = &bytes[spec_start..spec_end];
+    // The local part: atoms of atext separated by single dots, up to the first '@'.
+    // (The checks that look back only run at the rare bytes that are not atext.)
+    let mut at = 0;
+    loop {
+        let b = *spec_bytes.get(at)?;
+        if !is_atext_byte(b) {
+            match b {
+                b'@' => break,
+                // A dot at the start or after a dot.
+                b'.' if at > 0 && spec_bytes[at - 1] != b'.' => {}
+                _ => return None,
+            }
+        }
+        at += 1;
+    }
+    let domain_len = spec_bytes.len() - at - 1;
+    if at == 0
+        || spec_bytes[at - 1] == b'.'
+        || at > MAX_LOCAL_LEN
+        || spec_bytes.len() > MAX_PATH_LEN
+        || domain_len == 0
+        || domain_len > MAX_DOMAIN_LEN
+    {
         return None;
     }
-    if domain.is_empty() || domain.len() > MAX_DOMAIN_LEN {
-        return None;
-    }
-    let mut last_label: &[u8] = &[];
-    for label in domain.as_bytes().split(|&b| b == b'.') {
-        let ldh = label
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'-');
-        if label.is_empty()
-            || label.len() > MAX_LABEL_LEN
-            || !ldh
-            || label[0] == b'-'
-            || label[label.len() - 1] == b'-'
-            || label.windows(2).any(|w| w == b"--")
-        {
+    // The domain: labels of letters, digits and hyphens separated by single dots.
+    let domain_bytes = &spec_bytes[at + 1..];
+    let mut label_start = 0;
+    let mut classes = 0; // every class seen, for the upper-case flag
+    for (i, &b) in domain_bytes.iter().enumerate() {
+        let class = BYTE_CLASS[usize::from(b)];
+        classes |= class;
+        if class & LDH != 0 && b != b'-' {
+            continue;
+        }
+        // At the start of a label or after a hyphen: an empty label, a hyphen at the
+        // start or end of a label, or `--`.
+        if i == label_start || domain_bytes[i - 1] == b'-' {
             return None;
         }
-        last_label = label;
+        match b {
+            b'-' => {}
+            b'.' if i - label_start <= MAX_LABEL_LEN => label_start = i + 1,
+            _ => return None,
+        }
     }
-    if last_label.iter().all(u8::is_ascii_digit) {
+    // The last label: not empty, no hyphen at its end, not too long, not all digits.
+    let last_label = &domain_bytes[label_start..];
+    if last_label.is_empty()
+        || last_label.len() > MAX_LABEL_LEN
+        || domain_bytes[domain_len - 1] == b'-'
+        || last_label.iter().all(u8::is_ascii_digit)
+    {
         return None;
     }
+    let spec = &input[spec_start..spec_end];
     Some(PlainAddress {
         display_name,
-        local,
-        domain,
+        local: &spec[..at],
+        domain: &spec[at + 1..],
         spec,
+        domain_has_upper: classes & UPPER != 0,
     })
-}
-
-/// ASCII atext atoms separated by single dots, not empty.
-fn is_plain_dot_atom(s: &str) -> bool {
-    let mut after_dot = true;
-    for &b in s.as_bytes() {
-        if b == b'.' {
-            if after_dot {
-                return false;
-            }
-            after_dot = true;
-        } else if is_atext(char::from(b)) {
-            after_dot = false;
-        } else {
-            return false;
-        }
-    }
-    !after_dot
 }
 
 fn parse(input: &str, options: &AddressOptions) -> Result<Address> {
     if let Some(plain) = parse_plain(input, options.mode) {
         return Ok(plain.to_address());
     }
+    parse_full(input, options)
+}
+
+/// The full rules, without the fast path (which gives the same answer where it
+/// answers: see the `fast_path_agrees_with_the_full_rules` test).
+fn parse_full(input: &str, options: &AddressOptions) -> Result<Address> {
     let suspect = first_non_printable(input);
     let control = input.get(suspect..).and_then(|rest| {
         rest.char_indices()
@@ -1354,6 +1417,109 @@ mod tests {
         assert_eq!(plain_ascii_domain("ab--cd.com"), None);
         assert_eq!(plain_ascii_domain("xn--bcher-kva.de"), None);
         assert_eq!(plain_ascii_domain("bücher.de"), None);
+    }
+
+    /// Every input the fast path accepts is accepted by the full rules with the same
+    /// result, in both modes and with every option.
+    fn assert_fast_path_agrees(input: &str) {
+        for mode in [Mode::Envelope, Mode::Header] {
+            let Some(plain) = parse_plain(input, mode) else {
+                continue;
+            };
+            assert_eq!(
+                plain.domain_has_upper,
+                plain.domain.bytes().any(|b| b.is_ascii_uppercase()),
+                "{input:?}"
+            );
+            for (allow_quoted_local, allow_domain_literal) in
+                [(false, false), (true, false), (false, true), (true, true)]
+            {
+                let options = AddressOptions {
+                    mode,
+                    allow_quoted_local,
+                    allow_domain_literal,
+                };
+                assert_eq!(
+                    Ok(plain.to_address()),
+                    parse_full(input, &options).map_err(|e| e.to_string()),
+                    "{input:?} {options:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_full_rules_on_edge_cases() {
+        let long_label = "a".repeat(63);
+        let too_long_label = "a".repeat(64);
+        let long_local = "l".repeat(64);
+        let cases = [
+            "a@b.c".to_string(),
+            "Shop <shop@example.com>".into(),
+            "Shop  Team   <shop@Example.COM>".into(),
+            "<a@b.c>".into(),
+            " <a@b.c>".into(),
+            "a.b.c@d-e.f".into(),
+            "a..b@c.d".into(),
+            ".a@b.c".into(),
+            "a.@b.c".into(),
+            "a@b..c".into(),
+            "a@.b.c".into(),
+            "a@b.c.".into(),
+            "a@-b.c".into(),
+            "a@b-.c".into(),
+            "a@b--c.d".into(),
+            "a@xn--bcher-kva.de".into(),
+            "a@123.45".into(),
+            "a@1-2.3".into(),
+            "a@b.123a".into(),
+            "a@b".into(),
+            "a@".into(),
+            "@b.c".into(),
+            "a@b@c.d".into(),
+            "a<b>@c.d".into(),
+            "Na.me <a@b.c>".into(),
+            "Name <a@b.c> ".into(),
+            "Name <a@b.c>>".into(),
+            "Name <<a@b.c>".into(),
+            "N\"ame <a@b.c>".into(),
+            "!#$%&'*+-/=?^_`{|}~@x.y".into(),
+            format!("a@{long_label}.com"),
+            format!("a@{too_long_label}.com"),
+            format!("a@b.{long_label}"),
+            format!("a@b.{too_long_label}"),
+            format!("{long_local}@b.c"),
+            format!("{long_local}l@b.c"),
+            format!("a@{}.com", ["x"; 124].join(".")),
+            format!("a@{}.com", ["x"; 125].join(".")),
+            format!("{long_local}@{}.com", ["x"; 93].join(".")),
+            format!("{long_local}@{}.com", ["x"; 94].join(".")),
+        ];
+        for input in &cases {
+            assert_fast_path_agrees(input);
+        }
+        assert!(parse_plain("Shop <shop@example.com>", Mode::Header).is_some());
+        assert!(parse_plain("Shop <shop@example.com>", Mode::Envelope).is_none());
+        assert!(parse_plain("a@b--c.d", Mode::Envelope).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_with_the_full_rules(
+            input in "[ a-zA-Z0-9.@<>\\-_!~\"(),;:\\[\\]]{0,40}",
+        ) {
+            assert_fast_path_agrees(&input);
+        }
+
+        #[test]
+        fn fast_path_agrees_on_address_shapes(
+            name in "([A-Za-z0-9!#~ ]{0,6} ?<)?",
+            local in "[a-z0-9.+_-]{0,6}",
+            domain in "[a-zA-Z0-9.-]{0,12}",
+        ) {
+            let close = if name.is_empty() { "" } else { ">" };
+            assert_fast_path_agrees(&format!("{name}{local}@{domain}{close}"));
+        }
     }
 
     #[test]

@@ -57,7 +57,7 @@ fn bad(input: &str, what: &str) -> crate::Error {
 
 /// Parses `[day-of-week ","] day month year hour ":" minute [":" second] zone`
 /// (no obsolete forms: the zone is `+hhmm` / `-hhmm`) and returns the canonical text.
-pub(crate) fn parse_date(input: &str) -> Result<String> {
+pub(crate) fn parse_date(input: &str) -> Result<DateText> {
     super::headers::check_text("the date", input, false)?;
     let mut rest = input.trim_matches([' ', '\t']);
     let mut given_day = None;
@@ -104,9 +104,9 @@ pub(crate) fn parse_date(input: &str) -> Result<String> {
     let zone_ok = zone.len() == 5
         && matches!(zone.as_bytes()[0], b'+' | b'-')
         && digits(&zone[1..], 4, 4).is_some_and(|z| z % 100 <= 59);
-    if !zone_ok {
+    let (true, Ok(zone)) = (zone_ok, <[u8; 5]>::try_from(zone.as_bytes())) else {
         return Err(bad(input, "the zone must be +hhmm or -hhmm"));
-    }
+    };
     let days = days_from_civil(year, month, day);
     let dow = weekday(days);
     if given_day.is_some_and(|d| d != dow) {
@@ -122,63 +122,77 @@ pub(crate) fn parse_date(input: &str) -> Result<String> {
     ))
 }
 
-/// Writes `value` as decimal digits, at least `width` of them (zero-padded), at
-/// `out[at..]`; returns the offset after them. `out` has room for every field.
-fn put_number(out: &mut [u8; 40], at: usize, value: u32, width: usize) -> usize {
-    let mut digits = [0u8; 10];
-    let mut start = digits.len();
-    let mut rest = value;
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 && digits.len() - start >= width {
-            break;
-        }
-    }
-    let len = digits.len() - start;
-    out[at..at + len].copy_from_slice(&digits[start..]);
-    at + len
+/// A Date header value in canonical form, held on the stack: at most 31 ASCII bytes
+/// (day ≤ 31, year ≤ 9999, times ≤ 60, the zone 5 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DateText {
+    bytes: [u8; 32],
+    len: usize,
 }
 
-fn put(out: &mut [u8; 40], at: usize, text: &str) -> usize {
-    out[at..at + text.len()].copy_from_slice(text.as_bytes());
-    at + text.len()
+impl DateText {
+    /// The text's bytes (ASCII).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
+    /// The text.
+    #[cfg(test)]
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII is ever written: the check cannot fail.
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+/// Two decimal digits of `value` (below 100).
+fn two_digits(value: u32) -> [u8; 2] {
+    [b'0' + (value / 10 % 10) as u8, b'0' + (value % 10) as u8]
 }
 
 /// `Sat, 28 Nov 2026 12:00:00 +0000` without the formatting machinery (this runs
-/// for every message). Every field is bounded: day ≤ 31, year ≤ 9999, times ≤ 60,
-/// the zone 5 bytes, so 31 bytes at most.
+/// for every message): digits written in place, no allocation. The callers give
+/// day 1-31, a year 1900-9999, hour ≤ 23, minute ≤ 59, second ≤ 60.
 fn write_date(
     dow: &str,
     day: u32,
     month: u32,
     year: u32,
     (hour, minute, second): (u32, u32, u32),
-    zone: &str,
-) -> String {
-    let mut out = [0u8; 40];
-    let mut at = put(&mut out, 0, dow);
-    at = put(&mut out, at, ", ");
-    at = put_number(&mut out, at, day, 1);
-    at = put(&mut out, at, " ");
-    at = put(&mut out, at, MONTHS[month as usize - 1]);
-    at = put(&mut out, at, " ");
-    at = put_number(&mut out, at, year, 4);
-    at = put(&mut out, at, " ");
-    at = put_number(&mut out, at, hour, 2);
-    at = put(&mut out, at, ":");
-    at = put_number(&mut out, at, minute, 2);
-    at = put(&mut out, at, ":");
-    at = put_number(&mut out, at, second, 2);
-    at = put(&mut out, at, " ");
-    at = put(&mut out, at, zone);
-    // Only ASCII was written.
-    String::from_utf8_lossy(&out[..at]).into_owned()
+    zone: [u8; 5],
+) -> DateText {
+    let dow = dow.as_bytes();
+    let mon = MONTHS
+        .get((month as usize).wrapping_sub(1))
+        .map_or(&b"   "[..], |m| m.as_bytes());
+    let mut bytes = [0u8; 32];
+    bytes[..5].copy_from_slice(&[dow[0], dow[1], dow[2], b',', b' ']);
+    let [d1, d2] = two_digits(day);
+    let at = if day >= 10 {
+        bytes[5] = d1;
+        bytes[6] = d2;
+        7
+    } else {
+        bytes[5] = d2;
+        6
+    };
+    let [y1, y2] = two_digits(year / 100);
+    let [y3, y4] = two_digits(year);
+    let [h1, h2] = two_digits(hour);
+    let [m1, m2] = two_digits(minute);
+    let [s1, s2] = two_digits(second);
+    let rest = [
+        b' ', mon[0], mon[1], mon[2], b' ', y1, y2, y3, y4, b' ', h1, h2, b':', m1, m2, b':', s1,
+        s2, b' ', zone[0], zone[1], zone[2], zone[3], zone[4],
+    ];
+    bytes[at..at + rest.len()].copy_from_slice(&rest);
+    DateText {
+        bytes,
+        len: at + rest.len(),
+    }
 }
 
 /// The canonical Date text of a Unix time (UTC), years 1900 to 9999.
-pub(crate) fn format_unix(secs: i64) -> Result<String> {
+pub(crate) fn format_unix(secs: i64) -> Result<DateText> {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400) as u32;
     let (year, month, day) = civil_from_days(days);
@@ -194,7 +208,7 @@ pub(crate) fn format_unix(secs: i64) -> Result<String> {
         month,
         year as u32,
         (rem / 3600, rem / 60 % 60, rem % 60),
-        "+0000",
+        *b"+0000",
     ))
 }
 
@@ -205,15 +219,17 @@ mod tests {
     #[test]
     fn canonical_form() {
         assert_eq!(
-            parse_date("Sat, 28 Nov 2026 12:00:00 +0000").unwrap(),
+            parse_date("Sat, 28 Nov 2026 12:00:00 +0000")
+                .unwrap()
+                .as_str(),
             "Sat, 28 Nov 2026 12:00:00 +0000"
         );
         assert_eq!(
-            parse_date("1 Jan 2030 09:05 -0130").unwrap(),
+            parse_date("1 Jan 2030 09:05 -0130").unwrap().as_str(),
             "Tue, 1 Jan 2030 09:05:00 -0130"
         );
         assert_eq!(
-            parse_date("29 Feb 2028 23:59:60 +1400").unwrap(),
+            parse_date("29 Feb 2028 23:59:60 +1400").unwrap().as_str(),
             "Tue, 29 Feb 2028 23:59:60 +1400"
         );
     }
@@ -246,12 +262,41 @@ mod tests {
             -2_208_988_800,
         ] {
             let text = format_unix(secs).unwrap();
-            assert_eq!(parse_date(&text).unwrap(), text);
+            assert_eq!(parse_date(text.as_str()).unwrap(), text);
         }
         assert_eq!(
-            format_unix(1_795_867_200).unwrap(),
+            format_unix(1_795_867_200).unwrap().as_str(),
             "Sat, 28 Nov 2026 12:00:00 +0000"
         );
         assert!(format_unix(-2_208_988_801).is_err());
+        // Every day of the supported range reads back the same through the parser,
+        // single-digit days and the first and last years included.
+        for days in [-25_567i64, -1, 0, 9, 10, 18_000, 2_932_896] {
+            let text = format_unix(days * 86_400 + 86_399).unwrap();
+            assert_eq!(parse_date(text.as_str()).unwrap(), text, "{days}");
+            assert!(
+                text.as_str().ends_with(" 23:59:59 +0000"),
+                "{}",
+                text.as_str()
+            );
+        }
+        assert_eq!(
+            format_unix(253_402_300_799).unwrap().as_str(),
+            "Fri, 31 Dec 9999 23:59:59 +0000"
+        );
+        assert!(format_unix(253_402_300_800).is_err());
+    }
+
+    #[test]
+    fn unix_times_are_written_as_mail_builder_writes_them() {
+        let mut secs = -2_208_988_800i64;
+        while secs < 253_402_300_800 {
+            assert_eq!(
+                format_unix(secs).unwrap().as_str(),
+                mail_builder::headers::date::Date::new(secs).to_rfc822(),
+                "{secs}"
+            );
+            secs += 86_400 * 37 + 3_607;
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! message ids and content ids. mail-builder writes what it is given (and silently
 //! drops CR/LF from some fields), so every refusal happens here, before it is called.
 
-use crate::address::is_atext;
+use crate::address::{is_atext, is_atext_byte};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Longest accepted header field name (a name must leave room for its value on a line).
@@ -290,7 +290,7 @@ fn is_dot_atom_text(s: &str) -> bool {
                 return false;
             }
             after_dot = true;
-        } else if b.is_ascii() && is_atext(char::from(b)) {
+        } else if is_atext_byte(b) {
             after_dot = false;
         } else {
             return false;
@@ -302,6 +302,49 @@ fn is_dot_atom_text(s: &str) -> bool {
 /// Reads a Message-ID given as `<left@right>` or `left@right` (dot-atom-text on both
 /// sides, or a `[literal]` on the right) and returns it without angle brackets.
 pub(crate) fn parse_message_id(input: &str) -> Result<String> {
+    match plain_message_id(input) {
+        Some(bare) => Ok(bare.to_string()),
+        None => parse_message_id_full(input),
+    }
+}
+
+/// The common form of [`parse_message_id`] in one pass over the bytes: dot-atom-text
+/// on both sides of a single `@`, optionally in angle brackets, at most [`MAX_ID`]
+/// octets. `None` for anything else (read by the full rules, errors included); what
+/// it accepts, the full rules accept with the same result.
+fn plain_message_id(input: &str) -> Option<&str> {
+    let bare = match input.strip_prefix('<') {
+        Some(rest) => rest.strip_suffix('>')?,
+        None => input,
+    };
+    let bytes = bare.as_bytes();
+    if bytes.len() > MAX_ID {
+        return None;
+    }
+    let mut at = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_atext_byte(b) {
+            continue;
+        }
+        // A dot or the '@' needs an atom before it: not first, not after a dot or
+        // the '@'.
+        if i == 0 || matches!(bytes[i - 1], b'.' | b'@') {
+            return None;
+        }
+        match b {
+            b'.' => {}
+            b'@' if at.is_none() => at = Some(i),
+            _ => return None,
+        }
+    }
+    // An atom after the '@' and at the end.
+    match (at, bytes.last()) {
+        (Some(at), Some(&last)) if at + 1 < bytes.len() && is_atext_byte(last) => Some(bare),
+        _ => None,
+    }
+}
+
+fn parse_message_id_full(input: &str) -> Result<String> {
     check_text("the message id", input, false)?;
     let bare = match input.strip_prefix('<') {
         Some(rest) => rest.strip_suffix('>').ok_or_else(|| {
@@ -487,6 +530,51 @@ mod tests {
         ] {
             assert!(parse_message_id(bad).is_err(), "{bad:?}");
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn message_id_fast_path_agrees_with_the_full_rules(
+            input in "<?[a-z.@<>\\[\\] é-]{0,12}>?",
+        ) {
+            if let Some(bare) = plain_message_id(&input) {
+                proptest::prop_assert_eq!(
+                    parse_message_id_full(&input).map_err(|e| e.to_string()),
+                    Ok(bare.to_string())
+                );
+            }
+            proptest::prop_assert_eq!(
+                parse_message_id(&input).map_err(|e| e.to_string()),
+                parse_message_id_full(&input).map_err(|e| e.to_string())
+            );
+        }
+    }
+
+    #[test]
+    fn message_id_fast_path_edges() {
+        for (input, fast) in [
+            ("a@b", Some("a@b")),
+            ("<a.b@c.d>", Some("a.b@c.d")),
+            ("<a@b", None),
+            ("a@b>", None),
+            ("a@", None),
+            ("@b", None),
+            ("a.@b", None),
+            ("a@.b", None),
+            ("a@b.", None),
+            (".a@b", None),
+            ("a@b@c", None),
+            ("a..b@c", None),
+            ("a@[1.2.3.4]", None),
+            ("a b@c", None),
+        ] {
+            assert_eq!(plain_message_id(input), fast, "{input:?}");
+        }
+        let longest = format!("{}@b", "a".repeat(MAX_ID - 2));
+        assert_eq!(plain_message_id(&longest), Some(longest.as_str()));
+        let too_long = format!("{}@b", "a".repeat(MAX_ID - 1));
+        assert_eq!(plain_message_id(&too_long), None);
+        assert!(parse_message_id(&too_long).is_err());
     }
 
     #[test]

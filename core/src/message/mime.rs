@@ -95,11 +95,14 @@ pub(crate) struct Parts<'b> {
     pub(crate) cc: &'b [Mailbox<'b>],
     pub(crate) reply_to: &'b [Mailbox<'b>],
     pub(crate) subject: Option<&'b str>,
-    pub(crate) date: &'b str,
+    /// The Date value (ASCII).
+    pub(crate) date: &'b [u8],
     pub(crate) message_id: &'b str,
     pub(crate) headers: &'b [(String, String)],
     pub(crate) text: Option<&'b str>,
     pub(crate) html: Option<&'b str>,
+    /// Whether a body holds `=_` (else no boundary prefix can occur in them).
+    pub(crate) bodies_hold_boundary_mark: bool,
     pub(crate) attachments: &'b [CheckedPart<'b>],
 }
 
@@ -121,7 +124,7 @@ fn mb_list<'m>(list: &'m [Mailbox<'_>]) -> MbAddress<'m> {
 /// word, and mail-builder writes such text as it is: it is written as "B" encoded
 /// words here (mail-builder encodes non-ASCII text itself).
 fn unstructured<'b>(name: &str, value: &'b str) -> HeaderType<'b> {
-    if value.is_ascii() && value.contains("=?") {
+    if value.is_ascii() && contains(value.as_bytes(), b"=?") {
         HeaderType::Raw(Raw::new(b_words(value)))
     } else if value.is_ascii()
         // A value that fits on one line is foldable without looking at its words.
@@ -161,51 +164,71 @@ fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
-fn contains(haystack: &str, needle: &str) -> bool {
-    haystack.contains(needle)
+/// Whether `needle` occurs in `haystack`: a SIMD search for its first byte, then a
+/// comparison at each hit (both needles here start with `=`, rare in text).
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    memchr::memchr_iter(first, haystack).any(|at| haystack[at..].starts_with(needle))
+}
+
+/// A multipart boundary: the prefix (`=_` and 16 lower-case hex digits), `_` and the
+/// multipart's number, on the stack.
+#[derive(Clone, Copy)]
+struct Boundary([u8; 20]);
+
+impl Boundary {
+    #[cfg(test)]
+    fn as_str(&self) -> &str {
+        // Only ASCII is ever written: the check cannot fail.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The prefix alone (what the bodies are searched for).
+    fn prefix(&self) -> &[u8] {
+        &self.0[..18]
+    }
+
+    /// The boundary of the multipart numbered `number` (1 to 3) with this prefix.
+    fn numbered(mut self, number: u8) -> Boundary {
+        self.0[19] = b'0' + number % 10;
+        self
+    }
+}
+
+/// `=_`, 16 lower-case hex digits of `value`, `_` (the number follows).
+fn hex_prefix(value: u64) -> Boundary {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'_'; 20];
+    out[0] = b'=';
+    for (i, digit) in out[2..18].iter_mut().enumerate() {
+        *digit = HEX[((value >> ((15 - i) * 4)) & 15) as usize];
+    }
+    Boundary(out)
 }
 
 /// The boundary prefix: derived from the id, the date and the body sizes, and changed
 /// until no text body contains it (attachments are base64, which has no `=_`).
-fn boundary_prefix(parts: &Parts<'_>) -> String {
+fn boundary_prefix(parts: &Parts<'_>) -> Boundary {
     let mut seed = fnv1a(0xcbf2_9ce4_8422_2325, parts.message_id.as_bytes());
-    seed = fnv1a(seed, parts.date.as_bytes());
+    seed = fnv1a(seed, parts.date);
     for body in [parts.text, parts.html].into_iter().flatten() {
         seed = fnv1a(seed, &(body.len() as u64).to_le_bytes());
     }
-    for salt in 0u64.. {
+    let mut salt = 0u64;
+    loop {
         let prefix = hex_prefix(fnv1a(seed, &salt.to_le_bytes()));
-        if ![parts.text, parts.html]
-            .into_iter()
-            .flatten()
-            .any(|b| contains(b, &prefix))
-        {
+        let taken = parts.bodies_hold_boundary_mark
+            && [parts.text, parts.html]
+                .into_iter()
+                .flatten()
+                .any(|b| contains(b.as_bytes(), prefix.prefix()));
+        if !taken {
             return prefix;
         }
+        salt = salt.wrapping_add(1);
     }
-    unreachable!("u64 salts are not exhausted")
-}
-
-/// `=_` and 16 lower-case hex digits.
-fn hex_prefix(value: u64) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(24);
-    out.push_str("=_");
-    for shift in (0..16).rev() {
-        out.push(HEX[((value >> (shift * 4)) & 15) as usize] as char);
-    }
-    out
-}
-
-fn multipart<'b>(
-    subtype: &'static str,
-    boundary: String,
-    children: Vec<MimePart<'b>>,
-) -> MimePart<'b> {
-    MimePart::new(
-        ContentType::new(subtype).attribute("boundary", boundary),
-        BodyPart::Multipart(children),
-    )
 }
 
 fn leaf<'b>(part: &'b CheckedPart<'b>) -> MimePart<'b> {
@@ -272,71 +295,148 @@ fn estimated_len(parts: &Parts<'_>) -> usize {
     len
 }
 
+/// `Content-Type: multipart/…; boundary="…"` exactly as mail-builder's `ContentType`
+/// writes a multipart's header (`multipart_headers_are_written_as_mail_builder_writes_them`
+/// checks it): the line always fits (at most 68 octets), the boundary needs no quoting
+/// escapes.
+fn open_multipart(out: &mut Vec<u8>, subtype: &str, boundary: &Boundary) {
+    out.extend_from_slice(b"Content-Type: ");
+    out.extend_from_slice(subtype.as_bytes());
+    out.extend_from_slice(b"; boundary=\"");
+    out.extend_from_slice(&boundary.0);
+    out.extend_from_slice(b"\"\r\n");
+}
+
+/// `Date: …` as mail-builder's `Raw` writes it: a value that fits on the line with
+/// no line break (always, for the canonical form of at most 31 octets) as it is, then
+/// CRLF; anything else through `Raw` itself.
+fn write_date(out: &mut Vec<u8>, date: &[u8]) {
+    const FOLD_TARGET: usize = 78;
+    if "Date: ".len() + date.len() <= FOLD_TARGET && !date.iter().any(|&b| b == b'\r' || b == b'\n')
+    {
+        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(date);
+        out.extend_from_slice(b"\r\n");
+    } else {
+        let text = String::from_utf8_lossy(date);
+        write_header(out, "Date", &Raw::new(text.as_ref()));
+    }
+}
+
+/// The delimiter line before each part of a multipart.
+fn delimiter(out: &mut Vec<u8>, boundary: &Boundary) {
+    out.extend_from_slice(b"\r\n--");
+    out.extend_from_slice(&boundary.0);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The closing delimiter of a multipart.
+fn close_multipart(out: &mut Vec<u8>, boundary: &Boundary) {
+    out.extend_from_slice(b"\r\n--");
+    out.extend_from_slice(&boundary.0);
+    out.extend_from_slice(b"--\r\n");
+}
+
+fn text_part<'t>(subtype: &'static str, text: &'t str) -> MimePart<'t> {
+    MimePart::new(subtype, BodyPart::Text(Cow::Borrowed(text)))
+}
+
+/// The body without the attachments: the text and/or HTML part, with the inline parts
+/// in a multipart/related around the HTML (or the only body). `None` when there is
+/// nothing.
+struct BodyTree<'w> {
+    text: Option<&'w str>,
+    html: Option<&'w str>,
+    inline: &'w [&'w CheckedPart<'w>],
+    related: Boundary,
+    alternative: Boundary,
+}
+
+impl BodyTree<'_> {
+    fn is_empty(&self) -> bool {
+        self.text.is_none() && self.html.is_none() && self.inline.is_empty()
+    }
+
+    /// `first` (a body part), followed by the inline parts in a multipart/related
+    /// when there are any.
+    fn write_related(&self, out: &mut Vec<u8>, first: Option<MimePart<'_>>) {
+        if self.inline.is_empty() {
+            if let Some(first) = first {
+                first.write_part(out);
+            }
+            return;
+        }
+        open_multipart(out, "multipart/related", &self.related);
+        if let Some(first) = first {
+            delimiter(out, &self.related);
+            first.write_part(out);
+        }
+        for part in self.inline {
+            delimiter(out, &self.related);
+            leaf(part).write_part(out);
+        }
+        close_multipart(out, &self.related);
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        match (self.text, self.html) {
+            (Some(text), Some(html)) => {
+                open_multipart(out, "multipart/alternative", &self.alternative);
+                delimiter(out, &self.alternative);
+                text_part("text/plain", text).write_part(out);
+                delimiter(out, &self.alternative);
+                self.write_related(out, Some(text_part("text/html", html)));
+                close_multipart(out, &self.alternative);
+            }
+            (Some(text), None) => self.write_related(out, Some(text_part("text/plain", text))),
+            (None, Some(html)) => self.write_related(out, Some(text_part("text/html", html))),
+            (None, None) => self.write_related(out, None),
+        }
+    }
+}
+
 pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
+    // Boundaries numbered in a fixed order: related, alternative, mixed (only those
+    // the message has).
     let prefix = boundary_prefix(parts);
-    let mut counter = 0;
+    let mut counter = 0u8;
     let mut next_boundary = || {
         counter += 1;
-        let mut boundary = String::with_capacity(prefix.len() + 3);
-        boundary.push_str(&prefix);
-        boundary.push('_');
-        // At most three multiparts (mixed, alternative, related): one digit.
-        boundary.push(char::from(b'0' + (counter % 10) as u8));
-        boundary
+        prefix.numbered(counter)
     };
     let (inline, attached): (Vec<&CheckedPart<'_>>, Vec<&CheckedPart<'_>>) = parts
         .attachments
         .iter()
         .partition(|p| p.content_id.is_some());
-
-    let text = parts
-        .text
-        .map(|t| MimePart::new("text/plain", BodyPart::Text(Cow::Borrowed(t))));
-    let html = parts
-        .html
-        .map(|h| MimePart::new("text/html", BodyPart::Text(Cow::Borrowed(h))));
-    // text + html → alternative; inline parts relate to the HTML (or the only body).
-    let body = {
-        let wrap_related = |first: MimePart<'b>, nb: &mut dyn FnMut() -> String| -> MimePart<'b> {
-            if inline.is_empty() {
-                first
-            } else {
-                let mut children = Vec::with_capacity(inline.len() + 1);
-                children.push(first);
-                children.extend(inline.iter().map(|p| leaf(p)));
-                multipart("multipart/related", nb(), children)
-            }
-        };
-        match (text, html) {
-            (Some(t), Some(h)) => {
-                let h = wrap_related(h, &mut next_boundary);
-                Some(multipart(
-                    "multipart/alternative",
-                    next_boundary(),
-                    vec![t, h],
-                ))
-            }
-            (Some(one), None) | (None, Some(one)) => Some(wrap_related(one, &mut next_boundary)),
-            (None, None) if inline.is_empty() => None,
-            (None, None) => Some(multipart(
-                "multipart/related",
-                next_boundary(),
-                inline.iter().map(|p| leaf(p)).collect(),
-            )),
-        }
-    };
-    let root = if attached.is_empty() {
-        body.unwrap_or_else(|| MimePart::new("text/plain", BodyPart::Text(Cow::Borrowed(""))))
+    let related = if inline.is_empty() {
+        prefix
     } else {
-        let mut children = Vec::with_capacity(attached.len() + 1);
-        children.extend(body);
-        children.extend(attached.iter().map(|p| leaf(p)));
-        multipart("multipart/mixed", next_boundary(), children)
+        next_boundary()
+    };
+    let alternative = if parts.text.is_some() && parts.html.is_some() {
+        next_boundary()
+    } else {
+        prefix
+    };
+    let mixed = if attached.is_empty() {
+        prefix
+    } else {
+        next_boundary()
+    };
+    let body = BodyTree {
+        text: parts.text,
+        html: parts.html,
+        inline: &inline,
+        related,
+        alternative,
     };
 
     // What `mail_builder::MessageBuilder::serialize` does with headers that include
     // Date and Message-ID and a body part, without its intermediate header list:
-    // each header through its mail-builder type, then MIME-Version, then the parts.
+    // each header through its mail-builder type, then MIME-Version, then the parts:
+    // each leaf written by mail-builder (`MimePart::write_part`), the multipart
+    // headers through its `ContentType`, the delimiter lines as its `write_part`
+    // writes them (no intermediate tree of parts).
     let mut bytes = Vec::with_capacity(estimated_len(parts));
     write_header(&mut bytes, "From", &mb_address(parts.from));
     if let Some(sender) = parts.sender {
@@ -354,15 +454,89 @@ pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
     if let Some(subject) = parts.subject {
         write_header(&mut bytes, "Subject", &unstructured("Subject", subject));
     }
-    write_header(&mut bytes, "Date", &Raw::new(parts.date));
+    write_date(&mut bytes, parts.date);
     write_header(&mut bytes, "Message-ID", &MessageId::new(parts.message_id));
     for (name, value) in parts.headers {
         write_header(&mut bytes, name, &unstructured(name, value));
     }
     bytes.extend_from_slice(b"MIME-Version: 1.0\r\n");
-    root.write_part(&mut bytes);
+    if attached.is_empty() {
+        if body.is_empty() {
+            text_part("text/plain", "").write_part(&mut bytes);
+        } else {
+            body.write(&mut bytes);
+        }
+    } else {
+        open_multipart(&mut bytes, "multipart/mixed", &mixed);
+        if !body.is_empty() {
+            delimiter(&mut bytes, &mixed);
+            body.write(&mut bytes);
+        }
+        for part in &attached {
+            delimiter(&mut bytes, &mixed);
+            leaf(part).write_part(&mut bytes);
+        }
+        close_multipart(&mut bytes, &mixed);
+    }
     if !bytes.ends_with(b"\r\n") {
         bytes.extend_from_slice(b"\r\n");
     }
     bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_headers_are_written_as_mail_builder_writes_them() {
+        for value in [
+            0u64,
+            1,
+            0x0123_4567_89ab_cdef,
+            u64::MAX,
+            0x27b4_e060_6d9f_548f,
+        ] {
+            for number in 1..=3 {
+                let boundary = hex_prefix(value).numbered(number);
+                for subtype in [
+                    "multipart/mixed",
+                    "multipart/alternative",
+                    "multipart/related",
+                ] {
+                    let mut ours = Vec::new();
+                    open_multipart(&mut ours, subtype, &boundary);
+                    let mut theirs = Vec::new();
+                    write_header(
+                        &mut theirs,
+                        "Content-Type",
+                        &ContentType::new(subtype).attribute("boundary", boundary.as_str()),
+                    );
+                    assert_eq!(
+                        String::from_utf8_lossy(&ours),
+                        String::from_utf8_lossy(&theirs)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dates_are_written_as_raw_writes_them() {
+        for date in [
+            "Sat, 28 Nov 2026 12:00:00 +0000",
+            "Tue, 1 Jan 2030 09:05:00 -0130",
+            "",
+            "a very long value that does not fit on one line with the Date: name before it",
+        ] {
+            let mut ours = Vec::new();
+            write_date(&mut ours, date.as_bytes());
+            let mut theirs = Vec::new();
+            write_header(&mut theirs, "Date", &Raw::new(date));
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs)
+            );
+        }
+    }
 }

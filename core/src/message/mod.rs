@@ -173,7 +173,7 @@ pub(crate) enum Mailbox<'s> {
 
 impl<'s> Mailbox<'s> {
     fn plain(address: PlainAddress<'s>) -> Mailbox<'s> {
-        if address.domain.bytes().any(|b| b.is_ascii_uppercase()) {
+        if address.domain_has_upper {
             let ascii_domain = address.domain.to_ascii_lowercase();
             let spec = format!("{}@{ascii_domain}", address.local);
             Mailbox::Plain {
@@ -305,58 +305,90 @@ fn read_list<'s>(
     Ok(())
 }
 
-/// The offset of the first CR or LF (and NUL when `nul`) in `bytes`, eight bytes at
-/// a time.
-fn find_line_end(bytes: &[u8], nul: bool) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Whether a lane of `w` is zero (exact as a whole: no false positive when none is).
-    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
-    let mut at = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        if has_zero(w ^ (ONES * u64::from(b'\r')))
-            || has_zero(w ^ (ONES * u64::from(b'\n')))
-            || (nul && has_zero(w))
-        {
-            break;
-        }
-        at += 8;
-    }
-    bytes[at..]
-        .iter()
-        .position(|&b| b == b'\r' || b == b'\n' || (nul && b == 0))
-        .map(|p| at + p)
+/// What one pass over a body finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BodyScan {
+    /// No NUL, every CR followed by LF, every LF after a CR.
+    canonical: bool,
+    /// The body holds `=_`, the start of every boundary the builder draws (only
+    /// meaningful when `canonical`).
+    boundary_mark: bool,
 }
 
-fn find_cr_or_lf(bytes: &[u8]) -> Option<usize> {
-    find_line_end(bytes, false)
+/// One pass over a body for [`BodyScan`]: each byte is compared with the next one,
+/// sixteen pairs at a time in a form the compiler turns into SIMD compares (no
+/// per-line restart, no call per line end, no branch per block). Position `j` is fine when it is not NUL
+/// and (byte `j` is CR) equals (byte `j + 1` is LF); the last byte is neither CR nor
+/// NUL and the first is not LF.
+fn scan_body(bytes: &[u8]) -> BodyScan {
+    let Some((&last, _)) = bytes.split_last() else {
+        return BodyScan {
+            canonical: true,
+            boundary_mark: false,
+        };
+    };
+    let mut bad = bytes[0] == b'\n' || last == b'\r' || last == 0;
+    let mut mark = false;
+    let (current, next) = (&bytes[..bytes.len() - 1], &bytes[1..]);
+    // Per lane, over every block: a fault seen, a mark seen (reduced once at the end).
+    let (mut lanes_bad, mut lanes_mark) = ([false; 16], [false; 16]);
+    let mut scan_block = |a: &[u8; 16], b: &[u8; 16]| {
+        for k in 0..16 {
+            lanes_bad[k] |= ((a[k] == b'\r') != (b[k] == b'\n')) | (a[k] == 0);
+            lanes_mark[k] |= (a[k] == b'=') & (b[k] == b'_');
+        }
+    };
+    let (current_blocks, current_rest) = current.as_chunks::<16>();
+    let (next_blocks, _) = next.as_chunks::<16>();
+    for (a, b) in current_blocks.iter().zip(next_blocks) {
+        scan_block(a, b);
+    }
+    if !current_rest.is_empty() {
+        // The last sixteen pairs again, overlapping the blocks already seen (a
+        // position seen twice changes nothing), when the body is long enough.
+        let tail = current.len().saturating_sub(16);
+        match (
+            current
+                .get(tail..)
+                .and_then(|a| <&[u8; 16]>::try_from(a).ok()),
+            next.get(tail..).and_then(|b| <&[u8; 16]>::try_from(b).ok()),
+        ) {
+            (Some(a), Some(b)) => scan_block(a, b),
+            _ => {
+                for (&a, &b) in current.iter().zip(next) {
+                    bad |= ((a == b'\r') != (b == b'\n')) | (a == 0);
+                    mark |= (a == b'=') & (b == b'_');
+                }
+            }
+        }
+    }
+    bad |= lanes_bad.iter().any(|&l| l);
+    mark |= lanes_mark.iter().any(|&l| l);
+    BodyScan {
+        canonical: !bad,
+        boundary_mark: mark,
+    }
 }
 
 /// A text or HTML body: [`check_body`] (no NUL), then [`normalize_crlf`], in one scan
-/// when the body is already canonical (the common case).
-fn read_body<'t>(field: &str, text: &'t str) -> Result<Cow<'t, str>> {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while let Some(p) = bytes.get(at..).and_then(|rest| find_line_end(rest, true)) {
-        let found = at + p;
-        if bytes[found] == b'\r' && bytes.get(found + 1) == Some(&b'\n') {
-            at = found + 2;
-            continue;
-        }
-        // A NUL (the first one) or a bare CR / LF: the full checks from the start.
-        check_body(field, text)?;
-        return Ok(normalize_crlf(text));
+/// when the body is already canonical (the common case). Also tells whether the
+/// result holds `=_` (see [`BodyScan`]).
+fn read_body<'t>(field: &str, text: &'t str) -> Result<(Cow<'t, str>, bool)> {
+    let scan = scan_body(text.as_bytes());
+    if scan.canonical {
+        return Ok((Cow::Borrowed(text), scan.boundary_mark));
     }
-    Ok(Cow::Borrowed(text))
+    // A NUL or a bare CR / LF: the full checks from the start.
+    check_body(field, text)?;
+    let normalized = normalize_crlf(text);
+    let boundary_mark = mime::contains(normalized.as_bytes(), b"=_");
+    Ok((normalized, boundary_mark))
 }
 
 /// Whether every CR is followed by LF and every LF follows a CR.
 fn is_canonical_crlf(bytes: &[u8]) -> bool {
     let mut at = 0;
-    while let Some(p) = bytes.get(at..).and_then(find_cr_or_lf) {
+    while let Some(p) = memchr::memchr2(b'\r', b'\n', &bytes[at..]) {
         let found = at + p;
         // A CRLF pair is skipped whole, so an LF found here never follows a CR.
         if bytes[found] == b'\n' || bytes.get(found + 1) != Some(&b'\n') {
@@ -372,25 +404,26 @@ fn normalize_crlf(text: &str) -> Cow<'_, str> {
     if is_canonical_crlf(text.as_bytes()) {
         return Cow::Borrowed(text);
     }
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("\r\n");
-            }
-            '\n' => out.push_str("\r\n"),
-            c => out.push(c),
-        }
+    let mut at = 0;
+    while let Some(p) = memchr::memchr2(b'\r', b'\n', &bytes[at..]) {
+        let found = at + p;
+        // CR and LF are ASCII: `found` and the offsets after them are char boundaries.
+        out.push_str(&text[at..found]);
+        out.push_str("\r\n");
+        at = if bytes[found] == b'\r' && bytes.get(found + 1) == Some(&b'\n') {
+            found + 2
+        } else {
+            found + 1
+        };
     }
+    out.push_str(&text[at..]);
     Cow::Owned(out)
 }
 
 fn check_body(field: &str, text: &str) -> Result<()> {
-    match text.find('\0') {
+    match memchr::memchr(0, text.as_bytes()) {
         Some(at) => Err(invalid(
             "control_char",
             format!("the {field} body contains NUL at byte {at}"),
@@ -564,43 +597,60 @@ impl<'a> MessageBuilder<'a> {
                 from.ascii_domain()
             ),
         };
+        let (given_date, now);
         let date = match &self.date {
-            Some(DateInput::Text(text)) => date::parse_date(text)?,
-            Some(DateInput::Unix(secs)) => date::format_unix(*secs)?,
-            None => mail_builder::headers::date::Date::now().to_rfc822(),
+            Some(DateInput::Text(text)) => {
+                given_date = date::parse_date(text)?;
+                given_date.as_bytes()
+            }
+            Some(DateInput::Unix(secs)) => {
+                given_date = date::format_unix(*secs)?;
+                given_date.as_bytes()
+            }
+            None => {
+                now = mail_builder::headers::date::Date::now().to_rfc822();
+                now.as_bytes()
+            }
         };
         let mut parts = Vec::with_capacity(self.attachments.len());
         for (i, attachment) in self.attachments.iter().enumerate() {
             parts.push(mime::check_attachment(i, attachment, &parts)?);
         }
-        let text = match &self.text {
-            Some(t) => Some(read_body("text", t)?),
-            None => None,
+        let (text, text_mark) = match &self.text {
+            Some(t) => read_body("text", t).map(|(t, mark)| (Some(t), mark))?,
+            None => (None, false),
         };
-        let html = match &self.html {
-            Some(h) => Some(read_body("html", h)?),
-            None => None,
+        let (html, html_mark) = match &self.html {
+            Some(h) => read_body("html", h).map(|(h, mark)| (Some(h), mark))?,
+            None => (None, false),
         };
 
-        let smtputf8 = [&from]
-            .into_iter()
-            .chain(sender.iter())
-            .chain(envelope_from.iter().flatten())
-            .chain(to.iter())
-            .chain(cc.iter())
-            .chain(bcc.iter())
-            .chain(reply_to.iter())
-            .any(Mailbox::smtputf8);
+        // mail-builder writes every body 7-bit (7bit, quoted-printable or base64) and
+        // encodes every header text but addresses: only a non-ASCII local part in a
+        // header address puts 8-bit data in the bytes.
+        let eight_bit = from.smtputf8()
+            || sender.as_ref().is_some_and(Mailbox::smtputf8)
+            || to.iter().any(Mailbox::smtputf8)
+            || cc.iter().any(Mailbox::smtputf8)
+            || reply_to.iter().any(Mailbox::smtputf8);
+        let smtputf8 = eight_bit
+            || envelope_from
+                .as_ref()
+                .is_some_and(|e| e.as_ref().is_some_and(Mailbox::smtputf8))
+            || bcc.iter().any(Mailbox::smtputf8);
 
         let mut rcpt_to: Vec<String> = Vec::with_capacity(to.len() + cc.len() + bcc.len());
-        let mut kept: Vec<&Mailbox<'_>> = Vec::with_capacity(rcpt_to.capacity());
         for m in to.iter().chain(cc.iter()).chain(bcc.iter()) {
-            // Exact local part + case-insensitive domain.
-            let seen = kept.iter().any(|k| {
-                k.local() == m.local() && k.ascii_domain().eq_ignore_ascii_case(m.ascii_domain())
+            // Exact local part + case-insensitive domain, compared with the specs kept
+            // so far (each `local@ascii_domain`; neither part holds an '@').
+            let (local, domain) = (m.local(), m.ascii_domain());
+            let seen = rcpt_to.iter().any(|kept| {
+                kept.len() == local.len() + 1 + domain.len()
+                    && kept.starts_with(local)
+                    && kept.as_bytes()[local.len()] == b'@'
+                    && kept.as_bytes()[local.len() + 1..].eq_ignore_ascii_case(domain.as_bytes())
             });
             if !seen {
-                kept.push(m);
                 rcpt_to.push(m.spec().to_string());
             }
         }
@@ -617,23 +667,14 @@ impl<'a> MessageBuilder<'a> {
             cc: &cc,
             reply_to: &reply_to,
             subject: self.subject.as_deref(),
-            date: &date,
+            date,
             message_id: &message_id,
             headers: &self.headers,
             text: text.as_deref(),
             html: html.as_deref(),
+            bodies_hold_boundary_mark: text_mark || html_mark,
             attachments: &parts,
         });
-        // mail-builder writes every body 7-bit (7bit, quoted-printable or base64) and
-        // encodes every header text but addresses: only a non-ASCII local part in a
-        // header address puts 8-bit data in the bytes.
-        let eight_bit = [&from]
-            .into_iter()
-            .chain(sender.iter())
-            .chain(to.iter())
-            .chain(cc.iter())
-            .chain(reply_to.iter())
-            .any(Mailbox::smtputf8);
         debug_assert_eq!(eight_bit, !bytes.is_ascii());
         Ok(BuiltMessage {
             bytes,
@@ -680,14 +721,55 @@ mod tests {
             "exactly 8\r\n",
         ] {
             let separate = check_body("text", body).map(|()| normalize_crlf(body));
-            let together = read_body("text", body);
+            let together = read_body("text", body).map(|(text, mark)| {
+                assert_eq!(mark, text.contains("=_"), "{body:?}");
+                text
+            });
             match (separate, together) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "{body:?}"),
                 (Err(a), Err(b)) => assert_eq!(a.position(), b.position(), "{body:?}"),
                 (a, b) => panic!("{body:?}: {a:?} vs {b:?}"),
             }
         }
-        assert!(matches!(read_body("text", "a\r\nb"), Ok(Cow::Borrowed(_))));
+        assert!(matches!(
+            read_body("text", "a\r\nb"),
+            Ok((Cow::Borrowed(_), false))
+        ));
+    }
+
+    /// The reference: the separate checks, and a plain search for `=_`.
+    fn read_body_reference(body: &str) -> Result<(String, bool)> {
+        check_body("text", body)?;
+        let text = normalize_crlf(body).into_owned();
+        let mark = text.contains("=_");
+        Ok((text, mark))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn body_scan_agrees_with_the_reference(body in "[ab\r\n=_\u{0}é]{0,70}") {
+            let reference = read_body_reference(&body);
+            let scanned = read_body("text", &body);
+            match (reference, scanned) {
+                (Ok(a), Ok((text, mark))) => {
+                    proptest::prop_assert_eq!(a, (text.into_owned(), mark));
+                }
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a.position(), b.position()),
+                (a, b) => proptest::prop_assert!(false, "{:?}: {:?} vs {:?}", body, a, b),
+            }
+        }
+
+        #[test]
+        fn body_scan_finds_one_fault_at_any_offset(at in 0usize..40, fault in 0usize..5) {
+            let mut body = "x".repeat(40).into_bytes();
+            body[at] = [b'\r', b'\n', 0, b'=', b'_'][fault];
+            let body = String::from_utf8(body).unwrap();
+            let reference = read_body_reference(&body).map_err(|e| e.position());
+            let scanned = read_body("text", &body)
+                .map(|(text, mark)| (text.into_owned(), mark))
+                .map_err(|e| e.position());
+            proptest::prop_assert_eq!(reference, scanned);
+        }
     }
 
     #[test]
