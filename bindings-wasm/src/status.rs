@@ -200,6 +200,102 @@ pub fn parse_status(body: &str) -> Result<JsValue, JsValue> {
     crate::to_js(&NotificationData::from(notification))
 }
 
+/// What a non-2xx answer of the status API means: the core's `status::http_error`,
+/// with the HTTP status and the `Retry-After` delay that the JS layer's wait loop needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpErrorData {
+    /// The stable kind (`not_found`, `auth` or `status_http`).
+    #[tsify(type = "ErrorKind")]
+    pub kind: &'static str,
+    /// The finer diagnosis code.
+    #[tsify(type = "string | null")]
+    pub reason: Option<&'static str>,
+    /// The human message.
+    pub message: String,
+    /// Whether retrying later may succeed (429 and 5xx).
+    pub transient: bool,
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Retry-After` delay in milliseconds, or `null` (absent or unreadable).
+    #[tsify(type = "number | null")]
+    pub retry_after_ms: Option<u64>,
+}
+
+/// The answer to a status request, as the JS layer's `fetch` saw it.
+#[derive(Clone, PartialEq, Eq, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpAnswerInput {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, if any.
+    #[tsify(optional, type = "string | null")]
+    #[serde(default)]
+    pub retry_after: Option<String>,
+    /// The current time in milliseconds since the epoch (`Date.now()`), against which an
+    /// HTTP-date `Retry-After` is read.
+    pub now_ms: u64,
+    /// The URL requested (named in the message).
+    pub url: String,
+    /// The response body (its start may be quoted, never a credential).
+    #[tsify(optional)]
+    #[serde(default)]
+    pub body: String,
+    /// The user name of the request (an excerpt holding it is not quoted).
+    #[tsify(optional)]
+    #[serde(default)]
+    pub username: String,
+    /// The password of the request (same).
+    #[tsify(optional)]
+    #[serde(default)]
+    pub password: String,
+}
+
+impl std::fmt::Debug for HttpAnswerInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpAnswerInput")
+            .field("status", &self.status)
+            .field("retry_after", &self.retry_after)
+            .field("url", &self.url)
+            .field("password", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The core's verdict on an answer: `None` for 2xx, else the error with its status and
+/// `Retry-After` delay.
+pub fn http_error_data(answer: &HttpAnswerInput) -> Option<HttpErrorData> {
+    let now = std::time::UNIX_EPOCH + Duration::from_millis(answer.now_ms);
+    let retry_after = answer
+        .retry_after
+        .as_deref()
+        .and_then(|v| status::parse_retry_after(v, now));
+    let excerpt = status::error_excerpt(&answer.body, &answer.username, &answer.password);
+    let error = status::http_error(answer.status, retry_after, &answer.url, &excerpt)?;
+    Some(HttpErrorData {
+        kind: error.kind().as_str(),
+        reason: error.reason(),
+        message: error.message().to_string(),
+        transient: error.transient(),
+        status: answer.status,
+        retry_after_ms: retry_after.map(status::retry_after_millis),
+    })
+}
+
+/// What an answer of the status API means: `null` for 2xx (parse the body), else the
+/// error to throw (`not_found`, `auth`, `status_http`, transient for 429 and 5xx) with
+/// `status` and `retryAfterMs`. Throws `invalid_argument` for a malformed answer object.
+#[wasm_bindgen(js_name = statusHttpError, unchecked_return_type = "HttpErrorData | null")]
+pub fn status_http_error(
+    #[wasm_bindgen(unchecked_param_type = "HttpAnswerInput")] answer: JsValue,
+) -> Result<JsValue, JsValue> {
+    let answer: HttpAnswerInput = crate::from_js(answer, "statusHttpError answer")?;
+    match http_error_data(&answer) {
+        None => Ok(JsValue::NULL),
+        Some(data) => crate::to_js(&data),
+    }
+}
+
 /// Whether a recipient whose latest status code is `code` has reached a final state.
 #[wasm_bindgen(js_name = isFinal)]
 pub fn is_final(code: &str) -> bool {
@@ -266,6 +362,37 @@ mod tests {
             .unwrap(),
         );
         assert!(!pending.all_final);
+    }
+
+    fn answer(status: u16, retry_after: Option<&str>) -> HttpAnswerInput {
+        HttpAnswerInput {
+            status,
+            retry_after: retry_after.map(str::to_owned),
+            now_ms: 784_111_777_000, // Sun, 06 Nov 1994 08:49:37 GMT
+            url: "https://eu.example/v1/a".into(),
+            body: "busy".into(),
+            username: "user".into(),
+            password: "pw".into(),
+        }
+    }
+
+    #[test]
+    fn http_answers_follow_the_core() {
+        assert_eq!(http_error_data(&answer(200, None)), None);
+        let e = http_error_data(&answer(429, Some("Sun, 06 Nov 1994 08:50:07 GMT"))).unwrap();
+        assert_eq!(
+            (e.kind, e.reason, e.transient),
+            ("status_http", Some("too_many_requests"), true)
+        );
+        assert_eq!((e.status, e.retry_after_ms), (429, Some(30_000)));
+        assert!(e.message.ends_with(": busy"), "{}", e.message);
+        let e = http_error_data(&answer(404, Some("soon"))).unwrap();
+        assert_eq!((e.kind, e.retry_after_ms), ("not_found", None));
+        let mut echo = answer(500, Some("2"));
+        echo.body = "you sent pw".into();
+        let e = http_error_data(&echo).unwrap();
+        assert_eq!(e.retry_after_ms, Some(2000));
+        assert!(!e.message.contains("pw"), "{}", e.message);
     }
 
     #[test]
