@@ -104,12 +104,12 @@ const ops = {
   },
   status_http_error(args) {
     const nowMs = has(args, "now_ms") ? args.now_ms : Date.now();
-    const e = email365.statusHttpError({
-      status: args.status,
-      retryAfter: optString(args, "retry_after") ?? null,
-      nowMs,
-      url: "https://eu.email.sdi.sinch.com/v1/a/notifications/id/1",
-    });
+    const status = args.status;
+    if (!Number.isInteger(status) || status < 0 || status > 65535) {
+      throw bad("status", "must be a whole number from 0 to 65535");
+    }
+    const e = email365.statusHttpError(status, optString(args, "retry_after"), nowMs,
+      "https://eu.email.sdi.sinch.com/v1/a/notifications/id/1", "", "", "");
     return e === null ? null
       : { kind: e.kind, reason: e.reason, transient: e.transient, retry_after_ms: e.retryAfterMs };
   },

@@ -236,15 +236,15 @@ function createApi(wasm) {
     const body = await response.text();
     // The core decides what the answer means (status::http_error): null for 2xx, else
     // the error (kind, reason, transient, status, retryAfterMs) to throw.
-    const failure = guard(wasm.statusHttpError)({
-      status: response.status,
-      retryAfter: response.headers && response.headers.get ? response.headers.get("retry-after") : null,
-      nowMs: Date.now(),
-      url: request.url,
+    const failure = guard(wasm.statusHttpError)(
+      response.status,
+      response.headers && response.headers.get ? response.headers.get("retry-after") ?? undefined : undefined,
+      Date.now(),
+      request.url,
       body,
-      username: typeof query.username === "string" ? query.username : "",
-      password: typeof query.password === "string" ? query.password : "",
-    });
+      typeof query.username === "string" ? query.username : "",
+      typeof query.password === "string" ? query.password : "",
+    );
     if (failure !== null) {
       const error = makeError(failure);
       // Every class thrown here (StatusApiError, NotFoundError, AuthenticationError)

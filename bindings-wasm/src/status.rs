@@ -223,55 +223,34 @@ pub struct HttpErrorData {
 }
 
 /// The answer to a status request, as the JS layer's `fetch` saw it.
-#[derive(Clone, PartialEq, Eq, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct HttpAnswerInput {
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpAnswer<'a> {
     /// The HTTP status.
     pub status: u16,
     /// The `Retry-After` header, if any.
-    #[tsify(optional, type = "string | null")]
-    #[serde(default)]
-    pub retry_after: Option<String>,
+    pub retry_after: Option<&'a str>,
     /// The current time in milliseconds since the epoch (`Date.now()`), against which an
     /// HTTP-date `Retry-After` is read.
     pub now_ms: u64,
     /// The URL requested (named in the message).
-    pub url: String,
+    pub url: &'a str,
     /// The response body (its start may be quoted, never a credential).
-    #[tsify(optional)]
-    #[serde(default)]
-    pub body: String,
+    pub body: &'a str,
     /// The user name of the request (an excerpt holding it is not quoted).
-    #[tsify(optional)]
-    #[serde(default)]
-    pub username: String,
+    pub username: &'a str,
     /// The password of the request (same).
-    #[tsify(optional)]
-    #[serde(default)]
-    pub password: String,
-}
-
-impl std::fmt::Debug for HttpAnswerInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpAnswerInput")
-            .field("status", &self.status)
-            .field("retry_after", &self.retry_after)
-            .field("url", &self.url)
-            .field("password", &"<redacted>")
-            .finish_non_exhaustive()
-    }
+    pub password: &'a str,
 }
 
 /// The core's verdict on an answer: `None` for 2xx, else the error with its status and
 /// `Retry-After` delay.
-pub fn http_error_data(answer: &HttpAnswerInput) -> Option<HttpErrorData> {
+pub fn http_error_data(answer: &HttpAnswer<'_>) -> Option<HttpErrorData> {
     let now = std::time::UNIX_EPOCH + Duration::from_millis(answer.now_ms);
     let retry_after = answer
         .retry_after
-        .as_deref()
         .and_then(|v| status::parse_retry_after(v, now));
-    let excerpt = status::error_excerpt(&answer.body, &answer.username, &answer.password);
-    let error = status::http_error(answer.status, retry_after, &answer.url, &excerpt)?;
+    let excerpt = status::error_excerpt(answer.body, answer.username, answer.password);
+    let error = status::http_error(answer.status, retry_after, answer.url, &excerpt)?;
     Some(HttpErrorData {
         kind: error.kind().as_str(),
         reason: error.reason(),
@@ -283,13 +262,37 @@ pub fn http_error_data(answer: &HttpAnswerInput) -> Option<HttpErrorData> {
 }
 
 /// What an answer of the status API means: `null` for 2xx (parse the body), else the
-/// error to throw (`not_found`, `auth`, `status_http`, transient for 429 and 5xx) with
-/// `status` and `retryAfterMs`. Throws `invalid_argument` for a malformed answer object.
+/// error to throw (`not_found`, `auth`, `status_http`; transient for 429 and 5xx) with
+/// `status` and `retryAfterMs`. `nowMs` is `Date.now()` (for an HTTP-date Retry-After);
+/// `body`, `username` and `password` decide what of the body the message may quote.
+/// Throws `invalid_argument` for a status outside 0–65535 or a negative `nowMs`.
+#[allow(clippy::too_many_arguments)]
 #[wasm_bindgen(js_name = statusHttpError, unchecked_return_type = "HttpErrorData | null")]
 pub fn status_http_error(
-    #[wasm_bindgen(unchecked_param_type = "HttpAnswerInput")] answer: JsValue,
+    status: f64,
+    #[wasm_bindgen(js_name = retryAfter)] retry_after: Option<String>,
+    #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    url: &str,
+    body: &str,
+    username: &str,
+    password: &str,
 ) -> Result<JsValue, JsValue> {
-    let answer: HttpAnswerInput = crate::from_js(answer, "statusHttpError answer")?;
+    let whole = |v: f64, max: f64| v.fract() == 0.0 && (0.0..=max).contains(&v);
+    if !whole(status, 65535.0) || !whole(now_ms.trunc(), 9.0e15) {
+        return Err(crate::error::to_js(&crate::error::bad_argument(
+            "statusHttpError",
+            "status must be a whole number from 0 to 65535 and nowMs a time ≥ 0",
+        )));
+    }
+    let answer = HttpAnswer {
+        status: status as u16,
+        retry_after: retry_after.as_deref(),
+        now_ms: now_ms as u64,
+        url,
+        body,
+        username,
+        password,
+    };
     match http_error_data(&answer) {
         None => Ok(JsValue::NULL),
         Some(data) => crate::to_js(&data),
@@ -364,15 +367,15 @@ mod tests {
         assert!(!pending.all_final);
     }
 
-    fn answer(status: u16, retry_after: Option<&str>) -> HttpAnswerInput {
-        HttpAnswerInput {
+    fn answer(status: u16, retry_after: Option<&str>) -> HttpAnswer<'_> {
+        HttpAnswer {
             status,
-            retry_after: retry_after.map(str::to_owned),
+            retry_after,
             now_ms: 784_111_777_000, // Sun, 06 Nov 1994 08:49:37 GMT
-            url: "https://eu.example/v1/a".into(),
-            body: "busy".into(),
-            username: "user".into(),
-            password: "pw".into(),
+            url: "https://eu.example/v1/a",
+            body: "busy",
+            username: "user",
+            password: "pw",
         }
     }
 
@@ -389,7 +392,7 @@ mod tests {
         let e = http_error_data(&answer(404, Some("soon"))).unwrap();
         assert_eq!((e.kind, e.retry_after_ms), ("not_found", None));
         let mut echo = answer(500, Some("2"));
-        echo.body = "you sent pw".into();
+        echo.body = "you sent pw";
         let e = http_error_data(&echo).unwrap();
         assert_eq!(e.retry_after_ms, Some(2000));
         assert!(!e.message.contains("pw"), "{}", e.message);
