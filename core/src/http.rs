@@ -17,13 +17,13 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
+/// Moved to [`crate::status::parse_retry_after`] (the wasm package needs it too);
+/// re-exported here so that existing callers keep working.
+pub use crate::status::parse_retry_after;
 use crate::status::{
     error_excerpt, http_error, parse_status, status_request, Notification, PollPlan, StatusQuery,
     ERROR_EXCERPT,
 };
-/// Moved to [`crate::status::parse_retry_after`] (the wasm package needs it too);
-/// re-exported here so that existing callers keep working.
-pub use crate::status::parse_retry_after;
 
 /// Default time limit for opening the connection (DNS, TCP and TLS): 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

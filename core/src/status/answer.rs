@@ -234,7 +234,10 @@ mod tests {
     fn delays_in_milliseconds_saturate_at_the_safe_integer_limit() {
         assert_eq!(retry_after_millis(secs(7)), 7000);
         assert_eq!(retry_after_millis(Duration::from_micros(1500)), 1);
-        assert_eq!(retry_after_millis(Duration::from_secs(u64::MAX)), MAX_SAFE_MILLIS);
+        assert_eq!(
+            retry_after_millis(Duration::from_secs(u64::MAX)),
+            MAX_SAFE_MILLIS
+        );
         assert_eq!(
             retry_after_millis(Duration::from_millis(MAX_SAFE_MILLIS + 1)),
             MAX_SAFE_MILLIS

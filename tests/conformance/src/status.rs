@@ -81,8 +81,8 @@ pub fn status_http_error(args: &Value) -> Result<Value, Error> {
         Some(ms) => UNIX_EPOCH + Duration::from_millis(ms),
         None => SystemTime::now(),
     };
-    let retry_after = args::opt_string(args, "retry_after")?
-        .and_then(|v| status::parse_retry_after(v, now));
+    let retry_after =
+        args::opt_string(args, "retry_after")?.and_then(|v| status::parse_retry_after(v, now));
     let url = "https://eu.email.sdi.sinch.com/v1/a/notifications/id/1";
     Ok(match status::http_error(status, retry_after, url, "") {
         None => Value::Null,
