@@ -102,6 +102,17 @@ const ops = {
       events: n.events.map((e) => ({ code: e.code, text: e.text, channel: e.channel, recipient: e.recipient, timestamp: e.timestamp })),
     };
   },
+  status_http_error(args) {
+    const nowMs = has(args, "now_ms") ? args.now_ms : Date.now();
+    const status = args.status;
+    if (!Number.isInteger(status) || status < 0 || status > 65535) {
+      throw bad("status", "must be a whole number from 0 to 65535");
+    }
+    const e = email365.statusHttpError(status, optString(args, "retry_after"), nowMs,
+      "https://eu.email.sdi.sinch.com/v1/a/notifications/id/1", "", "", "");
+    return e === null ? null
+      : { kind: e.kind, reason: e.reason, transient: e.transient, retry_after_ms: e.retryAfterMs };
+  },
   build_message(args) {
     let replyTo;
     if (has(args, "reply_to")) replyTo = typeof args.reply_to === "string" ? args.reply_to : stringList(args, "reply_to");

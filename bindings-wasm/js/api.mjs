@@ -3,8 +3,8 @@
 //   - turns the error objects thrown by the WebAssembly module into Email365Error
 //     subclasses,
 //   - checks that string arguments are strings (a TypeError otherwise), and
-//   - runs the core's status request builder, parser and polling plan over fetch
-//     (getStatus, waitForStatus).
+//   - runs the core's status request builder, HTTP answer verdict, parser and polling
+//     plan over fetch (getStatus, waitForStatus).
 // Every rule lives in the Rust core. This file is an ES module; the build writes a
 // CommonJS copy by replacing the final `export { … };` statement.
 
@@ -150,12 +150,6 @@ function sleep(ms, signal) {
   });
 }
 
-/** Retry-After in milliseconds when it is a number of seconds, else null. */
-function retryAfterMs(response) {
-  const value = response.headers && response.headers.get ? response.headers.get("retry-after") : null;
-  return value !== null && /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : null;
-}
-
 /**
  * The public API over a raw wasm-bindgen module (`wasm`): the same functions with
  * their errors converted, plus the fetch-based status helpers.
@@ -203,6 +197,7 @@ function createApi(wasm) {
     requireBytes("envelopeFromMessage", "bytes", bytes);
     return guard(wasm.envelopeFromMessage)(bytes);
   };
+  const statusHttpError = guard(wasm.statusHttpError);
   const errorKinds = guard(wasm.errorKinds);
   const version = guard(wasm.version);
 
@@ -239,16 +234,24 @@ function createApi(wasm) {
       }, { cause: e });
     }
     const body = await response.text();
-    if (!response.ok) {
-      const kind = response.status === 404 ? "not_found" : "status_http";
-      throw makeError({
-        kind,
-        reason: `http_${response.status}`,
-        message: `the status API answered HTTP ${response.status}${response.statusText ? " " + response.statusText : ""}`,
-        transient: response.status === 429 || response.status >= 500,
-        status: response.status,
-        retryAfterMs: retryAfterMs(response),
-      });
+    // The core decides what the answer means (status::http_error): null for 2xx, else
+    // the error (kind, reason, transient, status, retryAfterMs) to throw.
+    const failure = guard(wasm.statusHttpError)(
+      response.status,
+      response.headers && response.headers.get ? response.headers.get("retry-after") ?? undefined : undefined,
+      Date.now(),
+      request.url,
+      body,
+      typeof query.username === "string" ? query.username : "",
+      typeof query.password === "string" ? query.password : "",
+    );
+    if (failure !== null) {
+      const error = makeError(failure);
+      // Every class thrown here (StatusApiError, NotFoundError, AuthenticationError)
+      // carries the HTTP facts.
+      error.status = failure.status;
+      error.retryAfterMs = failure.retryAfterMs;
+      throw error;
     }
     return parseStatus(body);
   }
@@ -294,7 +297,7 @@ function createApi(wasm) {
 
   return {
     validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest,
-    parseStatus, isFinal, nextDelay, buildMessage, envelopeFromMessage, errorKinds, version,
+    parseStatus, isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, version,
     getStatus, waitForStatus,
   };
 }

@@ -24,6 +24,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+/// The allocator of the module: talc, smaller and faster than the standard library's
+/// dlmalloc in wasm (the module is single-threaded: no `atomics`).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The version of the package: the workspace version, shared by every crate and package.
 #[wasm_bindgen]
 pub fn version() -> String {

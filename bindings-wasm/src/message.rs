@@ -4,19 +4,52 @@
 use email365::message::{Attachment, BuiltMessage, Envelope, MessageBuilder};
 use email365::policy::SenderPolicy;
 use email365::Error;
-use serde::de::{MapAccess, Visitor};
+use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use tsify_next::Tsify;
 use wasm_bindgen::prelude::*;
 
 /// One or several addresses.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Tsify)]
-#[serde(untagged)]
+///
+/// Read by a small visitor (a string, or a list of strings) rather than
+/// `#[serde(untagged)]`, whose buffering of the value through serde's private `Content`
+/// type costs the WebAssembly module several KB (docs/PERFORMANCE.md, "Module size").
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OneOrMany {
     /// A single address.
     One(String),
     /// A list of addresses.
     Many(Vec<String>),
+}
+
+/// The declaration of [`OneOrMany`] (written here: its `Deserialize` is hand-made).
+#[wasm_bindgen(typescript_custom_section)]
+const ONE_OR_MANY_TS: &str = "export type OneOrMany = string | string[];";
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OneOrMany, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push(s);
+                }
+                Ok(OneOrMany::Many(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl OneOrMany {
@@ -92,7 +125,7 @@ pub struct MessageInput {
     #[serde(default)]
     pub bcc: Vec<String>,
     /// Reply-To, one address or several.
-    #[tsify(optional)]
+    #[tsify(optional, type = "OneOrMany")]
     #[serde(default)]
     pub reply_to: Option<OneOrMany>,
     /// The subject.

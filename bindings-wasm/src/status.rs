@@ -200,6 +200,105 @@ pub fn parse_status(body: &str) -> Result<JsValue, JsValue> {
     crate::to_js(&NotificationData::from(notification))
 }
 
+/// What a non-2xx answer of the status API means: the core's `status::http_error`,
+/// with the HTTP status and the `Retry-After` delay that the JS layer's wait loop needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpErrorData {
+    /// The stable kind (`not_found`, `auth` or `status_http`).
+    #[tsify(type = "ErrorKind")]
+    pub kind: &'static str,
+    /// The finer diagnosis code.
+    #[tsify(type = "string | null")]
+    pub reason: Option<&'static str>,
+    /// The human message.
+    pub message: String,
+    /// Whether retrying later may succeed (429 and 5xx).
+    pub transient: bool,
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Retry-After` delay in milliseconds, or `null` (absent or unreadable).
+    #[tsify(type = "number | null")]
+    pub retry_after_ms: Option<u64>,
+}
+
+/// The answer to a status request, as the JS layer's `fetch` saw it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpAnswer<'a> {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<&'a str>,
+    /// The current time in milliseconds since the epoch (`Date.now()`), against which an
+    /// HTTP-date `Retry-After` is read.
+    pub now_ms: u64,
+    /// The URL requested (named in the message).
+    pub url: &'a str,
+    /// The response body (its start may be quoted, never a credential).
+    pub body: &'a str,
+    /// The user name of the request (an excerpt holding it is not quoted).
+    pub username: &'a str,
+    /// The password of the request (same).
+    pub password: &'a str,
+}
+
+/// The core's verdict on an answer: `None` for 2xx, else the error with its status and
+/// `Retry-After` delay.
+pub fn http_error_data(answer: &HttpAnswer<'_>) -> Option<HttpErrorData> {
+    let now = std::time::UNIX_EPOCH + Duration::from_millis(answer.now_ms);
+    let retry_after = answer
+        .retry_after
+        .and_then(|v| status::parse_retry_after(v, now));
+    let excerpt = status::error_excerpt(answer.body, answer.username, answer.password);
+    let error = status::http_error(answer.status, retry_after, answer.url, &excerpt)?;
+    Some(HttpErrorData {
+        kind: error.kind().as_str(),
+        reason: error.reason(),
+        message: error.message().to_string(),
+        transient: error.transient(),
+        status: answer.status,
+        retry_after_ms: retry_after.map(status::retry_after_millis),
+    })
+}
+
+/// What an answer of the status API means: `null` for 2xx (parse the body), else the
+/// error to throw (`not_found`, `auth`, `status_http`; transient for 429 and 5xx) with
+/// `status` and `retryAfterMs`. `nowMs` is `Date.now()` (for an HTTP-date Retry-After);
+/// `body`, `username` and `password` decide what of the body the message may quote.
+/// Throws `invalid_argument` for a status outside 0–65535 or a negative `nowMs`.
+#[allow(clippy::too_many_arguments)]
+#[wasm_bindgen(js_name = statusHttpError, unchecked_return_type = "HttpErrorData | null")]
+pub fn status_http_error(
+    status: f64,
+    #[wasm_bindgen(js_name = retryAfter)] retry_after: Option<String>,
+    #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    url: &str,
+    body: &str,
+    username: &str,
+    password: &str,
+) -> Result<JsValue, JsValue> {
+    let whole = |v: f64, max: f64| v.fract() == 0.0 && (0.0..=max).contains(&v);
+    if !whole(status, 65535.0) || !whole(now_ms.trunc(), 9.0e15) {
+        return Err(crate::error::to_js(&crate::error::bad_argument(
+            "statusHttpError",
+            "status must be a whole number from 0 to 65535 and nowMs a time ≥ 0",
+        )));
+    }
+    let answer = HttpAnswer {
+        status: status as u16,
+        retry_after: retry_after.as_deref(),
+        now_ms: now_ms as u64,
+        url,
+        body,
+        username,
+        password,
+    };
+    match http_error_data(&answer) {
+        None => Ok(JsValue::NULL),
+        Some(data) => crate::to_js(&data),
+    }
+}
+
 /// Whether a recipient whose latest status code is `code` has reached a final state.
 #[wasm_bindgen(js_name = isFinal)]
 pub fn is_final(code: &str) -> bool {
@@ -266,6 +365,37 @@ mod tests {
             .unwrap(),
         );
         assert!(!pending.all_final);
+    }
+
+    fn answer(status: u16, retry_after: Option<&str>) -> HttpAnswer<'_> {
+        HttpAnswer {
+            status,
+            retry_after,
+            now_ms: 784_111_777_000, // Sun, 06 Nov 1994 08:49:37 GMT
+            url: "https://eu.example/v1/a",
+            body: "busy",
+            username: "user",
+            password: "pw",
+        }
+    }
+
+    #[test]
+    fn http_answers_follow_the_core() {
+        assert_eq!(http_error_data(&answer(200, None)), None);
+        let e = http_error_data(&answer(429, Some("Sun, 06 Nov 1994 08:50:07 GMT"))).unwrap();
+        assert_eq!(
+            (e.kind, e.reason, e.transient),
+            ("status_http", Some("too_many_requests"), true)
+        );
+        assert_eq!((e.status, e.retry_after_ms), (429, Some(30_000)));
+        assert!(e.message.ends_with(": busy"), "{}", e.message);
+        let e = http_error_data(&answer(404, Some("soon"))).unwrap();
+        assert_eq!((e.kind, e.retry_after_ms), ("not_found", None));
+        let mut echo = answer(500, Some("2"));
+        echo.body = "you sent pw";
+        let e = http_error_data(&echo).unwrap();
+        assert_eq!(e.retry_after_ms, Some(2000));
+        assert!(!e.message.contains("pw"), "{}", e.message);
     }
 
     #[test]

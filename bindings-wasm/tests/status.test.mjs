@@ -45,6 +45,8 @@ const double = {
     };
   },
   isFinal: real.isFinal,
+  // The core's verdict on HTTP answers: the JS layer must only execute it.
+  statusHttpError: real.statusHttpError,
   nextDelay: (attempt, retryAfter) => {
     calls.nextDelay.push([attempt, retryAfter ?? null]);
     return retryAfter ?? 5;
@@ -83,13 +85,13 @@ test("an invalid query is refused before anything is sent", async () => {
   assert.equal(seen.length, 0);
 });
 
-test("HTTP 404 is NotFoundError, 401 is StatusApiError, neither carries the credentials", async () => {
+test("HTTP 404 is NotFoundError, 401 is AuthenticationError, neither carries the credentials", async () => {
   reset([{ status: 404, body: "no" }]);
   await assert.rejects(api.getStatus(query), (e) =>
     e instanceof layer.NotFoundError && e.kind === "not_found" && e.status === 404 && !e.transient);
   reset([{ status: 401, body: "who?" }]);
   await assert.rejects(api.getStatus(query), (e) => {
-    assert.ok(e instanceof layer.StatusApiError && e.kind === "status_http" && e.status === 401);
+    assert.ok(e instanceof layer.AuthenticationError && e.kind === "auth" && e.reason === "unauthorized" && e.status === 401);
     assert.ok(!JSON.stringify({ ...e, message: e.message }).includes("pw"));
     assert.ok(!e.message.includes(Buffer.from("user:pw").toString("base64")));
     return true;
@@ -99,7 +101,11 @@ test("HTTP 404 is NotFoundError, 401 is StatusApiError, neither carries the cred
 test("a 503 with Retry-After is transient and carries the delay", async () => {
   reset([{ status: 503, body: "busy", headers: { "retry-after": "7" } }]);
   await assert.rejects(api.getStatus(query), (e) =>
-    e instanceof layer.StatusApiError && e.transient && e.retryAfterMs === 7000);
+    e instanceof layer.StatusApiError && e.transient && e.reason === "server_error" && e.retryAfterMs === 7000);
+  reset([{ status: 429, body: "slow down", headers: { "retry-after": new Date(Date.now() + 60000).toUTCString() } }]);
+  await assert.rejects(api.getStatus(query), (e) =>
+    e instanceof layer.StatusApiError && e.reason === "too_many_requests" &&
+    e.retryAfterMs > 55000 && e.retryAfterMs <= 60000 && e.message.includes("slow down"));
 });
 
 test("a refused connection is ConnectionError", async () => {
@@ -159,7 +165,7 @@ test("waitForStatus stops when its signal is aborted", async () => {
 
 test("a permanent HTTP failure ends waitForStatus at once", async () => {
   reset([{ status: 403, body: "forbidden" }]);
-  await assert.rejects(api.waitForStatus(query), (e) => e instanceof layer.StatusApiError && e.status === 403);
+  await assert.rejects(api.waitForStatus(query), (e) => e instanceof layer.AuthenticationError && e.reason === "forbidden" && e.status === 403);
   assert.equal(seen.length, 1);
 });
 

@@ -7,7 +7,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +17,13 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::status::{parse_status, status_request, Notification, PollPlan, StatusQuery};
+/// Moved to [`crate::status::parse_retry_after`] (the wasm package needs it too);
+/// re-exported here so that existing callers keep working.
+pub use crate::status::parse_retry_after;
+use crate::status::{
+    error_excerpt, http_error, parse_status, status_request, Notification, PollPlan, StatusQuery,
+    ERROR_EXCERPT,
+};
 
 /// Default time limit for opening the connection (DNS, TCP and TLS): 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,8 +31,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default largest response body accepted: 16 MiB.
 pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
-/// Most bytes of an error response's body quoted in an error message.
-const ERROR_EXCERPT: usize = 200;
 
 /// The user agent sent with every request: `email365/<version>`.
 pub fn user_agent() -> String {
@@ -482,12 +485,15 @@ impl StatusClient {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let result = if (200..300).contains(&status) {
-            self.read_body(&mut response, &req.url)
-                .and_then(|body| parse_status(&body))
-        } else {
-            let excerpt = self.excerpt(&mut response);
-            Err(http_error(status, retry_after, &req.url, &excerpt))
+        let result = match http_error(status, retry_after, &req.url, "") {
+            None => self
+                .read_body(&mut response, &req.url)
+                .and_then(|body| parse_status(&body)),
+            // The same error again, now quoting the start of the body.
+            Some(bare) => {
+                let excerpt = self.excerpt(&mut response);
+                Err(http_error(status, retry_after, &req.url, &excerpt).unwrap_or(bare))
+            }
         };
         StatusAttempt {
             result,
@@ -519,32 +525,14 @@ impl StatusClient {
     }
 
     /// The start of an error response's body for the message, unless it holds a
-    /// credential (then nothing is quoted).
+    /// credential (then nothing is quoted): [`crate::status::error_excerpt`] over the
+    /// first bytes of the body.
     fn excerpt(&self, response: &mut ureq::http::Response<ureq::Body>) -> String {
         let mut buf = Vec::new();
         let reader = response.body_mut().as_reader();
         let _ = reader.take(ERROR_EXCERPT as u64 * 4).read_to_end(&mut buf);
-        let text = String::from_utf8_lossy(&buf);
-        let cleaned: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .take(ERROR_EXCERPT)
-            .collect();
-        let cleaned = cleaned.trim().to_string();
-        let token = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(format!(
-            "{}:{}",
-            self.username.as_str(),
-            self.password.as_str()
-        )));
-        let secrets = [
-            self.username.as_str(),
-            self.password.as_str(),
-            token.as_str(),
-        ];
-        if secrets.iter().any(|s| !s.is_empty() && text.contains(s)) {
-            return String::new();
-        }
-        cleaned
+        let text = Zeroizing::new(String::from_utf8_lossy(&buf).into_owned());
+        error_excerpt(&text, self.username.as_str(), self.password.as_str())
     }
 
     fn map_ureq(&self, e: ureq::Error, url: &str) -> Error {
@@ -565,70 +553,6 @@ impl StatusClient {
         }
         err
     }
-}
-
-/// The error for a non-2xx answer.
-fn http_error(status: u16, retry_after: Option<Duration>, url: &str, excerpt: &str) -> Error {
-    let quoted = if excerpt.is_empty() {
-        String::new()
-    } else {
-        format!(": {excerpt}")
-    };
-    let after = retry_after
-        .map(|d| format!(" (retry after {} s)", d.as_secs()))
-        .unwrap_or_default();
-    let (kind, reason, transient, what) = match status {
-        401 => (
-            ErrorKind::Auth,
-            "unauthorized",
-            false,
-            "credentials refused",
-        ),
-        403 => (ErrorKind::Auth, "forbidden", false, "access forbidden"),
-        404 => (
-            ErrorKind::NotFound,
-            "not_found",
-            false,
-            "not found (wrong account id or URL?)",
-        ),
-        429 => (
-            ErrorKind::StatusHttp,
-            "too_many_requests",
-            true,
-            "too many requests",
-        ),
-        500..=599 => (ErrorKind::StatusHttp, "server_error", true, "server error"),
-        300..=399 => (
-            ErrorKind::StatusHttp,
-            "redirect",
-            false,
-            "redirect (not followed)",
-        ),
-        400..=499 => (
-            ErrorKind::StatusHttp,
-            "client_error",
-            false,
-            "request refused",
-        ),
-        _ => (
-            ErrorKind::StatusHttp,
-            "unexpected_status",
-            false,
-            "unexpected status",
-        ),
-    };
-    // Auth answers quote no body: nothing about credentials is repeated.
-    let quoted = if kind == ErrorKind::Auth {
-        String::new()
-    } else {
-        quoted
-    };
-    Error::new(
-        kind,
-        format!("GET {url}: HTTP {status} {what}{after}{quoted}"),
-    )
-    .with_reason(reason)
-    .with_transient(transient)
 }
 
 fn map_ureq_error(e: ureq::Error, url: &str, max_body: u64) -> Error {
@@ -708,21 +632,6 @@ fn tls_error(e: &rustls::Error, url: &str) -> Error {
         _ => "handshake",
     };
     Error::new(ErrorKind::Tls, format!("GET {url}: TLS failed: {e}")).with_reason(reason)
-}
-
-/// A `Retry-After` value: delay seconds, or an HTTP date (IMF-fixdate, RFC 850 or
-/// asctime) turned into the time left after `now` (zero for a date in the past).
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let v = value.trim();
-    if v.is_empty() {
-        return None;
-    }
-    if v.bytes().all(|b| b.is_ascii_digit()) {
-        // A number too large for u64 is "very long": the plan caps it anyway.
-        return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
-    }
-    let at = httpdate::parse_http_date(v).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Whether polling may stop at `n`.
@@ -888,36 +797,6 @@ mod tests {
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(parse_retry_after("120", now), Some(secs(120)));
-        assert_eq!(parse_retry_after(" 0 ", now), Some(secs(0)));
-        assert_eq!(
-            parse_retry_after("99999999999999999999999", now),
-            Some(secs(u64::MAX))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now),
-            Some(secs(30))
-        );
-        assert_eq!(
-            parse_retry_after("Sunday, 06-Nov-94 08:49:47 GMT", now),
-            Some(secs(10))
-        );
-        assert_eq!(
-            parse_retry_after("Sun Nov  6 08:49:57 1994", now),
-            Some(secs(20))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        for bad in ["", "-1", "1.5", "soon", "Sun, 06 Nov 1994"] {
-            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
-        }
     }
 
     #[test]

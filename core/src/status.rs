@@ -4,6 +4,7 @@
 //! The rules and the decisions taken where the vendor's spec is silent are written
 //! down in `docs/STATUS.md`.
 
+mod answer;
 mod request;
 mod response;
 mod timestamp;
@@ -12,6 +13,10 @@ use crate::error::Result;
 use std::collections::HashMap;
 use std::time::Duration;
 
+pub use answer::{
+    error_excerpt, http_error, parse_retry_after, retry_after_millis, ERROR_EXCERPT,
+    MAX_SAFE_MILLIS,
+};
 pub use timestamp::Timestamp;
 
 /// What a status request is made from.

@@ -12,5 +12,5 @@ export {
 const api = createApi(wasm);
 export const {
   validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest, parseStatus,
-  isFinal, nextDelay, buildMessage, envelopeFromMessage, errorKinds, version, getStatus, waitForStatus,
+  isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, version, getStatus, waitForStatus,
 } = api;

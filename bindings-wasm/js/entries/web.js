@@ -24,5 +24,5 @@ export function initSync(module) {
 const api = createApi(wasm);
 export const {
   validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest, parseStatus,
-  isFinal, nextDelay, buildMessage, envelopeFromMessage, errorKinds, version, getStatus, waitForStatus,
+  isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, version, getStatus, waitForStatus,
 } = api;

@@ -47,6 +47,7 @@ pub fn handle_request(request: &Value) -> Result<Value, Error> {
         "extract_notification_id" => reply::extract_notification_id(args),
         "status_request" => status::status_request(args),
         "parse_status" => status::parse_status(args),
+        "status_http_error" => status::status_http_error(args),
         "build_message" => message::build_message(args),
         "envelope_from_message" => message::envelope_from_message(args),
         other => Err(
