@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the WebAssembly package needs, idempotently (a second run only checks):
-#   1. a wasm32 standard library: rustup's wasm32-unknown-unknown target where it can be
-#      added, else Debian's rustc-web/cargo-web/rust-web-src with lld (std built from
+#   1. a wasm32 standard library: rustup's wasm32-unknown-unknown target and rust-src
+#      (the module's std is rebuilt from source for size) where they can be added, else Debian's rustc-web/cargo-web/rust-web-src with lld (std built from
 #      source, see docs/WASM.md); E365_WASM_TOOLCHAIN=rustup|debian forces one route;
 #   2. wasm-bindgen-cli at exactly the version of wasm-bindgen in Cargo.lock, built once
 #      into a cache folder outside the clone, keyed by version;
@@ -41,20 +41,24 @@ debian_ready() {
 }
 rustup_ready() {
   command -v rustup >/dev/null 2>&1 &&
-    rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown
+    rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown &&
+    rustup component list --installed 2>/dev/null | grep -q '^rust-src'
+}
+rustup_add() {
+  rustup target add wasm32-unknown-unknown >&2 && rustup component add rust-src >&2
 }
 
 route="${E365_WASM_TOOLCHAIN:-}"
 case "$route" in
   rustup)
-    rustup_ready || rustup target add wasm32-unknown-unknown >&2 ;;
+    rustup_ready || rustup_add ;;
   debian)
     debian_ready || apt_install rustc-web cargo-web rust-web-src lld-22 ;;
   "")
     if rustup_ready; then
       route=rustup
     elif command -v rustup >/dev/null 2>&1 &&
-      timeout 120 rustup target add wasm32-unknown-unknown >&2 2>/dev/null; then
+      timeout 240 bash -c "$(declare -f rustup_add); rustup_add" 2>/dev/null; then
       route=rustup
     else
       route=debian
