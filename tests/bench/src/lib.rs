@@ -8,4 +8,5 @@ pub mod args;
 pub mod proxy;
 pub mod rng;
 pub mod sink;
+pub mod soak;
 pub mod workload;
