@@ -70,9 +70,9 @@ def run_aiosmtplib(host: str, port: int, data: bytes, rcpts: List[str], n: int, 
     import aiosmtplib
 
     async def main() -> None:
-        s = aiosmtplib.SMTP(hostname=host, port=port, start_tls=False, use_tls=False, timeout=60)
-        await s.connect()
-        await s.ehlo("bench.example")
+        s = aiosmtplib.SMTP(hostname=host, port=port, start_tls=False, use_tls=False, timeout=60,
+                            local_hostname="bench.example")
+        await s.connect()  # greeting and EHLO
 
         async def send() -> None:
             errors, _ = await s.sendmail(SENDER, rcpts, data)

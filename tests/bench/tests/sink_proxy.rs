@@ -331,11 +331,13 @@ fn proxy_passes_every_byte_in_order_both_ways() {
 
 #[test]
 fn proxy_delays_each_direction_without_serialising_the_connection() {
-    let one_way = Duration::from_millis(25);
+    // Generous bounds: the machine may be loaded; what is checked is that the delay is
+    // applied (never less) and that chunks travel together (far below serial time).
+    let one_way = Duration::from_millis(100);
     let proxy = Proxy::start(echo_server(), one_way).unwrap();
     let mut s = TcpStream::connect(proxy.addr()).unwrap();
     s.set_nodelay(true).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut buf = [0u8; 1];
     // One round trip: at least 2 x delay.
     let t = Instant::now();
@@ -343,9 +345,9 @@ fn proxy_delays_each_direction_without_serialising_the_connection() {
     s.read_exact(&mut buf).unwrap();
     let rtt = t.elapsed();
     assert!(rtt >= 2 * one_way, "{rtt:?}");
-    assert!(rtt < 2 * one_way + Duration::from_millis(200), "{rtt:?}");
+    assert!(rtt < 2 * one_way + Duration::from_secs(2), "{rtt:?}");
     // Ten writes 5 ms apart, then ten reads: in flight together, so about
-    // 45 ms + RTT, far less than 10 RTTs.
+    // 45 ms + one RTT (245 ms), where a serialised connection would take 10 RTTs (2 s).
     let t = Instant::now();
     for _ in 0..10 {
         s.write_all(b"y").unwrap();
@@ -355,7 +357,8 @@ fn proxy_delays_each_direction_without_serialising_the_connection() {
     s.read_exact(&mut ten).unwrap();
     let all = t.elapsed();
     assert_eq!(&ten, b"yyyyyyyyyy");
-    assert!(all < 10 * 2 * one_way, "{all:?}");
+    assert!(all >= 2 * one_way, "{all:?}");
+    assert!(all < 10 * 2 * one_way * 3 / 4, "{all:?}");
 }
 
 #[test]

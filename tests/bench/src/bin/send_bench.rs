@@ -443,7 +443,10 @@ fn row(
         None => client.to_string(),
     };
     match error {
-        Some(e) => println!("| {name} | {rtt} | {rcpts} | error: {e} | | |"),
+        Some(e) => println!(
+            "| {name} | {rtt} | {rcpts} | error: {} | | |",
+            e.lines().last().unwrap_or("").replace('|', "/")
+        ),
         None => println!(
             "| {name} | {rtt} | {rcpts} | {rate:.1} | {turns:.2} | {} |",
             runs.iter()
