@@ -123,7 +123,7 @@ def bench_criterion(runs: int, measurement: float) -> List[Row]:
                     used.update({i, pid})
                     rows.append({
                         "section": "core (criterion)", "benchmark": key,
-                        "ours": f"email365 {ours}", "peer": peer,
+                        "ours": "email365" if ours == "email365" else f"email365 ({ours})", "peer": peer,
                         "ours_ns": medians[i], "peer_ns": medians[pid],
                         "ratio": medians[pid] / medians[i], "runs": runs,
                         "ours_runs_ns": [r.get(i) for r in rounds],
@@ -307,7 +307,7 @@ def to_markdown(rows: List[Row], meta: Dict[str, Any]) -> str:
             b = ""
         else:
             a, b = fmt_ms(r.get("ours_ms")), fmt_ms(r.get("peer_ms"))
-        ratio = "" if r.get("ratio") is None else f"{r['ratio']:.2f}"
+        ratio = "" if r.get("ratio") is None else f"{r['ratio']:.3g}"
         lines.append(f"| {r['section']} | {r['benchmark']} | {r['ours']} | {r.get('peer') or '—'} | "
                      f"{a} | {b} | {ratio} | {r.get('runs', '')} |")
     return "\n".join(lines) + "\n"
@@ -325,7 +325,14 @@ def main() -> int:
     p.add_argument("--send-repeat", type=int, default=3)
     p.add_argument("--send-seconds", type=float, default=2.0)
     p.add_argument("--send-messages", type=int, default=2000)
+    p.add_argument("--render", metavar="JSON", help="only rewrite results.md from a saved results.json")
     a = p.parse_args()
+    if a.render:
+        saved = json.loads(Path(a.render).read_text())
+        md = to_markdown(saved["rows"], saved["meta"])
+        (OUT / "results.md").write_text(md)
+        print(md)
+        return 0
     parts = [x.strip() for x in a.only.split(",") if x.strip()]
     OUT.mkdir(parents=True, exist_ok=True)
     start = time.time()
