@@ -1,0 +1,12 @@
+//! Measuring tools of email365, kept out of the product: a fast SMTP sink with fault
+//! injection ([`sink`]), a loopback proxy that delays each direction and counts round
+//! trips ([`proxy`]), the message used by every sending benchmark ([`workload`]) and a
+//! small seeded random source ([`rng`]). The binaries `sink`, `delay-proxy`,
+//! `send-bench` and `soak` are thin wrappers around them.
+
+pub mod args;
+pub mod proxy;
+pub mod rng;
+pub mod sink;
+pub mod soak;
+pub mod workload;
