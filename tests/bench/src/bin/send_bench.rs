@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 const CLIENTS: &[&str] = &[
     "email365-rust",
+    "email365-rust-many",
     "email365-python",
     "email365-c",
     "lettre",
@@ -98,12 +99,7 @@ fn email365_options(addr: SocketAddr) -> SmtpOptions {
     o
 }
 
-/// email365 in Rust: `SmtpClient::send` in a loop.
-///
-/// SEND_MANY: when `SmtpClient::send_many` exists (windowed transactions on one
-/// connection), add a client `email365-rust-many` here that hands it the whole batch of
-/// the run (`bounds.messages` copies, or batches of e.g. 100 within `bounds.seconds`)
-/// and counts the deliveries; the rest of the harness needs no change.
+/// email365 in Rust: `SmtpClient::send` in a loop (one transaction at a time).
 fn run_email365_rust(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
     let mut client = SmtpClient::new(email365_options(proxy.addr())).map_err(|e| e.to_string())?;
     let m = measure_in_process(proxy, case.bounds, &mut client, |c| {
@@ -111,6 +107,32 @@ fn run_email365_rust(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
     });
     let _ = client.quit();
     m
+}
+
+/// email365 in Rust: `SmtpClient::send_many` with batches of 100 (window: the default).
+fn run_email365_many(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
+    let mut client = SmtpClient::new(email365_options(proxy.addr())).map_err(|e| e.to_string())?;
+    client.send(case.message).map_err(|e| e.to_string())?;
+    let batch = vec![case.message.clone(); 100];
+    let t0 = proxy.total_turns();
+    let start = Instant::now();
+    let mut n = 0;
+    while n < case.bounds.messages
+        && (n == 0 || start.elapsed().as_secs_f64() < case.bounds.seconds)
+    {
+        for r in client.send_many(&batch) {
+            r.map_err(|e| e.to_string())?;
+            n += 1;
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let turns = proxy.total_turns() - t0;
+    let _ = client.quit();
+    Ok(Measure {
+        messages: n,
+        seconds,
+        turns,
+    })
 }
 
 /// lettre: its blocking `SmtpConnection` (one connection, plaintext).
@@ -216,6 +238,7 @@ fn run_client(client: &str, setup: &Setup, proxy: &Proxy, case: &Case) -> Result
     };
     match client {
         "email365-rust" => run_email365_rust(proxy, case),
+        "email365-rust-many" => run_email365_many(proxy, case),
         "lettre" => run_lettre(proxy, case),
         "email365-python" | "smtplib" | "aiosmtplib" => {
             let mut cmd = Command::new(&setup.python);
