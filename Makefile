@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench python python-test wasm wasm-test c-test
+.PHONY: all setup run test lint rust-test vectors bench python python-test wasm wasm-test c-test fuzz fuzz-smoke
 
 all: test
 
@@ -64,3 +64,13 @@ test: lint rust-test vectors python-test wasm-test c-test
 
 bench: setup
 	$(CARGO) bench -p email365
+
+# Fuzzing (cargo-fuzz, nightly; docs/SECURITY.md "Fuzzing"): every target in turn, one
+# job. `fuzz` runs each for FUZZ_SECONDS (10 minutes), `fuzz-smoke` for 30 seconds.
+FUZZ_SECONDS ?= 600
+
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	bash fuzz/run.sh 30
