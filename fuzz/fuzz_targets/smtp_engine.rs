@@ -107,10 +107,13 @@ impl Driver {
                     assert_eq!(d.final_reply, d.transactions[0].final_reply);
                     for t in &d.transactions {
                         assert_eq!(t.final_reply.code / 100, 2, "{:?}", t.final_reply);
-                        let last = t.final_reply_raw.lines().last().unwrap_or("");
+                        // The raw form is trimmed at the end (trailing white space
+                        // of the last line dropped): compare trimmed lines.
+                        let last = t.final_reply_raw.lines().last().unwrap_or("").trim_end();
                         assert!(
-                            self.received.iter().any(|l| l == last),
-                            "final reply {last:?} never received"
+                            self.received.iter().any(|l| l.trim_end() == last),
+                            "final reply {last:?} never received: {:?}",
+                            self.received
                         );
                         self.transactions += 1;
                     }
