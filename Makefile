@@ -59,7 +59,7 @@ c-test: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) bindings-c/tests/compare_drivers.py target/release/email365-conformance bindings-c/build/e365-conformance
 
-# The fuzz smoke (30 s per target plus a cold build of about 10 minutes on a clean
+# The fuzz smoke (30 s per target, plus a cold build of about 6 minutes on a clean
 # clone) runs in `make test` only with FUZZ_SMOKE=1: docs/SECURITY.md, "Fuzzing".
 FUZZ_SMOKE ?= 0
 test: lint rust-test vectors python-test wasm-test c-test $(if $(filter 1,$(FUZZ_SMOKE)),fuzz-smoke)
