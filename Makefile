@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench soak python python-test wasm wasm-test c-test
+.PHONY: all setup run test lint rust-test vectors bench soak python python-test wasm wasm-test c-test fuzz fuzz-smoke
 
 all: test
 
@@ -61,7 +61,10 @@ c-test: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) bindings-c/tests/compare_drivers.py target/release/email365-conformance bindings-c/build/e365-conformance
 
-test: lint rust-test vectors python-test wasm-test c-test
+# The fuzz smoke (30 s per target, plus a cold build of about 6 minutes on a clean
+# clone) runs in `make test` only with FUZZ_SMOKE=1: docs/SECURITY.md, "Fuzzing".
+FUZZ_SMOKE ?= 0
+test: lint rust-test vectors python-test wasm-test c-test $(if $(filter 1,$(FUZZ_SMOKE)),fuzz-smoke)
 	$(PY) -m pytest -q tests/python
 
 # Every benchmark of the project, ratios against the peers measured in the same run:
@@ -74,3 +77,13 @@ bench: setup python wasm
 # (tests/bench/src/soak.rs). The 300-message smoke runs in rust-test.
 soak:
 	$(CARGO) run -q --release -p email365-bench --bin soak
+
+# Fuzzing (cargo-fuzz, nightly; docs/SECURITY.md "Fuzzing"): every target in turn, one
+# job. `fuzz` runs each for FUZZ_SECONDS (10 minutes), `fuzz-smoke` for 30 seconds.
+FUZZ_SECONDS ?= 600
+
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	bash fuzz/run.sh 30
