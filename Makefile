@@ -27,7 +27,6 @@ rust-test: setup
 vectors: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
-	$(PY) tests/conformance/run_vectors.py --name rust-driver-status-http --vectors tests/vectors/status_http -- target/release/email365-conformance
 	$(PY) scripts/compare_email_validator.py
 
 # The Python package: built into .venv/ in development mode (only when its sources changed).
@@ -48,7 +47,6 @@ wasm: setup
 wasm-test: wasm
 	cd bindings-wasm && node --test tests/
 	$(PY) tests/conformance/run_vectors.py --name wasm-driver -- node bindings-wasm/conformance.mjs
-	$(PY) tests/conformance/run_vectors.py --name wasm-driver-status-http --vectors tests/vectors/status_http -- node bindings-wasm/conformance.mjs
 
 # The C library: header drift check, the C suite plain, under valgrind and under
 # ASan+UBSan, the examples, an install with pkg-config, and the vectors through the C driver.

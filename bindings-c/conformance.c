@@ -353,6 +353,63 @@ static answer status_request(json_t *args) {
     return ok(result);
 }
 
+/* A whole number >= 0 (absent or null: *present = 0), as args.rs reads integers. */
+static int opt_whole(json_t *args, const char *name, uint64_t max, uint64_t *out, int *present,
+                     answer *fail) {
+    json_t *v = json_object_get(args, name);
+    *present = 0;
+    if (v == NULL || json_is_null(v)) {
+        return 1;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (uint64_t)json_integer_value(v) > max) {
+        *fail = bad_arg(name, "must be a whole number in range");
+        return 0;
+    }
+    *out = (uint64_t)json_integer_value(v);
+    *present = 1;
+    return 1;
+}
+
+static answer status_http_error(json_t *args) {
+    answer fail;
+    uint64_t status = 0;
+    uint64_t now_ms = 0;
+    int has_status = 0;
+    int has_now = 0;
+    e365_http_answer in;
+    memset(&in, 0, sizeof in);
+    if (!opt_whole(args, "status", 65535, &status, &has_status, &fail) ||
+        !opt_whole(args, "now_ms", UINT64_MAX, &now_ms, &has_now, &fail) ||
+        !optional(args, "retry_after", &in.retry_after, &fail)) {
+        return fail;
+    }
+    if (!has_status) {
+        return bad_arg("status", "must be a whole number from 0 to 65535");
+    }
+    in.status = (uint16_t)status;
+    in.now_ms = has_now ? &now_ms : NULL;
+    /* The URL, body and credentials only shape the message, which vectors never compare. */
+    e365_http_verdict v;
+    e365_error *err = NULL;
+    e365_result rc = e365_status_http_error(&in, &v, &err);
+    if (rc != E365_OK) {
+        return from_error(rc, err);
+    }
+    if (v.error == NULL) {
+        return ok(json_null());
+    }
+    const char *kind = e365_result_name(e365_error_kind(v.error));
+    const char *reason = e365_error_reason(v.error);
+    json_t *result = json_pack(
+        "{s:s, s:o, s:b, s:o}", "kind", kind ? kind : "internal", "reason",
+        reason ? json_string(reason) : json_null(), "transient", e365_error_transient(v.error),
+        "retry_after_ms",
+        v.has_retry_after ? json_integer((json_int_t)v.retry_after_ms) : json_null());
+    e365_error_free(v.error);
+    return ok(result);
+}
+
 static answer parse_status(json_t *args) {
     answer fail;
     e365_str body;
@@ -744,6 +801,8 @@ static answer handle(json_t *request) {
         a = status_request(args);
     } else if (OP("parse_status")) {
         a = parse_status(args);
+    } else if (OP("status_http_error")) {
+        a = status_http_error(args);
     } else if (OP("build_message")) {
         a = build_message(args);
     } else if (OP("envelope_from_message")) {

@@ -861,6 +861,65 @@ typedef struct {
 } e365_notification;
 
 /**
+ * An HTTP answer of the status API, as `e365_status_http_error` reads it. The strings
+ * are pointer + length and optional (absent when `data` is NULL; an absent `url`,
+ * `body`, `username` or `password` counts as empty).
+ */
+typedef struct {
+    /**
+     * The HTTP status code.
+     */
+    uint16_t status;
+    /**
+     * The `Retry-After` header value (optional): delay seconds or an HTTP date.
+     */
+    e365_str retry_after;
+    /**
+     * The current time in milliseconds since the Unix epoch, for an HTTP-date
+     * `Retry-After` (NULL: the system clock).
+     */
+    const uint64_t *now_ms;
+    /**
+     * The request URL, named in the message.
+     */
+    e365_str url;
+    /**
+     * The answer's body: the message may quote its start, unless it holds `username`,
+     * `password` or their Basic-auth token.
+     */
+    e365_str body;
+    /**
+     * The Basic-auth user name of the request (only to keep it out of the message).
+     */
+    e365_str username;
+    /**
+     * The Basic-auth password of the request (only to keep it out of the message).
+     */
+    e365_str password;
+} e365_http_answer;
+
+/**
+ * What an HTTP answer of the status API means (written by `e365_status_http_error`).
+ */
+typedef struct {
+    /**
+     * NULL for a 2xx answer (parse its body); else the error the answer stands for
+     * (`E365_NOT_FOUND`, `E365_AUTH` or `E365_STATUS_HTTP`; transient for 429 and
+     * 5xx), owned by the caller: free it with `e365_error_free`.
+     */
+    e365_error *error;
+    /**
+     * Whether the answer carried a readable `Retry-After`.
+     */
+    bool has_retry_after;
+    /**
+     * The `Retry-After` delay in milliseconds (0 when `has_retry_after` is false),
+     * saturated at 2^53 − 1.
+     */
+    uint64_t retry_after_ms;
+} e365_http_verdict;
+
+/**
  * The settings of a status client. Zero-initialise it and set what you need: every
  * zero field means the default. The strings are copied by `e365_status_client_new`.
  */
@@ -1691,6 +1750,28 @@ e365_result e365_status_is_final(const char *code,
                                  size_t code_len,
                                  bool *final_out,
                                  e365_error **err_out);
+
+/**
+ * What an HTTP answer of the status API means, by the one rule every client follows
+ * (docs/HTTP.md): writes into `*verdict_out` the error the answer stands for (NULL for
+ * 2xx) and its `Retry-After` delay. 401 and 403 give `E365_AUTH` (reasons
+ * `unauthorized`, `forbidden`), 404 `E365_NOT_FOUND`, 429 and 5xx a transient
+ * `E365_STATUS_HTTP` (`too_many_requests`, `server_error`), 3xx / other 4xx / anything
+ * else `E365_STATUS_HTTP` (`redirect`, `client_error`, `unexpected_status`).
+ *
+ * The call itself succeeds whatever the status: its errors are only
+ * `E365_INVALID_ARGUMENT` (`answer` or `verdict_out` NULL, a string not UTF-8).
+ *
+ * Thread-safe.
+ *
+ * # Safety
+ * `answer` is NULL or valid for reading, its strings valid for reading their `len`
+ * bytes when `data` is not NULL and its `now_ms` NULL or valid for reading;
+ * `verdict_out` and `err_out` are NULL or valid for writing.
+ */
+e365_result e365_status_http_error(const e365_http_answer *answer,
+                                   e365_http_verdict *verdict_out,
+                                   e365_error **err_out);
 
 /**
  * Makes a status client. On success `*out` receives it; free it with

@@ -1,6 +1,7 @@
 //! The Email 365 status API in C: building the request (`e365_status_request_build`),
 //! parsing a response into events and per-recipient state (`e365_status_parse`), and
-//! the polling plan (`e365_status_next_delay`), over the core's `status` module.
+//! the polling plan (`e365_status_next_delay`), and what an HTTP answer of the status API
+//! means (`e365_status_http_error`), over the core's `status` module.
 
 use crate::{
     e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, str_text, text, try_out,
@@ -9,7 +10,7 @@ use crate::{
 use email365::http::StatusClient;
 use email365::status::{self, Notification, StatusEvent, StatusQuery};
 use std::ffi::c_char;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What a status request is made from. Every field is pointer + length; the optional
 /// ones are absent when their `data` is NULL (an empty string with a non-NULL `data` is
@@ -320,6 +321,91 @@ pub unsafe extern "C" fn e365_status_is_final(
     ffi_boundary!(err_out, {
         let final_out = try_out!(final_out, "final_out");
         *final_out = status::is_final(unsafe { text(code, code_len, "code")? });
+        Ok(())
+    })
+}
+
+/// An HTTP answer of the status API, as `e365_status_http_error` reads it. The strings
+/// are pointer + length and optional (absent when `data` is NULL; an absent `url`,
+/// `body`, `username` or `password` counts as empty).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct e365_http_answer {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The `Retry-After` header value (optional): delay seconds or an HTTP date.
+    pub retry_after: e365_str,
+    /// The current time in milliseconds since the Unix epoch, for an HTTP-date
+    /// `Retry-After` (NULL: the system clock).
+    pub now_ms: *const u64,
+    /// The request URL, named in the message.
+    pub url: e365_str,
+    /// The answer's body: the message may quote its start, unless it holds `username`,
+    /// `password` or their Basic-auth token.
+    pub body: e365_str,
+    /// The Basic-auth user name of the request (only to keep it out of the message).
+    pub username: e365_str,
+    /// The Basic-auth password of the request (only to keep it out of the message).
+    pub password: e365_str,
+}
+
+/// What an HTTP answer of the status API means (written by `e365_status_http_error`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct e365_http_verdict {
+    /// NULL for a 2xx answer (parse its body); else the error the answer stands for
+    /// (`E365_NOT_FOUND`, `E365_AUTH` or `E365_STATUS_HTTP`; transient for 429 and
+    /// 5xx), owned by the caller: free it with `e365_error_free`.
+    pub error: *mut e365_error,
+    /// Whether the answer carried a readable `Retry-After`.
+    pub has_retry_after: bool,
+    /// The `Retry-After` delay in milliseconds (0 when `has_retry_after` is false),
+    /// saturated at 2^53 − 1.
+    pub retry_after_ms: u64,
+}
+
+/// What an HTTP answer of the status API means, by the one rule every client follows
+/// (docs/HTTP.md): writes into `*verdict_out` the error the answer stands for (NULL for
+/// 2xx) and its `Retry-After` delay. 401 and 403 give `E365_AUTH` (reasons
+/// `unauthorized`, `forbidden`), 404 `E365_NOT_FOUND`, 429 and 5xx a transient
+/// `E365_STATUS_HTTP` (`too_many_requests`, `server_error`), 3xx / other 4xx / anything
+/// else `E365_STATUS_HTTP` (`redirect`, `client_error`, `unexpected_status`).
+///
+/// The call itself succeeds whatever the status: its errors are only
+/// `E365_INVALID_ARGUMENT` (`answer` or `verdict_out` NULL, a string not UTF-8).
+///
+/// Thread-safe.
+///
+/// # Safety
+/// `answer` is NULL or valid for reading, its strings valid for reading their `len`
+/// bytes when `data` is not NULL and its `now_ms` NULL or valid for reading;
+/// `verdict_out` and `err_out` are NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn e365_status_http_error(
+    answer: *const e365_http_answer,
+    verdict_out: *mut e365_http_verdict,
+    err_out: *mut *mut e365_error,
+) -> e365_result {
+    ffi_boundary!(err_out, {
+        let a = try_ref!(answer, "answer");
+        let verdict_out = try_out!(verdict_out, "verdict_out");
+        let retry_after = unsafe { str_opt_text(a.retry_after, "retry_after")? };
+        let url = unsafe { str_opt_text(a.url, "url")? }.unwrap_or("");
+        let body = unsafe { str_opt_text(a.body, "body")? }.unwrap_or("");
+        let username = unsafe { str_opt_text(a.username, "username")? }.unwrap_or("");
+        let password = unsafe { str_opt_text(a.password, "password")? }.unwrap_or("");
+        let now = match unsafe { a.now_ms.as_ref() } {
+            Some(ms) => UNIX_EPOCH + Duration::from_millis(*ms),
+            None => SystemTime::now(),
+        };
+        let delay = retry_after.and_then(|v| status::parse_retry_after(v, now));
+        let excerpt = status::error_excerpt(body, username, password);
+        let error = status::http_error(a.status, delay, url, &excerpt);
+        *verdict_out = e365_http_verdict {
+            error: error.map_or(std::ptr::null_mut(), e365_error::into_raw),
+            has_retry_after: delay.is_some(),
+            retry_after_ms: delay.map_or(0, status::retry_after_millis),
+        };
         Ok(())
     })
 }

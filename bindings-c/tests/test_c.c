@@ -496,6 +496,78 @@ static void test_status_polling(void) {
     CHECK(e365_status_is_final("CH_SENT", 7, NULL, NULL) == E365_INVALID_ARGUMENT);
 }
 
+static e365_str str_of(const char *s) {
+    e365_str v = {s, strlen(s)};
+    return v;
+}
+
+static void test_status_http_error(void) {
+    e365_http_answer a;
+    e365_http_verdict v;
+    memset(&a, 0, sizeof a);
+    a.status = 200;
+    v.error = SENTINEL;
+    CHECK(e365_status_http_error(&a, &v, NULL) == E365_OK);
+    CHECK(v.error == NULL && !v.has_retry_after && v.retry_after_ms == 0);
+
+    /* 404: not found, not transient; the body is quoted in the message. */
+    a.status = 404;
+    a.url = str_of("https://eu.email.sdi.sinch.com/v1/a/notifications/id/1");
+    a.body = str_of("no such notification");
+    CHECK(e365_status_http_error(&a, &v, NULL) == E365_OK);
+    CHECK(e365_error_kind(v.error) == E365_NOT_FOUND && reason_is(v.error, "not_found"));
+    CHECK(!e365_error_transient(v.error));
+    e365_str m = e365_error_message(v.error);
+    CHECK(m.data != NULL && strstr(m.data, "HTTP 404") != NULL);
+    CHECK(strstr(m.data, "no such notification") != NULL);
+    e365_error_free(v.error);
+
+    /* 401 never quotes the body; a body holding the password is never quoted at all. */
+    a.status = 401;
+    a.body = str_of("bad user s3cret");
+    a.password = str_of("s3cret");
+    CHECK(e365_status_http_error(&a, &v, NULL) == E365_OK);
+    CHECK(e365_error_kind(v.error) == E365_AUTH && reason_is(v.error, "unauthorized"));
+    m = e365_error_message(v.error);
+    CHECK(m.data != NULL && strstr(m.data, "s3cret") == NULL);
+    e365_error_free(v.error);
+    a.status = 500;
+    CHECK(e365_status_http_error(&a, &v, NULL) == E365_OK);
+    m = e365_error_message(v.error);
+    CHECK(e365_error_kind(v.error) == E365_STATUS_HTTP && strstr(m.data, "s3cret") == NULL);
+    e365_error_free(v.error);
+
+    /* 429 with delay seconds, then with an HTTP date read against now_ms. */
+    a.status = 429;
+    a.retry_after = str_of("7");
+    CHECK(e365_status_http_error(&a, &v, NULL) == E365_OK);
+    CHECK(reason_is(v.error, "too_many_requests") && e365_error_transient(v.error));
+    CHECK(v.has_retry_after && v.retry_after_ms == 7000);
+    e365_error_free(v.error);
+    uint64_t now_ms = 784111777000u; /* Sun, 06 Nov 1994 08:49:37 GMT */
+    a.now_ms = &now_ms;
+    a.status = 503;
+    a.retry_after = str_of("Sun, 06 Nov 1994 08:50:07 GMT");
+    CHECK(e365_status_http_error(&a, &v, NULL) == E365_OK);
+    CHECK(reason_is(v.error, "server_error") && v.has_retry_after && v.retry_after_ms == 30000);
+    e365_error_free(v.error);
+    a.retry_after = str_of("soon");
+    CHECK(e365_status_http_error(&a, &v, NULL) == E365_OK);
+    CHECK(v.error != NULL && !v.has_retry_after && v.retry_after_ms == 0);
+    e365_error_free(v.error);
+
+    /* Bad arguments: the verdict is not written. */
+    e365_error *err = NULL;
+    v.error = SENTINEL;
+    CHECK(e365_status_http_error(NULL, &v, &err) == E365_INVALID_ARGUMENT);
+    CHECK(v.error == SENTINEL);
+    e365_error_free(err);
+    CHECK(e365_status_http_error(&a, NULL, NULL) == E365_INVALID_ARGUMENT);
+    a.retry_after = str_of("\xfe");
+    CHECK(e365_status_http_error(&a, &v, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(v.error == SENTINEL);
+}
+
 /* --- messages ------------------------------------------------------------------------- */
 
 static e365_message_builder *sample_builder(void) {
@@ -764,6 +836,7 @@ int main(void) {
     RUN(test_status_parse);
     RUN(test_status_parse_refused);
     RUN(test_status_polling);
+    RUN(test_status_http_error);
     RUN(test_message_build);
     RUN(test_message_sender_and_null_reverse_path);
     RUN(test_message_refused);

@@ -49,6 +49,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(status::parse_status, m)?)?;
     m.add_function(wrap_pyfunction!(status::is_final, m)?)?;
     m.add_function(wrap_pyfunction!(status::next_delay, m)?)?;
+    m.add_function(wrap_pyfunction!(status::status_http_error, m)?)?;
     m.add_class::<message::PyEnvelope>()?;
     m.add_class::<message::PyBuiltMessage>()?;
     m.add_function(wrap_pyfunction!(message::envelope_from_message, m)?)?;

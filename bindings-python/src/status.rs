@@ -1,14 +1,15 @@
 //! The status API over `email365::status`: `status_request`, `parse_status` with
-//! `Notification` / `StatusEvent`, and the polling plan (`is_final`, `next_delay`).
+//! `Notification` / `StatusEvent`, the polling plan (`is_final`, `next_delay`), and what
+//! an HTTP answer of the status API means (`status_http_error`).
 
-use crate::error::IntoPy;
+use crate::error::{invalid_argument, to_py_err, IntoPy};
 use crate::repr;
 use email365::status::{self, StatusEvent, StatusQuery, StatusRequest};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// `(datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta)`, looked up once.
 static EPOCH: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
@@ -234,4 +235,48 @@ pub(crate) fn next_delay(attempt: u32, retry_after: Option<f64>) -> PyResult<f64
         })?),
     };
     Ok(status::next_delay(attempt, retry_after).as_secs_f64())
+}
+
+/// What an answer of the status API with HTTP status `status` means: `None` for 2xx,
+/// else the exception to raise (`NotFoundError`, `AuthenticationError`,
+/// `StatusApiError`; transient for 429 and 5xx) with `status` and `retry_after`
+/// (seconds, from the `Retry-After` header read against `now`) set. `body`, `username`
+/// and `password` decide what of the body the message may quote.
+#[pyfunction]
+#[pyo3(signature = (status, retry_after = None, *, now = None, url = "", body = "", username = "", password = ""))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn status_http_error(
+    py: Python<'_>,
+    status: u16,
+    retry_after: Option<&str>,
+    now: Option<&Bound<'_, PyAny>>,
+    url: &str,
+    body: &str,
+    username: &str,
+    password: &str,
+) -> PyResult<Option<Py<PyAny>>> {
+    let now = match now {
+        None => SystemTime::now(),
+        Some(dt) => {
+            // datetime.timestamp(): seconds since the epoch (naive = local time), read
+            // to the microsecond a datetime holds.
+            let secs: f64 = dt.call_method0("timestamp")?.extract()?;
+            let micros = (secs * 1e6).round();
+            if !(micros.is_finite() && micros >= 0.0) {
+                return Err(invalid_argument(py, "now must be a datetime from 1970 on"));
+            }
+            UNIX_EPOCH + Duration::from_micros(micros as u64)
+        }
+    };
+    let delay = retry_after.and_then(|v| status::parse_retry_after(v, now));
+    let excerpt = status::error_excerpt(body, username, password);
+    let Some(error) = status::http_error(status, delay, url, &excerpt) else {
+        return Ok(None);
+    };
+    let exc = to_py_err(py, &error).into_value(py);
+    let exc = exc.bind(py);
+    exc.setattr("status", status)?;
+    let seconds = delay.map(|d| status::retry_after_millis(d) as f64 / 1000.0);
+    exc.setattr("retry_after", seconds)?;
+    Ok(Some(exc.clone().into_any().unbind()))
 }

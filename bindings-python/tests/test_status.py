@@ -135,3 +135,75 @@ def test_polling_plan() -> None:
         email365.next_delay(0, retry_after=float("nan"))
     with pytest.raises(OverflowError):
         email365.next_delay(-1)
+
+
+# --- status_http_error ------------------------------------------------------------------
+
+URL = "https://eu.email.sdi.sinch.com/v1/a/notifications/id/1"
+#: Sun, 06 Nov 1994 08:49:37 GMT.
+NOW = datetime.datetime(1994, 11, 6, 8, 49, 37, tzinfo=datetime.timezone.utc)
+
+
+def test_status_http_error_is_none_for_success() -> None:
+    assert email365.status_http_error(200) is None
+    assert email365.status_http_error(204, "5") is None
+
+
+def test_status_http_error_not_found_quotes_the_body() -> None:
+    e = email365.status_http_error(404, url=URL, body="no such notification")
+    assert isinstance(e, email365.NotFoundError) and isinstance(e, LookupError)
+    assert (e.kind, e.reason, e.transient) == ("not_found", "not_found", False)
+    assert e.status == 404 and e.retry_after is None
+    assert "HTTP 404" in e.message and URL in e.message
+    assert "no such notification" in e.message
+
+
+def test_status_http_error_auth_and_credentials_stay_out_of_the_message() -> None:
+    e = email365.status_http_error(401, body="user bob refused", username="bob", password="pw")
+    assert isinstance(e, email365.AuthenticationError)
+    assert (e.kind, e.reason) == ("auth", "unauthorized")
+    assert "bob" not in e.message
+    token = base64.b64encode(b"bob:pw").decode()
+    e = email365.status_http_error(500, body=f"echo Basic {token}", username="bob", password="pw")
+    assert isinstance(e, email365.StatusApiError) and e.transient
+    assert token not in e.message and "bob" not in e.message
+
+
+def test_status_http_error_retry_after_seconds_and_dates() -> None:
+    e = email365.status_http_error(429, " 7 ")
+    assert isinstance(e, email365.StatusApiError)
+    assert (e.reason, e.transient, e.retry_after) == ("too_many_requests", True, 7.0)
+    e = email365.status_http_error(503, "Sun, 06 Nov 1994 08:50:07 GMT", now=NOW)
+    assert e is not None and e.reason == "server_error" and e.retry_after == 30.0
+    e = email365.status_http_error(503, "Sun, 06 Nov 1994 08:00:00 GMT", now=NOW)
+    assert e is not None and e.retry_after == 0.0
+    e = email365.status_http_error(503, "soon")
+    assert e is not None and e.retry_after is None
+    # The delay goes straight into the polling plan.
+    e = email365.status_http_error(429, "120")
+    assert e is not None and e.retry_after is not None
+    assert email365.next_delay(0, e.retry_after) == 120.0
+
+
+def test_status_http_error_is_raisable_and_pickles_with_its_fields() -> None:
+    import pickle
+
+    e = email365.status_http_error(429, "7")
+    assert e is not None
+    with pytest.raises(email365.StatusApiError) as info:
+        raise e
+    assert info.value.status == 429
+    copy = pickle.loads(pickle.dumps(e))
+    assert type(copy) is type(e) and (copy.status, copy.retry_after) == (429, 7.0)
+    assert email365.InvalidArgument("x").status is None
+
+
+def test_status_http_error_refuses_bad_arguments() -> None:
+    with pytest.raises(OverflowError):
+        api.status_http_error(65536)
+    with pytest.raises(OverflowError):
+        api.status_http_error(-1)
+    with pytest.raises(TypeError):
+        api.status_http_error("404")
+    with pytest.raises(email365.InvalidArgument):
+        email365.status_http_error(503, "5", now=datetime.datetime(1960, 1, 1, tzinfo=datetime.timezone.utc))

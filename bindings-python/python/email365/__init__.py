@@ -56,6 +56,7 @@ from ._native import (
     is_final,
     next_delay,
     parse_status,
+    status_http_error,
     status_request,
     validate_address,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "is_final",
     "next_delay",
     "parse_status",
+    "status_http_error",
     "status_request",
     # errors
     "error_kinds",

@@ -59,7 +59,10 @@ class Email365Error(Exception):
     Attributes: ``kind`` (stable snake_case kind), ``reason`` (finer diagnosis code or
     ``None``), ``message`` (human text), ``position`` (UTF-8 byte offset of a parse
     error or ``None``), ``transient`` (whether retrying later may succeed) and
-    ``replies`` (the SMTP replies involved, possibly empty).
+    ``replies`` (the SMTP replies involved, possibly empty). An error made from an
+    answer of the status API (:func:`email365.status_http_error`) also has ``status``
+    (the HTTP status) and ``retry_after`` (the server's ``Retry-After`` in seconds);
+    both are ``None`` otherwise.
     """
 
     kind: str
@@ -68,6 +71,10 @@ class Email365Error(Exception):
     position: Optional[int]
     transient: bool
     replies: Tuple[ErrorReply, ...]
+    #: The HTTP status of the status-API answer the error was made from, else ``None``.
+    status: Optional[int] = None
+    #: The server's ``Retry-After`` delay in seconds (for ``next_delay``), else ``None``.
+    retry_after: Optional[float] = None
 
     def __init__(
         self,
@@ -106,6 +113,7 @@ class Email365Error(Exception):
             _rebuild,
             (type(self), self.message, self.kind, self.reason, self.position,
              self.transient, self.replies),
+            {"status": self.status, "retry_after": self.retry_after},
         )
 
 

@@ -7,6 +7,7 @@ import os
 from types import TracebackType
 from typing import Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, final
 
+from ._errors import Email365Error
 from ._types import Category, Command, Mode, Severity
 
 __version__: str
@@ -15,7 +16,7 @@ __all__ = [
     "__version__", "error_kinds", "Address", "validate_address", "SenderPolicy", "Reply",
     "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "status_request", "parse_status", "is_final",
-    "next_delay", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
+    "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
     "SmtpClient", "StatusClient",
 ]
 
@@ -230,6 +231,23 @@ def is_final(code: str) -> bool:
 def next_delay(attempt: int, retry_after: Optional[float] = None) -> float:
     """Seconds to wait before poll number ``attempt`` (0-based), honouring a server's
     Retry-After (seconds) when given."""
+
+def status_http_error(
+    status: int,
+    retry_after: Optional[str] = None,
+    *,
+    now: Optional[datetime.datetime] = None,
+    url: str = "",
+    body: str = "",
+    username: str = "",
+    password: str = "",
+) -> Optional[Email365Error]:
+    """What an answer of the status API with HTTP status ``status`` means: ``None`` for
+    2xx, else the exception to raise (:class:`NotFoundError`, :class:`AuthenticationError`
+    or :class:`StatusApiError`; ``transient`` for 429 and 5xx) with ``status`` and
+    ``retry_after`` (seconds, from the ``Retry-After`` header value read against ``now``,
+    the current time by default) set. ``body`` may be quoted in the message unless it
+    holds ``username``, ``password`` or their Basic token; ``url`` names the request."""
 
 @final
 class Envelope:

@@ -76,7 +76,11 @@ class SmtpClient:
     async def send_many(
         self, messages: Iterable[_Sendable], *, return_exceptions: bool = False
     ) -> List[Union[SendResult, BaseException]]:
-        """Sends several messages in order (see :meth:`email365.SmtpClient.send_many`)."""
+        """Sends several messages and returns one result per message in input order (see
+        :meth:`email365.SmtpClient.send_many`). Every message is submitted, even after a
+        failure: with ``return_exceptions=True`` a failure is returned in place of its
+        result; with ``return_exceptions=False`` the first failure (in input order) is
+        raised once all messages have been sent."""
         items = list(messages)
         return await self._run(
             functools.partial(self._client.send_many, items, return_exceptions=return_exceptions)

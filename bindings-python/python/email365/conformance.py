@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import json
 import sys
 from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
@@ -20,6 +21,8 @@ import email365
 
 Json = Any
 Args = Dict[str, Json]
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 class _ArgError(Exception):
@@ -148,6 +151,28 @@ def status_request(args: Args) -> Json:
     }
 
 
+def status_http_error(args: Args) -> Json:
+    # The URL, body and credentials only shape the message, which vectors never compare.
+    status = args.get("status")
+    if type(status) is not int or not 0 <= status <= 65535:
+        raise _bad("status", "must be a whole number from 0 to 65535")
+    now_ms = args.get("now_ms")
+    now: Optional[datetime.datetime] = None
+    if now_ms is not None:
+        if type(now_ms) is not int or now_ms < 0:
+            raise _bad("now_ms", "must be a whole number >= 0")
+        now = _EPOCH + datetime.timedelta(milliseconds=now_ms)
+    e = email365.status_http_error(status, _opt_string(args, "retry_after"), now=now)
+    if e is None:
+        return None
+    return {
+        "kind": e.kind,
+        "reason": e.reason,
+        "transient": e.transient,
+        "retry_after_ms": None if e.retry_after is None else round(e.retry_after * 1000),
+    }
+
+
 def _timestamp(event: email365.StatusEvent) -> Optional[str]:
     ts = event.timestamp
     if ts is None:
@@ -258,6 +283,7 @@ OPS: Dict[str, Callable[[Args], Json]] = {
     "extract_notification_id": extract_notification_id,
     "status_request": status_request,
     "parse_status": parse_status,
+    "status_http_error": status_http_error,
     "build_message": build_message,
     "envelope_from_message": envelope_from_message,
 }

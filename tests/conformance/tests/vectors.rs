@@ -28,13 +28,6 @@ fn every_vector_passes() {
     run_all(&vectors::vectors_dir());
 }
 
-/// The `status_http_error` vectors (a folder of their own until every binding exposes
-/// the function: tests/vectors/README.md).
-#[test]
-fn every_status_http_vector_passes() {
-    run_all(&vectors::vectors_dir().join("status_http"));
-}
-
 #[test]
 fn protocol_errors_are_answered_and_the_driver_goes_on() {
     let bad: Value = serde_json::from_str(&handle_line("not json")).unwrap();
