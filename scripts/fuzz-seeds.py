@@ -97,10 +97,11 @@ def message_seeds():
             write("message", case["id"], b"\x00" + base64.b64decode(ok["message_base64"]))
 
 
-# smtp_engine: config byte, recipient count byte, then chunks (length byte + bytes).
+# smtp_engine: config byte, mode byte (bit 0: chunking, bit 1: batch, bits 2-3: batch size
+# - 1, bits 4-5: window - 1), recipient count byte, then chunks (length byte + bytes).
 SESSIONS = {
     # STARTTLS, AUTH PLAIN, pipelined transaction.
-    "starttls-plain": (0b10100, 2, [
+    "starttls-plain": (0b10100, 0, 2, [
         b"220 mx.example ESMTP\r\n",
         b"250-mx.example\r\n250-PIPELINING\r\n250 STARTTLS\r\n",
         b"220 2.0.0 ready\r\n",
@@ -114,7 +115,7 @@ SESSIONS = {
         b"221 bye\r\n",
     ]),
     # AUTH LOGIN without pipelining.
-    "starttls-login": (0b01100, 1, [
+    "starttls-login": (0b01100, 0, 1, [
         b"220 mx.example ESMTP\r\n",
         b"250-mx.example\r\n250 STARTTLS\r\n",
         b"220 go ahead\r\n",
@@ -123,29 +124,61 @@ SESSIONS = {
         b"250 ok\r\n", b"250 ok\r\n", b"354 go\r\n", b"250 queued as ABC\r\n",
     ]),
     # Plaintext, HELO fallback, refusals.
-    "plaintext-helo": (0b00010, 3, [
+    "plaintext-helo": (0b00010, 0, 3, [
         b"220 old.example\r\n", b"502 no EHLO\r\n", b"250 hi\r\n",
         b"250 ok\r\n", b"550 5.1.1 no such user\r\n", b"250 ok\r\n", b"451 later\r\n",
         b"354 go\r\n", b"554 5.7.1 rejected\r\n", b"250 reset\r\n",
     ]),
     # Implicit TLS, 421 in the middle.
-    "implicit-421": (0b10101, 2, [
+    "implicit-421": (0b10101, 0, 2, [
         b"220 smtps.example\r\n",
         b"250-smtps.example\r\n250-PIPELINING\r\n250 AUTH PLAIN\r\n",
         b"235 ok\r\n", b"250 ok\r\n250 ok\r\n421 4.3.2 shutting down\r\n",
     ]),
     # Data after the STARTTLS reply (injection attempt).
-    "starttls-injection": (0b00000, 1, [
+    "starttls-injection": (0b00000, 0, 1, [
         b"220 mx\r\n", b"250-mx\r\n250 STARTTLS\r\n", b"220 go\r\n250 injected\r\n",
+    ]),
+    # STARTTLS, AUTH, one message with BDAT (CHUNKING offered after TLS).
+    "starttls-bdat": (0b10100, 0b1, 2, [
+        b"220 mx.example ESMTP\r\n",
+        b"250-mx.example\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 STARTTLS\r\n",
+        b"220 2.0.0 ready\r\n",
+        b"250-mx.example\r\n250-PIPELINING\r\n250-CHUNKING\r\n250-8BITMIME\r\n"
+        b"250 AUTH PLAIN\r\n",
+        b"235 2.7.0 ok\r\n",
+        b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.1.5 ok\r\n",
+        b"250 2.0.0 Ok: queued as BD1\r\n",
+        b"221 bye\r\n",
+    ]),
+    # Plaintext batch of three with BDAT, window 3: RSET in front of the later ones,
+    # a refused recipient in the second.
+    "batch-bdat": (0b10010, 0b101011, 1, [
+        b"220 mx.example ESMTP\r\n",
+        b"250-mx.example\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n",
+        b"250 ok\r\n250 ok\r\n250 queued as A\r\n",
+        b"250 reset\r\n250 ok\r\n250 ok\r\n550 5.1.1 no\r\n250 queued as B\r\n",
+        b"250 reset\r\n250 ok\r\n250 ok\r\n250 ok\r\n452 4.5.3 later\r\n"
+        b"250 queued as C\r\n",
+        b"221 bye\r\n",
+    ]),
+    # Plaintext batch of two with DATA (no CHUNKING offered), window 2.
+    "batch-data": (0b10010, 0b010110, 1, [
+        b"220 mx.example ESMTP\r\n",
+        b"250-mx.example\r\n250 PIPELINING\r\n",
+        b"250 ok\r\n250 ok\r\n354 go\r\n",
+        b"250 queued as A\r\n250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n",
+        b"250 queued as B\r\n",
+        b"221 bye\r\n",
     ]),
 }
 
 
 def engine_seeds():
-    for name, (config, rcpts, replies) in SESSIONS.items():
+    for name, (config, mode, rcpts, replies) in SESSIONS.items():
         for size in (1, 7, 64, 255):
             script = b"".join(replies)
-            data = bytearray([config, rcpts])
+            data = bytearray([config, mode, rcpts])
             for i in range(0, len(script), size):
                 chunk = script[i:i + size]
                 data.append(len(chunk))

@@ -996,6 +996,37 @@ fn batch_connection_lost_never_reports_sent_what_was_not_confirmed() {
 }
 
 #[test]
+fn quit_during_a_batch_still_gives_every_message_its_outcome() {
+    // Found by the `smtp_engine` fuzz target: QUIT mid-batch used to drop the
+    // transactions in flight and queued without any outcome.
+    let mut e = ready(CHUNKING_CAPS);
+    for i in 0..3 {
+        e.batch_add(
+            i,
+            &envelope(&["a@example.net"]),
+            BODY,
+            MessageNeeds::default(),
+        )
+        .unwrap();
+    }
+    e.batch_start(1).unwrap();
+    written(&mut e);
+    e.quit();
+    assert!(String::from_utf8(written(&mut e))
+        .unwrap()
+        .ends_with("QUIT\r\n"));
+    let out = sorted(e.take_finished());
+    assert_eq!(out.iter().map(|(t, _)| *t).collect::<Vec<_>>(), [0, 1, 2]);
+    let e0 = out[0].1.as_ref().unwrap_err();
+    assert_eq!(e0.kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(e0.reason(), Some("in_flight"));
+    for (_, r) in &out[1..] {
+        assert_eq!(r.as_ref().unwrap_err().reason(), Some("not_sent"));
+    }
+    assert!(!e.batch_active());
+}
+
+#[test]
 fn batch_too_many_recipients_goes_on_in_a_follow_up_transaction() {
     let mut e = ready(CHUNKING_CAPS);
     e.batch_add(

@@ -1045,10 +1045,19 @@ impl Engine {
         Ok(())
     }
 
-    /// Sends QUIT (the session then closes).
+    /// Sends QUIT (the session then closes). During a batch, every message without an
+    /// outcome gets one in [`Engine::take_finished`]: `outcome_unknown` (reason
+    /// `in_flight`) when its data was written, else `connection` (reason `not_sent`).
     pub fn quit(&mut self) {
         if matches!(self.state, State::Closed) {
             return;
+        }
+        if matches!(self.state, State::Batch) {
+            // Every batched message still gets its one outcome: data written without
+            // a final reply is `outcome_unknown`, the rest `not_sent`.
+            let cause = Error::new(ErrorKind::Connection, "the session was ended (QUIT)")
+                .with_reason("quit");
+            self.end_batch(&cause, false);
         }
         self.state = State::Quit;
         self.command("QUIT".to_string());
