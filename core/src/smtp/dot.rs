@@ -48,32 +48,18 @@ pub fn normalised_len(data: &[u8]) -> usize {
 /// [`normalised_len`].
 pub fn normalise(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 64 + 2);
-    let mut rest = data;
-    while !rest.is_empty() {
-        match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
-            Some(p) => {
-                out.extend_from_slice(&rest[..p]);
-                out.extend_from_slice(b"\r\n");
-                let crlf = rest[p] == b'\r' && rest.get(p + 1) == Some(&b'\n');
-                rest = &rest[p + if crlf { 2 } else { 1 }..];
-            }
-            None => {
-                out.extend_from_slice(rest);
-                out.extend_from_slice(b"\r\n");
-                rest = &[];
-            }
-        }
-    }
+    write_lines(data, false, &mut out);
     out
 }
 
-/// The wire form of `data`: normalised, dot-stuffed, ending with CRLF `.` CRLF.
-pub fn encode(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() + data.len() / 64 + 8);
+/// Appends `data` to `out` line by line, each line ending with CRLF whatever ended it
+/// (CRLF, a bare CR or a bare LF, or the end of the data); with `stuff`, a line starting
+/// with `.` gets one more in front (RFC 5321 4.5.2).
+fn write_lines(data: &[u8], stuff: bool, out: &mut Vec<u8>) {
     let mut rest = data;
     // Each turn starts at the beginning of a line.
     while let Some(&first) = rest.first() {
-        if first == b'.' {
+        if stuff && first == b'.' {
             out.push(b'.');
         }
         match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
@@ -90,6 +76,12 @@ pub fn encode(data: &[u8]) -> Vec<u8> {
             }
         }
     }
+}
+
+/// The wire form of `data`: normalised, dot-stuffed, ending with CRLF `.` CRLF.
+pub fn encode(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 64 + 8);
+    write_lines(data, true, &mut out);
     out.extend_from_slice(TERMINATOR);
     out
 }

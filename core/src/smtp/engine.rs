@@ -1639,6 +1639,16 @@ impl Engine {
         }
     }
 
+    /// The session ended under a batch without a reply from the server (connection lost,
+    /// timeout): every transaction gets its outcome from `cause` ([`Self::end_batch`]),
+    /// the session is closed, and `cause` is returned.
+    fn abandon_batch(&mut self, cause: Error) -> Error {
+        self.state = State::Batch;
+        self.end_batch(&cause, false);
+        self.state = State::Closed;
+        cause
+    }
+
     /// The batch ends early (421, connection lost, timeout, protocol error): every
     /// transaction gets its outcome. `replied` is true when `cause` is the server's
     /// reply to the oldest transaction (a 421): that one failed with it. A
@@ -1681,17 +1691,13 @@ impl Engine {
                 Error::new(ErrorKind::Connection, format!("the connection is closed: {detail}"))
                     .with_reason("closed")
             }
-            State::Batch => {
-                let err = Error::new(
+            State::Batch => self.abandon_batch(
+                Error::new(
                     ErrorKind::Connection,
                     format!("the connection was lost: {detail}"),
                 )
-                .with_reason("connection_lost");
-                self.state = State::Batch;
-                self.end_batch(&err, false);
-                self.state = State::Closed;
-                err
-            }
+                .with_reason("connection_lost"),
+            ),
             State::Txn(txn)
                 if txn.delivery.is_none() && txn.mail_reply.is_none() && !txn.data_sent =>
             {
@@ -1721,17 +1727,13 @@ impl Engine {
     pub fn timed_out(&mut self, detail: &str) -> Error {
         let state = std::mem::replace(&mut self.state, State::Closed);
         match state {
-            State::Batch => {
-                let err = Error::new(
+            State::Batch => self.abandon_batch(
+                Error::new(
                     ErrorKind::Timeout,
                     format!("no reply from the server in time ({detail})"),
                 )
-                .with_reason("reply");
-                self.state = State::Batch;
-                self.end_batch(&err, false);
-                self.state = State::Closed;
-                err
-            }
+                .with_reason("reply"),
+            ),
             State::Txn(txn) if txn.outcome_unknown() => Error::new(
                 ErrorKind::OutcomeUnknown,
                 format!("no final reply to the message data in time ({detail}): the message may or may not have been accepted; resend with the same Message-ID"),
