@@ -72,6 +72,11 @@ impl PollClock for SystemClock {
     }
 }
 
+/// The least time a status request of [`StatusClient::wait_for`] gets, even when less
+/// is left before the deadline (the last poll is made at the deadline itself): a
+/// request with a few milliseconds would fail on any real network.
+pub const LAST_POLL_TIME: Duration = Duration::from_secs(1);
+
 /// Sets up a [`StatusClient`]; [`StatusClient::builder`] makes one.
 pub struct StatusClientBuilder {
     account_id: String,
@@ -396,9 +401,11 @@ impl StatusClient {
     /// Waits follow the client's [`PollPlan`] and honour Retry-After. Transient failures
     /// (429, 5xx, timeouts, connection failures) are retried; any other error ends the
     /// wait at once. `found: false` is polled on until the deadline (a fresh message may
-    /// not be visible yet). No request runs past the deadline, and no wait ends after it
-    /// unless needed for a last poll; when a Retry-After forbids polling again before the
-    /// deadline, the wait ends at once. Giving up is an error of kind `timeout` (reason
+    /// not be visible yet). No wait ends after the deadline; a request gets the smaller
+    /// of the request timeout and the time left, but at least [`LAST_POLL_TIME`] (or the
+    /// request timeout when smaller), so that the last poll, made at the deadline, can
+    /// still be answered; when a Retry-After forbids polling again before the deadline,
+    /// the wait ends at once. Giving up is an error of kind `timeout` (reason
     /// `deadline_exceeded`) whose message describes the last state or failure.
     pub fn wait_for(
         &self,
@@ -425,7 +432,8 @@ impl StatusClient {
             clock,
             |remaining| {
                 let timeout = remaining.map_or(self.request_timeout, |r| {
-                    r.min(self.request_timeout).max(Duration::from_millis(1))
+                    r.min(self.request_timeout)
+                        .max(self.request_timeout.min(LAST_POLL_TIME))
                 });
                 self.request(notification_id, recipient, timeout)
             },
