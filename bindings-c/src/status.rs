@@ -398,13 +398,21 @@ pub unsafe extern "C" fn e365_status_http_error(
             Some(ms) => UNIX_EPOCH + Duration::from_millis(*ms),
             None => SystemTime::now(),
         };
-        let delay = retry_after.and_then(|v| status::parse_retry_after(v, now));
-        let excerpt = status::error_excerpt(body, username, password);
-        let error = status::http_error(a.status, delay, url, &excerpt);
+        let answer = status::HttpAnswer {
+            status: a.status,
+            retry_after,
+            url,
+            body,
+            username,
+            password,
+        };
+        let verdict = status::judge_answer(&answer, now);
         *verdict_out = e365_http_verdict {
-            error: error.map_or(std::ptr::null_mut(), e365_error::into_raw),
-            has_retry_after: delay.is_some(),
-            retry_after_ms: delay.map_or(0, status::retry_after_millis),
+            error: verdict
+                .error
+                .map_or(std::ptr::null_mut(), e365_error::into_raw),
+            has_retry_after: verdict.retry_after.is_some(),
+            retry_after_ms: verdict.retry_after.map_or(0, status::retry_after_millis),
         };
         Ok(())
     })

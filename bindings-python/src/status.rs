@@ -268,9 +268,16 @@ pub(crate) fn status_http_error(
             UNIX_EPOCH + Duration::from_micros(micros as u64)
         }
     };
-    let delay = retry_after.and_then(|v| status::parse_retry_after(v, now));
-    let excerpt = status::error_excerpt(body, username, password);
-    let Some(error) = status::http_error(status, delay, url, &excerpt) else {
+    let answer = status::HttpAnswer {
+        status,
+        retry_after,
+        url,
+        body,
+        username,
+        password,
+    };
+    let verdict = status::judge_answer(&answer, now);
+    let (Some(error), delay) = (verdict.error, verdict.retry_after) else {
         return Ok(None);
     };
     let exc = to_py_err(py, &error).into_value(py);

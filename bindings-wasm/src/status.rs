@@ -246,11 +246,18 @@ pub struct HttpAnswer<'a> {
 /// `Retry-After` delay.
 pub fn http_error_data(answer: &HttpAnswer<'_>) -> Option<HttpErrorData> {
     let now = std::time::UNIX_EPOCH + Duration::from_millis(answer.now_ms);
-    let retry_after = answer
-        .retry_after
-        .and_then(|v| status::parse_retry_after(v, now));
-    let excerpt = status::error_excerpt(answer.body, answer.username, answer.password);
-    let error = status::http_error(answer.status, retry_after, answer.url, &excerpt)?;
+    let status::HttpVerdict { error, retry_after } = status::judge_answer(
+        &status::HttpAnswer {
+            status: answer.status,
+            retry_after: answer.retry_after,
+            url: answer.url,
+            body: answer.body,
+            username: answer.username,
+            password: answer.password,
+        },
+        now,
+    );
+    let error = error?;
     Some(HttpErrorData {
         kind: error.kind().as_str(),
         reason: error.reason(),

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 pub use answer::{
-    error_excerpt, http_error, parse_retry_after, retry_after_millis, ERROR_EXCERPT,
-    MAX_SAFE_MILLIS,
+    error_excerpt, http_error, judge_answer, parse_retry_after, retry_after_millis, HttpAnswer,
+    HttpVerdict, ERROR_EXCERPT, MAX_SAFE_MILLIS,
 };
 pub use timestamp::Timestamp;
 

@@ -94,6 +94,41 @@ pub fn http_error(
     )
 }
 
+/// An answer of the status API, as a client that made the request saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpAnswer<'a> {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<&'a str>,
+    /// The URL of the request (named in the error message).
+    pub url: &'a str,
+    /// The body of the answer (quoted through [`error_excerpt`]).
+    pub body: &'a str,
+    /// The user name of the request (never quoted).
+    pub username: &'a str,
+    /// The password of the request (never quoted).
+    pub password: &'a str,
+}
+
+/// What an answer means: the error it stands for and its `Retry-After` delay.
+#[derive(Debug, Clone)]
+pub struct HttpVerdict {
+    /// `None` for a 2xx answer, else the error ([`http_error`]).
+    pub error: Option<Error>,
+    /// The `Retry-After` delay read against `now` ([`parse_retry_after`]), if any.
+    pub retry_after: Option<Duration>,
+}
+
+/// What `answer` means, read at `now` — [`parse_retry_after`], [`error_excerpt`] and
+/// [`http_error`] in one call, as every binding's HTTP layer makes it.
+pub fn judge_answer(answer: &HttpAnswer<'_>, now: SystemTime) -> HttpVerdict {
+    let retry_after = answer.retry_after.and_then(|v| parse_retry_after(v, now));
+    let excerpt = error_excerpt(answer.body, answer.username, answer.password);
+    let error = http_error(answer.status, retry_after, answer.url, &excerpt);
+    HttpVerdict { error, retry_after }
+}
+
 /// A `Retry-After` value: delay seconds, or an HTTP date (IMF-fixdate, RFC 850 or
 /// asctime) turned into the time left after `now` (zero for a date in the past).
 /// `None` for anything else.
@@ -255,5 +290,33 @@ mod tests {
         // The Basic token of "user:pw".
         assert_eq!(error_excerpt("got dXNlcjpwdw==", "user", "pw"), "");
         assert_eq!(error_excerpt("plain", "", ""), "plain");
+    }
+
+    #[test]
+    fn judge_answer_reads_retry_after_and_quotes_no_credential() {
+        let answer = HttpAnswer {
+            status: 429,
+            retry_after: Some("7"),
+            url: "https://example.test/v1",
+            body: "slow down, alice",
+            username: "alice",
+            password: "pw",
+        };
+        let verdict = judge_answer(&answer, UNIX_EPOCH);
+        assert_eq!(verdict.retry_after, Some(secs(7)));
+        let error = verdict.error.expect("429 is an error");
+        assert_eq!(error.reason(), Some("too_many_requests"));
+        assert!(error.transient());
+        assert!(!error.message().contains("alice"), "{error}");
+
+        let ok = judge_answer(
+            &HttpAnswer {
+                status: 200,
+                ..answer
+            },
+            UNIX_EPOCH,
+        );
+        assert!(ok.error.is_none());
+        assert_eq!(ok.retry_after, Some(secs(7)));
     }
 }
