@@ -307,13 +307,7 @@ impl PySmtpClient {
             )));
         };
         let read = py
-            .detach(|| {
-                read_message(
-                    &data,
-                    parts.mail_from.as_deref(),
-                    parts.rcpt_to.as_deref(),
-                )
-            })
+            .detach(|| read_message(&data, parts.mail_from.as_deref(), parts.rcpt_to.as_deref()))
             .py(py)?;
         Ok(Outgoing::Raw(read))
     }
@@ -367,37 +361,38 @@ impl PySmtpClient {
             }
         }
         let sent: Vec<email365::Result<Delivery>> = if self.closed.load(Ordering::SeqCst) {
-            items.iter().map(|_| Err(Self::closed_core_error())).collect()
+            items
+                .iter()
+                .map(|_| Err(Self::closed_core_error()))
+                .collect()
         } else {
             match &self.transport {
                 Transport::Single(m) => {
                     let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
                     match guard.as_mut() {
                         Some(c) => c.send_many_outgoing(&items),
-                        None => items.iter().map(|_| Err(Self::closed_core_error())).collect(),
+                        None => items
+                            .iter()
+                            .map(|_| Err(Self::closed_core_error()))
+                            .collect(),
                     }
                 }
                 Transport::Pool(p) => p.send_many_outgoing(&items),
             }
         };
-        let mut sent = index.into_iter().zip(sent).peekable();
+        let mut slots: Vec<Option<email365::Result<Delivery>>> = vec![None; outs.len()];
+        for (i, r) in index.into_iter().zip(sent) {
+            slots[i] = Some(r);
+        }
         readies
             .iter()
-            .enumerate()
-            .map(|(i, r)| match r {
+            .zip(slots)
+            .map(|(ready, slot)| match ready {
                 Err(e) => (Err(e.clone()), None),
-                Ok(ready) => {
-                    let result = match sent.peek() {
-                        Some((j, _)) if *j == i => sent.next().map(|(_, d)| d),
-                        _ => None,
-                    };
-                    (
-                        result.unwrap_or_else(|| {
-                            Err(Error::new(ErrorKind::Internal, "no result"))
-                        }),
-                        ready.message_id.clone(),
-                    )
-                }
+                Ok(ready) => (
+                    slot.unwrap_or_else(|| Err(Error::new(ErrorKind::Internal, "no result"))),
+                    ready.message_id.clone(),
+                ),
             })
             .collect()
     }
