@@ -1,7 +1,9 @@
 //! `SmtpClient` and `SendResult` over `email365::smtp` (the native transport). The GIL
 //! is released during every network step, and one client is safe to share between
 //! threads: a single connection is used by one send at a time, a pool
-//! (`max_connections > 1`) by up to that many.
+//! (`max_connections > 1`) by up to that many. An explicit envelope (`from_addr`,
+//! `to_addrs`) goes to the core as given (bytes are read by the core's `read_message`),
+//! and every result or error carries the Message-ID the message was sent with.
 
 use crate::error::{invalid_argument, to_py_err, IntoPy};
 use crate::message::{PyBuiltMessage, PyMessage};
