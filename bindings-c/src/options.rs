@@ -634,6 +634,48 @@ mod tests {
         unsafe { e365_smtp_options_free(null_mut()) };
     }
 
+    unsafe extern "C" fn collect(
+        userdata: *mut c_void,
+        direction: u32,
+        line: *const c_char,
+        len: usize,
+    ) {
+        let seen = unsafe { &mut *userdata.cast::<Vec<(u32, Vec<u8>)>>() };
+        let bytes = unsafe { std::slice::from_raw_parts(line.cast::<u8>(), len + 1) };
+        assert_eq!(bytes[len], 0, "the line is NUL-terminated");
+        seen.push((direction, bytes[..len].to_vec()));
+    }
+
+    #[test]
+    fn the_log_callback_gets_each_line_as_the_core_gives_it() {
+        let o = new("127.0.0.1");
+        let mut seen: Vec<(u32, Vec<u8>)> = Vec::new();
+        unsafe {
+            let userdata = (&mut seen as *mut Vec<(u32, Vec<u8>)>).cast();
+            assert_eq!(
+                e365_smtp_options_set_log(o, Some(collect), userdata, null_mut()),
+                e365_result::E365_OK
+            );
+            let hook = (*o).core().transcript.clone().expect("a hook");
+            hook(Direction::Sent, "MAIL FROM:<a@example.com>");
+            // A reply line with a NUL and an escape byte: passed as received, length kept.
+            hook(Direction::Received, "250 a\0b\x1b[2J");
+            assert_eq!(
+                e365_smtp_options_set_log(o, None, null_mut(), null_mut()),
+                e365_result::E365_OK
+            );
+            assert!((*o).core().transcript.is_none());
+            e365_smtp_options_free(o);
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (0, b"MAIL FROM:<a@example.com>".to_vec()),
+                (1, b"250 a\0b\x1b[2J".to_vec()),
+            ]
+        );
+    }
+
     #[test]
     fn bad_values_are_refused_and_leave_the_options_unchanged() {
         let o = new("127.0.0.1");
