@@ -636,7 +636,8 @@ typedef struct {
  * `AUTH PLAIN <redacted>` / `<redacted>`, message data as `<message data: N octets>`.
  *
  * It is called on the thread that sends, after each exchange; with a pool, from several
- * threads at once. It must not call the client or pool that calls it.
+ * threads at once. It must return normally (no `longjmp`, no C++ exception) and must
+ * not call the client or pool that calls it.
  */
 typedef void (*e365_log_callback)(void *userdata, uint32_t direction, const char *line, size_t len);
 

@@ -69,7 +69,8 @@ pub enum e365_log_direction {
 /// `AUTH PLAIN <redacted>` / `<redacted>`, message data as `<message data: N octets>`.
 ///
 /// It is called on the thread that sends, after each exchange; with a pool, from several
-/// threads at once. It must not call the client or pool that calls it.
+/// threads at once. It must return normally (no `longjmp`, no C++ exception) and must
+/// not call the client or pool that calls it.
 pub type e365_log_callback = Option<
     unsafe extern "C" fn(userdata: *mut c_void, direction: u32, line: *const c_char, len: usize),
 >;
