@@ -396,6 +396,14 @@ typedef struct e365_error e365_error;
 typedef struct e365_message_builder e365_message_builder;
 
 /**
+ * One message built elsewhere with its envelope (opaque): made by `e365_outgoing_new`,
+ * sent by `e365_smtp_client_send_many_raw` / `e365_smtp_pool_send_many_raw` (any number
+ * of times), freed by `e365_outgoing_free`. Immutable: may be used by several threads
+ * at once.
+ */
+typedef struct e365_outgoing e365_outgoing;
+
+/**
  * One recipient and the server's reply to it (opaque, owned by its delivery): read it
  * with `e365_recipient_reply_recipient`, `_code`, `_enhanced` and `_text`.
  */
@@ -444,8 +452,8 @@ typedef struct e365_smtp_options e365_smtp_options;
  * Up to `max_connections` SMTP connections shared between threads (opaque): made by
  * `e365_smtp_pool_new`, freed by `e365_smtp_pool_free`.
  *
- * Thread-safe: any number of threads may call `e365_smtp_pool_send`,
- * `_send_raw` and `_send_many` on one pool at once. Each send takes an idle connection,
+ * Thread-safe: any number of threads may call `e365_smtp_pool_send`, `_send_raw`,
+ * `_send_many` and `_send_many_raw` on one pool at once. Each send takes an idle connection,
  * or opens one while fewer than the maximum exist, or waits for one. Connections open
  * on first use.
  */
@@ -1675,6 +1683,70 @@ e365_result e365_smtp_options_set_log(e365_smtp_options *options,
                                       e365_log_callback callback,
                                       void *userdata,
                                       e365_error **err_out);
+
+/**
+ * Copies an envelope (`mail_from`, bare, empty for `<>`; `rcpt_to_len` bare recipients)
+ * and RFC 5322 bytes into a new outgoing message for the `send_many_raw` calls; free it
+ * with `e365_outgoing_free`. Nothing is checked here: the send checks it as
+ * `e365_smtp_client_send_raw` does.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`mail_from.data`, an entry's data, `bytes` or `out`
+ * NULL, `rcpt_to` NULL with a non-zero length, text not UTF-8).
+ *
+ * # Safety
+ * `mail_from`'s data, each `rcpt_to` entry and `bytes` are valid for reading their
+ * lengths; `out` and `err_out` are NULL or valid for writing.
+ */
+e365_result e365_outgoing_new(e365_str mail_from,
+                              const e365_str *rcpt_to,
+                              size_t rcpt_to_len,
+                              const uint8_t *bytes,
+                              size_t len,
+                              e365_outgoing **out,
+                              e365_error **err_out);
+
+/**
+ * Frees an outgoing message; NULL is ignored.
+ *
+ * # Safety
+ * `outgoing` is NULL or an outgoing message from this library that was not freed yet.
+ */
+void e365_outgoing_free(e365_outgoing *outgoing);
+
+/**
+ * `e365_smtp_client_send_many` for messages built elsewhere (`e365_outgoing_new`):
+ * one outcome per item, in the order given, every item submitted. SMTPUTF8 and
+ * 8BITMIME needs are detected as `e365_smtp_client_send_raw` does.
+ *
+ * Errors of the call itself: `E365_INVALID_ARGUMENT` (`client` or `out` NULL, `items`
+ * NULL with a non-zero length, a NULL entry).
+ *
+ * # Safety
+ * `client` is NULL or a live client; `items` is NULL (with length 0) or valid for
+ * reading `items_len` pointers, each NULL or a live outgoing message; `out` and
+ * `err_out` are NULL or valid for writing.
+ */
+e365_result e365_smtp_client_send_many_raw(e365_smtp_client *client,
+                                           const e365_outgoing *const *items,
+                                           size_t items_len,
+                                           e365_send_results **out,
+                                           e365_error **err_out);
+
+/**
+ * `e365_smtp_pool_send_many` for messages built elsewhere (`e365_outgoing_new`).
+ *
+ * Thread-safe.
+ *
+ * # Safety
+ * `pool` is NULL or a live pool; `items` is NULL (with length 0) or valid for reading
+ * `items_len` pointers, each NULL or a live outgoing message; `out` and `err_out` are
+ * NULL or valid for writing.
+ */
+e365_result e365_smtp_pool_send_many_raw(const e365_smtp_pool *pool,
+                                         const e365_outgoing *const *items,
+                                         size_t items_len,
+                                         e365_send_results **out,
+                                         e365_error **err_out);
 
 /**
  * Makes a sender policy from `domains_len` registered domains (Unicode or ASCII form)

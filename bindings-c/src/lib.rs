@@ -29,6 +29,7 @@ pub mod error;
 pub mod message;
 pub mod notification_id;
 pub mod options;
+pub mod outgoing;
 pub mod policy;
 pub mod pool;
 pub mod reply;

@@ -12,12 +12,19 @@ use email365::smtp::{Outgoing, SmtpPool};
 /// Up to `max_connections` SMTP connections shared between threads (opaque): made by
 /// `e365_smtp_pool_new`, freed by `e365_smtp_pool_free`.
 ///
-/// Thread-safe: any number of threads may call `e365_smtp_pool_send`,
-/// `_send_raw` and `_send_many` on one pool at once. Each send takes an idle connection,
+/// Thread-safe: any number of threads may call `e365_smtp_pool_send`, `_send_raw`,
+/// `_send_many` and `_send_many_raw` on one pool at once. Each send takes an idle connection,
 /// or opens one while fewer than the maximum exist, or waits for one. Connections open
 /// on first use.
 pub struct e365_smtp_pool {
     inner: SmtpPool,
+}
+
+impl e365_smtp_pool {
+    /// The core pool inside.
+    pub(crate) fn core(&self) -> &SmtpPool {
+        &self.inner
+    }
 }
 
 /// Makes a pool with a copy of `options` (`e365_smtp_options_set_max_connections` gives

@@ -24,6 +24,13 @@ pub struct e365_smtp_client {
     inner: SmtpClient,
 }
 
+impl e365_smtp_client {
+    /// The core client inside.
+    pub(crate) fn core(&mut self) -> &mut SmtpClient {
+        &mut self.inner
+    }
+}
+
 /// Connects now with a copy of `options`: TCP, greeting, EHLO, STARTTLS (required unless
 /// the options say otherwise; certificate and host name verified), EHLO again, AUTH when
 /// credentials are set. On success `*out` receives the client; close it with

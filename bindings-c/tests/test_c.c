@@ -889,6 +889,30 @@ static void test_smtp_client_arguments(void) {
     CHECK(e365_send_results_delivery(NULL, 0) == NULL && e365_send_results_error(NULL, 0) == NULL);
 }
 
+static void test_outgoing_arguments(void) {
+    e365_outgoing *o = SENTINEL;
+    e365_str from = {"a@example.com", 13}, none = {NULL, 0};
+    e365_str to[1] = {{"b@example.org", 13}};
+    const char *bytes = "Subject: x\r\n\r\nHi\r\n";
+    e365_error *err = NULL;
+    CHECK(e365_outgoing_new(none, to, 1, (const uint8_t *)bytes, strlen(bytes), &o, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "null_argument"));
+    e365_error_free(err);
+    CHECK(e365_outgoing_new(from, NULL, 1, (const uint8_t *)bytes, strlen(bytes), &o, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_outgoing_new(from, to, 1, NULL, 0, &o, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_outgoing_new(from, to, 1, (const uint8_t *)bytes, strlen(bytes), NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(o == SENTINEL);
+    o = NULL;
+    CHECK(e365_outgoing_new(from, to, 1, (const uint8_t *)bytes, strlen(bytes), &o, NULL) == E365_OK);
+    const e365_outgoing *list[2] = {o, NULL};
+    e365_send_results *r = SENTINEL;
+    CHECK(e365_smtp_client_send_many_raw(NULL, list, 1, &r, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_pool_send_many_raw(NULL, list, 1, &r, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(r == SENTINEL);
+    e365_outgoing_free(o);
+    e365_outgoing_free(NULL);
+}
+
 static void test_smtp_pool_arguments(void) {
     e365_smtp_pool *p = SENTINEL;
     CHECK(e365_smtp_pool_new(NULL, &p, NULL) == E365_INVALID_ARGUMENT);
@@ -916,6 +940,10 @@ static void test_smtp_pool_arguments(void) {
     CHECK(e365_smtp_pool_send_many(p, NULL, 0, &r, NULL) == E365_OK);
     CHECK(e365_send_results_len(r) == 0);
     e365_send_results_free(r);
+    const e365_outgoing *no_items[1] = {NULL};
+    r = SENTINEL;
+    CHECK(e365_smtp_pool_send_many_raw(p, no_items, 1, &r, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(r == SENTINEL);
     e365_smtp_pool_close(p);
     e365_smtp_pool_close(NULL);
     e365_smtp_pool_free(p);
@@ -987,6 +1015,7 @@ int main(void) {
     RUN(test_smtp_options_setters);
     RUN(test_smtp_client_arguments);
     RUN(test_smtp_pool_arguments);
+    RUN(test_outgoing_arguments);
     RUN(test_status_client_arguments);
     return SUMMARY();
 }

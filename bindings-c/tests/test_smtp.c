@@ -275,6 +275,48 @@ static void test_pool_send_many_keeps_the_order(void) {
     e365_smtp_pool_free(pool);
 }
 
+/* --- raw messages with their own envelope ---------------------------------------------- */
+
+/* The envelope is not the headers': the message says To: hdr@, the envelope goes to
+ * other recipients (a Bcc list kept elsewhere); one of them refused. */
+static void test_send_many_raw_uses_the_given_envelopes(void) {
+    e365_smtp_options *o = server_options();
+    CHECK(e365_smtp_options_set_max_connections(o, 2, NULL) == E365_OK);
+    e365_smtp_client *c = NULL;
+    e365_smtp_pool *pool = NULL;
+    CHECK(e365_smtp_client_connect(o, &c, NULL) == E365_OK);
+    CHECK(e365_smtp_pool_new(o, &pool, NULL) == E365_OK);
+    e365_smtp_options_free(o);
+    e365_message *m = message("shop@example.com", "hdr@example.org", NULL);
+    e365_str from = {"shop@example.com", 16};
+    e365_str first[2] = {{"env1@example.org", 16}, {"reject-env@example.org", 22}};
+    e365_str second[1] = {{"env2@example.org", 16}};
+    e365_outgoing *items[2] = {NULL, NULL};
+    CHECK(e365_outgoing_new(from, first, 2, m->bytes, m->size, &items[0], NULL) == E365_OK);
+    CHECK(e365_outgoing_new(from, second, 1, m->bytes, m->size, &items[1], NULL) == E365_OK);
+    e365_message_free(m); /* the items hold copies */
+    const e365_outgoing *list[2] = {items[0], items[1]};
+    for (int k = 0; k < 2; k++) {
+        e365_send_results *r = NULL;
+        if (k == 0) {
+            CHECK(e365_smtp_client_send_many_raw(c, list, 2, &r, NULL) == E365_OK);
+        } else {
+            CHECK(e365_smtp_pool_send_many_raw(pool, list, 2, &r, NULL) == E365_OK);
+        }
+        CHECK(e365_send_results_len(r) == 2);
+        const e365_delivery *d0 = e365_send_results_delivery(r, 0), *d1 = e365_send_results_delivery(r, 1);
+        CHECK(e365_delivery_accepted_len(d0) == 1 && accepted_first(d0, "env1@example.org"));
+        CHECK(e365_delivery_rejected_len(d0) == 1 &&
+              str_eq(e365_recipient_reply_recipient(e365_delivery_rejected(d0, 0)), "reject-env@example.org"));
+        CHECK(e365_delivery_accepted_len(d1) == 1 && accepted_first(d1, "env2@example.org"));
+        e365_send_results_free(r);
+    }
+    e365_outgoing_free(items[0]);
+    e365_outgoing_free(items[1]);
+    e365_smtp_client_free(c);
+    e365_smtp_pool_free(pool);
+}
+
 /* --- the transcript callback ------------------------------------------------------------- */
 
 struct transcript {
@@ -378,6 +420,7 @@ int main(void) {
     RUN(test_sender_policy_refuses_before_sending);
     RUN(test_pool_sends_from_several_threads);
     RUN(test_pool_send_many_keeps_the_order);
+    RUN(test_send_many_raw_uses_the_given_envelopes);
     RUN(test_transcript_never_carries_credentials);
     return SUMMARY();
 }
