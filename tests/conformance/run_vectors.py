@@ -15,7 +15,9 @@ path where an option says "$ca_file"), sends the request, waits for the connecti
 end, and compares both the answer and what the server received (`received`).
 
 A driver that cannot run a request answers `{"unsupported": "why"}`: the case is
-skipped and counted, and the reasons are printed. Prints `N passed, N failed, N skipped`
+skipped and counted, and the reasons are printed. With `"succeeded": true` the call
+itself succeeded and only its result could not be written: a case that expected an
+error then fails. Prints `N passed, N failed, N skipped`
 and exits non-zero on any failure.
 """
 import argparse
@@ -155,7 +157,10 @@ class Tally:
         self.passed = self.failed = 0
         self.skipped = {}
 
-    def record(self, name, answer, problem, check):
+    def record(self, name, answer, problem, check, expect=None):
+        if (problem is None and isinstance(answer, dict) and "unsupported" in answer
+                and answer.get("succeeded") is True and expect is not None and "error" in expect):
+            problem = f"expected {json.dumps(expect)}\n     but the call succeeded (the driver could not write its result: {answer['unsupported']})"
         if problem is None and isinstance(answer, dict) and "unsupported" in answer:
             reason = f"{name.split('#')[0]}: {answer['unsupported']}"
             self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -223,7 +228,7 @@ def main():
             tls_files = smtp_server.make_test_ca(tmp)
         for name, request, expect, case in scenarios:
             answer, problem = run_scenario(driver, name, request, expect, case, tls_files)
-            tally.record(name, answer, problem, lambda: None)
+            tally.record(name, answer, problem, lambda: None, expect)
     code = driver.close()
 
     label = f"{opts.name}: " if opts.name else ""

@@ -39,7 +39,13 @@ class _ArgError(Exception):
 
 
 class _Unsupported(Exception):
-    """A request the package's API cannot express yet (answered ``{"unsupported": why}``)."""
+    """A request the package's API cannot express yet (answered ``{"unsupported": why}``,
+    with ``"succeeded": true`` when the call itself succeeded and only its result could
+    not be written, so that the runner still fails a case that expected an error)."""
+
+    def __init__(self, why: str, succeeded: bool = False) -> None:
+        super().__init__(why)
+        self.succeeded = succeeded
 
 
 def _bad(name: str, what: str) -> _ArgError:
@@ -335,7 +341,7 @@ def _client(args: Args) -> email365.SmtpClient:
         if not _accepts(email365.SmtpClient, name):
             raise _Unsupported(f"SmtpClient has no {name!r} option")
         kwargs[name] = o[name]
-    return email365.SmtpClient(host, port, **kwargs)  # type: ignore[arg-type]
+    return email365.SmtpClient(host, port, **kwargs)
 
 
 def _item(args: Args) -> Tuple[Any, Dict[str, Any]]:
@@ -363,7 +369,7 @@ def _recipients(value: Any) -> Json:
 
 def _delivery(result: email365.SendResult) -> Json:
     if any(isinstance(a, str) for a in result.accepted):
-        raise _Unsupported("SendResult.accepted has no per-recipient replies")
+        raise _Unsupported("SendResult.accepted has no per-recipient replies", succeeded=True)
     return {
         "notification_id": result.notification_id,
         "final_reply": _reply(result.final_reply),
@@ -382,7 +388,7 @@ def smtp_send_many(args: Args) -> Json:
     items = args.get("messages")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise _bad("messages", "must be a list of objects")
-    messages = []
+    messages: List[Any] = []  # (message, from_addr, to_addrs) with an explicit envelope
     for item in items:
         message, envelope = _item(item)
         messages.append((message, envelope["from_addr"], envelope["to_addrs"]) if envelope else message)
@@ -450,7 +456,7 @@ def handle_request(request: Json) -> Json:
             raise _ArgError(f"unknown op {json.dumps(op)}", reason="unknown_op")
         return {"ok": handler(args)}
     except _Unsupported as e:
-        return {"unsupported": str(e)}
+        return {"unsupported": str(e), "succeeded": True} if e.succeeded else {"unsupported": str(e)}
     except email365.Email365Error as e:
         return _error_of(e)
     except _ArgError as e:
