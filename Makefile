@@ -22,7 +22,7 @@ lint: setup
 
 rust-test: setup
 	$(CARGO) test --workspace
-	$(CARGO) test -p email365 --features smtp,http
+	$(CARGO) test -p email365 --features smtp,http,cli
 
 vectors: setup
 	$(CARGO) build -q --release -p email365-conformance
