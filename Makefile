@@ -22,7 +22,7 @@ lint: setup
 
 rust-test: setup
 	$(CARGO) test --workspace
-	$(CARGO) test -p email365 --features smtp,http
+	$(CARGO) test -p email365 --features smtp,http,cli
 
 # run_vectors.py runs every shared vector and every transport scenario (tests/vectors/smtp/,
 # against its scripted SMTP server) through one driver; `python-test`, `wasm-test` and

@@ -1004,6 +1004,18 @@ e365_result e365_address_parse(const char *input,
 void e365_address_free(e365_address *address);
 
 /**
+ * Runs a command: `argv[0]` is `"send"` or `"status"`, the rest its flags (the program
+ * name is not included). Prints the command's JSON lines on standard output and returns
+ * its exit code: 0 done, 1 failed, 2 bad arguments (also for a NULL `argv` or entry).
+ *
+ * Not meant for library use inside another program: it writes to standard output.
+ *
+ * # Safety
+ * `argv` is NULL or points at `argc` pointers, each NULL or a NUL-terminated string.
+ */
+int e365_command_run(int argc, const char *const *argv);
+
+/**
  * The snake_case name of a result code: `"ok"` for `E365_OK`, the kind's name shared by
  * every binding otherwise (`"invalid_address"`, `"smtp_transient"`, …), and NULL for a
  * number that is no code. The string is static: do not free it.

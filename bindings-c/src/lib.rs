@@ -25,6 +25,7 @@ use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub mod address;
+pub mod cli;
 pub mod error;
 pub mod message;
 pub mod notification_id;
