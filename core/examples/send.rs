@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run -q -p email365 --example send --features smtp -- --host H --port P
-//!     [--tls starttls|implicit] [--ca FILE] --username U --password-env VAR
+//!     [--tls starttls|implicit] [--ca FILE] [--timeout SECONDS]
+//!     --username U --password-env VAR
 //!     --from A --to B [--to C …] (--eml FILE | --subject S --text T)
 //! ```
 //!
@@ -11,16 +12,17 @@
 //! Exit code 0 when the message was accepted for at least one recipient (the others are
 //! listed in `rejected`), 1 when sending failed, 2 for bad command-line arguments.
 //! With `--eml` the file is sent as it is (the envelope comes from the flags). The
-//! example never retries on its own.
+//! example never retries on its own. `--timeout` bounds every step (connect, greeting,
+//! TLS handshake, each reply, the data write, the final reply) by the same limit.
 
 use email365::error::ErrorReply;
 use email365::message::Envelope;
 use email365::reply::Reply;
-use email365::smtp::{Delivery, SmtpClient, SmtpOptions, TlsMode};
+use email365::smtp::{Delivery, SmtpClient, SmtpOptions, Timeouts, TlsMode};
 use email365::{Error, ErrorKind};
 use serde_json::{json, Value};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 #[derive(Default)]
 struct Args {
@@ -28,6 +30,7 @@ struct Args {
     port: Option<u16>,
     tls: TlsMode,
     ca: Option<String>,
+    timeout: Option<Duration>,
     username: Option<String>,
     password_env: Option<String>,
     from: Option<String>,
@@ -66,6 +69,18 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, Error> {
                 }
             }
             "--ca" => a.ca = Some(value()?),
+            "--timeout" => {
+                let v = value()?;
+                let secs: f64 = v
+                    .parse()
+                    .map_err(|_| usage(format!("bad --timeout {v:?}")))?;
+                a.timeout = Some(
+                    Duration::try_from_secs_f64(secs)
+                        .ok()
+                        .filter(|d| !d.is_zero())
+                        .ok_or_else(|| usage("--timeout must be a positive number of seconds"))?,
+                );
+            }
             "--username" => a.username = Some(value()?),
             "--password-env" => a.password_env = Some(value()?),
             "--from" => a.from = Some(value()?),
@@ -229,6 +244,15 @@ fn run(a: Args) -> Result<Delivery, Error> {
         .credentials(&username, &password);
     if let Some(ca) = &a.ca {
         options = options.ca_file(ca)?;
+    }
+    if let Some(t) = a.timeout {
+        options.timeouts = Timeouts {
+            connect: t,
+            greeting: t,
+            command: t,
+            data_write: t,
+            data_end: t,
+        };
     }
     let mut client = SmtpClient::connect(options)?;
     let envelope = Envelope {
