@@ -267,7 +267,9 @@ enum e365_tls_mode
      */
     E365_TLS_IMPLICIT = 1,
     /**
-     * No TLS at all, for tests against a local server only: AUTH is never sent.
+     * No TLS at all, for tests against a local server only: loopback hosts only
+     * (127.0.0.0/8, ::1, localhost; any other host is `E365_INVALID_ARGUMENT`, reason
+     * `plaintext_not_loopback`), and AUTH is never sent.
      */
     E365_TLS_INSECURE_PLAINTEXT = 2,
 };
@@ -617,7 +619,9 @@ typedef struct {
      */
     bool no_pipelining;
     /**
-     * TCP connect time limit in milliseconds (0 = 30 s).
+     * Connect time limit in milliseconds: name resolution and the TCP connect to each
+     * resolved address in turn, all within it (0 = 30 s). Every limit is a deadline for
+     * its whole step, not for each read or write.
      */
     uint32_t connect_timeout_ms;
     /**
@@ -625,7 +629,8 @@ typedef struct {
      */
     uint32_t greeting_timeout_ms;
     /**
-     * Time limit of each command's reply in milliseconds (0 = 300 s).
+     * Time limit of each command's reply (and of writing each command) in
+     * milliseconds (0 = 300 s).
      */
     uint32_t command_timeout_ms;
     /**

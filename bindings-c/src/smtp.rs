@@ -21,7 +21,9 @@ pub enum e365_tls_mode {
     E365_TLS_STARTTLS = 0,
     /// TLS from the first byte (port 465).
     E365_TLS_IMPLICIT = 1,
-    /// No TLS at all, for tests against a local server only: AUTH is never sent.
+    /// No TLS at all, for tests against a local server only: loopback hosts only
+    /// (127.0.0.0/8, ::1, localhost; any other host is `E365_INVALID_ARGUMENT`, reason
+    /// `plaintext_not_loopback`), and AUTH is never sent.
     E365_TLS_INSECURE_PLAINTEXT = 2,
 }
 
@@ -63,11 +65,14 @@ pub struct e365_smtp_options {
     pub ehlo_name: e365_str,
     /// Do not use PIPELINING even when the server offers it.
     pub no_pipelining: bool,
-    /// TCP connect time limit in milliseconds (0 = 30 s).
+    /// Connect time limit in milliseconds: name resolution and the TCP connect to each
+    /// resolved address in turn, all within it (0 = 30 s). Every limit is a deadline for
+    /// its whole step, not for each read or write.
     pub connect_timeout_ms: u32,
     /// Greeting and TLS handshake time limit in milliseconds (0 = 60 s).
     pub greeting_timeout_ms: u32,
-    /// Time limit of each command's reply in milliseconds (0 = 300 s).
+    /// Time limit of each command's reply (and of writing each command) in
+    /// milliseconds (0 = 300 s).
     pub command_timeout_ms: u32,
     /// Time limit of writing the message data in milliseconds (0 = 180 s).
     pub data_timeout_ms: u32,
