@@ -276,7 +276,7 @@ mod tests {
             25,
             &addrs,
             Instant::now() + Duration::from_secs(5),
-            |a, t| TcpStream::connect_timeout(a, t),
+            TcpStream::connect_timeout,
         )
         .unwrap();
         assert_eq!(s.peer_addr().unwrap(), open.local_addr().unwrap());
