@@ -4,7 +4,7 @@
 //! a binding's boundary never shrinks the pool. Idle connections past
 //! [`SmtpOptions::idle_expiry`] are closed whenever a client is taken.
 
-use super::super::engine::Delivery;
+use super::super::engine::{Delivery, MessageNeeds};
 use super::client::{Outgoing, SmtpClient};
 use super::options::SmtpOptions;
 use crate::error::{Error, ErrorKind, Result};
@@ -114,6 +114,17 @@ impl SmtpPool {
     /// Sends raw bytes with an envelope on a pooled connection.
     pub fn send_raw(&self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery> {
         self.take().send_raw(envelope, bytes)
+    }
+
+    /// Sends with explicit needs on a pooled connection (see [`SmtpClient::send_with`]):
+    /// a built message's bytes and needs with another envelope, say.
+    pub fn send_with(
+        &self,
+        envelope: &Envelope,
+        bytes: &[u8],
+        needs: MessageNeeds,
+    ) -> Result<Delivery> {
+        self.take().send_with(envelope, bytes, needs)
     }
 
     /// Sends several messages and returns one result per message, in input order. The
