@@ -1169,3 +1169,37 @@ fn rcpt_refusals_survive_a_later_421_in_a_batch() {
     assert!(e.is_closed());
 }
 
+// ---- NUL in message data (issue 14): refused before a byte of the message ----
+
+#[test]
+fn nul_smuggled_end_of_data_is_refused_before_any_byte_of_the_message() {
+    let data: &[u8] = b"Subject: t\r\n\r\nx\r\n\0.\r\nMAIL FROM:<evil@example.net>\r\n";
+    for caps in [CHUNKING_CAPS, DATA_CAPS, "250 SIZE 100000\r\n"] {
+        let mut e = ready(caps);
+        let err = e
+            .send_message(&envelope(&["a@example.net"]), data, MessageNeeds::default())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidMessage);
+        assert_eq!(err.reason(), Some("control_char"));
+        assert_eq!(err.position(), Some(17));
+        assert!(written(&mut e).is_empty(), "nothing written");
+        assert!(e.is_ready(), "the session stays usable");
+        if e.uses_pipelining() {
+            let err = e
+                .batch_add(
+                    0,
+                    &envelope(&["a@example.net"]),
+                    data,
+                    MessageNeeds::default(),
+                )
+                .unwrap_err();
+            assert_eq!(err.reason(), Some("control_char"));
+            e.batch_start(4).unwrap();
+            assert!(written(&mut e).is_empty(), "nothing written");
+            assert!(e.take_finished().is_empty());
+        }
+        e.send_message(&envelope(&["a@example.net"]), BODY, MessageNeeds::default())
+            .unwrap();
+        assert!(!written(&mut e).is_empty());
+    }
+}

@@ -1,6 +1,6 @@
 //! Submitting a message: the checks made before a byte of it is written (the one entry
-//! of every send path, single or batched: command injection, recipients, SMTPUTF8,
-//! SIZE), and the driver of a single send — its transaction's replies go
+//! of every send path, single or batched: command injection, recipients, NUL in the
+//! data, SMTPUTF8, SIZE), and the driver of a single send — its transaction's replies go
 //! to [`Txn::on_reply`]; after a failure the transaction is cleared with RSET (unless
 //! the server's final reply ended it) and the outcome reported with the RSET reply.
 
@@ -28,10 +28,28 @@ fn check_arg(what: &str, value: &str, allow_angle: bool) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a NUL anywhere in the message data before a byte of the message is written:
+/// no server here offers BINARYMIME, and a relay that strips NUL would read
+/// `\r\n\0.\r\n` as the end of the data (the rest then runs as commands). Kind
+/// `invalid_message`, reason `control_char` (the builder's reason for NUL in a body),
+/// position the offset of the first NUL.
+fn check_no_nul(data: &[u8]) -> Result<()> {
+    match memchr::memchr(0, data) {
+        Some(pos) => Err(Error::new(
+            ErrorKind::InvalidMessage,
+            format!("the message data contains a NUL byte at offset {pos}: refused before sending (SMTP data cannot carry NUL)"),
+        )
+        .with_reason("control_char")
+        .with_position(pos)),
+        None => Ok(()),
+    }
+}
+
 impl Engine {
     /// Starts submitting a message: `data` is the RFC 5322 message (any line ends: they
     /// are normalised), `envelope` its MAIL FROM and RCPT TO. Checks made before a byte
-    /// is written: command injection, recipients present, SMTPUTF8 and SIZE.
+    /// is written: command injection, recipients present, no NUL in the data
+    /// (`invalid_message`, reason `control_char`), SMTPUTF8 and SIZE.
     pub fn send_message(
         &mut self,
         envelope: &Envelope,
@@ -83,6 +101,7 @@ impl Engine {
                 .with_reason("empty_recipient"));
             }
         }
+        check_no_nul(data)?;
         let smtputf8 = needs.smtputf8
             || !envelope.mail_from.is_ascii()
             || envelope.rcpt_to.iter().any(|r| !r.is_ascii());
