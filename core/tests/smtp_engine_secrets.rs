@@ -120,7 +120,7 @@ trait AmbiguousIfClone<A> {
     fn check() {}
 }
 impl<T: ?Sized> AmbiguousIfClone<()> for T {}
-impl<T: ?Sized + Clone> AmbiguousIfClone<u8> for T {}
+impl<T: Clone> AmbiguousIfClone<u8> for T {}
 
 #[test]
 fn auth_output_cannot_be_cloned_out_of_the_wipe() {
