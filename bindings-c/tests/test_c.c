@@ -1017,6 +1017,18 @@ static pid_t scripted_server(const char *before, const char *dripped, uint16_t *
     return pid;
 }
 
+/* Options for a plaintext server on 127.0.0.1:`port` with every step limited to `ms`. */
+static e365_smtp_options *plaintext_options(uint16_t port, uint32_t ms) {
+    e365_smtp_options *o = NULL;
+    CHECK(e365_smtp_options_new("127.0.0.1", 9, &o, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_port(o, port, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_tls_mode(o, E365_TLS_INSECURE_PLAINTEXT, NULL) == E365_OK);
+    for (uint32_t step = E365_TIMEOUT_STEP_CONNECT; step <= E365_TIMEOUT_STEP_DATA_END; step++) {
+        CHECK(e365_smtp_options_set_timeout_ms(o, step, ms, NULL) == E365_OK);
+    }
+    return o;
+}
+
 /* Connects (plaintext, every step limited to 1 s) to a server dripping `dripped`; the
  * call must fail with E365_TIMEOUT and `reason` within the limit plus a second. */
 static void expect_timeout_against(const char *before, const char *dripped, const char *reason) {
@@ -1026,21 +1038,13 @@ static void expect_timeout_against(const char *before, const char *dripped, cons
     if (pid <= 0) {
         return;
     }
-    e365_smtp_options o;
-    memset(&o, 0, sizeof o);
-    o.host = text("127.0.0.1");
-    o.port = port;
-    o.tls = E365_TLS_INSECURE_PLAINTEXT;
-    o.connect_timeout_ms = 1000;
-    o.greeting_timeout_ms = 1000;
-    o.command_timeout_ms = 1000;
-    o.data_timeout_ms = 1000;
-    o.data_end_timeout_ms = 1000;
+    e365_smtp_options *o = plaintext_options(port, 1000);
     e365_smtp_client *c = SENTINEL;
     e365_error *err = NULL;
     double started = now_seconds();
-    CHECK(e365_smtp_client_connect(&o, &c, &err) == E365_TIMEOUT);
+    CHECK(e365_smtp_client_connect(o, &c, &err) == E365_TIMEOUT);
     double took = now_seconds() - started;
+    e365_smtp_options_free(o);
     CHECK(took < 2.0);
     CHECK(reason_is(err, reason));
     CHECK(c == SENTINEL);
@@ -1059,17 +1063,105 @@ static void test_smtp_ehlo_reply_dripped_one_byte_per_half_second_times_out(void
 }
 
 static void test_smtp_insecure_plaintext_to_a_remote_host_is_refused(void) {
-    e365_smtp_options o;
-    memset(&o, 0, sizeof o);
-    o.host = text("192.0.2.1");
-    o.port = 25;
-    o.tls = E365_TLS_INSECURE_PLAINTEXT;
+    e365_smtp_options *o = NULL;
+    CHECK(e365_smtp_options_new("192.0.2.1", 9, &o, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_tls_mode(o, E365_TLS_INSECURE_PLAINTEXT, NULL) == E365_OK);
     e365_smtp_client *c = SENTINEL;
     e365_error *err = NULL;
-    CHECK(e365_smtp_client_connect(&o, &c, &err) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_client_connect(o, &c, &err) == E365_INVALID_ARGUMENT);
     CHECK(reason_is(err, "plaintext_not_loopback"));
     CHECK(c == SENTINEL);
     e365_error_free(err);
+    e365_smtp_options_free(o);
+}
+
+/* A plaintext SMTP server in a child process, for one connection: answers every command
+ * with 250 (EHLO with PIPELINING), QUIT with 221, and exits with the number of MAIL
+ * commands it received. Returns its port, or 0. */
+static uint16_t serve_counting_mail(pid_t *child) {
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 1) != 0 ||
+        getsockname(ls, (struct sockaddr *)&a, &alen) != 0) {
+        return 0;
+    }
+    *child = fork();
+    if (*child != 0) {
+        close(ls);
+        return *child > 0 ? ntohs(a.sin_port) : 0;
+    }
+    int c = accept(ls, NULL, NULL);
+    int mails = 0;
+    char line[1024];
+    size_t used = 0;
+    const char *greeting = "220 mx.test ESMTP\r\n";
+    if (c < 0 || write(c, greeting, strlen(greeting)) < 0) {
+        _exit(100);
+    }
+    for (;;) {
+        ssize_t n = read(c, line + used, sizeof line - used - 1);
+        if (n <= 0) {
+            _exit(mails);
+        }
+        used += (size_t)n;
+        line[used] = '\0';
+        char *end;
+        while ((end = strstr(line, "\r\n")) != NULL) {
+            *end = '\0';
+            const char *reply = "250 ok\r\n";
+            if (strncmp(line, "EHLO", 4) == 0) {
+                reply = "250-mx.test\r\n250 PIPELINING\r\n";
+            } else if (strncmp(line, "MAIL", 4) == 0) {
+                mails++;
+            } else if (strncmp(line, "QUIT", 4) == 0) {
+                reply = "221 bye\r\n";
+            }
+            if (write(c, reply, strlen(reply)) < 0 || strncmp(line, "QUIT", 4) == 0) {
+                _exit(mails);
+            }
+            size_t rest = used - (size_t)(end + 2 - line);
+            memmove(line, end + 2, rest + 1);
+            used = rest;
+        }
+        if (used >= sizeof line - 1) {
+            _exit(101);
+        }
+    }
+}
+
+/* A relay that strips NUL would read CRLF NUL "." CRLF as the end of the data and run the
+ * rest as commands: NUL in raw bytes is refused before MAIL FROM is written. */
+static void test_smtp_send_raw_nul_smuggled_end_of_data_is_refused_before_mail(void) {
+    pid_t child = 0;
+    uint16_t port = serve_counting_mail(&child);
+    CHECK(port != 0);
+    if (port == 0) {
+        return;
+    }
+    e365_smtp_options *o = plaintext_options(port, 5000);
+    e365_smtp_client *c = NULL;
+    e365_error *err = NULL;
+    CHECK(e365_smtp_client_connect(o, &c, &err) == E365_OK);
+    e365_smtp_options_free(o);
+    e365_error_free(err);
+    err = NULL;
+    static const uint8_t raw[] =
+        "Subject: nul\r\n\r\nbefore\r\n\0.\r\nMAIL FROM:<evil@example.net>\r\nDATA\r\nafter\r\n";
+    e365_str to = text("a@example.org");
+    e365_delivery *d = SENTINEL;
+    CHECK(e365_smtp_client_send_raw(c, text("shop@example.com"), &to, 1, raw, sizeof raw - 1, &d, &err) ==
+          E365_INVALID_MESSAGE);
+    CHECK(reason_is(err, "control_char"));
+    CHECK(d == SENTINEL);
+    e365_error_free(err);
+    CHECK(e365_smtp_client_close(&c, NULL) == E365_OK);
+    int status = -1;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* the server received no MAIL */
 }
 
 static void test_status_client_arguments(void) {
@@ -1141,6 +1233,7 @@ int main(void) {
     RUN(test_status_client_arguments);
     RUN(test_smtp_greeting_dripped_one_byte_per_half_second_times_out);
     RUN(test_smtp_ehlo_reply_dripped_one_byte_per_half_second_times_out);
+    RUN(test_smtp_send_raw_nul_smuggled_end_of_data_is_refused_before_mail);
     RUN(test_smtp_insecure_plaintext_to_a_remote_host_is_refused);
     return SUMMARY();
 }
