@@ -8,9 +8,10 @@ use crate::{
     try_ref, Owned, Strings,
 };
 use email365::message::Envelope;
+use email365::names::{self, WireName};
 use email365::reply::Reply;
 use email365::smtp::{AuthMechanism, Delivery, SmtpClient, SmtpOptions, TlsMode};
-use email365::{Error, ErrorKind};
+use email365::Error;
 use std::time::Duration;
 
 /// How the connection is protected.
@@ -77,34 +78,10 @@ pub struct e365_smtp_options {
 
 fn core_options(o: &e365_smtp_options) -> Result<SmtpOptions, Error> {
     let host = unsafe { str_text(o.host, "options->host")? };
-    if o.port == 0 {
-        return Err(Error::new(ErrorKind::InvalidArgument, "options->port is 0")
-            .with_reason("invalid_port"));
-    }
-    let mut options = SmtpOptions::new(host, o.port);
-    options.tls = match o.tls {
-        0 => TlsMode::StartTls,
-        1 => TlsMode::Implicit,
-        2 => TlsMode::InsecurePlaintext,
-        other => {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("options->tls {other} is no e365_tls_mode"),
-            )
-            .with_reason("invalid_tls_mode"))
-        }
-    };
-    options.auth_mechanism = match o.auth_mechanism {
-        0 => AuthMechanism::Plain,
-        1 => AuthMechanism::Login,
-        other => {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("options->auth_mechanism {other} is no e365_auth_mechanism"),
-            )
-            .with_reason("invalid_auth_mechanism"))
-        }
-    };
+    let mut options = SmtpOptions::new(host, names::port("options->port", o.port)?);
+    // The C enums number the core's names in order (a test checks it).
+    options.tls = TlsMode::from_index(o.tls)?;
+    options.auth_mechanism = AuthMechanism::from_index(o.auth_mechanism)?;
     options.server_name =
         unsafe { str_opt_text(o.server_name, "options->server_name")? }.map(str::to_string);
     if let Some(user) = unsafe { str_opt_text(o.username, "options->username")? } {
@@ -437,9 +414,12 @@ mod tests {
             );
             let mut o = options("127.0.0.1", 0);
             assert_eq!(
-                e365_smtp_client_connect(&o, &mut c, null_mut()),
+                e365_smtp_client_connect(&o, &mut c, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
+            let reason = std::ffi::CStr::from_ptr(e365_error_reason(err));
+            assert_eq!(reason.to_str().unwrap(), "invalid_port");
+            e365_error_free(err);
             o.port = 25;
             o.tls = 9;
             assert_eq!(
@@ -450,9 +430,23 @@ mod tests {
                 std::ffi::CStr::from_ptr(e365_error_reason(err))
                     .to_str()
                     .unwrap(),
-                "invalid_tls_mode"
+                "unknown_tls_mode"
             );
             e365_error_free(err);
+            o.tls = 0;
+            o.auth_mechanism = 2;
+            assert_eq!(
+                e365_smtp_client_connect(&o, &mut c, &mut err),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                std::ffi::CStr::from_ptr(e365_error_reason(err))
+                    .to_str()
+                    .unwrap(),
+                "unknown_auth_mechanism"
+            );
+            e365_error_free(err);
+            o.auth_mechanism = 0;
             o.tls = 0;
             o.username = input("user");
             assert_eq!(
@@ -517,6 +511,30 @@ mod tests {
                 ),
                 e365_result::E365_INVALID_ARGUMENT
             );
+        }
+    }
+
+    #[test]
+    fn the_c_enums_number_the_core_names_in_order() {
+        let tls = [
+            (e365_tls_mode::E365_TLS_STARTTLS, TlsMode::StartTls),
+            (e365_tls_mode::E365_TLS_IMPLICIT, TlsMode::Implicit),
+            (
+                e365_tls_mode::E365_TLS_INSECURE_PLAINTEXT,
+                TlsMode::InsecurePlaintext,
+            ),
+        ];
+        assert_eq!(tls.len(), TlsMode::NAMES.len());
+        for (c, core) in tls {
+            assert_eq!(TlsMode::from_index(c as u32).unwrap(), core);
+        }
+        let auth = [
+            (e365_auth_mechanism::E365_AUTH_PLAIN, AuthMechanism::Plain),
+            (e365_auth_mechanism::E365_AUTH_LOGIN, AuthMechanism::Login),
+        ];
+        assert_eq!(auth.len(), AuthMechanism::NAMES.len());
+        for (c, core) in auth {
+            assert_eq!(AuthMechanism::from_index(c as u32).unwrap(), core);
         }
     }
 }

@@ -2,7 +2,8 @@
 
 use crate::args;
 use email365::address::{Address, AddressOptions, Mode};
-use email365::{Error, ErrorKind};
+use email365::names::WireName;
+use email365::Error;
 use serde_json::{json, Value};
 
 /// `validate_address` {address, mode?: "envelope"|"header", allow_quoted_local?,
@@ -10,14 +11,8 @@ use serde_json::{json, Value};
 pub fn validate_address(args: &Value) -> Result<Value, Error> {
     let address = args::string(args, "address")?;
     let mode = match args::opt_string(args, "mode")? {
-        None | Some("envelope") => Mode::Envelope,
-        Some("header") => Mode::Header,
-        Some(other) => {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("argument \"mode\" must be \"envelope\" or \"header\", not {other:?}"),
-            ))
-        }
+        None => Mode::Envelope,
+        Some(name) => Mode::from_wire(name)?,
     };
     let options = AddressOptions {
         mode,
