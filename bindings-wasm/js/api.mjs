@@ -22,8 +22,8 @@ class Email365Error extends Error {
   }
 }
 
-// The class tree is the core's table of kinds (`errorKindTable()`, docs/ERRORS.md):
-// one class per kind under its parent; a test fails on any difference.
+// The class tree is the core's table of kinds (tests/error_kinds.json, docs/ERRORS.md):
+// one class per kind under its parent; tests/errors.test.mjs fails on any difference.
 
 /** invalid_address: an address failed to parse or validate (`reason`, `position`). */
 class InvalidAddress extends Email365Error {}
@@ -210,7 +210,6 @@ function createApi(wasm) {
   };
   const statusHttpError = guard(wasm.statusHttpError);
   const errorKinds = guard(wasm.errorKinds);
-  const errorKindTable = guard(wasm.errorKindTable);
   const version = guard(wasm.version);
 
   /**
@@ -310,7 +309,7 @@ function createApi(wasm) {
   return {
     validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest,
     parseStatus, isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds,
-    errorKindTable, version, getStatus, waitForStatus,
+    version, getStatus, waitForStatus,
   };
 }
 

@@ -4,7 +4,7 @@
 
 use email365::names;
 use email365::status::{self, Notification, StatusEvent, StatusQuery, StatusRequest};
-use email365::{Error, ErrorKind};
+use email365::Error;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tsify_next::Tsify;
@@ -340,6 +340,7 @@ pub fn next_delay(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use email365::ErrorKind;
 
     #[test]
     fn notifications_carry_the_core_recipient_states() {

@@ -373,7 +373,9 @@ mod tests {
             .expect("the header declares enum e365_result");
         let listed: Vec<(String, u32)> = body
             .lines()
-            .filter_map(|l| l.trim().trim_end_matches(',').split_once(" = "))
+            .map(str::trim)
+            .filter(|l| l.starts_with("E365_"))
+            .filter_map(|l| l.trim_end_matches(',').split_once(" = "))
             .map(|(name, n)| (name.to_string(), n.parse().unwrap()))
             .collect();
         let mut want = vec![("E365_OK".to_string(), 0)];

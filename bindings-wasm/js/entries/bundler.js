@@ -13,6 +13,5 @@ export {
 const api = createApi(wasm);
 export const {
   validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest, parseStatus,
-  isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, errorKindTable, version, getStatus,
-  waitForStatus,
+  isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, version, getStatus, waitForStatus,
 } = api;

@@ -103,30 +103,19 @@ export const checks = [
     throws(() => api.nextDelay(1.5), api.InvalidArgument, { kind: "invalid_argument" }, "fractional attempt");
     throws(() => api.nextDelay(0, -5), api.InvalidArgument, { kind: "invalid_argument" }, "negative Retry-After");
   }],
-  ["the class tree is the core's table of kinds", (api) => {
-    const table = api.errorKindTable();
-    equal(table.map((row) => row.name), api.errorKinds(), "the table lists every kind in order");
-    ok(table.length >= 20, "every kind");
-    const base = { Email365Error: api.Email365Error, SmtpError: api.SmtpError };
-    const byClass = new Map(table.map((row) => [row.class, api.errorClassFor(row.name)]));
-    for (const row of table) {
-      const Class = api.errorClassFor(row.name);
-      ok(Class !== api.Email365Error, `${row.name} has a class`);
-      equal(Class.name, row.class, `class of ${row.name}`);
-      ok(api[row.class] === Class, `${row.class} is exported`);
-      const parent = base[row.parent] ?? byClass.get(row.parent);
-      ok(parent !== undefined, `${row.name}: parent ${row.parent} is a class`);
-      ok(Object.getPrototypeOf(Class) === parent, `${row.class} extends ${row.parent}, not ${Object.getPrototypeOf(Class).name}`);
-      const e = new Class({ kind: row.name, message: "m", replies: [{ code: 550, enhanced: "5.1.1", text: "t", recipient: null }] });
-      ok(e instanceof api.Email365Error && e.kind === row.name && e.name === "Email365Error", row.name);
+  ["every error kind of the core maps to its own class", (api) => {
+    // The tree itself (each class's parent) is checked against the core's table in
+    // errors.test.mjs; here: every kind the module knows has a class of its own.
+    const kinds = api.errorKinds();
+    ok(kinds.length >= 20, "number of kinds");
+    const classes = new Set();
+    for (const kind of kinds) {
+      const Class = api.errorClassFor(kind);
+      ok(Class !== api.Email365Error && !classes.has(Class), `${kind} has a class of its own`);
+      classes.add(Class);
+      const e = new Class({ kind, message: "m", replies: [{ code: 550, enhanced: "5.1.1", text: "t", recipient: null }] });
+      ok(e instanceof api.Email365Error && e.kind === kind && e.name === "Email365Error", kind);
     }
-    // No exported error class outside the table (besides the two bases).
-    for (const [name, value] of Object.entries(api)) {
-      if (typeof value === "function" && value.prototype instanceof api.Email365Error) {
-        ok(byClass.has(name) || name in base, `${name} is exported but is no class of the table`);
-      }
-    }
-    ok(api.SmtpError.prototype instanceof api.Email365Error, "SmtpError is an Email365Error");
     ok(api.errorClassFor("no_such_kind") === api.Email365Error, "an unknown kind is an Email365Error");
     const smtp = new api.PermanentError({ kind: "smtp_permanent", message: "m", replies: [{ code: 550, enhanced: "5.1.1", text: "t", recipient: null }] });
     equal([smtp.code, smtp.enhancedCode], [550, "5.1.1"], "SMTP facts as fields");

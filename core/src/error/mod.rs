@@ -9,10 +9,12 @@ use std::fmt;
 
 /// An SMTP reply as carried by an error: the facts, not the prose.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// TypeScript names `ErrorReplyData` and `ErrorData` (a bare `Error` would shadow the
+// JavaScript builtin in the declarations).
 #[cfg_attr(
     feature = "wasm",
     derive(serde::Serialize, tsify_next::Tsify),
-    serde(rename = "ErrorReplyData")
+    tsify(type_suffix = "Data")
 )]
 pub struct ErrorReply {
     /// The basic three-digit code.
@@ -31,13 +33,16 @@ pub struct ErrorReply {
 /// object `{kind, reason, message, position, transient, replies}` (TypeScript
 /// `ErrorData`) that the wasm binding throws.
 #[derive(Clone, PartialEq, Eq)]
+// TypeScript names `ErrorReplyData` and `ErrorData` (a bare `Error` would shadow the
+// JavaScript builtin in the declarations).
 #[cfg_attr(
     feature = "wasm",
     derive(serde::Serialize, tsify_next::Tsify),
-    serde(rename = "ErrorData")
+    tsify(type_suffix = "Data")
 )]
 pub struct Error {
     /// The stable kind.
+    #[cfg_attr(feature = "wasm", tsify(type = "ErrorKind"))]
     kind: ErrorKind,
     /// The finer diagnosis code, or `null`.
     #[cfg_attr(feature = "wasm", tsify(type = "string | null"))]
@@ -50,6 +55,7 @@ pub struct Error {
     /// Whether retrying later may succeed.
     transient: bool,
     /// The server replies attached to an SMTP failure.
+    #[cfg_attr(feature = "wasm", tsify(type = "ErrorReplyData[]"))]
     replies: Vec<ErrorReply>,
 }
 
