@@ -8,7 +8,6 @@ pub use codes::e365_result;
 use codes::CODES;
 
 use crate::{e365_str, Strings};
-use email365::error::Family;
 use email365::{Error, ErrorKind};
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};
@@ -401,7 +400,7 @@ mod tests {
         }
         assert!(e365_result_family(0).is_null());
         assert!(e365_result_family(42).is_null());
-        assert_eq!(Family::ALL.len(), 5);
+        assert_eq!(email365::error::Family::ALL.len(), 5);
     }
 
     #[test]
