@@ -2,8 +2,7 @@
 
 use crate::args;
 use email365::address::{Address, AddressOptions, Mode};
-use email365::names::WireName;
-use email365::Error;
+use email365::{Error, ErrorKind};
 use serde_json::{json, Value};
 
 /// `validate_address` {address, mode?: "envelope"|"header", allow_quoted_local?,
@@ -11,8 +10,14 @@ use serde_json::{json, Value};
 pub fn validate_address(args: &Value) -> Result<Value, Error> {
     let address = args::string(args, "address")?;
     let mode = match args::opt_string(args, "mode")? {
-        None => Mode::Envelope,
-        Some(name) => Mode::from_wire(name)?,
+        None | Some("envelope") => Mode::Envelope,
+        Some("header") => Mode::Header,
+        Some(other) => {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("argument \"mode\" must be \"envelope\" or \"header\", not {other:?}"),
+            ))
+        }
     };
     let options = AddressOptions {
         mode,
