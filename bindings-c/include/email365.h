@@ -36,9 +36,10 @@
 
 /**
  * The status every fallible function returns: `E365_OK` (0) or the stable number of the
- * error kind (grouped by area: 1xxx input, 3xxx SMTP, 4xxx HTTP, 9xxx internal). The
- * numbers never change once published; `e365_result_name` gives the snake_case name
- * shared by every binding (`"invalid_address"`).
+ * error kind (grouped by area: 1xxx input, 3xxx SMTP and network, 4xxx status API, 9xxx
+ * internal). The numbers never change once published; `e365_result_name` gives the
+ * snake_case name shared by every binding (`"invalid_address"`) and
+ * `e365_result_family` its family (docs/ERRORS.md).
  */
 enum e365_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -50,11 +51,11 @@ enum e365_result
      */
     E365_OK = 0,
     /**
-     * An address failed to parse or validate (the reason is the diagnosis code).
+     * An address failed to parse or validate (reason = diagnosis code, position = byte offset).
      */
     E365_INVALID_ADDRESS = 1001,
     /**
-     * A message could not be built.
+     * A message could not be built (reason = diagnosis code).
      */
     E365_INVALID_MESSAGE = 1002,
     /**
@@ -66,7 +67,7 @@ enum e365_result
      */
     E365_INVALID_STATUS_RESPONSE = 1004,
     /**
-     * An argument is NULL, not UTF-8, or out of its allowed form.
+     * An argument is missing or out of its allowed form (reason says which check failed).
      */
     E365_INVALID_ARGUMENT = 1005,
     /**
@@ -102,7 +103,7 @@ enum e365_result
      */
     E365_SMTPUTF8_NOT_SUPPORTED = 3007,
     /**
-     * Every recipient was refused.
+     * Every recipient was refused (one reply per recipient).
      */
     E365_RECIPIENTS_REJECTED = 3008,
     /**
@@ -114,8 +115,7 @@ enum e365_result
      */
     E365_SMTP_PERMANENT = 3010,
     /**
-     * The message data was sent but its final reply never came: resend with the same
-     * Message-ID.
+     * The message data was sent but its final reply never came: resend with the same Message-ID.
      */
     E365_OUTCOME_UNKNOWN = 3011,
     /**
@@ -127,7 +127,7 @@ enum e365_result
      */
     E365_NOT_FOUND = 4002,
     /**
-     * A bug in the library (a caught panic included).
+     * A bug in the SDK itself (a caught panic included).
      */
     E365_INTERNAL = 9001,
 };
@@ -1025,6 +1025,15 @@ int e365_command_run(int argc, const char *const *argv);
 const char *e365_result_name(uint32_t code);
 
 /**
+ * The family of a result code's kind (docs/ERRORS.md): `"input"`, `"connection"`,
+ * `"smtp"`, `"status"` or `"internal"`; NULL for `E365_OK` and for a number that is no
+ * code. The string is static: do not free it.
+ *
+ * Thread-safe.
+ */
+const char *e365_result_family(uint32_t code);
+
+/**
  * Every error code (`E365_OK` excluded) in number order: returns a static array and
  * writes its length into `*len_out` (when `len_out` is not NULL). Do not free it.
  *
@@ -1493,7 +1502,7 @@ e365_result e365_smtp_options_set_port(e365_smtp_options *options,
  * Sets how the connection is protected: an `e365_tls_mode` value (default
  * `E365_TLS_STARTTLS`, required).
  *
- * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_tls_mode` for a
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `unknown_tls_mode` for a
  * number that is no `e365_tls_mode`).
  *
  * # Safety
@@ -1540,7 +1549,7 @@ e365_result e365_smtp_options_set_credentials(e365_smtp_options *options,
  * Sets the preferred AUTH mechanism: an `e365_auth_mechanism` value (default
  * `E365_AUTH_PLAIN`; the other one is used when the server offers only that).
  *
- * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_auth_mechanism`).
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `unknown_auth_mechanism`).
  *
  * # Safety
  * `options` is NULL or live options; `err_out` is NULL or valid for writing.

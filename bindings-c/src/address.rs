@@ -2,7 +2,8 @@
 
 use crate::{e365_error, e365_result, e365_str, ffi_boundary, text, try_out, Owned, Strings};
 use email365::address::{Address, AddressOptions, Mode};
-use email365::{Error, ErrorKind};
+use email365::names::WireName;
+use email365::Error;
 use std::ffi::c_char;
 
 /// The grammar an address is read with.
@@ -69,17 +70,8 @@ pub(crate) fn options(options: Option<&e365_address_options>) -> Result<AddressO
     let Some(o) = options else {
         return Ok(AddressOptions::default());
     };
-    let mode = match o.mode {
-        0 => Mode::Envelope,
-        1 => Mode::Header,
-        other => {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("options.mode {other} is no e365_address_mode"),
-            )
-            .with_reason("invalid_mode"))
-        }
-    };
+    // e365_address_mode numbers the core's names in order (a test checks it).
+    let mode = Mode::from_index(o.mode)?;
     Ok(AddressOptions {
         mode,
         allow_quoted_local: o.allow_quoted_local,
@@ -224,10 +216,28 @@ mod tests {
                 allow_domain_literal: false,
             };
             assert_eq!(
-                e365_address_parse(s.as_ptr().cast(), 3, &opts, &mut out, null_mut()),
+                e365_address_parse(s.as_ptr().cast(), 3, &opts, &mut out, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert!(out.is_null());
+            let reason = std::ffi::CStr::from_ptr(e365_error_reason(err));
+            assert_eq!(reason.to_str().unwrap(), "unknown_address_mode");
+            e365_error_free(err);
+        }
+    }
+
+    #[test]
+    fn the_mode_enum_numbers_the_core_names_in_order() {
+        let modes = [
+            (
+                e365_address_mode::E365_ADDRESS_MODE_ENVELOPE,
+                Mode::Envelope,
+            ),
+            (e365_address_mode::E365_ADDRESS_MODE_HEADER, Mode::Header),
+        ];
+        assert_eq!(modes.len(), Mode::NAMES.len());
+        for (c, core) in modes {
+            assert_eq!(Mode::from_index(c as u32).unwrap(), core);
         }
     }
 }

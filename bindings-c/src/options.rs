@@ -5,6 +5,7 @@
 
 use crate::policy::e365_sender_policy;
 use crate::{e365_error, e365_result, ffi_boundary, text, try_out};
+use email365::names::{self, WireName};
 use email365::smtp::{
     engine::check_ehlo_name, AuthMechanism, Direction, SmtpOptions, TlsMode, DEFAULT_PORT,
 };
@@ -134,30 +135,9 @@ fn invalid(reason: &'static str, message: String) -> Error {
     Error::new(ErrorKind::InvalidArgument, message).with_reason(reason)
 }
 
-/// The core's TLS mode of an `e365_tls_mode` number.
-fn tls_mode(mode: u32) -> Result<TlsMode, Error> {
-    match mode {
-        0 => Ok(TlsMode::StartTls),
-        1 => Ok(TlsMode::Implicit),
-        2 => Ok(TlsMode::InsecurePlaintext),
-        other => Err(invalid(
-            "invalid_tls_mode",
-            format!("tls mode {other} is no e365_tls_mode"),
-        )),
-    }
-}
-
-/// The core's AUTH mechanism of an `e365_auth_mechanism` number.
-fn auth_mechanism(mechanism: u32) -> Result<AuthMechanism, Error> {
-    match mechanism {
-        0 => Ok(AuthMechanism::Plain),
-        1 => Ok(AuthMechanism::Login),
-        other => Err(invalid(
-            "invalid_auth_mechanism",
-            format!("auth mechanism {other} is no e365_auth_mechanism"),
-        )),
-    }
-}
+// `e365_tls_mode` and `e365_auth_mechanism` number the core's names in order
+// (`email365::names`; a test checks it), so the core reads them: an unknown number is
+// `unknown_tls_mode` / `unknown_auth_mechanism`.
 
 /// Runs `f` on the options behind `options` (NULL → `null_argument`).
 unsafe fn with_options(
@@ -230,15 +210,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_port(
 ) -> e365_result {
     unsafe {
         with_options(options, err_out, |o| {
-            o.inner.port = u16::try_from(port)
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| {
-                    invalid(
-                        "invalid_port",
-                        format!("port {port} is not between 1 and 65535"),
-                    )
-                })?;
+            o.inner.port = names::port("port", port)?;
             Ok(())
         })
     }
@@ -247,7 +219,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_port(
 /// Sets how the connection is protected: an `e365_tls_mode` value (default
 /// `E365_TLS_STARTTLS`, required).
 ///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_tls_mode` for a
+/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `unknown_tls_mode` for a
 /// number that is no `e365_tls_mode`).
 ///
 /// # Safety
@@ -260,7 +232,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_tls_mode(
 ) -> e365_result {
     unsafe {
         with_options(options, err_out, |o| {
-            o.inner.tls = tls_mode(mode)?;
+            o.inner.tls = TlsMode::from_index(mode)?;
             Ok(())
         })
     }
@@ -320,7 +292,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_credentials(
 /// Sets the preferred AUTH mechanism: an `e365_auth_mechanism` value (default
 /// `E365_AUTH_PLAIN`; the other one is used when the server offers only that).
 ///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_auth_mechanism`).
+/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `unknown_auth_mechanism`).
 ///
 /// # Safety
 /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
@@ -332,7 +304,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_auth_mechanism(
 ) -> e365_result {
     unsafe {
         with_options(options, err_out, |o| {
-            o.inner.auth_mechanism = auth_mechanism(mechanism)?;
+            o.inner.auth_mechanism = AuthMechanism::from_index(mechanism)?;
             Ok(())
         })
     }
@@ -694,7 +666,12 @@ mod tests {
                 e365_smtp_options_set_tls_mode(o, 9, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            assert_eq!(reason(err), "invalid_tls_mode");
+            assert_eq!(reason(err), "unknown_tls_mode");
+            assert_eq!(
+                e365_smtp_options_set_auth_mechanism(o, 2, &mut err),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert_eq!(reason(err), "unknown_auth_mechanism");
             assert_eq!(
                 e365_smtp_options_set_timeout_ms(o, 5, 10, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
@@ -721,6 +698,30 @@ mod tests {
             );
             assert_eq!((*o).core().timeouts.command, Duration::from_millis(1500));
             e365_smtp_options_free(o);
+        }
+    }
+
+    #[test]
+    fn the_c_enums_number_the_core_names_in_order() {
+        let tls = [
+            (e365_tls_mode::E365_TLS_STARTTLS, TlsMode::StartTls),
+            (e365_tls_mode::E365_TLS_IMPLICIT, TlsMode::Implicit),
+            (
+                e365_tls_mode::E365_TLS_INSECURE_PLAINTEXT,
+                TlsMode::InsecurePlaintext,
+            ),
+        ];
+        assert_eq!(tls.len(), TlsMode::NAMES.len());
+        for (c, core) in tls {
+            assert_eq!(TlsMode::from_index(c as u32).unwrap(), core);
+        }
+        let auth = [
+            (e365_auth_mechanism::E365_AUTH_PLAIN, AuthMechanism::Plain),
+            (e365_auth_mechanism::E365_AUTH_LOGIN, AuthMechanism::Login),
+        ];
+        assert_eq!(auth.len(), AuthMechanism::NAMES.len());
+        for (c, core) in auth {
+            assert_eq!(AuthMechanism::from_index(c as u32).unwrap(), core);
         }
     }
 }

@@ -4,10 +4,11 @@
 use crate::{
     e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, Owned, Strings,
 };
+use email365::names::WireName;
 use email365::reply::{
     check_code, classify_code, Category, Classification, Command, EnhancedCode, Reply, Severity,
 };
-use email365::{Error, ErrorKind};
+use email365::Error;
 use std::ffi::c_char;
 
 /// Severity of a reply, from the first digit of the basic code.
@@ -122,13 +123,7 @@ unsafe fn command(ptr: *const c_char, len: usize) -> Result<Option<Command>, Err
     let Some(name) = (unsafe { opt_text(ptr, len, "command")? }) else {
         return Ok(None);
     };
-    Command::from_name(name).map(Some).ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidArgument,
-            format!("argument \"command\" names no SMTP command: {name:?}"),
-        )
-        .with_reason("unknown_command")
-    })
+    Command::from_wire(name).map(Some)
 }
 
 /// Parses a whole SMTP reply (`reply`, `reply_len` bytes: one or more lines `ddd-text` /

@@ -779,12 +779,12 @@ static void test_smtp_options_setters(void) {
     CHECK(e365_smtp_options_set_port(o, 65535, NULL) == E365_OK);
     err = NULL;
     CHECK(e365_smtp_options_set_tls_mode(o, 7, &err) == E365_INVALID_ARGUMENT);
-    CHECK(reason_is(err, "invalid_tls_mode"));
+    CHECK(reason_is(err, "unknown_tls_mode"));
     e365_error_free(err);
     CHECK(e365_smtp_options_set_tls_mode(o, E365_TLS_IMPLICIT, NULL) == E365_OK);
     err = NULL;
     CHECK(e365_smtp_options_set_auth_mechanism(o, 5, &err) == E365_INVALID_ARGUMENT);
-    CHECK(reason_is(err, "invalid_auth_mechanism"));
+    CHECK(reason_is(err, "unknown_auth_mechanism"));
     e365_error_free(err);
     CHECK(e365_smtp_options_set_auth_mechanism(o, E365_AUTH_LOGIN, NULL) == E365_OK);
     err = NULL;

@@ -1,8 +1,9 @@
 //! `validate_address` and the frozen `Address` over `email365::address`.
 
-use crate::error::{invalid_argument, IntoPy};
+use crate::error::IntoPy;
 use crate::repr;
 use email365::address::{Address, AddressOptions, Mode};
+use email365::names::WireName;
 use pyo3::prelude::*;
 
 /// A valid address (immutable).
@@ -78,16 +79,9 @@ impl PyAddress {
     }
 }
 
-/// Reads the `mode` option.
+/// Reads the `mode` option (the core's names).
 pub(crate) fn mode_from_str(py: Python<'_>, mode: &str) -> PyResult<Mode> {
-    match mode {
-        "envelope" => Ok(Mode::Envelope),
-        "header" => Ok(Mode::Header),
-        other => Err(invalid_argument(
-            py,
-            format!("mode must be \"envelope\" or \"header\", not {other:?}"),
-        )),
-    }
+    Mode::from_wire(mode).py(py)
 }
 
 /// Parses and validates an address.

@@ -4,6 +4,7 @@
 //! The binding adds no diagnosis of its own: kind, reason, message, position,
 //! transience and replies are copied from the core error.
 
+use email365::error::KINDS;
 use email365::{Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -61,10 +62,19 @@ impl<T> IntoPy<T> for email365::Result<T> {
     }
 }
 
-/// An `invalid_argument` error for an argument the binding cannot convert (an unknown
-/// option name, say); it is raised as `InvalidArgument`, which is also a `ValueError`.
-pub(crate) fn invalid_argument(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    to_py_err(py, &Error::new(ErrorKind::InvalidArgument, message))
+/// An `invalid_argument` error with its `reason` for an argument only Python has (a
+/// `datetime`, a pair of keyword arguments); it is raised as `InvalidArgument`, which is
+/// also a `ValueError`. Names, durations and ports are checked by the core
+/// (`email365::names`).
+pub(crate) fn invalid_argument(
+    py: Python<'_>,
+    reason: &'static str,
+    message: impl Into<String>,
+) -> PyErr {
+    to_py_err(
+        py,
+        &Error::new(ErrorKind::InvalidArgument, message).with_reason(reason),
+    )
 }
 
 /// Every error kind of the core, in number order, as `(name, number)` pairs: the list
@@ -74,5 +84,37 @@ pub(crate) fn error_kinds() -> Vec<(&'static str, u32)> {
     ErrorKind::ALL
         .iter()
         .map(|k| (k.as_str(), k.number()))
+        .collect()
+}
+
+/// One row of [`error_kind_table`]: name, number, family, the shared class name, its
+/// parent, the Python class name and the Python builtins it also derives from.
+type KindRow = (
+    &'static str,
+    u32,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<&'static str>,
+);
+
+/// The core's table of every kind, in number order: the tests check the exception
+/// classes (names, parents, builtin bases) against it.
+#[pyfunction]
+pub(crate) fn error_kind_table() -> Vec<KindRow> {
+    KINDS
+        .iter()
+        .map(|k| {
+            (
+                k.name,
+                k.number,
+                k.family.as_str(),
+                k.class,
+                k.parent,
+                k.python_class,
+                k.python_builtins.to_vec(),
+            )
+        })
         .collect()
 }

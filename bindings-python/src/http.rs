@@ -2,7 +2,7 @@
 //! during every request and every wait; all validation (account id, region, base URL,
 //! user name, ids) is the core's.
 
-use crate::error::{invalid_argument, IntoPy};
+use crate::error::IntoPy;
 use crate::repr;
 use crate::status::PyNotification;
 use email365::http::StatusClient;
@@ -11,10 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 fn seconds(py: Python<'_>, name: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| invalid_argument(py, format!("{name} must be a positive number of seconds")))
+    email365::names::seconds(name, value, true).py(py)
 }
 
 /// A client of the Email 365 status API for one account. Its `repr` never shows the

@@ -33,6 +33,7 @@ pub(crate) fn repr<'py, T: IntoPyObject<'py>>(py: Python<'py>, value: T) -> Stri
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", email365::VERSION)?;
     m.add_function(wrap_pyfunction!(error::error_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(error::error_kind_table, m)?)?;
     m.add_class::<address::PyAddress>()?;
     m.add_function(wrap_pyfunction!(address::validate_address, m)?)?;
     m.add_class::<policy::PySenderPolicy>()?;

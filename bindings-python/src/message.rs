@@ -9,7 +9,7 @@ use email365::message::{
     envelope_from_message as core_envelope_from_message, Attachment, BuiltMessage, Envelope,
     MessageBuilder,
 };
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use std::path::PathBuf;
@@ -301,7 +301,9 @@ fn date_input(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<DateInput> {
         ));
     }
     if value.call_method0("utcoffset")?.is_none() {
-        return Err(PyValueError::new_err(
+        return Err(crate::error::invalid_argument(
+            py,
+            "invalid_date",
             "date must be timezone-aware (e.g. datetime.now(timezone.utc))",
         ));
     }

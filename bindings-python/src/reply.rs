@@ -2,6 +2,7 @@
 
 use crate::error::{to_py_err, IntoPy};
 use crate::repr;
+use email365::names::WireName;
 use email365::reply::{
     check_code, classify_code, Category, Classification, Command, EnhancedCode, Reply,
 };
@@ -12,16 +13,7 @@ use pyo3::types::{PyBool, PyInt, PyString, PyTuple};
 
 /// The command named `name` (core names, ASCII case-insensitive).
 fn command_from_str(py: Python<'_>, name: &str) -> PyResult<Command> {
-    Command::from_name(name).ok_or_else(|| {
-        to_py_err(
-            py,
-            &Error::new(
-                ErrorKind::InvalidArgument,
-                format!("{name:?} names no SMTP command"),
-            )
-            .with_reason("unknown_command"),
-        )
-    })
+    Command::from_wire(name).py(py)
 }
 
 fn opt_command(py: Python<'_>, command: Option<&str>) -> PyResult<Option<Command>> {

@@ -11,6 +11,7 @@ use crate::policy::PySenderPolicy;
 use crate::reply::PyReply;
 use crate::repr;
 use email365::message::{read_message, BuiltMessage, Envelope, ReadMessage};
+use email365::names::{self, WireName};
 use email365::smtp::{
     AuthMechanism, Delivery, MessageNeeds, SmtpClient, SmtpOptions, SmtpPool, TlsMode,
 };
@@ -23,7 +24,6 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// The result of submitting one message (immutable).
 #[pyclass(frozen, module = "email365", name = "SendResult")]
@@ -237,28 +237,8 @@ pub(crate) struct PySmtpClient {
 }
 
 fn tls_mode(py: Python<'_>, tls: &str) -> PyResult<(TlsMode, &'static str)> {
-    match tls {
-        "starttls" => Ok((TlsMode::StartTls, "starttls")),
-        "implicit" => Ok((TlsMode::Implicit, "implicit")),
-        "insecure_plaintext" => Ok((TlsMode::InsecurePlaintext, "insecure_plaintext")),
-        other => Err(invalid_argument(
-            py,
-            format!(
-                "tls must be \"starttls\", \"implicit\" or \"insecure_plaintext\", not {other:?}"
-            ),
-        )),
-    }
-}
-
-fn auth_mechanism(py: Python<'_>, auth: &str) -> PyResult<AuthMechanism> {
-    match auth {
-        "plain" => Ok(AuthMechanism::Plain),
-        "login" => Ok(AuthMechanism::Login),
-        other => Err(invalid_argument(
-            py,
-            format!("auth must be \"plain\" or \"login\", not {other:?}"),
-        )),
-    }
+    let mode = TlsMode::from_wire(tls).py(py)?;
+    Ok((mode, mode.wire_name()))
 }
 
 impl PySmtpClient {
@@ -477,6 +457,7 @@ impl PySmtpClient {
         max_connections: usize,
     ) -> PyResult<Self> {
         let (mode, tls_name) = tls_mode(py, tls)?;
+        let port = names::port("port", port).py(py)?;
         let mut options = SmtpOptions::new(host.clone(), port).tls(mode);
         match (username, password) {
             (Some(u), Some(p)) => options = options.credentials(u, p),
@@ -484,6 +465,7 @@ impl PySmtpClient {
             _ => {
                 return Err(invalid_argument(
                     py,
+                    "incomplete_credentials",
                     "give both username and password, or neither",
                 ))
             }
@@ -492,12 +474,7 @@ impl PySmtpClient {
             options = py.detach(|| options.ca_file(path)).py(py)?;
         }
         if let Some(t) = timeout {
-            let t = Duration::try_from_secs_f64(t)
-                .ok()
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| {
-                    invalid_argument(py, "timeout must be a positive number of seconds")
-                })?;
+            let t = names::seconds("timeout", t, true).py(py)?;
             options.timeouts.connect = t;
             options.timeouts.greeting = t;
             options.timeouts.command = t;
@@ -506,24 +483,30 @@ impl PySmtpClient {
         }
         options.server_name = server_name;
         options.ehlo_name = ehlo_name;
-        options.auth_mechanism = auth_mechanism(py, auth)?;
+        options.auth_mechanism = AuthMechanism::from_wire(auth).py(py)?;
         options.pipelining = pipelining;
         options.chunking = chunking;
         if let Some(w) = window {
             if w == 0 {
-                return Err(invalid_argument(py, "window must be at least 1"));
+                return Err(invalid_argument(
+                    py,
+                    "invalid_count",
+                    "window must be at least 1",
+                ));
             }
             options.window = w;
         }
         if let Some(p) = probe_idle_after {
-            options.probe_idle_after = Duration::try_from_secs_f64(p).map_err(|_| {
-                invalid_argument(py, "probe_idle_after must be a number of seconds >= 0")
-            })?;
+            options.probe_idle_after = names::seconds("probe_idle_after", p, false).py(py)?;
         }
         // The core's transport enforces it before anything is sent.
         options.sender_policy = sender_policy.map(|p| p.get().inner.clone());
         if max_connections == 0 {
-            return Err(invalid_argument(py, "max_connections must be at least 1"));
+            return Err(invalid_argument(
+                py,
+                "invalid_count",
+                "max_connections must be at least 1",
+            ));
         }
         let transport = if max_connections == 1 {
             Transport::Single(Mutex::new(Some(

@@ -5,7 +5,6 @@
 use crate::error::{invalid_argument, to_py_err, IntoPy};
 use crate::repr;
 use email365::status::{self, StatusEvent, StatusQuery, StatusRequest};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
@@ -322,12 +321,11 @@ pub(crate) fn is_final(code: &str) -> bool {
 /// Retry-After (seconds) when given.
 #[pyfunction]
 #[pyo3(signature = (attempt, retry_after = None))]
-pub(crate) fn next_delay(attempt: u32, retry_after: Option<f64>) -> PyResult<f64> {
+pub(crate) fn next_delay(py: Python<'_>, attempt: f64, retry_after: Option<f64>) -> PyResult<f64> {
+    let attempt = email365::names::count("attempt", attempt, 0).py(py)?;
     let retry_after = match retry_after {
         None => None,
-        Some(s) => Some(Duration::try_from_secs_f64(s).map_err(|_| {
-            PyValueError::new_err("retry_after must be a finite number of seconds >= 0")
-        })?),
+        Some(s) => Some(email365::names::seconds("retry_after", s, false).py(py)?),
     };
     Ok(status::next_delay(attempt, retry_after).as_secs_f64())
 }
@@ -358,7 +356,11 @@ pub(crate) fn status_http_error(
             let secs: f64 = dt.call_method0("timestamp")?.extract()?;
             let micros = (secs * 1e6).round();
             if !(micros.is_finite() && micros >= 0.0) {
-                return Err(invalid_argument(py, "now must be a datetime from 1970 on"));
+                return Err(invalid_argument(
+                    py,
+                    "invalid_date",
+                    "now must be a datetime from 1970 on",
+                ));
             }
             UNIX_EPOCH + Duration::from_micros(micros as u64)
         }

@@ -98,6 +98,7 @@ def test_unknown_mode_is_an_invalid_argument() -> None:
         validate_address("x@example.com", mode="smtp")  # type: ignore[arg-type]
     assert isinstance(info.value, ValueError)
     assert info.value.kind == "invalid_argument"
+    assert info.value.reason == "unknown_address_mode"
 
 
 @pytest.mark.parametrize(

@@ -80,8 +80,9 @@ def test_bad_enhanced_code_is_invalid_reply() -> None:
 
 
 def test_unknown_command_is_an_invalid_argument() -> None:
-    with pytest.raises(email365.InvalidArgument):
+    with pytest.raises(email365.InvalidArgument) as info:
         classify_reply("250 ok", command="FETCH")  # type: ignore[arg-type]
+    assert info.value.reason == "unknown_command"
 
 
 def test_out_of_range_code_is_a_value_error() -> None:

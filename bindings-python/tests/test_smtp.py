@@ -301,3 +301,27 @@ def test_missing_ca_file_is_refused(tmp_path: Any) -> None:
 def test_repr_hides_credentials() -> None:
     c = SmtpClient("127.0.0.1", 2525, username="user", password="hunter2")
     assert "hunter2" not in repr(c) and "127.0.0.1" in repr(c)
+
+
+@pytest.mark.parametrize(
+    "options, reason",
+    [
+        ({"tls": "ssl"}, "unknown_tls_mode"),
+        ({"auth": "cram-md5"}, "unknown_auth_mechanism"),
+        ({"timeout": 0.0}, "invalid_duration"),
+        ({"timeout": float("inf")}, "invalid_duration"),
+        ({"port": 0}, "invalid_port"),
+        ({"username": "u"}, "incomplete_credentials"),
+        ({"max_connections": 0}, "invalid_count"),
+    ],
+    ids=["tls", "auth", "zero-timeout", "infinite-timeout", "port-0", "no-password", "no-connections"],
+)
+def test_bad_options_are_invalid_arguments_with_their_reason(
+    options: dict[str, Any], reason: str
+) -> None:
+    args: dict[str, Any] = {"port": 2525, **options}
+    port = args.pop("port")
+    with pytest.raises(email365.InvalidArgument) as info:
+        SmtpClient("127.0.0.1", port, **args)
+    assert info.value.kind == "invalid_argument"
+    assert info.value.reason == reason

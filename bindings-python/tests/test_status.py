@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
@@ -129,12 +129,27 @@ def test_polling_plan() -> None:
     # Retry-After means "not before"; a server's 0 must not make a busy loop.
     assert email365.next_delay(0, retry_after=20.0) >= 20.0
     assert email365.next_delay(2, retry_after=0.0) == email365.next_delay(2)
-    with pytest.raises(ValueError):
-        email365.next_delay(0, retry_after=-1.0)
-    with pytest.raises(ValueError):
-        email365.next_delay(0, retry_after=float("nan"))
-    with pytest.raises(OverflowError):
-        email365.next_delay(-1)
+
+
+@pytest.mark.parametrize(
+    "attempt, retry_after, reason",
+    [
+        (0, -1.0, "invalid_duration"),
+        (0, float("nan"), "invalid_duration"),
+        (-1, None, "invalid_count"),
+        (1.5, None, "invalid_count"),
+        (2**32, None, "invalid_count"),
+    ],
+    ids=["negative-retry-after", "nan-retry-after", "negative-attempt", "fraction", "too-large"],
+)
+def test_next_delay_refuses_bad_arguments_in_the_error_tree(
+    attempt: float, retry_after: Optional[float], reason: str
+) -> None:
+    with pytest.raises(email365.InvalidArgument) as info:
+        email365.next_delay(attempt, retry_after)  # type: ignore[arg-type]
+    assert info.value.kind == "invalid_argument"
+    assert info.value.reason == reason
+    assert isinstance(info.value, ValueError)
 
 
 # --- status_http_error ------------------------------------------------------------------

@@ -20,15 +20,18 @@ export class Email365Error extends Error {
   /** The server replies attached to an SMTP failure (empty otherwise). */
   readonly replies: ErrorReplyData[];
 }
+// One class per kind, under the parent the core's table gives (docs/ERRORS.md).
 /** invalid_address */
 export class InvalidAddress extends Email365Error {}
-/** invalid_message, sender_not_registered */
+/** invalid_message */
 export class InvalidMessage extends Email365Error {}
+/** sender_not_registered */
+export class SenderNotRegistered extends InvalidMessage {}
 /** invalid_reply */
 export class InvalidReply extends Email365Error {}
 /** invalid_argument */
 export class InvalidArgument extends Email365Error {}
-/** A failure reported by an SMTP server, with its reply. */
+/** A failure reported by an SMTP server, with its reply (no kind of its own). */
 export class SmtpError extends Email365Error {
   readonly reply: ErrorReplyData | null;
   readonly code: number | null;
@@ -36,8 +39,14 @@ export class SmtpError extends Email365Error {
 }
 /** smtp_transient */
 export class TransientError extends SmtpError {}
-/** smtp_permanent, recipients_rejected, message_too_large, smtputf8_not_supported */
+/** smtp_permanent */
 export class PermanentError extends SmtpError {}
+/** message_too_large */
+export class MessageTooLargeError extends PermanentError {}
+/** smtputf8_not_supported */
+export class Smtputf8NotSupportedError extends PermanentError {}
+/** recipients_rejected: `replies` holds one reply per recipient. */
+export class RecipientsRejectedError extends SmtpError {}
 /** auth */
 export class AuthenticationError extends SmtpError {}
 /** protocol */

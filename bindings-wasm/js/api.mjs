@@ -22,13 +22,18 @@ class Email365Error extends Error {
   }
 }
 
-/** An address failed to parse or validate (`reason` = diagnosis, `position` = byte offset). */
+// The class tree is the core's table of kinds (tests/error_kinds.json, docs/ERRORS.md):
+// one class per kind under its parent; tests/errors.test.mjs fails on any difference.
+
+/** invalid_address: an address failed to parse or validate (`reason`, `position`). */
 class InvalidAddress extends Email365Error {}
-/** A message could not be built, or its sender is not registered. */
+/** invalid_message: a message could not be built. */
 class InvalidMessage extends Email365Error {}
-/** An SMTP reply could not be parsed. */
+/** sender_not_registered: the sender is outside the account's registered domains. */
+class SenderNotRegistered extends InvalidMessage {}
+/** invalid_reply: an SMTP reply could not be parsed. */
 class InvalidReply extends Email365Error {}
-/** An argument is out of its allowed form. */
+/** invalid_argument: an argument is missing or out of its allowed form. */
 class InvalidArgument extends Email365Error {}
 /** A failure reported by (or while talking to) an SMTP server; carries the reply. */
 class SmtpError extends Email365Error {
@@ -40,23 +45,29 @@ class SmtpError extends Email365Error {
     this.enhancedCode = reply ? reply.enhanced : null;
   }
 }
-/** A transient (4xx) refusal: retry later. */
+/** smtp_transient: a transient (4xx) refusal: retry later. */
 class TransientError extends SmtpError {}
-/** A permanent (5xx) refusal: do not retry. */
+/** smtp_permanent: a permanent (5xx) refusal: do not retry. */
 class PermanentError extends SmtpError {}
-/** Authentication was refused or impossible. */
+/** message_too_large: the message is larger than the server accepts. */
+class MessageTooLargeError extends PermanentError {}
+/** smtputf8_not_supported: the message needs SMTPUTF8 and the server does not offer it. */
+class Smtputf8NotSupportedError extends PermanentError {}
+/** recipients_rejected: every recipient was refused (one reply per recipient). */
+class RecipientsRejectedError extends SmtpError {}
+/** auth: authentication was refused or impossible. */
 class AuthenticationError extends SmtpError {}
-/** The peer broke the protocol. */
+/** protocol: the peer broke the protocol. */
 class ProtocolError extends SmtpError {}
-/** The message data was sent but its final reply never came: resend with the same Message-ID. */
+/** outcome_unknown: the data was sent but its final reply never came: resend with the same Message-ID. */
 class OutcomeUnknownError extends SmtpError {}
-/** The connection could not be made or was lost (also: fetch failed, e.g. CORS). */
+/** connection: the connection could not be made or was lost (also: fetch failed, e.g. CORS). */
 class ConnectionError extends Email365Error {}
-/** TLS could not be established. */
+/** tls: TLS could not be established. */
 class TlsError extends ConnectionError {}
-/** A step did not finish in time (also: waitForStatus ran out of time). */
+/** timeout: a step did not finish in time (also: waitForStatus ran out of time). */
 class TimeoutError extends Email365Error {}
-/** The status API answered with an error, or with a body that could not be parsed. */
+/** status_http: the status API answered with an HTTP error. */
 class StatusApiError extends Email365Error {
   constructor(data, options) {
     super(data, options);
@@ -64,28 +75,28 @@ class StatusApiError extends Email365Error {
     this.retryAfterMs = data.retryAfterMs ?? null;
   }
 }
-/** The status API does not know the notification (HTTP 404). */
+/** not_found: the status API does not know the notification (HTTP 404). */
 class NotFoundError extends StatusApiError {}
-/** The status API's body is not a valid status response. */
+/** invalid_status_response: the status API's body is not a valid status response. */
 class InvalidStatusResponse extends StatusApiError {}
-/** A bug in the SDK itself. */
+/** internal: a bug in the SDK itself. */
 class InternalError extends Email365Error {}
 
 const CLASS_OF_KIND = {
   invalid_address: InvalidAddress,
   invalid_message: InvalidMessage,
-  sender_not_registered: InvalidMessage,
   invalid_reply: InvalidReply,
   invalid_status_response: InvalidStatusResponse,
   invalid_argument: InvalidArgument,
+  sender_not_registered: SenderNotRegistered,
   connection: ConnectionError,
   timeout: TimeoutError,
   tls: TlsError,
   auth: AuthenticationError,
   protocol: ProtocolError,
-  message_too_large: PermanentError,
-  smtputf8_not_supported: PermanentError,
-  recipients_rejected: PermanentError,
+  message_too_large: MessageTooLargeError,
+  smtputf8_not_supported: Smtputf8NotSupportedError,
+  recipients_rejected: RecipientsRejectedError,
   smtp_transient: TransientError,
   smtp_permanent: PermanentError,
   outcome_unknown: OutcomeUnknownError,
@@ -297,14 +308,15 @@ function createApi(wasm) {
 
   return {
     validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest,
-    parseStatus, isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, version,
-    getStatus, waitForStatus,
+    parseStatus, isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds,
+    version, getStatus, waitForStatus,
   };
 }
 
 export {
-  createApi, errorClassFor, Email365Error, InvalidAddress, InvalidMessage, InvalidReply,
-  InvalidArgument, SmtpError, TransientError, PermanentError, AuthenticationError, ProtocolError,
+  createApi, errorClassFor, Email365Error, InvalidAddress, InvalidMessage, SenderNotRegistered,
+  InvalidReply, InvalidArgument, SmtpError, TransientError, PermanentError, MessageTooLargeError,
+  Smtputf8NotSupportedError, RecipientsRejectedError, AuthenticationError, ProtocolError,
   OutcomeUnknownError, ConnectionError, TlsError, TimeoutError, StatusApiError, NotFoundError,
   InvalidStatusResponse, InternalError,
 };

@@ -2,8 +2,9 @@
 //! for JavaScript. The package's `getStatus`/`waitForStatus` only execute these over
 //! `fetch`.
 
+use email365::names;
 use email365::status::{self, Notification, StatusEvent, StatusQuery, StatusRequest};
-use email365::{Error, ErrorKind};
+use email365::Error;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tsify_next::Tsify;
@@ -315,27 +316,15 @@ pub fn is_final(code: &str) -> bool {
 /// Milliseconds to wait before poll number `attempt` (0-based), honouring a server's
 /// Retry-After (in milliseconds) when given.
 pub fn next_delay_ms(attempt: f64, retry_after_ms: Option<f64>) -> Result<f64, Error> {
-    if !(attempt.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&attempt)) {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            format!("attempt {attempt} is not a whole number ≥ 0"),
-        )
-        .with_reason("bad_argument"));
-    }
-    let retry_after = match retry_after_ms {
-        None => None,
-        Some(ms) if ms.is_finite() && ms >= 0.0 => {
-            Some(Duration::from_secs_f64(ms.min(1e12) / 1000.0))
-        }
-        Some(ms) => {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("retryAfterMs {ms} is not a duration ≥ 0"),
-            )
-            .with_reason("bad_argument"))
-        }
-    };
-    Ok(status::next_delay(attempt as u32, retry_after).as_secs_f64() * 1000.0)
+    let attempt = names::count("attempt", attempt, 0)?;
+    let retry_after = retry_after_ms
+        // A finite delay beyond 1e12 ms (31 years) is read as 1e12 ms.
+        .map(|ms| {
+            let ms = if ms.is_finite() { ms.min(1e12) } else { ms };
+            names::seconds("retryAfterMs", ms / 1000.0, false)
+        })
+        .transpose()?;
+    Ok(status::next_delay(attempt, retry_after).as_secs_f64() * 1000.0)
 }
 
 /// How long to wait (milliseconds) before poll number `attempt` (0-based): the core's
@@ -351,6 +340,7 @@ pub fn next_delay(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use email365::ErrorKind;
 
     #[test]
     fn notifications_carry_the_core_recipient_states() {
@@ -442,14 +432,14 @@ mod tests {
             status::next_delay(0, Some(Duration::from_millis(1500))).as_secs_f64() * 1000.0
         );
         for bad in [-1.0, 0.5, f64::NAN] {
-            assert_eq!(
-                next_delay_ms(bad, None).unwrap_err().kind(),
-                ErrorKind::InvalidArgument
-            );
+            let e = next_delay_ms(bad, None).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert_eq!(e.reason(), Some("invalid_count"));
         }
-        assert_eq!(
-            next_delay_ms(0.0, Some(-5.0)).unwrap_err().kind(),
-            ErrorKind::InvalidArgument
-        );
+        for bad in [-5.0, f64::NAN, f64::INFINITY] {
+            let e = next_delay_ms(0.0, Some(bad)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert_eq!(e.reason(), Some("invalid_duration"));
+        }
     }
 }

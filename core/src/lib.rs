@@ -11,6 +11,7 @@ pub mod error;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod message;
+pub mod names;
 pub mod notification_id;
 pub mod policy;
 pub mod reply;

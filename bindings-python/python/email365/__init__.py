@@ -53,6 +53,7 @@ from ._native import (
     __version__,
     classify_reply,
     envelope_from_message,
+    error_kind_table,
     error_kinds,
     extract_notification_id,
     is_final,
@@ -101,6 +102,7 @@ __all__ = [
     "status_request",
     # errors
     "error_kinds",
+    "error_kind_table",
     "ErrorReply",
     "Email365Error",
     "InvalidAddress",

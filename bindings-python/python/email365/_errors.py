@@ -137,6 +137,11 @@ def _rebuild(
     )
 
 
+# The class tree is the core's table of kinds (``email365.error_kind_table()``, rendered
+# in docs/ERRORS.md): one class per kind under the parent the table names, plus the
+# builtin bases it lists. tests/test_errors.py fails on any difference.
+
+
 class InvalidAddress(Email365Error, ValueError):
     """An address failed to parse or validate; ``reason`` is the diagnosis code and
     ``position`` the byte offset of the fault (kind ``invalid_address``)."""
@@ -146,25 +151,26 @@ class InvalidMessage(Email365Error, ValueError):
     """A message could not be built (kind ``invalid_message``)."""
 
 
-class InvalidReply(Email365Error, ValueError):
-    """An SMTP reply could not be parsed (kind ``invalid_reply``)."""
-
-
-class InvalidStatusResponse(Email365Error, ValueError):
-    """A status-API response could not be parsed (kind ``invalid_status_response``)."""
-
-
-class InvalidArgument(Email365Error, ValueError):
-    """An argument is out of its allowed form (kind ``invalid_argument``)."""
-
-
-class SenderNotRegistered(Email365Error, ValueError):
+class SenderNotRegistered(InvalidMessage):
     """The sender is outside the account's registered domains and addresses (kind
     ``sender_not_registered``)."""
 
 
+class InvalidReply(Email365Error, ValueError):
+    """An SMTP reply could not be parsed (kind ``invalid_reply``)."""
+
+
+class InvalidArgument(Email365Error, ValueError):
+    """An argument is missing or out of its allowed form; ``reason`` says which check
+    failed (kind ``invalid_argument``)."""
+
+
 class ConnectionFailedError(Email365Error, ConnectionError):
     """The connection could not be made or was lost (kind ``connection``)."""
+
+
+class TlsError(ConnectionFailedError):
+    """TLS could not be established, or was not offered when required (kind ``tls``)."""
 
 
 class TimeoutExpiredError(Email365Error, TimeoutError):
@@ -172,7 +178,7 @@ class TimeoutExpiredError(Email365Error, TimeoutError):
 
 
 class SmtpError(Email365Error):
-    """The SMTP server refused or broke the exchange.
+    """The SMTP server refused or broke the exchange (the base of the SMTP kinds).
 
     ``code``, ``enhanced_code`` and ``reply`` describe the (first) server reply, when
     there is one; ``transient`` tells whether retrying later may succeed.
@@ -199,6 +205,15 @@ class PermanentError(SmtpError):
     """The server refused with a permanent (5xx) reply: do not retry (kind ``smtp_permanent``)."""
 
 
+class MessageTooLargeError(PermanentError):
+    """The message is larger than the server accepts (kind ``message_too_large``)."""
+
+
+class Smtputf8NotSupportedError(PermanentError):
+    """The message needs SMTPUTF8 and the server does not offer it (kind
+    ``smtputf8_not_supported``)."""
+
+
 class RecipientsRejectedError(SmtpError):
     """Every recipient was refused; ``replies`` holds one reply per recipient (kind
     ``recipients_rejected``)."""
@@ -208,21 +223,8 @@ class AuthenticationError(SmtpError):
     """Authentication was refused or impossible (kind ``auth``)."""
 
 
-class TlsError(SmtpError):
-    """TLS could not be established, or was not offered when required (kind ``tls``)."""
-
-
 class ProtocolError(SmtpError):
     """The peer broke the protocol (kind ``protocol``)."""
-
-
-class MessageTooLargeError(SmtpError):
-    """The message is larger than the server accepts (kind ``message_too_large``)."""
-
-
-class Smtputf8NotSupportedError(SmtpError):
-    """The message needs SMTPUTF8 and the server does not offer it (kind
-    ``smtputf8_not_supported``)."""
 
 
 class OutcomeUnknownError(SmtpError):
@@ -252,6 +254,10 @@ class StatusApiError(Email365Error):
 
 class NotFoundError(StatusApiError, LookupError):
     """The status API does not know the notification (kind ``not_found``)."""
+
+
+class InvalidStatusResponse(StatusApiError, ValueError):
+    """A status-API response could not be parsed (kind ``invalid_status_response``)."""
 
 
 class InternalError(Email365Error):

@@ -13,7 +13,7 @@ from ._types import Category, Command, Mode, Severity
 __version__: str
 
 __all__ = [
-    "__version__", "error_kinds", "Address", "validate_address", "SenderPolicy", "Reply",
+    "__version__", "error_kinds", "error_kind_table", "Address", "validate_address", "SenderPolicy", "Reply",
     "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "RecipientState", "status_request", "parse_status", "is_final",
     "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
@@ -22,6 +22,10 @@ __all__ = [
 
 def error_kinds() -> List[Tuple[str, int]]:
     """Every error kind of the core, in number order, as ``(name, number)`` pairs."""
+
+def error_kind_table() -> List[Tuple[str, int, str, str, str, str, List[str]]]:
+    """The core's table of every kind, in number order: ``(name, number, family, class,
+    parent, python_class, python_builtins)`` (docs/ERRORS.md)."""
 
 @final
 class Address:

@@ -4,8 +4,9 @@ import api from "./index.cjs";
 export const {
   validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest, parseStatus,
   isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, version, getStatus, waitForStatus,
-  errorClassFor, Email365Error, InvalidAddress, InvalidMessage, InvalidReply, InvalidArgument, SmtpError,
-  TransientError, PermanentError, AuthenticationError, ProtocolError, OutcomeUnknownError, ConnectionError,
+  errorClassFor, Email365Error, InvalidAddress, InvalidMessage, SenderNotRegistered, InvalidReply, InvalidArgument,
+  SmtpError, TransientError, PermanentError, MessageTooLargeError, Smtputf8NotSupportedError, RecipientsRejectedError,
+  AuthenticationError, ProtocolError, OutcomeUnknownError, ConnectionError,
   TlsError, TimeoutError, StatusApiError, NotFoundError, InvalidStatusResponse, InternalError,
 } = api;
 export default api;

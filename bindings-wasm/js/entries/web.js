@@ -5,8 +5,9 @@ import * as wasm from "./email365_wasm.js";
 import { createApi } from "../lib/api.mjs";
 
 export {
-  errorClassFor, Email365Error, InvalidAddress, InvalidMessage, InvalidReply, InvalidArgument, SmtpError,
-  TransientError, PermanentError, AuthenticationError, ProtocolError, OutcomeUnknownError, ConnectionError,
+  errorClassFor, Email365Error, InvalidAddress, InvalidMessage, SenderNotRegistered, InvalidReply, InvalidArgument,
+  SmtpError, TransientError, PermanentError, MessageTooLargeError, Smtputf8NotSupportedError, RecipientsRejectedError,
+  AuthenticationError, ProtocolError, OutcomeUnknownError, ConnectionError,
   TlsError, TimeoutError, StatusApiError, NotFoundError, InvalidStatusResponse, InternalError,
 } from "../lib/api.mjs";
 

@@ -103,30 +103,20 @@ export const checks = [
     throws(() => api.nextDelay(1.5), api.InvalidArgument, { kind: "invalid_argument" }, "fractional attempt");
     throws(() => api.nextDelay(0, -5), api.InvalidArgument, { kind: "invalid_argument" }, "negative Retry-After");
   }],
-  ["every error kind of the core maps to its class", (api) => {
+  ["every error kind of the core maps to its own class", (api) => {
+    // The tree itself (each class's parent) is checked against the core's table in
+    // errors.test.mjs; here: every kind the module knows has a class of its own.
     const kinds = api.errorKinds();
-    equal(kinds.length, 20, "number of kinds");
-    const expected = {
-      invalid_address: api.InvalidAddress, invalid_message: api.InvalidMessage,
-      sender_not_registered: api.InvalidMessage, invalid_reply: api.InvalidReply,
-      invalid_status_response: api.InvalidStatusResponse, invalid_argument: api.InvalidArgument,
-      connection: api.ConnectionError, timeout: api.TimeoutError, tls: api.TlsError,
-      auth: api.AuthenticationError, protocol: api.ProtocolError,
-      message_too_large: api.PermanentError, smtputf8_not_supported: api.PermanentError,
-      recipients_rejected: api.PermanentError, smtp_transient: api.TransientError,
-      smtp_permanent: api.PermanentError, outcome_unknown: api.OutcomeUnknownError,
-      status_http: api.StatusApiError, not_found: api.NotFoundError, internal: api.InternalError,
-    };
-    equal([...kinds].sort(), Object.keys(expected).sort(), "kinds");
+    ok(kinds.length >= 20, "number of kinds");
+    const classes = new Set();
     for (const kind of kinds) {
       const Class = api.errorClassFor(kind);
-      ok(Class === expected[kind], `${kind} maps to ${Class.name}, not ${expected[kind].name}`);
+      ok(Class !== api.Email365Error && !classes.has(Class), `${kind} has a class of its own`);
+      classes.add(Class);
       const e = new Class({ kind, message: "m", replies: [{ code: 550, enhanced: "5.1.1", text: "t", recipient: null }] });
       ok(e instanceof api.Email365Error && e.kind === kind && e.name === "Email365Error", kind);
     }
-    ok(api.TransientError.prototype instanceof api.SmtpError, "TransientError is an SmtpError");
-    ok(api.PermanentError.prototype instanceof api.SmtpError, "PermanentError is an SmtpError");
-    ok(api.NotFoundError.prototype instanceof api.StatusApiError, "NotFoundError is a StatusApiError");
+    ok(api.errorClassFor("no_such_kind") === api.Email365Error, "an unknown kind is an Email365Error");
     const smtp = new api.PermanentError({ kind: "smtp_permanent", message: "m", replies: [{ code: 550, enhanced: "5.1.1", text: "t", recipient: null }] });
     equal([smtp.code, smtp.enhancedCode], [550, "5.1.1"], "SMTP facts as fields");
   }],

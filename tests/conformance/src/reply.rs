@@ -1,6 +1,7 @@
 //! Driver ops of the `reply` module: `classify_reply` and `extract_notification_id`.
 
 use crate::args;
+use email365::names::WireName;
 use email365::notification_id::extract_notification_id as extract;
 use email365::reply::{check_code, Classification, Command, EnhancedCode, Reply};
 use email365::{Error, ErrorKind};
@@ -22,13 +23,7 @@ fn classification_json(c: &Classification) -> Value {
 pub fn classify_reply(args: &Value) -> Result<Value, Error> {
     let command = match args::opt_string(args, "command")? {
         None => None,
-        Some(name) => Some(Command::from_name(name).ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidArgument,
-                format!("argument \"command\" names no SMTP command: {name:?}"),
-            )
-            .with_reason("unknown_command")
-        })?),
+        Some(name) => Some(Command::from_wire(name)?),
     };
     let has = |name: &str| args.get(name).is_some_and(|v| !v.is_null());
     if has("reply") {

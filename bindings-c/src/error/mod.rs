@@ -1,5 +1,11 @@
-//! Errors in C: the status enum [`e365_result`] (the numbers of the core's
-//! `ErrorKind::number`) and the error object [`e365_error`] with its accessors.
+//! Errors in C: the status enum [`e365_result`] (generated from the core's table of
+//! kinds into `codes.rs`), its names and families, and the error object [`e365_error`]
+//! with its accessors.
+
+mod codes;
+
+pub use codes::e365_result;
+use codes::CODES;
 
 use crate::{e365_str, Strings};
 use email365::{Error, ErrorKind};
@@ -7,87 +13,11 @@ use std::collections::HashMap;
 use std::ffi::{c_char, CString};
 use std::sync::OnceLock;
 
-/// The status every fallible function returns: `E365_OK` (0) or the stable number of the
-/// error kind (grouped by area: 1xxx input, 3xxx SMTP, 4xxx HTTP, 9xxx internal). The
-/// numbers never change once published; `e365_result_name` gives the snake_case name
-/// shared by every binding (`"invalid_address"`).
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum e365_result {
-    /// Success.
-    E365_OK = 0,
-    /// An address failed to parse or validate (the reason is the diagnosis code).
-    E365_INVALID_ADDRESS = 1001,
-    /// A message could not be built.
-    E365_INVALID_MESSAGE = 1002,
-    /// An SMTP reply could not be parsed.
-    E365_INVALID_REPLY = 1003,
-    /// A status-API response could not be parsed.
-    E365_INVALID_STATUS_RESPONSE = 1004,
-    /// An argument is NULL, not UTF-8, or out of its allowed form.
-    E365_INVALID_ARGUMENT = 1005,
-    /// The sender is outside the account's registered domains and addresses.
-    E365_SENDER_NOT_REGISTERED = 1006,
-    /// The connection could not be made or was lost.
-    E365_CONNECTION = 3001,
-    /// A step did not finish within its time limit.
-    E365_TIMEOUT = 3002,
-    /// TLS could not be established (or was not offered when required).
-    E365_TLS = 3003,
-    /// Authentication was refused or impossible.
-    E365_AUTH = 3004,
-    /// The peer broke the protocol.
-    E365_PROTOCOL = 3005,
-    /// The message is larger than the server accepts.
-    E365_MESSAGE_TOO_LARGE = 3006,
-    /// The message needs SMTPUTF8 and the server does not offer it.
-    E365_SMTPUTF8_NOT_SUPPORTED = 3007,
-    /// Every recipient was refused.
-    E365_RECIPIENTS_REJECTED = 3008,
-    /// The server refused with a transient (4xx) reply: retry later.
-    E365_SMTP_TRANSIENT = 3009,
-    /// The server refused with a permanent (5xx) reply: do not retry.
-    E365_SMTP_PERMANENT = 3010,
-    /// The message data was sent but its final reply never came: resend with the same
-    /// Message-ID.
-    E365_OUTCOME_UNKNOWN = 3011,
-    /// The status API answered with an HTTP error.
-    E365_STATUS_HTTP = 4001,
-    /// The status API does not know the notification.
-    E365_NOT_FOUND = 4002,
-    /// A bug in the library (a caught panic included).
-    E365_INTERNAL = 9001,
-}
-
-/// Every error code, in number order (`E365_OK` excluded).
-const CODES: [e365_result; 20] = [
-    e365_result::E365_INVALID_ADDRESS,
-    e365_result::E365_INVALID_MESSAGE,
-    e365_result::E365_INVALID_REPLY,
-    e365_result::E365_INVALID_STATUS_RESPONSE,
-    e365_result::E365_INVALID_ARGUMENT,
-    e365_result::E365_SENDER_NOT_REGISTERED,
-    e365_result::E365_CONNECTION,
-    e365_result::E365_TIMEOUT,
-    e365_result::E365_TLS,
-    e365_result::E365_AUTH,
-    e365_result::E365_PROTOCOL,
-    e365_result::E365_MESSAGE_TOO_LARGE,
-    e365_result::E365_SMTPUTF8_NOT_SUPPORTED,
-    e365_result::E365_RECIPIENTS_REJECTED,
-    e365_result::E365_SMTP_TRANSIENT,
-    e365_result::E365_SMTP_PERMANENT,
-    e365_result::E365_OUTCOME_UNKNOWN,
-    e365_result::E365_STATUS_HTTP,
-    e365_result::E365_NOT_FOUND,
-    e365_result::E365_INTERNAL,
-];
-
 /// The same numbers as `uint32_t`, for [`e365_result_codes`].
-static CODE_NUMBERS: [u32; 20] = {
-    let mut out = [0u32; 20];
+static CODE_NUMBERS: [u32; CODES.len()] = {
+    let mut out = [0u32; CODES.len()];
     let mut i = 0;
-    while i < 20 {
+    while i < CODES.len() {
         out[i] = CODES[i] as u32;
         i += 1;
     }
@@ -128,6 +58,32 @@ fn names() -> &'static HashMap<u32, CString> {
 pub extern "C" fn e365_result_name(code: u32) -> *const c_char {
     std::panic::catch_unwind(|| names().get(&code).map_or(std::ptr::null(), |n| n.as_ptr()))
         .unwrap_or(std::ptr::null())
+}
+
+/// NUL-terminated names of the families by kind number.
+fn families() -> &'static HashMap<u32, CString> {
+    static FAMILIES: OnceLock<HashMap<u32, CString>> = OnceLock::new();
+    FAMILIES.get_or_init(|| {
+        ErrorKind::ALL
+            .iter()
+            .filter_map(|k| Some((k.number(), CString::new(k.family().as_str()).ok()?)))
+            .collect()
+    })
+}
+
+/// The family of a result code's kind (docs/ERRORS.md): `"input"`, `"connection"`,
+/// `"smtp"`, `"status"` or `"internal"`; NULL for `E365_OK` and for a number that is no
+/// code. The string is static: do not free it.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn e365_result_family(code: u32) -> *const c_char {
+    std::panic::catch_unwind(|| {
+        families()
+            .get(&code)
+            .map_or(std::ptr::null(), |n| n.as_ptr())
+    })
+    .unwrap_or(std::ptr::null())
 }
 
 /// Every error code (`E365_OK` excluded) in number order: returns a static array and
@@ -359,6 +315,92 @@ mod tests {
         let ok = unsafe { CStr::from_ptr(e365_result_name(0)) };
         assert_eq!(ok.to_str().unwrap(), "ok");
         assert!(e365_result_name(42).is_null());
+    }
+
+    /// Renders `codes.rs` from the core's table (the only source of the C enum).
+    fn render_codes() -> String {
+        let mut out = String::from(
+            "//! GENERATED from the core's table of error kinds (`email365::error::KINDS`) by the\n\
+             //! test `result_codes_are_generated_from_the_core` in `mod.rs`: do not edit. After\n\
+             //! changing the table run `E365_BLESS=1 cargo test -p email365-c --lib error`.\n\n\
+             /// The status every fallible function returns: `E365_OK` (0) or the stable number of the\n\
+             /// error kind (grouped by area: 1xxx input, 3xxx SMTP and network, 4xxx status API, 9xxx\n\
+             /// internal). The numbers never change once published; `e365_result_name` gives the\n\
+             /// snake_case name shared by every binding (`\"invalid_address\"`) and\n\
+             /// `e365_result_family` its family (docs/ERRORS.md).\n\
+             #[repr(u32)]\n\
+             #[derive(Debug, Clone, Copy, PartialEq, Eq)]\n\
+             pub enum e365_result {\n    /// Success.\n    E365_OK = 0,\n",
+        );
+        let constant = |name: &str| format!("E365_{}", name.to_uppercase());
+        for info in email365::error::KINDS {
+            out += &format!("    /// {}\n", info.doc);
+            out += &format!("    {} = {},\n", constant(info.name), info.number);
+        }
+        out += "}\n\n/// Every error code, in number order (`E365_OK` excluded).\n";
+        out += &format!(
+            "pub(crate) const CODES: [e365_result; {}] = [\n",
+            email365::error::KINDS.len()
+        );
+        for info in email365::error::KINDS {
+            out += &format!("    e365_result::{},\n", constant(info.name));
+        }
+        out + "];\n"
+    }
+
+    #[test]
+    fn result_codes_are_generated_from_the_core() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/error/codes.rs");
+        let want = render_codes();
+        if std::env::var_os("E365_BLESS").is_some() {
+            std::fs::write(path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(path).unwrap();
+        assert!(
+            have == want,
+            "src/error/codes.rs differs from the core's table: run with E365_BLESS=1"
+        );
+    }
+
+    #[test]
+    fn the_header_enum_is_the_core_table() {
+        let header = include_str!("../../include/email365.h");
+        let body = header
+            .split_once("enum e365_result\n")
+            .and_then(|(_, rest)| rest.split_once("};"))
+            .map(|(body, _)| body)
+            .expect("the header declares enum e365_result");
+        let listed: Vec<(String, u32)> = body
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("E365_"))
+            .filter_map(|l| l.trim_end_matches(',').split_once(" = "))
+            .map(|(name, n)| (name.to_string(), n.parse().unwrap()))
+            .collect();
+        let mut want = vec![("E365_OK".to_string(), 0)];
+        want.extend(
+            email365::error::KINDS
+                .iter()
+                .map(|k| (format!("E365_{}", k.name.to_uppercase()), k.number)),
+        );
+        assert_eq!(
+            listed, want,
+            "regenerate the header: make -C bindings-c header"
+        );
+        for info in email365::error::KINDS {
+            assert!(body.contains(info.doc), "{}: doc line missing", info.name);
+        }
+    }
+
+    #[test]
+    fn every_code_has_its_family() {
+        for kind in ErrorKind::ALL {
+            let family = unsafe { CStr::from_ptr(e365_result_family(kind.number())) };
+            assert_eq!(family.to_str().unwrap(), kind.family().as_str());
+        }
+        assert!(e365_result_family(0).is_null());
+        assert!(e365_result_family(42).is_null());
+        assert_eq!(email365::error::Family::ALL.len(), 5);
     }
 
     #[test]
