@@ -189,15 +189,17 @@ impl Notification {
     }
 }
 
-/// A recipient address for matching: exact local part, case-insensitive domain.
+/// A recipient address for matching: exact local part, case-insensitive domain (also the
+/// key of the message builder's recipient de-duplication).
 #[derive(Clone, Copy, Debug)]
-struct RecipientKey<'a> {
+pub(crate) struct RecipientKey<'a> {
     local: &'a str,
     domain: &'a str,
 }
 
 impl<'a> RecipientKey<'a> {
-    fn new(address: &'a str) -> Self {
+    /// The key of `address`, split at its last `@` (a domain never holds one).
+    pub(crate) fn new(address: &'a str) -> Self {
         match address.rfind('@') {
             Some(at) => RecipientKey {
                 local: &address[..at],

@@ -6,6 +6,7 @@
 //! dependency of the wasm build (docs/MESSAGES.md).
 
 use super::headers::invalid;
+use super::recipients::distinct;
 use super::Envelope;
 use crate::address::{Address, AddressOptions, Mode};
 use crate::error::Result;
@@ -225,8 +226,8 @@ pub(crate) fn envelope_from_message(bytes: &[u8]) -> Result<(Envelope, Vec<u8>)>
         None => first_of("From")?
             .ok_or_else(|| invalid("no_from", "the message has no From or Sender address"))?,
     };
-    let mut rcpt_to: Vec<String> = Vec::new();
-    let mut keys: Vec<(String, String)> = Vec::new();
+    // Every address first (the de-duplication borrows them), then the distinct ones.
+    let mut all: Vec<String> = Vec::new();
     for field in fields.iter().filter(|f| {
         [b"To".as_slice(), b"Cc", b"Bcc"]
             .iter()
@@ -235,16 +236,10 @@ pub(crate) fn envelope_from_message(bytes: &[u8]) -> Result<(Envelope, Vec<u8>)>
         let name = String::from_utf8_lossy(field.name);
         for spec in addr_specs(field.value)? {
             let address = envelope_address(&name, &spec)?;
-            let key = (
-                address.local.clone(),
-                address.ascii_domain.to_ascii_lowercase(),
-            );
-            if !keys.contains(&key) {
-                keys.push(key);
-                rcpt_to.push(address.envelope());
-            }
+            all.push(address.envelope());
         }
     }
+    let rcpt_to = distinct(all.iter().map(String::as_str))?;
     if rcpt_to.is_empty() {
         return Err(invalid(
             "no_recipients",
