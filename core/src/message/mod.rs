@@ -19,6 +19,8 @@ mod headers;
 mod mime;
 mod mime_types;
 mod recipients;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 use std::borrow::Cow;
 
@@ -28,8 +30,15 @@ use crate::policy::SenderPolicy;
 use headers::invalid;
 pub use recipients::MAX_RECIPIENTS;
 
-/// The SMTP envelope: MAIL FROM and RCPT TO, bare addresses in A-label form.
+/// The SMTP envelope: MAIL FROM and RCPT TO, bare addresses in A-label form. With the
+/// `wasm` feature it serialises as JavaScript's `EnvelopeData` (camelCase fields).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(serde::Serialize, tsify_next::Tsify),
+    serde(rename_all = "camelCase"),
+    tsify(type_suffix = "Data")
+)]
 pub struct Envelope {
     /// The reverse path (bounce address), without angle brackets; empty for `<>`.
     pub mail_from: String,
@@ -56,6 +65,23 @@ impl BuiltMessage {
     /// The size of the bytes.
     pub fn size(&self) -> usize {
         self.bytes.len()
+    }
+}
+
+/// Serialised as JavaScript's `BuiltMessageData` (feature `wasm`): the fields, camelCase,
+/// plus `size`, the bytes as a byte buffer (`Uint8Array`).
+#[cfg(feature = "wasm")]
+impl serde::Serialize for BuiltMessage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        wasm::BuiltMessageData {
+            bytes: &self.bytes,
+            envelope: &self.envelope,
+            message_id: &self.message_id,
+            size: self.size(),
+            smtputf8: self.smtputf8,
+            eight_bit: self.eight_bit,
+        }
+        .serialize(s)
     }
 }
 
