@@ -3,6 +3,7 @@
 //! module; the public Python package `email365` re-exports it.
 
 mod address;
+mod cli;
 mod error;
 mod http;
 mod message;
@@ -45,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<status::PyStatusRequest>()?;
     m.add_class::<status::PyStatusEvent>()?;
     m.add_class::<status::PyNotification>()?;
+    m.add_class::<status::PyRecipientState>()?;
     m.add_function(wrap_pyfunction!(status::status_request, m)?)?;
     m.add_function(wrap_pyfunction!(status::parse_status, m)?)?;
     m.add_function(wrap_pyfunction!(status::is_final, m)?)?;
@@ -58,5 +60,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<smtp::PySendResult>()?;
     m.add_class::<smtp::PySmtpClient>()?;
     m.add_class::<http::PyStatusClient>()?;
+    m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     Ok(())
 }

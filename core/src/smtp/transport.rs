@@ -54,6 +54,10 @@ impl Default for Timeouts {
     }
 }
 
+/// The port of the service's SMTP submission: 25, with STARTTLS required. The bindings
+/// use it when the caller gives no port.
+pub const DEFAULT_PORT: u16 = 25;
+
 /// Receives each protocol line sent or received, credentials redacted.
 pub type TranscriptHook = Arc<dyn Fn(Direction, &str) + Send + Sync>;
 
@@ -1003,6 +1007,20 @@ impl SmtpPool {
     pub fn send_raw(&self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery> {
         let mut c = self.take();
         let r = c.send_raw(envelope, bytes);
+        self.give_back(c);
+        r
+    }
+
+    /// Sends with explicit needs on a pooled connection (see [`SmtpClient::send_with`]):
+    /// a built message's bytes and needs with another envelope, say.
+    pub fn send_with(
+        &self,
+        envelope: &Envelope,
+        bytes: &[u8],
+        needs: MessageNeeds,
+    ) -> Result<Delivery> {
+        let mut c = self.take();
+        let r = c.send_with(envelope, bytes, needs);
         self.give_back(c);
         r
     }
