@@ -1388,7 +1388,7 @@ e365_result e365_message_builder_set_sender_policy(e365_message_builder *builder
  *
  * Errors: `E365_INVALID_MESSAGE` with a reason (an invalid address in from/to/cc/bcc/
  * reply-to gives the address diagnosis as reason; `no_from`, `no_recipients`,
- * `control_char`, `reserved_header`, …), `E365_SENDER_NOT_REGISTERED` (a sender outside
+ * `too_many_recipients` (over 10,000 distinct), `control_char`, `reserved_header`, …), `E365_SENDER_NOT_REGISTERED` (a sender outside
  * the policy), `E365_INVALID_ARGUMENT` (`builder` or `out` NULL).
  *
  * # Safety
@@ -1413,7 +1413,8 @@ void e365_message_free(e365_message *message);
  * `e365_envelope_free`.
  *
  * Errors: `E365_INVALID_MESSAGE` (reason `no_from`, `no_recipients`,
- * `invalid_header`, `invalid_header_name`, `invalid_utf8` or an address diagnosis),
+ * `too_many_recipients` (over 10,000 distinct), `invalid_header`, `invalid_header_name`,
+ * `invalid_utf8` or an address diagnosis),
  * `E365_INVALID_ARGUMENT` (`message` or `out` NULL).
  *
  * Thread-safe.

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -745,6 +746,36 @@ static void test_message_refused(void) {
     e365_message_builder_free(b);
 }
 
+/* A 1 MB To: header of 80,000 distinct addresses: refused by the core's recipient cap
+ * (linear de-duplication; no quadratic work on the way). */
+static void test_envelope_of_a_1mb_to_header_of_80000_addresses_is_refused_by_the_cap(void) {
+    const size_t count = 80000;
+    size_t cap = 64 + count * 16, len = 0;
+    char *message = malloc(cap);
+    CHECK(message != NULL);
+    if (message == NULL) {
+        return;
+    }
+    len += (size_t)snprintf(message + len, cap - len, "From: a@example.com\r\nTo: ");
+    for (size_t i = 0; i < count; i++) {
+        const char *sep = i == 0 ? "" : (i % 60 == 0 ? ",\r\n " : ", ");
+        len += (size_t)snprintf(message + len, cap - len, "%su%zu@x.io", sep, i);
+    }
+    len += (size_t)snprintf(message + len, cap - len, "\r\nSubject: s\r\n\r\nbody\r\n");
+    CHECK(len > 1000000);
+    e365_envelope *env = SENTINEL;
+    e365_error *err = NULL;
+    clock_t started = clock();
+    CHECK(e365_envelope_from_message((const uint8_t *)message, len, &env, &err) ==
+          E365_INVALID_MESSAGE);
+    printf("    80,000 addresses (%zu bytes): refused in %.1f ms of CPU time\n", len,
+           1000.0 * (double)(clock() - started) / CLOCKS_PER_SEC);
+    CHECK(reason_is(err, "too_many_recipients"));
+    CHECK(env == SENTINEL);
+    e365_error_free(err);
+    free(message);
+}
+
 /* --- SMTP options, client, pool and status client: arguments (sends: tests/test_smtp.c) -- */
 
 static e365_smtp_options *new_options(void) {
@@ -1226,6 +1257,7 @@ int main(void) {
     RUN(test_message_build);
     RUN(test_message_sender_and_null_reverse_path);
     RUN(test_message_refused);
+    RUN(test_envelope_of_a_1mb_to_header_of_80000_addresses_is_refused_by_the_cap);
     RUN(test_smtp_options_setters);
     RUN(test_smtp_client_arguments);
     RUN(test_smtp_pool_arguments);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import email.message
 import pathlib
+import time
 from typing import Any
 
 import pytest
@@ -148,3 +149,32 @@ def test_sender_policy_in_the_builder() -> None:
 def test_message_wrong_types(call: Any) -> None:
     with pytest.raises(TypeError):
         call()
+
+
+def huge_to_header(count: int, distinct: int) -> bytes:
+    """A ``To:`` header of ``count`` addresses ``u{i % distinct}@x.io``, folded every 60:
+    about 1 MB for 80,000."""
+    parts = []
+    for i in range(count):
+        sep = "" if i == 0 else (",\r\n " if i % 60 == 0 else ", ")
+        parts.append(f"{sep}u{i % distinct}@x.io")
+    return ("From: a@example.com\r\nTo: " + "".join(parts) + "\r\nSubject: s\r\n\r\nbody\r\n").encode()
+
+
+def test_envelope_of_a_1mb_to_header_of_80000_addresses_is_refused_by_the_cap() -> None:
+    message = huge_to_header(80_000, 80_000)
+    assert len(message) > 1_000_000
+    started = time.perf_counter()
+    with pytest.raises(email365.InvalidMessage) as info:
+        email365.envelope_from_message(message)
+    print(f"80,000 addresses ({len(message)} bytes): refused in {time.perf_counter() - started:.3f} s")
+    assert info.value.reason == "too_many_recipients"
+
+
+def test_envelope_of_80000_addresses_repeating_10000_is_deduplicated_in_one_pass() -> None:
+    message = huge_to_header(80_000, 10_000)
+    started = time.perf_counter()
+    envelope, _ = email365.envelope_from_message(message)
+    print(f"80,000 addresses, 10,000 distinct: {time.perf_counter() - started:.3f} s")
+    assert len(envelope.rcpt_to) == 10_000
+    assert envelope.rcpt_to[0] == "u0@x.io" and envelope.rcpt_to[-1] == "u9999@x.io"

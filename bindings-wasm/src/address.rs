@@ -1,4 +1,5 @@
-//! `validateAddress`: the core's `address` module for JavaScript.
+//! `validateAddress`: the core's `address` module for JavaScript. The result is the core's
+//! `Address`, whose JavaScript shape (`AddressInfo`) the core derives (feature `wasm`).
 
 use email365::address::{Address, AddressOptions, Mode};
 use serde::{Deserialize, Serialize};
@@ -45,35 +46,6 @@ impl ValidateAddressOptions {
     }
 }
 
-/// A valid address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct AddressInfo {
-    /// The local part, case kept.
-    pub local: String,
-    /// The domain in Unicode form (U-labels), or the literal with brackets.
-    pub domain: String,
-    /// The domain in ASCII form (A-labels), or the literal with brackets.
-    pub ascii_domain: String,
-    /// The display name, `null` when absent or empty.
-    #[tsify(type = "string | null")]
-    pub display_name: Option<String>,
-    /// Whether sending to or from this address needs SMTPUTF8.
-    pub smtputf8: bool,
-}
-
-impl From<Address> for AddressInfo {
-    fn from(a: Address) -> AddressInfo {
-        AddressInfo {
-            local: a.local,
-            domain: a.domain,
-            ascii_domain: a.ascii_domain,
-            display_name: a.display_name,
-            smtputf8: a.smtputf8,
-        }
-    }
-}
-
 /// Parses and validates an address. Throws `invalid_address` with the diagnosis as
 /// `reason` and the byte offset of the fault as `position`.
 #[wasm_bindgen(js_name = validateAddress, unchecked_return_type = "AddressInfo")]
@@ -85,7 +57,7 @@ pub fn validate_address(
 ) -> Result<JsValue, JsValue> {
     let options: ValidateAddressOptions = crate::read_options(options, "validateAddress options")?;
     let address = crate::throw(Address::parse(address, &options.to_core()))?;
-    crate::to_js(&AddressInfo::from(address))
+    crate::to_js(&address)
 }
 
 #[cfg(test)]

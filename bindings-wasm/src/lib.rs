@@ -5,7 +5,9 @@
 //! through serde-wasm-bindgen; results are serialised with
 //! `Serializer::json_compatible()` so that absent values are `null` and maps are plain
 //! objects. TypeScript declarations of every option object and result are generated
-//! from the Rust types below (tsify-next), never written by hand.
+//! (tsify-next), never written by hand: the option objects from the types below, the
+//! results from the core's own types, whose serde and TypeScript shapes its `wasm`
+//! feature derives (no mirror of a core type here).
 //!
 //! Failures are thrown as plain `{kind, reason, message, position, transient, replies}`
 //! objects; the package's JS layer (`js/api.mjs`) turns them into `Email365Error`

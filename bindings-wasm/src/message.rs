@@ -1,11 +1,13 @@
 //! `buildMessage` and `envelopeFromMessage`: the core's `message` module for JavaScript.
-//! Message bytes cross as `Uint8Array`.
+//! Message bytes cross as `Uint8Array`. Results are the core's `BuiltMessage` and
+//! `EnvelopeOfMessage`, whose JavaScript shapes the core derives (feature `wasm`).
 
-use email365::message::{Attachment, BuiltMessage, Envelope, MessageBuilder};
+use email365::message::wasm::EnvelopeOfMessage;
+use email365::message::{Attachment, BuiltMessage, MessageBuilder};
 use email365::policy::SenderPolicy;
 use email365::Error;
 use serde::de::{MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use tsify_next::Tsify;
 use wasm_bindgen::prelude::*;
 
@@ -182,70 +184,6 @@ pub struct SenderPolicyInput {
     pub addresses: Vec<String>,
 }
 
-/// The SMTP envelope: bare addresses in A-label form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct EnvelopeData {
-    /// MAIL FROM (empty for `<>`).
-    pub mail_from: String,
-    /// RCPT TO, de-duplicated, in order of first appearance.
-    pub rcpt_to: Vec<String>,
-}
-
-impl From<Envelope> for EnvelopeData {
-    fn from(e: Envelope) -> EnvelopeData {
-        EnvelopeData {
-            mail_from: e.mail_from,
-            rcpt_to: e.rcpt_to,
-        }
-    }
-}
-
-/// A built message, ready to submit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct BuiltMessageData {
-    /// The RFC 5322 bytes (CRLF line ends, ending with CRLF, no Bcc header).
-    #[tsify(type = "Uint8Array")]
-    #[serde(with = "serde_bytes")]
-    pub bytes: Vec<u8>,
-    /// The envelope.
-    pub envelope: EnvelopeData,
-    /// The Message-ID without angle brackets.
-    pub message_id: String,
-    /// The length of `bytes`.
-    pub size: usize,
-    /// Whether the envelope or headers need SMTPUTF8.
-    pub smtputf8: bool,
-    /// Whether the bytes contain 8-bit data (BODY=8BITMIME).
-    pub eight_bit: bool,
-}
-
-impl From<BuiltMessage> for BuiltMessageData {
-    fn from(m: BuiltMessage) -> BuiltMessageData {
-        BuiltMessageData {
-            size: m.size(),
-            bytes: m.bytes,
-            envelope: m.envelope.into(),
-            message_id: m.message_id,
-            smtputf8: m.smtputf8,
-            eight_bit: m.eight_bit,
-        }
-    }
-}
-
-/// An existing message's envelope and its bytes without the Bcc header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct EnvelopeOfMessage {
-    /// From or Sender; To, Cc, Bcc.
-    pub envelope: EnvelopeData,
-    /// The message bytes with the Bcc header removed.
-    #[tsify(type = "Uint8Array")]
-    #[serde(with = "serde_bytes")]
-    pub bytes: Vec<u8>,
-}
-
 /// Builds the message with the core's `MessageBuilder`: every field maps onto one
 /// builder call, headers in the order the object lists them.
 pub fn build(input: &MessageInput) -> Result<BuiltMessage, Error> {
@@ -316,40 +254,20 @@ pub fn build_message(
 ) -> Result<JsValue, JsValue> {
     let input: MessageInput = crate::from_js(input, "buildMessage input")?;
     let built = crate::throw(build(&input))?;
-    crate::to_js(&BuiltMessageData::from(built))
+    crate::to_js(&built)
 }
 
 /// The envelope of an existing RFC 5322 message (From or Sender; To, Cc, Bcc) and its
 /// bytes with the Bcc header removed. Throws `invalid_message`.
 #[wasm_bindgen(js_name = envelopeFromMessage, unchecked_return_type = "EnvelopeOfMessage")]
 pub fn envelope_from_message(bytes: &[u8]) -> Result<JsValue, JsValue> {
-    let (envelope, bytes) = crate::throw(email365::message::envelope_from_message(bytes))?;
-    crate::to_js(&EnvelopeOfMessage {
-        envelope: envelope.into(),
-        bytes,
-    })
+    let found = crate::throw(email365::message::envelope_from_message(bytes))?;
+    crate::to_js(&EnvelopeOfMessage::from(found))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn built_messages_report_their_size() {
-        let m = BuiltMessage {
-            bytes: b"Subject: x\r\n\r\nhi\r\n".to_vec(),
-            envelope: Envelope {
-                mail_from: "a@example.com".into(),
-                rcpt_to: vec!["b@example.com".into()],
-            },
-            message_id: "id@example.com".into(),
-            smtputf8: false,
-            eight_bit: false,
-        };
-        let dto = BuiltMessageData::from(m);
-        assert_eq!(dto.size, dto.bytes.len());
-        assert_eq!(dto.envelope.rcpt_to, vec!["b@example.com".to_string()]);
-    }
 
     #[test]
     fn every_input_reaches_the_core_builder() {

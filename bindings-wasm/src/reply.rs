@@ -1,11 +1,10 @@
 //! `classifyReply`, `classifyCode` and `extractNotificationId`: the core's `reply` and
-//! `notification_id` modules for JavaScript.
+//! `notification_id` modules for JavaScript. Results are the core's `Classification`,
+//! whose JavaScript shape (`ReplyClassification`) the core derives (feature `wasm`).
 
-use email365::reply::{
-    check_code, classify_code, Category, Classification, Command, EnhancedCode, Reply,
-};
+use email365::reply::{check_code, classify_code, Classification, Command, EnhancedCode, Reply};
 use email365::{Error, ErrorKind};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tsify_next::Tsify;
 use wasm_bindgen::prelude::*;
 
@@ -58,45 +57,6 @@ pub struct ClassifyCodeOptions {
     pub command: Option<String>,
 }
 
-/// What a reply means for the client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct ReplyClassification {
-    /// The basic three-digit code.
-    pub code: u16,
-    /// The enhanced code `class.subject.detail`, or `null`.
-    #[tsify(type = "string | null")]
-    pub enhanced: Option<String>,
-    /// Decided by the basic code.
-    #[tsify(type = "\"success\" | \"intermediate\" | \"transient\" | \"permanent\"")]
-    pub severity: &'static str,
-    /// From the enhanced subject; `null` without an enhanced code.
-    #[tsify(
-        type = "\"addressing\" | \"mailbox\" | \"mail_system\" | \"network\" | \"protocol\" | \"content\" | \"security\" | \"other\" | null"
-    )]
-    pub category: Option<&'static str>,
-    /// True only when retrying later may succeed.
-    pub retry: bool,
-    /// Registry text of the enhanced code, else of the basic code.
-    pub description: String,
-    /// True when the basic and enhanced classes disagree (the basic code decides).
-    pub inconsistent: bool,
-}
-
-impl From<Classification> for ReplyClassification {
-    fn from(c: Classification) -> ReplyClassification {
-        ReplyClassification {
-            code: c.code,
-            enhanced: c.enhanced.map(|e| e.to_string()),
-            severity: c.severity.as_str(),
-            category: c.category.map(Category::as_str),
-            retry: c.retry,
-            description: c.description,
-            inconsistent: c.inconsistent,
-        }
-    }
-}
-
 /// Classifies a code pair: the core checks the basic code (`check_code`) and the
 /// enhanced code (`EnhancedCode::parse`), both `invalid_reply`.
 pub fn classify_code_pair(
@@ -133,7 +93,7 @@ pub fn classify_reply(
     let options: ClassifyReplyOptions = crate::read_options(options, "classifyReply options")?;
     let command = crate::throw(command(options.command.as_deref()))?;
     let parsed = crate::throw(Reply::parse(reply))?;
-    crate::to_js(&ReplyClassification::from(parsed.classify(command)))
+    crate::to_js(&parsed.classify(command))
 }
 
 /// Classifies a basic code with an optional enhanced code. Throws `invalid_reply`.
@@ -144,7 +104,7 @@ pub fn classify_code_js(
 ) -> Result<JsValue, JsValue> {
     let options: ClassifyCodeOptions = crate::read_options(options, "classifyCode options")?;
     let classification = crate::throw(classify_code_pair(code, &options))?;
-    crate::to_js(&ReplyClassification::from(classification))
+    crate::to_js(&classification)
 }
 
 /// The notification id in the server's final reply to the message data, or `null`.
@@ -176,20 +136,6 @@ mod tests {
         };
         let e = classify_code_pair(550.0, &options).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidReply);
-    }
-
-    #[test]
-    fn classification_names_are_snake_case() {
-        let options = ClassifyCodeOptions {
-            enhanced: Some("4.3.1".into()),
-            command: None,
-        };
-        let dto = ReplyClassification::from(classify_code_pair(452.0, &options).unwrap());
-        assert_eq!(
-            (dto.severity, dto.category, dto.retry),
-            ("transient", Some("mail_system"), true)
-        );
-        assert_eq!(dto.enhanced.as_deref(), Some("4.3.1"));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! `statusRequest`, `parseStatus`, `isFinal` and `nextDelay`: the core's `status` module
-//! for JavaScript. The package's `getStatus`/`waitForStatus` only execute these over
+//! for JavaScript; the core derives the JavaScript shapes of its request and notification
+//! (feature `wasm`). The package's `getStatus`/`waitForStatus` only execute these over
 //! `fetch`.
 
 use email365::names;
-use email365::status::{self, Notification, StatusEvent, StatusQuery, StatusRequest};
+use email365::status::{self, StatusQuery};
 use email365::Error;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -65,124 +66,6 @@ impl StatusRequestOptions {
     }
 }
 
-/// The headers of a status request (names in lower case, as `fetch` takes them).
-#[derive(Clone, PartialEq, Eq, Serialize, Tsify)]
-pub struct StatusRequestHeaders {
-    /// `Basic …`: a credential, never log it.
-    pub authorization: String,
-    /// The accepted media type.
-    pub accept: String,
-}
-
-/// A ready-to-send request: pass `url` and `{method, headers}` to `fetch`.
-#[derive(Clone, PartialEq, Eq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusRequestData {
-    /// Always `GET`.
-    #[tsify(type = "\"GET\"")]
-    pub method: String,
-    /// The full URL.
-    pub url: String,
-    /// The request headers.
-    pub headers: StatusRequestHeaders,
-}
-
-impl From<StatusRequest> for StatusRequestData {
-    fn from(r: StatusRequest) -> StatusRequestData {
-        StatusRequestData {
-            method: r.method.to_string(),
-            url: r.url,
-            headers: StatusRequestHeaders {
-                authorization: r.authorization,
-                accept: r.accept.to_string(),
-            },
-        }
-    }
-}
-
-/// One status event, in response order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusEventData {
-    /// The status code verbatim (`CAAS_RECEIVED`, `CH_SENT`, or any other).
-    pub code: String,
-    /// The status text, or `null`.
-    #[tsify(type = "string | null")]
-    pub text: Option<String>,
-    /// The channel (`email`), or `null`.
-    #[tsify(type = "string | null")]
-    pub channel: Option<String>,
-    /// The recipient address without `email:`, or `null`.
-    #[tsify(type = "string | null")]
-    pub recipient: Option<String>,
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), or `null`.
-    #[tsify(type = "string | null")]
-    pub timestamp: Option<String>,
-}
-
-/// A parsed status response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct NotificationData {
-    /// False for `{}` (expired after 7 days, or unknown).
-    pub found: bool,
-    /// The notification id, or `null`.
-    #[tsify(type = "string | null")]
-    pub notification_id: Option<String>,
-    /// Every event, in response order.
-    pub events: Vec<StatusEventData>,
-    /// Every recipient's latest state, in order of first appearance.
-    pub recipients: Vec<RecipientStateData>,
-    /// Found, with events, and every recipient's latest state final: a wait loop stops.
-    pub all_final: bool,
-}
-
-/// The latest state of one recipient.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct RecipientStateData {
-    /// The recipient (without `email:`); `null` gathers events that name none.
-    #[tsify(type = "string | null")]
-    pub recipient: Option<String>,
-    /// The recipient's last event in response order.
-    pub latest: StatusEventData,
-    /// Whether `latest` is a final state.
-    pub is_final: bool,
-}
-
-impl From<StatusEvent> for StatusEventData {
-    fn from(e: StatusEvent) -> StatusEventData {
-        StatusEventData {
-            code: e.code,
-            text: e.text,
-            channel: e.channel,
-            recipient: e.recipient,
-            timestamp: e.timestamp.map(|t| t.to_rfc3339()),
-        }
-    }
-}
-
-impl From<Notification> for NotificationData {
-    fn from(n: Notification) -> NotificationData {
-        let recipients = n
-            .recipients()
-            .into_iter()
-            .map(|r| RecipientStateData {
-                recipient: r.recipient,
-                latest: r.latest.into(),
-                is_final: r.is_final,
-            })
-            .collect();
-        NotificationData {
-            found: n.found,
-            all_final: n.all_final(),
-            recipients,
-            notification_id: n.notification_id,
-            events: n.events.into_iter().map(StatusEventData::from).collect(),
-        }
-    }
-}
-
 /// Builds the status request. Throws `invalid_argument`.
 #[wasm_bindgen(js_name = statusRequest, unchecked_return_type = "StatusRequestData")]
 pub fn status_request(
@@ -190,7 +73,7 @@ pub fn status_request(
 ) -> Result<JsValue, JsValue> {
     let options: StatusRequestOptions = crate::from_js(options, "statusRequest options")?;
     let request = crate::throw(status::status_request(&options.query()))?;
-    crate::to_js(&StatusRequestData::from(request))
+    crate::to_js(&request)
 }
 
 /// Parses a status-API response body. Throws `invalid_status_response` (with the byte
@@ -198,7 +81,7 @@ pub fn status_request(
 #[wasm_bindgen(js_name = parseStatus, unchecked_return_type = "NotificationData")]
 pub fn parse_status(body: &str) -> Result<JsValue, JsValue> {
     let notification = crate::throw(status::parse_status(body))?;
-    crate::to_js(&NotificationData::from(notification))
+    crate::to_js(&notification)
 }
 
 /// What a non-2xx answer of the status API means: the core's `status::http_error`,
@@ -341,28 +224,6 @@ pub fn next_delay(
 mod tests {
     use super::*;
     use email365::ErrorKind;
-
-    #[test]
-    fn notifications_carry_the_core_recipient_states() {
-        let body = r#"{"Notification": {"notificationId": "n1", "status": [
-            {"statusCode": "CAAS_RECEIVED", "recipient": "email:a@example.com"},
-            {"statusCode": "CH_SENT", "recipient": "email:b@example.com"},
-            {"statusCode": "CH_SENT", "recipient": "email:a@example.com"}]}}"#;
-        let n = NotificationData::from(status::parse_status(body).unwrap());
-        assert!(n.all_final);
-        assert_eq!(n.recipients.len(), 2);
-        assert_eq!(n.recipients[0].recipient.as_deref(), Some("a@example.com"));
-        assert_eq!(n.recipients[0].latest.code, "CH_SENT");
-        let pending = NotificationData::from(
-            status::parse_status(&body.replacen(
-                "\"CH_SENT\", \"recipient\": \"email:a",
-                "\"CAAS_SENT\", \"recipient\": \"email:a",
-                1,
-            ))
-            .unwrap(),
-        );
-        assert!(!pending.all_final);
-    }
 
     fn answer(status: u16, retry_after: Option<&str>) -> HttpAnswer<'_> {
         HttpAnswer {

@@ -82,8 +82,15 @@ pub struct AddressOptions {
     pub allow_domain_literal: bool,
 }
 
-/// A valid address.
+/// A valid address. With the `wasm` feature it serialises as JavaScript's `AddressInfo`
+/// (camelCase fields, `null` for no display name).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(serde::Serialize, tsify_next::Tsify),
+    serde(rename_all = "camelCase"),
+    tsify(type_suffix = "Info", missing_as_null)
+)]
 pub struct Address {
     /// The local part, case kept, NFC-normalised, with the minimum quoting it needs
     /// (`"abc"` becomes `abc`; `"a b"` stays quoted, `"` and `\` escaped).

@@ -52,6 +52,14 @@ pub struct EnhancedCode {
     pub detail: u16,
 }
 
+/// `class.subject.detail` as a string (feature `wasm`).
+#[cfg(feature = "wasm")]
+impl serde::Serialize for EnhancedCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Display for EnhancedCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
@@ -249,6 +257,12 @@ impl fmt::Display for Command {
 
 /// Severity, from the first digit of the basic code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(serde::Serialize, tsify_next::Tsify),
+    serde(rename_all = "snake_case"),
+    tsify(type_prefix = "Reply")
+)]
 pub enum Severity {
     /// 2xx.
     Success,
@@ -280,6 +294,12 @@ impl fmt::Display for Severity {
 
 /// Category, from the subject of the enhanced code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(serde::Serialize, tsify_next::Tsify),
+    serde(rename_all = "snake_case"),
+    tsify(type_prefix = "Reply")
+)]
 pub enum Category {
     /// x.1.x
     Addressing,
@@ -333,17 +353,28 @@ pub struct Reply {
     pub lines: Vec<String>,
 }
 
-/// What a reply means for the client.
+/// What a reply means for the client. With the `wasm` feature it serialises as
+/// JavaScript's `ReplyClassification` (camelCase fields, names as [`Severity::as_str`] and
+/// [`Category::as_str`], the enhanced code as `"class.subject.detail"`, `null` when absent).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(serde::Serialize, tsify_next::Tsify),
+    serde(rename_all = "camelCase"),
+    tsify(type_prefix = "Reply", missing_as_null)
+)]
 pub struct Classification {
     /// The basic code.
     pub code: u16,
     /// The enhanced code, if any.
+    #[cfg_attr(feature = "wasm", tsify(type = "string | null"))]
     pub enhanced: Option<EnhancedCode>,
     /// Severity (decided by the basic code; on RCPT, the "too many recipients" replies
     /// 452/552 x.5.3 and a bare 552 are transient, see [`classify_code`]).
+    #[cfg_attr(feature = "wasm", tsify(type = "ReplySeverity"))]
     pub severity: Severity,
     /// Category from the enhanced subject; `None` without an enhanced code.
+    #[cfg_attr(feature = "wasm", tsify(type = "ReplyCategory | null"))]
     pub category: Option<Category>,
     /// True only when retrying later may succeed.
     pub retry: bool,

@@ -8,6 +8,8 @@ mod answer;
 mod request;
 mod response;
 mod timestamp;
+#[cfg(feature = "wasm")]
+mod wasm;
 
 use crate::error::Result;
 use std::collections::HashMap;
@@ -54,7 +56,9 @@ impl std::fmt::Debug for StatusQuery<'_> {
     }
 }
 
-/// A ready-to-send HTTP request. `Debug` never shows the authorization value.
+/// A ready-to-send HTTP request. `Debug` never shows the authorization value. With the
+/// `wasm` feature it serialises as JavaScript's `StatusRequestData`
+/// (`{method, url, headers: {authorization, accept}}`, what `fetch` takes).
 #[derive(Clone, PartialEq, Eq)]
 pub struct StatusRequest {
     /// Always `GET`.
@@ -93,8 +97,16 @@ pub fn status_request(query: &StatusQuery<'_>) -> Result<StatusRequest> {
     request::build(query)
 }
 
-/// One status event, in response order.
+/// One status event, in response order. With the `wasm` feature it serialises as
+/// JavaScript's `StatusEventData` (camelCase fields, the timestamp as
+/// [`Timestamp::to_rfc3339`], `null` when absent).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(serde::Serialize, tsify_next::Tsify),
+    serde(rename_all = "camelCase"),
+    tsify(type_suffix = "Data", missing_as_null)
+)]
 pub struct StatusEvent {
     /// The status code verbatim (`CAAS_RECEIVED`, `CH_SENT`, or any other).
     pub code: String,
@@ -104,7 +116,8 @@ pub struct StatusEvent {
     pub channel: Option<String>,
     /// The recipient address, without the `email:` prefix.
     pub recipient: Option<String>,
-    /// When it happened (UTC).
+    /// When it happened (UTC): `YYYY-MM-DDTHH:MM:SS.mmmZ` in JavaScript.
+    #[cfg_attr(feature = "wasm", tsify(type = "string | null"))]
     pub timestamp: Option<Timestamp>,
 }
 
@@ -115,7 +128,9 @@ impl StatusEvent {
     }
 }
 
-/// A parsed status response.
+/// A parsed status response. With the `wasm` feature it serialises as JavaScript's
+/// `NotificationData`: its fields plus [`Notification::recipients`] and
+/// [`Notification::all_final`] (`allFinal`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Notification {
     /// False for `{}` (expired after 7 days, or unknown).
@@ -126,13 +141,21 @@ pub struct Notification {
     pub events: Vec<StatusEvent>,
 }
 
-/// The latest state of one recipient of a notification.
+/// The latest state of one recipient of a notification. With the `wasm` feature it
+/// serialises as JavaScript's `RecipientStateData` (camelCase fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(serde::Serialize, tsify_next::Tsify),
+    serde(rename_all = "camelCase"),
+    tsify(type_suffix = "Data", missing_as_null)
+)]
 pub struct RecipientState {
     /// The recipient as first spelt in the response (without `email:`); `None` gathers
     /// the events that name no recipient.
     pub recipient: Option<String>,
     /// The recipient's last event in response order.
+    #[cfg_attr(feature = "wasm", tsify(type = "StatusEventData"))]
     pub latest: StatusEvent,
     /// Whether `latest` is a final state.
     pub is_final: bool,
@@ -189,15 +212,17 @@ impl Notification {
     }
 }
 
-/// A recipient address for matching: exact local part, case-insensitive domain.
+/// A recipient address for matching: exact local part, case-insensitive domain (also the
+/// key of the message builder's recipient de-duplication).
 #[derive(Clone, Copy, Debug)]
-struct RecipientKey<'a> {
+pub(crate) struct RecipientKey<'a> {
     local: &'a str,
     domain: &'a str,
 }
 
 impl<'a> RecipientKey<'a> {
-    fn new(address: &'a str) -> Self {
+    /// The key of `address`, split at its last `@` (a domain never holds one).
+    pub(crate) fn new(address: &'a str) -> Self {
         match address.rfind('@') {
             Some(at) => RecipientKey {
                 local: &address[..at],

@@ -272,3 +272,71 @@ fn generated_date_is_now() {
     let date = parsed.date().unwrap().to_timestamp();
     assert!((now - date).abs() < 60, "{date} vs {now}");
 }
+
+/// A `To:` header of `count` addresses `u{i % distinct}@x.io`, folded every 60
+/// addresses: about 1 MB for 80,000.
+fn huge_to_header(count: usize, distinct: usize) -> Vec<u8> {
+    let mut message = b"From: a@example.com\r\nTo: ".to_vec();
+    for i in 0..count {
+        if i > 0 {
+            message.extend_from_slice(if i % 60 == 0 { b",\r\n " } else { b", " });
+        }
+        message.extend_from_slice(format!("u{}@x.io", i % distinct).as_bytes());
+    }
+    message.extend_from_slice(b"\r\nSubject: s\r\n\r\nbody\r\n");
+    message
+}
+
+#[test]
+fn a_1mb_to_header_of_80000_distinct_addresses_is_refused_by_the_recipient_cap() {
+    let message = huge_to_header(80_000, 80_000);
+    assert!(message.len() > 1_000_000, "{}", message.len());
+    let started = std::time::Instant::now();
+    let e = envelope_from_message(&message).unwrap_err();
+    println!(
+        "80,000 distinct addresses ({} bytes): refused in {:?}",
+        message.len(),
+        started.elapsed()
+    );
+    assert_eq!(e.kind(), ErrorKind::InvalidMessage);
+    assert_eq!(e.reason(), Some("too_many_recipients"));
+    assert!(e.message().contains("10000"), "{}", e.message());
+}
+
+#[test]
+fn a_1mb_to_header_of_80000_addresses_repeating_10000_is_deduplicated_in_one_pass() {
+    // At the cap: every address is compared with 10,000 kept ones, 4 × 10^8 comparisons
+    // with a linear search; a hash set makes it 80,000 lookups.
+    let distinct = email365::message::MAX_RECIPIENTS;
+    let message = huge_to_header(80_000, distinct);
+    let started = std::time::Instant::now();
+    let (envelope, _) = envelope_from_message(&message).unwrap();
+    println!(
+        "80,000 addresses, {distinct} distinct ({} bytes): {:?}",
+        message.len(),
+        started.elapsed()
+    );
+    assert_eq!(envelope.rcpt_to.len(), distinct);
+    assert_eq!(envelope.rcpt_to[0], "u0@x.io");
+    assert_eq!(
+        envelope.rcpt_to[distinct - 1],
+        format!("u{}@x.io", distinct - 1)
+    );
+}
+
+#[test]
+fn the_builder_refuses_one_recipient_past_the_cap_and_counts_duplicates_once() {
+    let cap = email365::message::MAX_RECIPIENTS;
+    let mut builder = MessageBuilder::new().from("a@example.com");
+    for i in 0..cap {
+        builder = builder.to(format!("u{i}@x.io"));
+    }
+    // Duplicates in another case of the domain (and in Bcc) do not count.
+    builder = builder.bcc("u0@X.IO").cc("u0@x.Io");
+    assert_eq!(builder.build().unwrap().envelope.rcpt_to.len(), cap);
+    let e = builder.bcc("one-more@x.io").build().unwrap_err();
+    assert_eq!(
+        (e.kind(), e.reason()),
+        (ErrorKind::InvalidMessage, Some("too_many_recipients"))
+    );
+}

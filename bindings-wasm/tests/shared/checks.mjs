@@ -139,6 +139,20 @@ export const checks = [
     throws(() => api.buildMessage({ from: "a@example.com", to: ["b@example.com"], subject: "s", headers: { "X-A": 1 } }),
       api.InvalidArgument, { kind: "invalid_argument" }, "header value not a string");
   }],
+  ["envelopeFromMessage refuses a 1 MB To: header of 80,000 addresses by the recipient cap", (api) => {
+    const parts = [];
+    for (let i = 0; i < 80000; i++) {
+      parts.push(`${i === 0 ? "" : i % 60 === 0 ? ",\r\n " : ", "}u${i}@x.io`);
+    }
+    const message = new TextEncoder().encode(
+      `From: a@example.com\r\nTo: ${parts.join("")}\r\nSubject: s\r\n\r\nbody\r\n`);
+    ok(message.length > 1000000, "about 1 MB");
+    const started = performance.now();
+    throws(() => api.envelopeFromMessage(message), api.InvalidMessage,
+      { kind: "invalid_message", reason: "too_many_recipients" }, "80,000 recipients");
+    // On stderr: the bundle test reads the checks' report from stdout.
+    console.error(`    80,000 addresses (${message.length} bytes): refused in ${(performance.now() - started).toFixed(1)} ms`);
+  }],
   ["buildMessage returns the bytes as a Uint8Array with the envelope, id and size", (api) => {
     const m = api.buildMessage({
       from: "Ann <ann@example.com>", to: ["bob@example.org"], bcc: ["carol@example.org"],

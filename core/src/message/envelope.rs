@@ -6,6 +6,7 @@
 //! dependency of the wasm build (docs/MESSAGES.md).
 
 use super::headers::invalid;
+use super::recipients::distinct;
 use super::{Envelope, ReadMessage};
 use crate::address::{Address, AddressOptions, Mode};
 use crate::error::Result;
@@ -267,10 +268,11 @@ fn header_sender(fields: &[Field<'_>]) -> Result<String> {
     }
 }
 
-/// RCPT TO: every address of every `To`, `Cc` and `Bcc` field, de-duplicated.
+/// RCPT TO: every address of every `To`, `Cc` and `Bcc` field, de-duplicated, at most
+/// `MAX_RECIPIENTS` of them.
 fn header_recipients(fields: &[Field<'_>]) -> Result<Vec<String>> {
-    let mut rcpt_to: Vec<String> = Vec::new();
-    let mut keys: Vec<(String, String)> = Vec::new();
+    // Every address first (the de-duplication borrows them), then the distinct ones.
+    let mut all: Vec<String> = Vec::new();
     for field in fields.iter().filter(|f| {
         [b"To".as_slice(), b"Cc", b"Bcc"]
             .iter()
@@ -279,16 +281,10 @@ fn header_recipients(fields: &[Field<'_>]) -> Result<Vec<String>> {
         let name = String::from_utf8_lossy(field.name);
         for spec in addr_specs(field.value)? {
             let address = envelope_address(&name, &spec)?;
-            let key = (
-                address.local.clone(),
-                address.ascii_domain.to_ascii_lowercase(),
-            );
-            if !keys.contains(&key) {
-                keys.push(key);
-                rcpt_to.push(address.envelope());
-            }
+            all.push(address.envelope());
         }
     }
+    let rcpt_to = distinct(all.iter().map(String::as_str))?;
     if rcpt_to.is_empty() {
         return Err(invalid(
             "no_recipients",

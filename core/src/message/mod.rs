@@ -18,6 +18,9 @@ mod envelope;
 mod headers;
 mod mime;
 mod mime_types;
+mod recipients;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 use std::borrow::Cow;
 
@@ -25,9 +28,17 @@ use crate::address::{parse_plain, Address, AddressOptions, Mode, PlainAddress};
 use crate::error::Result;
 use crate::policy::SenderPolicy;
 use headers::invalid;
+pub use recipients::MAX_RECIPIENTS;
 
-/// The SMTP envelope: MAIL FROM and RCPT TO, bare addresses in A-label form.
+/// The SMTP envelope: MAIL FROM and RCPT TO, bare addresses in A-label form. With the
+/// `wasm` feature it serialises as JavaScript's `EnvelopeData` (camelCase fields).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "wasm",
+    derive(serde::Serialize, tsify_next::Tsify),
+    serde(rename_all = "camelCase"),
+    tsify(type_suffix = "Data")
+)]
 pub struct Envelope {
     /// The reverse path (bounce address), without angle brackets; empty for `<>`.
     pub mail_from: String,
@@ -57,16 +68,33 @@ impl BuiltMessage {
     }
 }
 
+/// Serialised as JavaScript's `BuiltMessageData` (feature `wasm`): the fields, camelCase,
+/// plus `size`, the bytes as a byte buffer (`Uint8Array`).
+#[cfg(feature = "wasm")]
+impl serde::Serialize for BuiltMessage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        wasm::BuiltMessageData {
+            bytes: &self.bytes,
+            envelope: &self.envelope,
+            message_id: &self.message_id,
+            size: self.size(),
+            smtputf8: self.smtputf8,
+            eight_bit: self.eight_bit,
+        }
+        .serialize(s)
+    }
+}
+
 /// The envelope of an existing RFC 5322 message (From or Sender; To, Cc, Bcc) and the
 /// message bytes with its Bcc header removed.
 ///
 /// MAIL FROM is the first address of the first non-empty `Sender` field, else of
 /// `From`; RCPT TO holds every address of every `To`, `Cc` and `Bcc` field (groups and
 /// display names read, comments skipped) in A-label form, de-duplicated on exact local
-/// part + case-insensitive domain. Every `Bcc` field is removed with its continuation
-/// lines; no other byte changes. Errors: `invalid_message` with reason `no_from`,
-/// `no_recipients`, `invalid_header`, `invalid_header_name`, `invalid_utf8` or an
-/// address diagnosis.
+/// part + case-insensitive domain, at most [`MAX_RECIPIENTS`] of them. Every `Bcc`
+/// field is removed with its continuation lines; no other byte changes. Errors:
+/// `invalid_message` with reason `no_from`, `no_recipients`, `too_many_recipients`,
+/// `invalid_header`, `invalid_header_name`, `invalid_utf8` or an address diagnosis.
 pub fn envelope_from_message(bytes: &[u8]) -> Result<(Envelope, Vec<u8>)> {
     envelope::envelope_from_message(bytes)
 }
@@ -224,14 +252,6 @@ impl<'s> Mailbox<'s> {
         spec.push('@');
         spec.push_str(&address.ascii_domain);
         Mailbox::Full { address, spec }
-    }
-
-    /// The local part (NFC, minimally quoted).
-    pub(crate) fn local(&self) -> &str {
-        match self {
-            Mailbox::Plain { address, .. } => address.local,
-            Mailbox::Full { address, .. } => &address.local,
-        }
     }
 
     /// The domain in ASCII form (A-labels, lower case).
@@ -569,8 +589,8 @@ impl<'a> MessageBuilder<'a> {
     }
 
     /// Checks every input and builds the message. Every refusal has kind
-    /// `invalid_message` and a reason, except a sender outside the policy
-    /// (`sender_not_registered`).
+    /// `invalid_message` and a reason (`too_many_recipients` beyond [`MAX_RECIPIENTS`]
+    /// distinct recipients), except a sender outside the policy (`sender_not_registered`).
     pub fn build(&self) -> Result<BuiltMessage> {
         let from_input = self
             .from
@@ -667,21 +687,7 @@ impl<'a> MessageBuilder<'a> {
                 .is_some_and(|e| e.as_ref().is_some_and(Mailbox::smtputf8))
             || bcc.iter().any(Mailbox::smtputf8);
 
-        let mut rcpt_to: Vec<String> = Vec::with_capacity(to.len() + cc.len() + bcc.len());
-        for m in to.iter().chain(cc.iter()).chain(bcc.iter()) {
-            // Exact local part + case-insensitive domain, compared with the specs kept
-            // so far (each `local@ascii_domain`; neither part holds an '@').
-            let (local, domain) = (m.local(), m.ascii_domain());
-            let seen = rcpt_to.iter().any(|kept| {
-                kept.len() == local.len() + 1 + domain.len()
-                    && kept.starts_with(local)
-                    && kept.as_bytes()[local.len()] == b'@'
-                    && kept.as_bytes()[local.len() + 1..].eq_ignore_ascii_case(domain.as_bytes())
-            });
-            if !seen {
-                rcpt_to.push(m.spec().to_string());
-            }
-        }
+        let rcpt_to = recipients::distinct(to.iter().chain(&cc).chain(&bcc).map(Mailbox::spec))?;
         let mail_from = match &envelope_from {
             Some(Some(bounce)) => bounce.spec().to_string(),
             Some(None) => String::new(),
