@@ -4,7 +4,11 @@
 - aiosmtpd (tests/interop/aiosmtpd_server.py), a real SMTP server this project did not
   write: STARTTLS with a certificate made here (cryptography), AUTH PLAIN, a recipient
   refused with 550 5.1.1, a wrong password, a server certificate that is not trusted;
-- the sandbox (tests/sandbox): STARTTLS + AUTH PLAIN + registered senders + ids.
+- the sandbox (tests/sandbox): STARTTLS + AUTH PLAIN + registered senders + ids;
+- Postfix (tests/interop/postfix_server.py, unpacked by scripts/setup.sh; missing, it
+  fails): STARTTLS required, AUTH PLAIN over Cyrus SASL, an envelope that differs from
+  the headers (E365_SEND_RAW=1 with E365_ENVELOPE_TO) with one recipient refused 550
+  5.1.1, and what Postfix delivered to each mailbox compared with what was sent.
 
 Each send also runs under valgrind when --valgrind is given. Prints `N passed, N failed`.
 """
@@ -182,6 +186,55 @@ def sandbox_cases(sends: list[list[str]]) -> None:
             proc.kill()
 
 
+def postfix_cases(sends: list[list[str]]) -> None:
+    harness = [PY, str(ROOT / "tests/interop/postfix_server.py")]
+    found = subprocess.run(harness + ["--check"], capture_output=True, text=True)
+    check("postfix-installed", found.returncode == 0, found.stderr + " (run `bash scripts/setup.sh`)")
+    if found.returncode != 0:
+        return
+    proc = subprocess.Popen(harness, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(proc.stdout.readline())
+        env = {"E365_SMTP_HOST": "localhost", "E365_SMTP_PORT": str(info["port"]), "E365_CA_FILE": info["ca_file"],
+               "E365_USERNAME": info["username"], "E365_PASSWORD": info["password"], "E365_SUBJECT": "C to Postfix",
+               "E365_SEND_RAW": "1", "E365_ENVELOPE_TO": "rcpt@example.net,other@example.org,reject-x@example.net"}
+        for send in sends:
+            label = "valgrind" if len(send) > 1 else "plain"
+            # The headers name rcpt@ only; the envelope has two more, one of them refused.
+            out = run_send(send, env, ["Shop <shop@example.com>", "rcpt@example.net"])
+            lines = out.stdout.splitlines()
+            check(f"postfix-send-{label}", out.returncode == 0, out.stderr + out.stdout)
+            check(f"postfix-accepted-{label}", [l for l in lines if l.startswith("accepted ")]
+                  == ["accepted rcpt@example.net", "accepted other@example.org"], out.stdout)
+            check(f"postfix-rejected-{label}", [l.split()[:3] for l in lines if l.startswith("rejected ")]
+                  == [["rejected", "reject-x@example.net", "550"]] and "5.1.1" in out.stdout, out.stdout)
+            ids = [l.split()[1] for l in lines if l.startswith("notification_id ")]
+            check(f"postfix-queue-id-{label}", len(ids) == 1 and ids[0] != "-", out.stdout)
+            if not ids:
+                continue
+            proc.stdin.write(f"deliveries {ids[0]} 2\n")
+            proc.stdin.flush()
+            stored = json.loads(proc.stdout.readline())["deliveries"]
+            check(f"postfix-delivered-{label}", [d["recipient"] for d in stored]
+                  == ["other@example.org", "rcpt@example.net"]
+                  and all(d["return_path"] == "shop@example.com" for d in stored), str(stored))
+            bodies = {base64.b64decode(d["message_b64"]) for d in stored}
+            body = next(iter(bodies)) if len(bodies) == 1 else b""
+            check(f"postfix-stored-message-{label}", b"Subject: C to Postfix\n" in body
+                  and b"rcpt@example.net" in body and b"other@example.org" not in body, str(bodies)[:300])
+        # A wrong password: E365_AUTH (535), and the password never shows.
+        out = run_send(sends[0], {**env, "E365_PASSWORD": "wrong-pass-xyz"}, ["shop@example.com", "rcpt@example.net"])
+        check("postfix-wrong-password", out.returncode == 1 and "auth" in out.stderr and "535" in out.stderr,
+              out.stderr)
+        check("postfix-password-not-shown", "wrong-pass-xyz" not in out.stderr + out.stdout, out.stderr)
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--send", required=True, help="the send example")
@@ -193,6 +246,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         aiosmtpd_cases(sends, Path(folder))
     sandbox_cases(sends)
+    postfix_cases(sends)
     print(f"c-e2e: {results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
 
