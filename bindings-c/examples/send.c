@@ -112,7 +112,8 @@ int main(int argc, char **argv) {
             }
             e365_str given[16];
             size_t n = 0;
-            for (char *next = list ? strtok(list, ",") : NULL; next != NULL && n < 16; next = strtok(NULL, ",")) {
+            for (char *next = list ? strtok(list, ",") : NULL; next != NULL && n < 16;
+                 next = strtok(NULL, ",")) {
                 given[n].data = next;
                 given[n++].len = strlen(next);
             }
