@@ -7,10 +7,14 @@
 - the sandbox (tests/sandbox): STARTTLS + AUTH PLAIN + registered senders + ids;
 - Postfix (tests/interop/postfix_server.py, unpacked by scripts/setup.sh; missing, it
   fails): STARTTLS required, AUTH PLAIN over Cyrus SASL, an envelope that differs from
-  the headers (E365_SEND_RAW=1 with E365_ENVELOPE_TO) with one recipient refused 550
-  5.1.1, and what Postfix delivered to each mailbox compared with what was sent.
+  the headers (the `send` example with E365_SEND_RAW=1 and E365_ENVELOPE_TO, and the
+  `e365-send` command with an .eml file) with one recipient refused 550 5.1.1, and what
+  Postfix delivered to each mailbox compared with what was sent.
 
-Each send also runs under valgrind when --valgrind is given. Prints `N passed, N failed`.
+Each send also runs under valgrind when --valgrind is given, and so does the C suite of
+sends through the sandbox (tests/test_smtp.c: send_many, the pool from several threads,
+the transcript callback) given with --smtp-test (and --smtp-test-asan, its ASan+UBSan
+build). Prints `N passed, N failed`.
 """
 from __future__ import annotations
 
@@ -153,7 +157,16 @@ def aiosmtpd_cases(sends: list[list[str]], folder: Path) -> None:
             print((folder / "aiosmtpd.log").read_text(), file=sys.stderr)
 
 
-def sandbox_cases(sends: list[list[str]]) -> None:
+def smtp_suite_cases(suites: list[tuple[str, list[str]]], env: dict) -> None:
+    """tests/test_smtp.c (send_many, the pool from threads, the transcript callback)."""
+    for label, command in suites:
+        out = run_send(command, env, [])
+        summary = out.stdout.strip().splitlines()[-1:] or [""]
+        check(f"sandbox-test-smtp-{label}", out.returncode == 0 and summary[0].endswith(" 0 failed"),
+              out.stderr + out.stdout)
+
+
+def sandbox_cases(sends: list[list[str]], suites: list[tuple[str, list[str]]]) -> None:
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "email365-sandbox"], cwd=ROOT, check=True)
     proc = subprocess.Popen(
         [str(ROOT / "target/release/email365-sandbox"), "--smtp-port", "0", "--http-port", "0", "--step-ms", "0",
@@ -178,6 +191,15 @@ def sandbox_cases(sends: list[list[str]]) -> None:
         # An unregistered sender is refused by the service (5xx: permanent).
         out = run_send(sends[0], env, ["someone@unregistered.example", "alice@example.org"])
         check("sandbox-unregistered-sender", out.returncode == 1 and "smtp_permanent" in out.stderr, out.stderr)
+        # The transcript (E365_LOG=1) shows the session, never the password.
+        out = run_send(sends[0], {**env, "E365_LOG": "1"}, ["shop@example.com", "alice@example.org"])
+        check("sandbox-transcript", out.returncode == 0 and "C: AUTH PLAIN <redacted>" in out.stderr
+              and "S: 235 " in out.stderr, out.stderr)
+        secret = info["password"]
+        plain = base64.b64encode(f"\0{info['username']}\0{secret}".encode()).decode()
+        check("sandbox-transcript-leaks-no-password", secret not in out.stderr + out.stdout
+              and plain not in out.stderr, out.stderr)
+        smtp_suite_cases(suites, env)
     finally:
         proc.stdin.close()
         try:
@@ -222,6 +244,36 @@ def postfix_cases(sends: list[list[str]]) -> None:
             body = next(iter(bodies)) if len(bodies) == 1 else b""
             check(f"postfix-stored-message-{label}", b"Subject: C to Postfix\n" in body
                   and b"rcpt@example.net" in body and b"other@example.org" not in body, str(bodies)[:300])
+        # The `e365-send` command (built beside the example): an .eml file as it is, with
+        # an envelope from the flags that differs from its headers; one JSON line.
+        eml = (b"From: Shop <shop@example.com>\r\nTo: rcpt@example.net\r\nSubject: eml to Postfix\r\n"
+               b"Message-ID: <eml-postfix@example.com>\r\n\r\n.a dotted line\r\nbody\r\n")
+        with tempfile.NamedTemporaryFile(suffix=".eml") as f:
+            f.write(eml)
+            f.flush()
+            command = [str(Path(sends[0][-1]).parent / "e365-send"), "--host", "localhost", "--port",
+                       str(info["port"]), "--ca", info["ca_file"], "--username", info["username"],
+                       "--password-env", "E365_PASSWORD", "--from", "bounces@example.com", "--to",
+                       "rcpt@example.net", "--to", "other@example.org", "--to", "reject-x@example.net",
+                       "--eml", f.name, "--timeout", "20"]
+            out = subprocess.run(command, env={**os.environ, "E365_PASSWORD": info["password"]},
+                                 capture_output=True, text=True, timeout=120)
+        ok = json.loads(out.stdout.splitlines()[-1]).get("ok", {}) if out.stdout.strip() else {}
+        check("postfix-command-send", out.returncode == 0 and [a["recipient"] for a in ok.get("accepted", [])]
+              == ["rcpt@example.net", "other@example.org"], out.stderr + out.stdout)
+        check("postfix-command-rejected", [(r["recipient"], r["reply"]["code"], r["reply"]["enhanced"])
+                                           for r in ok.get("rejected", [])]
+              == [("reject-x@example.net", 550, "5.1.1")], out.stdout)
+        qid = ok.get("notification_id") or "-"
+        check("postfix-command-queue-id", ok.get("final_reply", {}).get("text", "").endswith(f"queued as {qid}"),
+              out.stdout)
+        proc.stdin.write(f"deliveries {qid} 2\n")
+        proc.stdin.flush()
+        stored = json.loads(proc.stdout.readline())["deliveries"]
+        check("postfix-command-stored", [d["recipient"] for d in stored] == ["other@example.org", "rcpt@example.net"]
+              and all(d["return_path"] == "bounces@example.com"
+                      and base64.b64decode(d["message_b64"]) == eml.replace(b"\r\n", b"\n") for d in stored),
+              str(stored))
         # A wrong password: E365_AUTH (535), and the password never shows.
         out = run_send(sends[0], {**env, "E365_PASSWORD": "wrong-pass-xyz"}, ["shop@example.com", "rcpt@example.net"])
         check("postfix-wrong-password", out.returncode == 1 and "auth" in out.stderr and "535" in out.stderr,
@@ -239,13 +291,22 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--send", required=True, help="the send example")
     p.add_argument("--valgrind", default=None, help="valgrind command line to run each send under too")
+    p.add_argument("--smtp-test", default=None, help="tests/test_smtp.c built against the shared library")
+    p.add_argument("--smtp-test-asan", default=None, help="tests/test_smtp.c built with ASan+UBSan")
     opts = p.parse_args()
     sends = [[str(Path(opts.send).resolve())]]
     if opts.valgrind:
         sends.append(shlex.split(opts.valgrind) + sends[0])
+    suites: list[tuple[str, list[str]]] = []
+    if opts.smtp_test:
+        suites.append(("plain", [str(Path(opts.smtp_test).resolve())]))
+        if opts.valgrind:
+            suites.append(("valgrind", shlex.split(opts.valgrind) + suites[0][1]))
+    if opts.smtp_test_asan:
+        suites.append(("asan", [str(Path(opts.smtp_test_asan).resolve())]))
     with tempfile.TemporaryDirectory() as folder:
         aiosmtpd_cases(sends, Path(folder))
-    sandbox_cases(sends)
+    sandbox_cases(sends, suites)
     postfix_cases(sends)
     print(f"c-e2e: {results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0

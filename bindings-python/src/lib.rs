@@ -3,6 +3,7 @@
 //! module; the public Python package `email365` re-exports it.
 
 mod address;
+mod cli;
 mod error;
 mod http;
 mod message;
@@ -59,5 +60,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<smtp::PySendResult>()?;
     m.add_class::<smtp::PySmtpClient>()?;
     m.add_class::<http::PyStatusClient>()?;
+    m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     Ok(())
 }
