@@ -27,7 +27,7 @@ class Postfix:
 
     def __init__(self) -> None:
         check = subprocess.run([sys.executable, str(HARNESS), "--check"], capture_output=True, text=True)
-        assert check.returncode == 0, f"Postfix is missing: {check.stderr} (run `bash scripts/setup.sh`)"
+        assert check.returncode == 0, check.stderr  # "Postfix not found (…): run scripts/setup.sh"
         self.proc = subprocess.Popen(
             [sys.executable, str(HARNESS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )

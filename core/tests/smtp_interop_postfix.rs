@@ -62,7 +62,7 @@ fn start() -> Postfix {
         .expect("run the Postfix harness");
     assert!(
         check.status.success(),
-        "Postfix is missing: {} (run `bash scripts/setup.sh`, which unpacks Debian's postfix)",
+        "{}",
         String::from_utf8_lossy(&check.stderr)
     );
     let mut child = Command::new(&python)
