@@ -4,8 +4,17 @@
  * Built three times (shared library, static library, static + ASan/UBSan) and run
  * under valgrind as well (bindings-c/Makefile, `make test`).
  */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "email365.h"
 #include "runner.h"
@@ -950,6 +959,211 @@ static void test_smtp_pool_arguments(void) {
     e365_smtp_pool_free(NULL);
 }
 
+/* --- SMTP step deadlines against a scripted server (a forked child on loopback) ------- */
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Writes `text` one byte per 0.5 s, stopping once the client is gone. */
+static void drip(int fd, const char *text) {
+    struct timespec half = {0, 500000000L};
+    for (size_t i = 0; text[i] != '\0'; i++) {
+        if (send(fd, text + i, 1, MSG_NOSIGNAL) != 1) {
+            return;
+        }
+        nanosleep(&half, NULL);
+    }
+}
+
+/* Reads up to and including the next LF (or EOF). */
+static void read_line(int fd) {
+    char c = 0;
+    while (read(fd, &c, 1) == 1 && c != '\n') {
+    }
+}
+
+/* A child process on 127.0.0.1 that accepts one connection, sends `before` at once,
+ * reads one line if `before` is not empty, then drips `dripped`. Returns its pid and
+ * writes the port. */
+static pid_t scripted_server(const char *before, const char *dripped, uint16_t *port) {
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 1) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &len) != 0) {
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int c = accept(l, NULL, NULL);
+        if (before[0] != '\0') {
+            if (send(c, before, strlen(before), MSG_NOSIGNAL) < 0) {
+                _exit(0);
+            }
+            read_line(c);
+        }
+        drip(c, dripped);
+        pause(); /* until the parent kills it */
+        _exit(0);
+    }
+    close(l);
+    return pid;
+}
+
+/* Options for a plaintext server on 127.0.0.1:`port` with every step limited to `ms`. */
+static e365_smtp_options *plaintext_options(uint16_t port, uint32_t ms) {
+    e365_smtp_options *o = NULL;
+    CHECK(e365_smtp_options_new("127.0.0.1", 9, &o, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_port(o, port, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_tls_mode(o, E365_TLS_INSECURE_PLAINTEXT, NULL) == E365_OK);
+    for (uint32_t step = E365_TIMEOUT_STEP_CONNECT; step <= E365_TIMEOUT_STEP_DATA_END; step++) {
+        CHECK(e365_smtp_options_set_timeout_ms(o, step, ms, NULL) == E365_OK);
+    }
+    return o;
+}
+
+/* Connects (plaintext, every step limited to 1 s) to a server dripping `dripped`; the
+ * call must fail with E365_TIMEOUT and `reason` within the limit plus a second. */
+static void expect_timeout_against(const char *before, const char *dripped, const char *reason) {
+    uint16_t port = 0;
+    pid_t pid = scripted_server(before, dripped, &port);
+    CHECK(pid > 0);
+    if (pid <= 0) {
+        return;
+    }
+    e365_smtp_options *o = plaintext_options(port, 1000);
+    e365_smtp_client *c = SENTINEL;
+    e365_error *err = NULL;
+    double started = now_seconds();
+    CHECK(e365_smtp_client_connect(o, &c, &err) == E365_TIMEOUT);
+    double took = now_seconds() - started;
+    e365_smtp_options_free(o);
+    CHECK(took < 2.0);
+    CHECK(reason_is(err, reason));
+    CHECK(c == SENTINEL);
+    e365_error_free(err);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+static void test_smtp_greeting_dripped_one_byte_per_half_second_times_out(void) {
+    expect_timeout_against("", "220 mx.test ESMTP a greeting that takes a while\r\n", "greeting");
+}
+
+static void test_smtp_ehlo_reply_dripped_one_byte_per_half_second_times_out(void) {
+    expect_timeout_against("220 mx.test ESMTP\r\n", "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+                           "reply");
+}
+
+static void test_smtp_insecure_plaintext_to_a_remote_host_is_refused(void) {
+    e365_smtp_options *o = NULL;
+    CHECK(e365_smtp_options_new("192.0.2.1", 9, &o, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_tls_mode(o, E365_TLS_INSECURE_PLAINTEXT, NULL) == E365_OK);
+    e365_smtp_client *c = SENTINEL;
+    e365_error *err = NULL;
+    CHECK(e365_smtp_client_connect(o, &c, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "plaintext_not_loopback"));
+    CHECK(c == SENTINEL);
+    e365_error_free(err);
+    e365_smtp_options_free(o);
+}
+
+/* A plaintext SMTP server in a child process, for one connection: answers every command
+ * with 250 (EHLO with PIPELINING), QUIT with 221, and exits with the number of MAIL
+ * commands it received. Returns its port, or 0. */
+static uint16_t serve_counting_mail(pid_t *child) {
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 1) != 0 ||
+        getsockname(ls, (struct sockaddr *)&a, &alen) != 0) {
+        return 0;
+    }
+    *child = fork();
+    if (*child != 0) {
+        close(ls);
+        return *child > 0 ? ntohs(a.sin_port) : 0;
+    }
+    int c = accept(ls, NULL, NULL);
+    int mails = 0;
+    char line[1024];
+    size_t used = 0;
+    const char *greeting = "220 mx.test ESMTP\r\n";
+    if (c < 0 || write(c, greeting, strlen(greeting)) < 0) {
+        _exit(100);
+    }
+    for (;;) {
+        ssize_t n = read(c, line + used, sizeof line - used - 1);
+        if (n <= 0) {
+            _exit(mails);
+        }
+        used += (size_t)n;
+        line[used] = '\0';
+        char *end;
+        while ((end = strstr(line, "\r\n")) != NULL) {
+            *end = '\0';
+            const char *reply = "250 ok\r\n";
+            if (strncmp(line, "EHLO", 4) == 0) {
+                reply = "250-mx.test\r\n250 PIPELINING\r\n";
+            } else if (strncmp(line, "MAIL", 4) == 0) {
+                mails++;
+            } else if (strncmp(line, "QUIT", 4) == 0) {
+                reply = "221 bye\r\n";
+            }
+            if (write(c, reply, strlen(reply)) < 0 || strncmp(line, "QUIT", 4) == 0) {
+                _exit(mails);
+            }
+            size_t rest = used - (size_t)(end + 2 - line);
+            memmove(line, end + 2, rest + 1);
+            used = rest;
+        }
+        if (used >= sizeof line - 1) {
+            _exit(101);
+        }
+    }
+}
+
+/* A relay that strips NUL would read CRLF NUL "." CRLF as the end of the data and run the
+ * rest as commands: NUL in raw bytes is refused before MAIL FROM is written. */
+static void test_smtp_send_raw_nul_smuggled_end_of_data_is_refused_before_mail(void) {
+    pid_t child = 0;
+    uint16_t port = serve_counting_mail(&child);
+    CHECK(port != 0);
+    if (port == 0) {
+        return;
+    }
+    e365_smtp_options *o = plaintext_options(port, 5000);
+    e365_smtp_client *c = NULL;
+    e365_error *err = NULL;
+    CHECK(e365_smtp_client_connect(o, &c, &err) == E365_OK);
+    e365_smtp_options_free(o);
+    e365_error_free(err);
+    err = NULL;
+    static const uint8_t raw[] =
+        "Subject: nul\r\n\r\nbefore\r\n\0.\r\nMAIL FROM:<evil@example.net>\r\nDATA\r\nafter\r\n";
+    e365_str to = text("a@example.org");
+    e365_delivery *d = SENTINEL;
+    CHECK(e365_smtp_client_send_raw(c, text("shop@example.com"), &to, 1, raw, sizeof raw - 1, &d, &err) ==
+          E365_INVALID_MESSAGE);
+    CHECK(reason_is(err, "control_char"));
+    CHECK(d == SENTINEL);
+    e365_error_free(err);
+    CHECK(e365_smtp_client_close(&c, NULL) == E365_OK);
+    int status = -1;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* the server received no MAIL */
+}
+
 static void test_status_client_arguments(void) {
     e365_status_client_options o;
     memset(&o, 0, sizeof o);
@@ -1017,5 +1231,9 @@ int main(void) {
     RUN(test_smtp_pool_arguments);
     RUN(test_outgoing_arguments);
     RUN(test_status_client_arguments);
+    RUN(test_smtp_greeting_dripped_one_byte_per_half_second_times_out);
+    RUN(test_smtp_ehlo_reply_dripped_one_byte_per_half_second_times_out);
+    RUN(test_smtp_send_raw_nul_smuggled_end_of_data_is_refused_before_mail);
+    RUN(test_smtp_insecure_plaintext_to_a_remote_host_is_refused);
     return SUMMARY();
 }

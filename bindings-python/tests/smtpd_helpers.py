@@ -92,9 +92,19 @@ class Handler:
 
     messages: List[Received] = field(default_factory=list)
     logins: List[bytes] = field(default_factory=list)
+    #: Every MAIL FROM address the server was given.
+    mail_froms: List[str] = field(default_factory=list)
     #: Every RCPT TO address the server was asked for, accepted or refused.
     rcpt_attempts: List[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: List[str]
+    ) -> str:
+        self.mail_froms.append(address)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]

@@ -85,6 +85,26 @@ def test_send_raw_bytes(smtpd: Server) -> None:
         assert c.send(raw).accepted == ("carol@example.org",)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: shop@example.com\r\nTo: carol@example.org\r\nSubject: nul\r\n\r\nbody\r\n\0.\r\nMAIL FROM:<x@evil.test>\r\n",
+        b"From: shop@example.com\r\nTo: carol@example.org\r\nSubject: nul\r\n\r\nbo\0dy\r\n",
+    ],
+    ids=["nul_dot_terminator", "nul_in_body"],
+)
+def test_nul_smuggled_end_of_data_in_raw_bytes_is_refused_before_mail(smtpd: Server, raw: bytes) -> None:
+    with client(smtpd) as c:
+        with pytest.raises(email365.InvalidMessage) as info:
+            c.send(raw)
+        assert info.value.kind == "invalid_message"
+        assert info.value.reason == "control_char"
+        # The session is still usable: the refusal came before MAIL FROM.
+        assert c.send(message()).notification_id == QUEUE_ID
+    assert smtpd.handler.mail_froms == ["shop@example.com"], "no MAIL for the refused message"
+    assert len(smtpd.handler.messages) == 1
+
+
 def test_some_recipients_refused(smtpd: Server) -> None:
     with client(smtpd) as c:
         result = c.send(message(to=["alice@example.org", "reject-me@example.org"]))

@@ -43,7 +43,7 @@ impl std::fmt::Debug for StatusRequestOptions {
             .field("recipient", &self.recipient)
             .field("region", &self.region)
             .field("base_url", &self.base_url)
-            .field("username", &self.username)
+            .field("username", &"<redacted>")
             .field("password", &"<redacted>")
             .finish()
     }

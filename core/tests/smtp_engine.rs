@@ -1065,3 +1065,141 @@ fn batch_too_many_recipients_goes_on_in_a_follow_up_transaction() {
     );
     assert!(e.is_ready());
 }
+
+// ---- 421 after RCPT refusals (issue 13): the refusals already read survive ----
+
+/// The per-recipient replies carried by an error, as (recipient, code).
+fn recipient_replies(e: &email365::Error) -> Vec<(String, u16)> {
+    e.replies()
+        .iter()
+        .filter_map(|r| r.recipient.clone().map(|who| (who, r.code)))
+        .collect()
+}
+
+#[test]
+fn rcpt_refusals_survive_a_later_421_in_a_single_send() {
+    let mut e = ready(DATA_CAPS);
+    e.send_message(
+        &envelope(&["a@example.net", "b@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    written(&mut e);
+    let err = e
+        .feed(b"250 ok\r\n550 5.1.1 unknown a\r\n250 ok\r\n421 4.3.2 shutting down\r\n")
+        .unwrap_err();
+    assert_eq!(err.reason(), Some("service_closing"));
+    assert_eq!(err.reply().unwrap().code, 421, "the 421 comes first");
+    assert_eq!(
+        recipient_replies(&err),
+        [("a@example.net".to_string(), 550)],
+        "the RCPT refusal read before the 421 is kept"
+    );
+    assert!(e.is_closed());
+}
+
+#[test]
+fn rcpt_refusals_of_a_follow_up_transaction_survive_a_later_421() {
+    // The first transaction delivers to a (b and c deferred: too many recipients); the
+    // second refuses b, accepts c, then the server closes with 421.
+    let mut e = ready(DATA_CAPS);
+    e.send_message(
+        &envelope(&["a@example.net", "b@example.net", "c@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    written(&mut e);
+    e.feed(b"250 ok\r\n250 ok\r\n452 4.5.3 too many\r\n452 4.5.3 too many\r\n354 go\r\n")
+        .unwrap();
+    written(&mut e);
+    e.feed(b"250 2.0.0 Ok: queued as FIRST\r\n").unwrap();
+    written(&mut e);
+    e.feed(b"250 ok\r\n550 5.1.1 unknown b\r\n250 ok\r\n421 4.3.2 shutting down\r\n")
+        .unwrap();
+    let r = delivered(&mut e);
+    let d = r[0].as_ref().unwrap();
+    assert_eq!(d.notification_id.as_deref(), Some("FIRST"));
+    assert_eq!(d.accepted.len(), 1);
+    let rejected: Vec<(&str, u16)> = d
+        .rejected
+        .iter()
+        .map(|r| (r.recipient.as_str(), r.reply.code))
+        .collect();
+    assert_eq!(
+        rejected,
+        [("b@example.net", 550), ("c@example.net", 421)],
+        "b keeps its own refusal; only c, accepted, failed with the 421"
+    );
+    assert!(e.is_closed());
+}
+
+#[test]
+fn rcpt_refusals_survive_a_later_421_in_a_batch() {
+    let mut e = ready(CHUNKING_CAPS);
+    e.batch_add(
+        0,
+        &envelope(&["a@example.net", "b@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    e.batch_add(
+        1,
+        &envelope(&["c@example.net"]),
+        BODY,
+        MessageNeeds::default(),
+    )
+    .unwrap();
+    e.batch_start(16).unwrap();
+    written(&mut e);
+    e.feed(b"250 ok\r\n550 5.1.1 unknown a\r\n250 ok\r\n421 4.3.2 shutting down\r\n")
+        .unwrap();
+    let out = sorted(e.take_finished());
+    let e0 = out[0].1.as_ref().unwrap_err();
+    assert_eq!(e0.reason(), Some("service_closing"));
+    assert_eq!(e0.reply().unwrap().code, 421);
+    assert_eq!(
+        recipient_replies(e0),
+        [("a@example.net".to_string(), 550)],
+        "the RCPT refusal read before the 421 is kept"
+    );
+    assert!(recipient_replies(out[1].1.as_ref().unwrap_err()).is_empty());
+    assert!(e.is_closed());
+}
+
+// ---- NUL in message data (issue 14): refused before a byte of the message ----
+
+#[test]
+fn nul_smuggled_end_of_data_is_refused_before_any_byte_of_the_message() {
+    let data: &[u8] = b"Subject: t\r\n\r\nx\r\n\0.\r\nMAIL FROM:<evil@example.net>\r\n";
+    for caps in [CHUNKING_CAPS, DATA_CAPS, "250 SIZE 100000\r\n"] {
+        let mut e = ready(caps);
+        let err = e
+            .send_message(&envelope(&["a@example.net"]), data, MessageNeeds::default())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidMessage);
+        assert_eq!(err.reason(), Some("control_char"));
+        assert_eq!(err.position(), Some(17));
+        assert!(written(&mut e).is_empty(), "nothing written");
+        assert!(e.is_ready(), "the session stays usable");
+        if e.uses_pipelining() {
+            let err = e
+                .batch_add(
+                    0,
+                    &envelope(&["a@example.net"]),
+                    data,
+                    MessageNeeds::default(),
+                )
+                .unwrap_err();
+            assert_eq!(err.reason(), Some("control_char"));
+            e.batch_start(4).unwrap();
+            assert!(written(&mut e).is_empty(), "nothing written");
+            assert!(e.take_finished().is_empty());
+        }
+        e.send_message(&envelope(&["a@example.net"]), BODY, MessageNeeds::default())
+            .unwrap();
+        assert!(!written(&mut e).is_empty());
+    }
+}

@@ -897,7 +897,8 @@ fn implicit_tls() {
 
 #[test]
 fn smuggling_corpus_each_body_arrives_whole() {
-    let corpus: [(&str, &[u8]); 10] = [
+    // NUL is refused before sending (`nul_smuggled_end_of_data_is_refused_before_mail`).
+    let corpus: [(&str, &[u8]); 8] = [
         ("lf-dot-lf", b"\n.\n"),
         ("cr-dot-cr", b"\r.\r"),
         ("cr-dot-lf", b"\r.\n"),
@@ -906,8 +907,6 @@ fn smuggling_corpus_each_body_arrives_whole() {
         ("crlf-dot-lf", b"\r\n.\n"),
         ("cr-dot-crlf", b"\r.\r\n"),
         ("crlf-dot-cr", b"\r\n.\r"),
-        ("crlf-nul-dot-crlf", b"\r\n\0.\r\n"),
-        ("crlf-dot-nul-crlf", b"\r\n.\0\r\n"),
     ];
     let pki = pki();
     let tls = server_config(&pki.good.0, &pki.good.1);
@@ -948,6 +947,54 @@ fn smuggling_corpus_each_body_arrives_whole() {
         wire_text(&wire).matches("MAIL FROM:<sender@").count(),
         corpus.len()
     );
+}
+
+#[test]
+fn nul_smuggled_end_of_data_is_refused_before_mail() {
+    // A relay that strips NUL would read `\r\n\0.\r\n` as the end of the data and run
+    // the rest as commands: NUL is refused before a byte of the message is written, on
+    // every send path (single, batch, with and without PIPELINING).
+    let corpus: [(&str, &[u8]); 3] = [
+        ("crlf-nul-dot-crlf", b"\r\n\0.\r\n"),
+        ("crlf-dot-nul-crlf", b"\r\n.\0\r\n"),
+        ("nul", b"\0"),
+    ];
+    for caps in [CAPS, CAPS_NO_PIPE] {
+        let pki = pki();
+        let tls = server_config(&pki.good.0, &pki.good.1);
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let g = got.clone();
+        let (port, wire, h) = serve(1, move |_, p| {
+            let d = accept_all(p, &tls, caps, "1");
+            g.lock().unwrap().extend(d);
+        });
+        let mut c = SmtpClient::connect(options(port, &pki)).unwrap();
+        let e = env(&["a@example.net"]);
+        let mut bodies = Vec::new();
+        for (id, seq) in corpus {
+            let mut body = format!("Subject: {id}\r\n\r\nbefore").into_bytes();
+            let at = body.len() + seq.iter().position(|&b| b == 0).unwrap();
+            body.extend_from_slice(seq);
+            body.extend_from_slice(b"MAIL FROM:<smuggled@evil.example>\r\nRCPT TO:<victim@example.net>\r\nDATA\r\nafter\r\n");
+            let err = c.send_raw(&e, &body).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidMessage, "{id}");
+            assert_eq!(err.reason(), Some("control_char"), "{id}");
+            assert_eq!(err.position(), Some(at), "{id}");
+            bodies.push(body);
+        }
+        let items: Vec<Outgoing<'_>> = bodies.iter().map(|b| Outgoing::raw(&e, b)).collect();
+        for r in c.send_many_outgoing(&items) {
+            assert_eq!(r.unwrap_err().reason(), Some("control_char"));
+        }
+        // The session is still usable.
+        c.send_raw(&e, MSG).unwrap();
+        c.quit().unwrap();
+        h.join().unwrap();
+        assert_eq!(got.lock().unwrap().len(), 1, "only the clean message");
+        let text = wire_text(&wire);
+        assert_eq!(text.matches("MAIL FROM:").count(), 1, "{text}");
+        assert!(!text.contains("smuggled"), "{text}");
+    }
 }
 
 #[test]

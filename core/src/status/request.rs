@@ -6,6 +6,7 @@ use crate::error::{Error, ErrorKind, Result};
 use base64::Engine as _;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 use std::net::{Ipv4Addr, Ipv6Addr};
+use zeroize::Zeroizing;
 
 /// Characters of an id that are printable ASCII but not allowed verbatim in a path
 /// segment (RFC 3986 `pchar`): they are percent-encoded. `/ ? # %` and white space are
@@ -85,20 +86,33 @@ pub(super) fn build(query: &StatusQuery<'_>) -> Result<StatusRequest> {
         url.extend(utf8_percent_encode(address, QUERY_VALUE));
     }
 
-    let mut credentials = String::with_capacity(query.username.len() + query.password.len() + 1);
-    credentials.push_str(query.username);
-    credentials.push(':');
-    credentials.push_str(query.password);
-    let authorization = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(credentials.as_bytes())
-    );
     Ok(StatusRequest {
         method: "GET",
         url,
-        authorization,
+        authorization: basic_authorization(query.username, query.password),
         accept: "application/json",
     })
+}
+
+/// `Basic base64(user:pass)`. `user:pass` is wiped when dropped, and the value is built
+/// in a buffer allocated once at its final size, so that no intermediate copy of either
+/// is left unwiped in freed memory; the value itself belongs to the caller (the native
+/// client and the C binding wipe it once used).
+fn basic_authorization(username: &str, password: &str) -> String {
+    let mut credentials = Zeroizing::new(Vec::with_capacity(username.len() + password.len() + 1));
+    credentials.extend_from_slice(username.as_bytes());
+    credentials.push(b':');
+    credentials.extend_from_slice(password.as_bytes());
+    const PREFIX: &[u8] = b"Basic ";
+    let encoded = base64::encoded_len(credentials.len(), true).unwrap_or(0);
+    let mut value = vec![0u8; PREFIX.len() + encoded];
+    value[..PREFIX.len()].copy_from_slice(PREFIX);
+    let written = base64::engine::general_purpose::STANDARD
+        .encode_slice(&credentials[..], &mut value[PREFIX.len()..])
+        .unwrap_or(0);
+    value.truncate(PREFIX.len() + written);
+    // Base64 is ASCII: never fails (and takes the buffer without copying it).
+    String::from_utf8(value).unwrap_or_default()
 }
 
 /// A region is one lowercase DNS label: `[a-z0-9]`, inner `-`, 1 to 63 characters.
@@ -353,4 +367,21 @@ fn check_host(host: &str) -> std::result::Result<bool, String> {
         }
     }
     Ok(host.eq_ignore_ascii_case("localhost"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_authorization_leaves_no_unwiped_copy_from_reallocation() {
+        let value = basic_authorization("user", "pass");
+        assert_eq!(value, "Basic dXNlcjpwYXNz");
+        assert_eq!(
+            value.capacity(),
+            value.len(),
+            "allocated once at its final size: no reallocation left a copy behind"
+        );
+        assert_eq!(basic_authorization("u", ""), "Basic dTo=");
+    }
 }
