@@ -34,6 +34,41 @@ apt_need openssl
 # interop tests (core/tests/smtp_interop_exim.rs starts its own daemon on a free port).
 apt_need exim4-daemon-light
 
+# Postfix, for the interop tests of every binding (tests/interop/postfix_server.py starts a
+# private instance). Debian's postfix and exim4 packages conflict (both are the system's
+# mail-transport-agent), so postfix is not installed: its package is unpacked into a cache
+# folder outside the clone, keyed by nothing but its presence, which also means no system
+# Postfix is started on port 25. Cyrus SASL (its PLAIN/LOGIN and sasldb plugins,
+# saslpasswd2) comes from Debian as usual; the postfix user and postdrop group are made as
+# the package would make them.
+apt_need libsasl2-modules libsasl2-modules-db sasl2-bin libdb5.3 libicu72 libnsl2 libssl3
+postfix_root="${XDG_CACHE_HOME:-$HOME/.cache}/email365/postfix"
+if [ ! -x "$postfix_root/usr/sbin/postfix" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ -z "$apt_updated" ]; then
+    say "apt-get update"
+    $sudo apt-get update -qq
+    apt_updated=1
+  fi
+  say "unpacking Debian's postfix into $postfix_root"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && apt-get -o DPkg::Lock::Timeout=600 download postfix 2>/dev/null >/dev/null)
+  rm -rf "$postfix_root.tmp"
+  dpkg-deb -x "$tmp"/postfix_*.deb "$postfix_root.tmp"
+  dpkg-deb -f "$tmp"/postfix_*.deb Version > "$postfix_root.tmp/VERSION"
+  rm -rf "$tmp" "$postfix_root"
+  mv "$postfix_root.tmp" "$postfix_root"
+fi
+if [ "$(id -u)" -eq 0 ]; then
+  getent group postdrop >/dev/null || groupadd --system postdrop
+  getent passwd postfix >/dev/null \
+    || useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin postfix
+  # As the package sets them (postfix-script checks them at every start).
+  chgrp postdrop "$postfix_root/usr/sbin/postqueue" "$postfix_root/usr/sbin/postdrop"
+  chmod 2755 "$postfix_root/usr/sbin/postqueue" "$postfix_root/usr/sbin/postdrop"
+fi
+
 # Rust: rustup's stable toolchain with rustfmt and clippy.
 if ! command -v cargo >/dev/null 2>&1; then
   echo "[setup] cargo not found: install rustup's stable toolchain first" >&2

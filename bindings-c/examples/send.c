@@ -10,8 +10,10 @@
  * E365_USERNAME and E365_PASSWORD (optional: no AUTH without them), E365_CA_FILE (extra
  * trusted CA, PEM), E365_IMPLICIT_TLS=1 (TLS from the first byte, port 465),
  * E365_SEND_RAW=1 (send the bytes with e365_envelope_from_message +
- * e365_smtp_client_send_raw), E365_LOG=1 (print the SMTP transcript on stderr: AUTH
- * redacted, control bytes escaped), E365_SUBJECT; with
+ * e365_smtp_client_send_raw), E365_ENVELOPE_TO (with E365_SEND_RAW=1: comma-separated
+ * envelope recipients used instead of the ones read from the headers, e.g. a Bcc list kept
+ * elsewhere), E365_LOG=1 (print the SMTP transcript on stderr: AUTH redacted, control
+ * bytes escaped), E365_SUBJECT; with
  * E365_ACCOUNT_ID (and E365_STATUS_BASE_URL, default: the eu region) it then waits up to
  * 60 s for the first recipient's final delivery state through the status API.
  * Exit status: 0 sent (some recipients may be refused), 1 refused or failed, 2 usage.
@@ -142,8 +144,23 @@ int main(int argc, char **argv) {
         e365_envelope *env = NULL;
         rc = e365_envelope_from_message(message->bytes, message->size, &env, &err);
         if (rc == E365_OK) {
-            rc = e365_smtp_client_send_raw(client, env->mail_from, env->rcpt_to, env->rcpt_to_len,
-                                           env->bytes, env->bytes_len, &delivery, &err);
+            /* An envelope that differs from the headers: the recipients given, not the To. */
+            const char *to = getenv("E365_ENVELOPE_TO");
+            char *list = to ? malloc(strlen(to) + 1) : NULL;
+            if (list != NULL) {
+                memcpy(list, to, strlen(to) + 1);
+            }
+            e365_str given[16];
+            size_t n = 0;
+            for (char *next = list ? strtok(list, ",") : NULL; next != NULL && n < 16;
+                 next = strtok(NULL, ",")) {
+                given[n].data = next;
+                given[n++].len = strlen(next);
+            }
+            rc = e365_smtp_client_send_raw(client, env->mail_from, list ? given : env->rcpt_to,
+                                           list ? n : env->rcpt_to_len, env->bytes, env->bytes_len, &delivery,
+                                           &err);
+            free(list);
             e365_envelope_free(env);
         }
     } else {

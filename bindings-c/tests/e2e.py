@@ -4,7 +4,12 @@
 - aiosmtpd (tests/interop/aiosmtpd_server.py), a real SMTP server this project did not
   write: STARTTLS with a certificate made here (cryptography), AUTH PLAIN, a recipient
   refused with 550 5.1.1, a wrong password, a server certificate that is not trusted;
-- the sandbox (tests/sandbox): STARTTLS + AUTH PLAIN + registered senders + ids.
+- the sandbox (tests/sandbox): STARTTLS + AUTH PLAIN + registered senders + ids;
+- Postfix (tests/interop/postfix_server.py, unpacked by scripts/setup.sh; missing, it
+  fails): STARTTLS required, AUTH PLAIN over Cyrus SASL, an envelope that differs from
+  the headers (the `send` example with E365_SEND_RAW=1 and E365_ENVELOPE_TO, and the
+  `e365-send` command with an .eml file) with one recipient refused 550 5.1.1, and what
+  Postfix delivered to each mailbox compared with what was sent.
 
 Each send also runs under valgrind when --valgrind is given, and so does the C suite of
 sends through the sandbox (tests/test_smtp.c: send_many, the pool from several threads,
@@ -203,6 +208,85 @@ def sandbox_cases(sends: list[list[str]], suites: list[tuple[str, list[str]]]) -
             proc.kill()
 
 
+def postfix_cases(sends: list[list[str]]) -> None:
+    harness = [PY, str(ROOT / "tests/interop/postfix_server.py")]
+    found = subprocess.run(harness + ["--check"], capture_output=True, text=True)
+    check("postfix-installed", found.returncode == 0, found.stderr)  # says to run scripts/setup.sh
+    if found.returncode != 0:
+        return
+    proc = subprocess.Popen(harness, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(proc.stdout.readline())
+        env = {"E365_SMTP_HOST": "localhost", "E365_SMTP_PORT": str(info["port"]), "E365_CA_FILE": info["ca_file"],
+               "E365_USERNAME": info["username"], "E365_PASSWORD": info["password"], "E365_SUBJECT": "C to Postfix",
+               "E365_SEND_RAW": "1", "E365_ENVELOPE_TO": "rcpt@example.net,other@example.org,reject-x@example.net"}
+        for send in sends:
+            label = "valgrind" if len(send) > 1 else "plain"
+            # The headers name rcpt@ only; the envelope has two more, one of them refused.
+            out = run_send(send, env, ["Shop <shop@example.com>", "rcpt@example.net"])
+            lines = out.stdout.splitlines()
+            check(f"postfix-send-{label}", out.returncode == 0, out.stderr + out.stdout)
+            check(f"postfix-accepted-{label}", [l for l in lines if l.startswith("accepted ")]
+                  == ["accepted rcpt@example.net", "accepted other@example.org"], out.stdout)
+            check(f"postfix-rejected-{label}", [l.split()[:3] for l in lines if l.startswith("rejected ")]
+                  == [["rejected", "reject-x@example.net", "550"]] and "5.1.1" in out.stdout, out.stdout)
+            ids = [l.split()[1] for l in lines if l.startswith("notification_id ")]
+            check(f"postfix-queue-id-{label}", len(ids) == 1 and ids[0] != "-", out.stdout)
+            if not ids:
+                continue
+            proc.stdin.write(f"deliveries {ids[0]} 2\n")
+            proc.stdin.flush()
+            stored = json.loads(proc.stdout.readline())["deliveries"]
+            check(f"postfix-delivered-{label}", [d["recipient"] for d in stored]
+                  == ["other@example.org", "rcpt@example.net"]
+                  and all(d["return_path"] == "shop@example.com" for d in stored), str(stored))
+            bodies = {base64.b64decode(d["message_b64"]) for d in stored}
+            body = next(iter(bodies)) if len(bodies) == 1 else b""
+            check(f"postfix-stored-message-{label}", b"Subject: C to Postfix\n" in body
+                  and b"rcpt@example.net" in body and b"other@example.org" not in body, str(bodies)[:300])
+        # The `e365-send` command (built beside the example): an .eml file as it is, with
+        # an envelope from the flags that differs from its headers; one JSON line.
+        eml = (b"From: Shop <shop@example.com>\r\nTo: rcpt@example.net\r\nSubject: eml to Postfix\r\n"
+               b"Message-ID: <eml-postfix@example.com>\r\n\r\n.a dotted line\r\nbody\r\n")
+        with tempfile.NamedTemporaryFile(suffix=".eml") as f:
+            f.write(eml)
+            f.flush()
+            command = [str(Path(sends[0][-1]).parent / "e365-send"), "--host", "localhost", "--port",
+                       str(info["port"]), "--ca", info["ca_file"], "--username", info["username"],
+                       "--password-env", "E365_PASSWORD", "--from", "bounces@example.com", "--to",
+                       "rcpt@example.net", "--to", "other@example.org", "--to", "reject-x@example.net",
+                       "--eml", f.name, "--timeout", "20"]
+            out = subprocess.run(command, env={**os.environ, "E365_PASSWORD": info["password"]},
+                                 capture_output=True, text=True, timeout=120)
+        ok = json.loads(out.stdout.splitlines()[-1]).get("ok", {}) if out.stdout.strip() else {}
+        check("postfix-command-send", out.returncode == 0 and [a["recipient"] for a in ok.get("accepted", [])]
+              == ["rcpt@example.net", "other@example.org"], out.stderr + out.stdout)
+        check("postfix-command-rejected", [(r["recipient"], r["reply"]["code"], r["reply"]["enhanced"])
+                                           for r in ok.get("rejected", [])]
+              == [("reject-x@example.net", 550, "5.1.1")], out.stdout)
+        qid = ok.get("notification_id") or "-"
+        check("postfix-command-queue-id", ok.get("final_reply", {}).get("text", "").endswith(f"queued as {qid}"),
+              out.stdout)
+        proc.stdin.write(f"deliveries {qid} 2\n")
+        proc.stdin.flush()
+        stored = json.loads(proc.stdout.readline())["deliveries"]
+        check("postfix-command-stored", [d["recipient"] for d in stored] == ["other@example.org", "rcpt@example.net"]
+              and all(d["return_path"] == "bounces@example.com"
+                      and base64.b64decode(d["message_b64"]) == eml.replace(b"\r\n", b"\n") for d in stored),
+              str(stored))
+        # A wrong password: E365_AUTH (535), and the password never shows.
+        out = run_send(sends[0], {**env, "E365_PASSWORD": "wrong-pass-xyz"}, ["shop@example.com", "rcpt@example.net"])
+        check("postfix-wrong-password", out.returncode == 1 and "auth" in out.stderr and "535" in out.stderr,
+              out.stderr)
+        check("postfix-password-not-shown", "wrong-pass-xyz" not in out.stderr + out.stdout, out.stderr)
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--send", required=True, help="the send example")
@@ -223,6 +307,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         aiosmtpd_cases(sends, Path(folder))
     sandbox_cases(sends, suites)
+    postfix_cases(sends)
     print(f"c-e2e: {results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
 
