@@ -27,10 +27,10 @@ use crate::status::{
 
 /// Default time limit for opening the connection (DNS, TCP and TLS): 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time limit for one whole request (connect, send, headers and body): 30 s.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default largest response body accepted: 16 MiB.
-pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+/// Default time limit for one whole request (connect, send, headers and body) and the
+/// default largest response body: the limits every status client applies (30 s,
+/// 16 MiB), re-exported from [`crate::status`].
+pub use crate::status::{DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
 
 /// The user agent sent with every request: `email365/<version>`.
 pub fn user_agent() -> String {

@@ -19,7 +19,9 @@ pub use answer::{
     error_excerpt, http_error, judge_answer, parse_retry_after, retry_after_millis, HttpAnswer,
     HttpVerdict, ERROR_EXCERPT, MAX_SAFE_MILLIS,
 };
-pub use poll::{FetchFailure, PollStep, Poller, LAST_POLL_TIME};
+pub use poll::{
+    FetchFailure, PollStep, Poller, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT, LAST_POLL_TIME,
+};
 pub use timestamp::Timestamp;
 
 /// What a status request is made from.

@@ -14,6 +14,13 @@ use std::time::{Duration, SystemTime};
 /// would fail on any real network.
 pub const LAST_POLL_TIME: Duration = Duration::from_secs(1);
 
+/// Default time limit for one whole status request (connect, send, headers and body),
+/// in every client: 30 s.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default largest status response body a client accepts: 16 MiB.
+pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+
 /// Most recipients named in a give-up message.
 const DESCRIBED_RECIPIENTS: usize = 10;
 
@@ -213,27 +220,39 @@ impl Poller {
 
     /// Reports what the request asked for by [`PollStep::Fetch`] gave: the notification
     /// or the error (transient or not, as [`Error::transient`] says), and the server's
-    /// Retry-After when it sent one. Ignored once the wait is over.
-    pub fn record(&mut self, result: Result<Notification>, retry_after: Option<Duration>) {
+    /// Retry-After when it sent one. Ignored once the wait is over. Gives the
+    /// notification recorded, when there is one (for a caller's progress report).
+    pub fn record(
+        &mut self,
+        result: Result<Notification>,
+        retry_after: Option<Duration>,
+    ) -> Option<&Notification> {
         if matches!(self.state, State::Over(_)) {
-            return;
+            return None;
         }
         self.polls = self.polls.saturating_add(1);
+        let fresh = result.is_ok();
         if let Ok(n) = &result {
             self.last = Some(n.clone());
         }
         self.state = State::Answered(result, retry_after);
+        self.last.as_ref().filter(|_| fresh)
     }
 
     /// Reports an HTTP answer: judged by [`judge_answer`] at `wall_now` (for an HTTP-date
     /// Retry-After), its body parsed by [`parse_status`] when it is a 2xx answer.
-    pub fn record_answer(&mut self, answer: &HttpAnswer<'_>, wall_now: SystemTime) {
+    /// Gives the notification of a 2xx answer that parsed.
+    pub fn record_answer(
+        &mut self,
+        answer: &HttpAnswer<'_>,
+        wall_now: SystemTime,
+    ) -> Option<&Notification> {
         let verdict = judge_answer(answer, wall_now);
         let result = match verdict.error {
             Some(e) => Err(e),
             None => parse_status(answer.body),
         };
-        self.record(result, verdict.retry_after);
+        self.record(result, verdict.retry_after)
     }
 
     /// Reports a request that got no HTTP answer to judge ([`FetchFailure::error`]).
@@ -288,7 +307,7 @@ impl Poller {
 
     fn give_up(&self, last: &str) -> Error {
         let within = self.deadline.map_or(String::new(), |d| {
-            format!(" within {:.1} s", d.as_secs_f64())
+            format!(" within {}.{} s", d.as_secs(), d.subsec_millis() / 100)
         });
         Error::new(
             ErrorKind::Timeout,

@@ -42,12 +42,14 @@ pub fn status_poll(args: &Value) -> Result<Value, Error> {
         .ok_or_else(|| bad("argument \"steps\" must be a list of objects".into()))?;
     let mut out = Vec::new();
     for item in steps {
-        let at = opt_ms(item, "at_ms")?
-            .ok_or_else(|| bad("argument \"at_ms\" is required".into()))?;
+        let at =
+            opt_ms(item, "at_ms")?.ok_or_else(|| bad("argument \"at_ms\" is required".into()))?;
         if let Some(answer) = item.get("answer").filter(|a| !a.is_null()) {
             let status = opt_ms(answer, "status")?
                 .and_then(|s| u16::try_from(s).ok())
-                .ok_or_else(|| bad("argument \"status\" must be a whole number from 0 to 65535".into()))?;
+                .ok_or_else(|| {
+                    bad("argument \"status\" must be a whole number from 0 to 65535".into())
+                })?;
             let wall = opt_ms(answer, "now_ms")?
                 .map_or_else(SystemTime::now, |ms| UNIX_EPOCH + Duration::from_millis(ms));
             poller.record_answer(
