@@ -29,6 +29,7 @@ pub mod error;
 pub mod message;
 pub mod notification_id;
 pub mod policy;
+pub mod poll;
 pub mod reply;
 pub mod smtp;
 pub mod status;
