@@ -12,7 +12,7 @@ use std::time::Duration;
 /// negative or non-finite number.
 fn seconds(py: Python<'_>, name: &str, value: f64) -> PyResult<Duration> {
     let micros = (value * 1e6).round();
-    if micros.is_finite() && micros >= 0.0 && micros < 1.8e19 {
+    if (0.0..1.8e19).contains(&micros) {
         Ok(Duration::from_micros(micros as u64))
     } else {
         Err(invalid_argument(
