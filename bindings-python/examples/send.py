@@ -4,7 +4,7 @@
     .venv/bin/python bindings-python/examples/send.py --port 2525 --ca-file /tmp/…/ca.pem \\
         --username sandbox --password sandbox-password --to alice@example.org
 
-Against the real service: --host <the SMTP host of your region> --port 587, your account's
+Against the real service: --host <the SMTP host of your region> (port 25, STARTTLS: the defaults), your account's
 credentials, and a sender on one of your registered domains.
 """
 

@@ -46,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<status::PyStatusRequest>()?;
     m.add_class::<status::PyStatusEvent>()?;
     m.add_class::<status::PyNotification>()?;
+    m.add_class::<status::PyRecipientState>()?;
     m.add_function(wrap_pyfunction!(status::status_request, m)?)?;
     m.add_function(wrap_pyfunction!(status::parse_status, m)?)?;
     m.add_function(wrap_pyfunction!(status::is_final, m)?)?;

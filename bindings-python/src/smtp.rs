@@ -1,20 +1,25 @@
 //! `SmtpClient` and `SendResult` over `email365::smtp` (the native transport). The GIL
 //! is released during every network step, and one client is safe to share between
 //! threads: a single connection is used by one send at a time, a pool
-//! (`max_connections > 1`) by up to that many.
+//! (`max_connections > 1`) by up to that many. An explicit envelope (`from_addr`,
+//! `to_addrs`) goes to the core as given (bytes are read by the core's `read_message`),
+//! and every result or error carries the Message-ID the message was sent with.
 
 use crate::error::{invalid_argument, to_py_err, IntoPy};
 use crate::message::{PyBuiltMessage, PyMessage};
 use crate::policy::PySenderPolicy;
 use crate::reply::PyReply;
 use crate::repr;
-use email365::message::{envelope_from_message, BuiltMessage, Envelope};
-use email365::smtp::{AuthMechanism, Delivery, SmtpClient, SmtpOptions, SmtpPool, TlsMode};
+use email365::message::{read_message, BuiltMessage, Envelope, ReadMessage};
+use email365::smtp::{
+    AuthMechanism, Delivery, MessageNeeds, SmtpClient, SmtpOptions, SmtpPool, TlsMode,
+};
 use email365::{Error, ErrorKind};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -24,15 +29,17 @@ use std::time::Duration;
 #[pyclass(frozen, module = "email365", name = "SendResult")]
 pub(crate) struct PySendResult {
     notification_id: Option<String>,
+    message_id: Option<String>,
     final_reply: PyReply,
     accepted: Vec<String>,
     rejected: Vec<(String, PyReply)>,
 }
 
-impl From<Delivery> for PySendResult {
-    fn from(d: Delivery) -> Self {
+impl PySendResult {
+    fn new(d: Delivery, message_id: Option<String>) -> Self {
         PySendResult {
             notification_id: d.notification_id,
+            message_id,
             final_reply: d.final_reply.into(),
             accepted: d.accepted.into_iter().map(|r| r.recipient).collect(),
             rejected: d
@@ -50,6 +57,13 @@ impl PySendResult {
     #[getter]
     fn notification_id(&self) -> Option<&str> {
         self.notification_id.as_deref()
+    }
+
+    /// The Message-ID the message was sent with (without angle brackets), or `None` for
+    /// bytes without one.
+    #[getter]
+    fn message_id(&self) -> Option<&str> {
+        self.message_id.as_deref()
     }
 
     /// The server's final reply to the message data.
@@ -76,8 +90,9 @@ impl PySendResult {
 
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "SendResult(notification_id={}, accepted={}, rejected={})",
+            "SendResult(notification_id={}, message_id={}, accepted={}, rejected={})",
             repr(py, &self.notification_id),
+            repr(py, &self.message_id),
             repr(py, &self.accepted),
             repr(
                 py,
@@ -96,11 +111,116 @@ enum Transport {
     Pool(SmtpPool),
 }
 
+/// An envelope given with a message (`from_addr`, `to_addrs`): each part given is
+/// used as it is, in place of the message's own; the core's transport checks it.
+#[derive(Default)]
+struct EnvelopeParts {
+    mail_from: Option<String>,
+    rcpt_to: Option<Vec<String>>,
+}
+
+impl EnvelopeParts {
+    /// `to_addrs` is one address (a `str`) or a sequence of them, as in smtplib.
+    fn from_py(from_addr: Option<String>, to_addrs: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let rcpt_to = match to_addrs {
+            Some(t) if !t.is_none() => Some(match t.cast::<PyString>() {
+                Ok(one) => vec![one.extract::<String>()?],
+                Err(_) => t.extract::<Vec<String>>()?,
+            }),
+            _ => None,
+        };
+        Ok(EnvelopeParts {
+            mail_from: from_addr,
+            rcpt_to,
+        })
+    }
+
+    /// The message's own envelope with the given parts in place.
+    fn over(&self, own: &Envelope) -> Envelope {
+        Envelope {
+            mail_from: self
+                .mail_from
+                .clone()
+                .unwrap_or_else(|| own.mail_from.clone()),
+            rcpt_to: self.rcpt_to.clone().unwrap_or_else(|| own.rcpt_to.clone()),
+        }
+    }
+}
+
 /// What a send is made of, once converted from the Python argument.
 enum Outgoing<'a> {
-    Built(&'a BuiltMessage),
-    Message(&'a PyMessage),
-    Raw(Envelope, Vec<u8>),
+    Built(&'a BuiltMessage, EnvelopeParts),
+    Message(&'a PyMessage, EnvelopeParts),
+    Raw(ReadMessage),
+}
+
+/// A message ready for the core's transport, with the Message-ID it carries.
+struct Ready<'a> {
+    envelope: Envelope,
+    bytes: Cow<'a, [u8]>,
+    needs: MessageNeeds,
+    message_id: Option<String>,
+}
+
+impl<'a> Ready<'a> {
+    fn built(message: Cow<'a, BuiltMessage>, parts: &EnvelopeParts) -> Ready<'a> {
+        let needs = email365::smtp::Outgoing::from(&*message).needs;
+        let envelope = parts.over(&message.envelope);
+        let message_id = Some(message.message_id.clone());
+        let bytes = match message {
+            Cow::Borrowed(m) => Cow::Borrowed(&m.bytes[..]),
+            Cow::Owned(m) => Cow::Owned(m.bytes),
+        };
+        Ready {
+            envelope,
+            bytes,
+            needs,
+            message_id,
+        }
+    }
+
+    fn item(&self) -> email365::smtp::Outgoing<'_> {
+        email365::smtp::Outgoing {
+            envelope: &self.envelope,
+            bytes: &self.bytes,
+            needs: self.needs,
+        }
+    }
+}
+
+impl Outgoing<'_> {
+    /// Builds a `Message` (GIL released by the caller) and puts the envelope together.
+    fn ready(&self) -> email365::Result<Ready<'_>> {
+        Ok(match self {
+            Outgoing::Built(b, parts) => Ready::built(Cow::Borrowed(*b), parts),
+            Outgoing::Message(m, parts) => Ready::built(Cow::Owned(m.builder.build()?), parts),
+            Outgoing::Raw(r) => Ready {
+                envelope: r.envelope.clone(),
+                bytes: Cow::Borrowed(&r.bytes),
+                needs: email365::smtp::Outgoing::raw(&r.envelope, &r.bytes).needs,
+                message_id: r.message_id.clone(),
+            },
+        })
+    }
+
+    /// The Message-ID known before building (a `Message` without one gets it when built).
+    fn known_message_id(&self) -> Option<String> {
+        match self {
+            Outgoing::Built(b, _) => Some(b.message_id.clone()),
+            Outgoing::Message(..) => None,
+            Outgoing::Raw(r) => r.message_id.clone(),
+        }
+    }
+}
+
+/// The exception of a failed send, with `message_id` set when the Message-ID is known.
+fn send_error(py: Python<'_>, error: &Error, message_id: Option<&str>) -> PyErr {
+    let err = to_py_err(py, error);
+    if let Some(id) = message_id {
+        // Only fails for a broken Python part, which `to_py_err` reports already.
+        let _ = err.value(py).setattr("message_id", id);
+    }
+    err
 }
 
 /// `email.message.Message`, looked up once.
@@ -149,13 +269,22 @@ impl PySmtpClient {
         )
     }
 
-    /// Converts a Python message into what the core sends (GIL held).
-    fn outgoing<'a>(py: Python<'_>, message: &'a Bound<'_, PyAny>) -> PyResult<Outgoing<'a>> {
+    fn closed_core_error() -> Error {
+        Error::new(ErrorKind::Connection, "the SmtpClient is closed")
+    }
+
+    /// Converts a Python message and its envelope parts into what the core sends (GIL
+    /// held; bytes are read by the core with the GIL released).
+    fn outgoing<'a>(
+        py: Python<'_>,
+        message: &'a Bound<'_, PyAny>,
+        parts: EnvelopeParts,
+    ) -> PyResult<Outgoing<'a>> {
         if let Ok(m) = message.cast::<PyBuiltMessage>() {
-            return Ok(Outgoing::Built(&m.get().inner));
+            return Ok(Outgoing::Built(&m.get().inner, parts));
         }
         if let Ok(m) = message.cast::<PyMessage>() {
-            return Ok(Outgoing::Message(m.get()));
+            return Ok(Outgoing::Message(m.get(), parts));
         }
         let stdlib = STDLIB_MESSAGE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             Ok(py.import("email.message")?.getattr("Message")?.unbind())
@@ -179,94 +308,64 @@ impl PySmtpClient {
                 message.get_type().name()?
             )));
         };
-        let (envelope, bytes) = py.detach(|| envelope_from_message(&data)).py(py)?;
-        Ok(Outgoing::Raw(envelope, bytes))
+        let read = py
+            .detach(|| read_message(&data, parts.mail_from.as_deref(), parts.rcpt_to.as_deref()))
+            .py(py)?;
+        Ok(Outgoing::Raw(read))
+    }
+
+    /// A `send_many` item: a message, or a `(message, from_addr, to_addrs)` tuple.
+    fn many_item<'py>(item: Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, EnvelopeParts)> {
+        let Ok(tuple) = item.cast::<PyTuple>() else {
+            return Ok((item, EnvelopeParts::default()));
+        };
+        if tuple.len() != 3 {
+            return Err(PyTypeError::new_err(format!(
+                "a send_many item is a message or a (message, from_addr, to_addrs) tuple, not a tuple of {}",
+                tuple.len()
+            )));
+        }
+        let from_addr: Option<String> = tuple.get_item(1)?.extract()?;
+        let parts = EnvelopeParts::from_py(from_addr, Some(&tuple.get_item(2)?))?;
+        Ok((tuple.get_item(0)?, parts))
     }
 
     /// Sends (GIL released by the caller).
-    fn send_outgoing(&self, out: &Outgoing<'_>) -> email365::Result<Delivery> {
-        let built;
-        let (envelope, data, message) = match out {
-            Outgoing::Built(b) => (&b.envelope, &b.bytes[..], Some(*b)),
-            Outgoing::Message(m) => {
-                built = m.builder.build()?;
-                (&built.envelope, &built.bytes[..], Some(&built))
-            }
-            Outgoing::Raw(e, d) => (e, &d[..], None),
-        };
+    fn send_ready(&self, r: &Ready<'_>) -> email365::Result<Delivery> {
         if self.closed.load(Ordering::SeqCst) {
-            return Err(Error::new(
-                ErrorKind::Connection,
-                "the SmtpClient is closed",
-            ));
+            return Err(Self::closed_core_error());
         }
-        match (&self.transport, message) {
-            (Transport::Single(m), Some(b)) => {
+        match &self.transport {
+            Transport::Single(m) => {
                 let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
                 match guard.as_mut() {
-                    Some(c) => c.send(b),
-                    None => Err(Error::new(
-                        ErrorKind::Connection,
-                        "the SmtpClient is closed",
-                    )),
+                    Some(c) => c.send_with(&r.envelope, &r.bytes, r.needs),
+                    None => Err(Self::closed_core_error()),
                 }
             }
-            (Transport::Single(m), None) => {
-                let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
-                match guard.as_mut() {
-                    Some(c) => c.send_raw(envelope, data),
-                    None => Err(Error::new(
-                        ErrorKind::Connection,
-                        "the SmtpClient is closed",
-                    )),
-                }
-            }
-            (Transport::Pool(p), Some(b)) => p.send(b),
-            (Transport::Pool(p), None) => p.send_raw(envelope, data),
+            Transport::Pool(p) => p.send_with(&r.envelope, &r.bytes, r.needs),
         }
     }
-}
 
-impl PySmtpClient {
     /// The core's `send_many` on the client or the pool; a message that cannot be built
-    /// gets its error in place.
-    fn send_many_outgoing(&self, outs: &[Outgoing<'_>]) -> Vec<email365::Result<Delivery>> {
-        let mut built: Vec<Option<email365::Result<BuiltMessage>>> = outs
-            .iter()
-            .map(|o| match o {
-                Outgoing::Message(m) => Some(m.builder.build()),
-                _ => None,
-            })
-            .collect();
-        let mut results: Vec<Option<email365::Result<Delivery>>> = vec![None; outs.len()];
+    /// gets its error in place. Each result comes with the message's Message-ID.
+    fn send_many_outgoing(
+        &self,
+        outs: &[Outgoing<'_>],
+    ) -> Vec<(email365::Result<Delivery>, Option<String>)> {
+        let readies: Vec<email365::Result<Ready<'_>>> = outs.iter().map(|o| o.ready()).collect();
         let mut index = Vec::new();
         let mut items = Vec::new();
-        for (i, (o, b)) in outs.iter().zip(built.iter_mut()).enumerate() {
-            let item = match (o, b) {
-                (Outgoing::Built(b), _) => email365::smtp::Outgoing::from(*b),
-                (Outgoing::Raw(e, d), _) => email365::smtp::Outgoing::raw(e, d),
-                (Outgoing::Message(_), Some(Ok(b))) => email365::smtp::Outgoing::from(&*b),
-                (Outgoing::Message(_), Some(Err(e))) => {
-                    results[i] = Some(Err(e.clone()));
-                    continue;
-                }
-                (Outgoing::Message(_), None) => {
-                    results[i] = Some(Err(Error::new(ErrorKind::Internal, "message not built")));
-                    continue;
-                }
-            };
-            index.push(i);
-            items.push(item);
+        for (i, r) in readies.iter().enumerate() {
+            if let Ok(r) = r {
+                index.push(i);
+                items.push(r.item());
+            }
         }
-        let sent = if self.closed.load(Ordering::SeqCst) {
+        let sent: Vec<email365::Result<Delivery>> = if self.closed.load(Ordering::SeqCst) {
             items
                 .iter()
-                .map(|_| {
-                    Err(Error::new(
-                        ErrorKind::Connection,
-                        "the SmtpClient is closed",
-                    ))
-                })
+                .map(|_| Err(Self::closed_core_error()))
                 .collect()
         } else {
             match &self.transport {
@@ -276,25 +375,50 @@ impl PySmtpClient {
                         Some(c) => c.send_many_outgoing(&items),
                         None => items
                             .iter()
-                            .map(|_| {
-                                Err(Error::new(
-                                    ErrorKind::Connection,
-                                    "the SmtpClient is closed",
-                                ))
-                            })
+                            .map(|_| Err(Self::closed_core_error()))
                             .collect(),
                     }
                 }
                 Transport::Pool(p) => p.send_many_outgoing(&items),
             }
         };
+        let mut slots: Vec<Option<email365::Result<Delivery>>> = vec![None; outs.len()];
         for (i, r) in index.into_iter().zip(sent) {
-            results[i] = Some(r);
+            slots[i] = Some(r);
         }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::Internal, "no result"))))
+        readies
+            .iter()
+            .zip(slots)
+            .map(|(ready, slot)| match ready {
+                Err(e) => (Err(e.clone()), None),
+                Ok(ready) => (
+                    slot.unwrap_or_else(|| Err(Error::new(ErrorKind::Internal, "no result"))),
+                    ready.message_id.clone(),
+                ),
+            })
             .collect()
+    }
+
+    /// `SendManyError` for the first failure, carrying every result.
+    fn send_many_error<'py>(
+        py: Python<'py>,
+        first: PyErr,
+        results: &Bound<'py, PyList>,
+    ) -> PyResult<PyErr> {
+        let first_value = first.value(py);
+        let kwargs = PyDict::new(py);
+        for name in ["kind", "reason", "position", "transient", "replies"] {
+            kwargs.set_item(name, first_value.getattr(name)?)?;
+        }
+        let exc = py
+            .import("email365._errors")?
+            .getattr("SendManyError")?
+            .call((first_value.getattr("message")?,), Some(&kwargs))?;
+        exc.setattr("message_id", first_value.getattr("message_id")?)?;
+        exc.setattr("results", results)?;
+        let err = PyErr::from_value(exc);
+        err.set_cause(py, Some(first));
+        Ok(err)
     }
 }
 
@@ -303,7 +427,8 @@ impl PySmtpClient {
     #[new]
     #[pyo3(signature = (host, port = 25, *, username = None, password = None, tls = "starttls",
         ca_file = None, timeout = None, sender_policy = None, server_name = None, ehlo_name = None,
-        auth = "plain", pipelining = true, max_connections = 1))]
+        auth = "plain", pipelining = true, chunking = true, window = None, probe_idle_after = None,
+        max_connections = 1))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -319,6 +444,9 @@ impl PySmtpClient {
         ehlo_name: Option<String>,
         auth: &str,
         pipelining: bool,
+        chunking: bool,
+        window: Option<usize>,
+        probe_idle_after: Option<f64>,
         max_connections: usize,
     ) -> PyResult<Self> {
         let (mode, tls_name) = tls_mode(py, tls)?;
@@ -353,6 +481,18 @@ impl PySmtpClient {
         options.ehlo_name = ehlo_name;
         options.auth_mechanism = auth_mechanism(py, auth)?;
         options.pipelining = pipelining;
+        options.chunking = chunking;
+        if let Some(w) = window {
+            if w == 0 {
+                return Err(invalid_argument(py, "window must be at least 1"));
+            }
+            options.window = w;
+        }
+        if let Some(p) = probe_idle_after {
+            options.probe_idle_after = Duration::try_from_secs_f64(p).map_err(|_| {
+                invalid_argument(py, "probe_idle_after must be a number of seconds >= 0")
+            })?;
+        }
         // The core's transport enforces it before anything is sent.
         options.sender_policy = sender_policy.map(|p| p.get().inner.clone());
         if max_connections == 0 {
@@ -378,22 +518,43 @@ impl PySmtpClient {
     }
 
     /// Sends one message and returns its `SendResult`. Accepts a `Message`, a
-    /// `BuiltMessage`, a stdlib `email.message.EmailMessage` or RFC 5322 bytes (their
-    /// envelope comes from the headers, Bcc removed).
-    fn send(&self, py: Python<'_>, message: &Bound<'_, PyAny>) -> PyResult<PySendResult> {
+    /// `BuiltMessage`, a stdlib `email.message.EmailMessage` or RFC 5322 bytes. The
+    /// envelope is the message's own (from the builder, or read from the headers by the
+    /// core, Bcc removed) unless `from_addr` (`""` for `<>`) or `to_addrs` (one address or
+    /// a sequence) give it, as in smtplib's `send_message`; the core's transport checks
+    /// it before sending (command injection, recipients, the sender policy).
+    #[pyo3(signature = (message, *, from_addr = None, to_addrs = None))]
+    fn send(
+        &self,
+        py: Python<'_>,
+        message: &Bound<'_, PyAny>,
+        from_addr: Option<String>,
+        to_addrs: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PySendResult> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(Self::closed_error(py));
         }
-        let out = Self::outgoing(py, message)?;
-        let delivery = py.detach(|| self.send_outgoing(&out)).py(py)?;
-        Ok(delivery.into())
+        let parts = EnvelopeParts::from_py(from_addr, to_addrs)?;
+        let out = Self::outgoing(py, message, parts)?;
+        let known_id = out.known_message_id();
+        let sent = py.detach(|| {
+            let ready = out.ready()?;
+            let delivery = self.send_ready(&ready);
+            Ok::<_, Error>((delivery, ready.message_id))
+        });
+        match sent {
+            Err(e) => Err(send_error(py, &e, known_id.as_deref())),
+            Ok((Err(e), id)) => Err(send_error(py, &e, id.as_deref())),
+            Ok((Ok(delivery), id)) => Ok(PySendResult::new(delivery, id)),
+        }
     }
 
     /// Sends several messages over the same connection(s), keeping several whole
     /// transactions in flight (the core's `send_many`), and returns one result per
-    /// message in input order. Every message is submitted; with
-    /// `return_exceptions=True` a failure is returned in place of its result, otherwise
-    /// the first failure (in input order) is raised once all were submitted.
+    /// message in input order. An item is a message or a `(message, from_addr,
+    /// to_addrs)` tuple. Every message is submitted; with `return_exceptions=True` a
+    /// failure is returned in place of its result, otherwise `SendManyError` (the first
+    /// failure's kind, with every result in `results`) is raised once all were submitted.
     #[pyo3(signature = (messages, *, return_exceptions = false))]
     fn send_many<'py>(
         &self,
@@ -404,26 +565,34 @@ impl PySmtpClient {
         if self.closed.load(Ordering::SeqCst) {
             return Err(Self::closed_error(py));
         }
-        let bound: Vec<Bound<'py, PyAny>> = messages.try_iter()?.collect::<PyResult<_>>()?;
+        let items: Vec<(Bound<'py, PyAny>, EnvelopeParts)> = messages
+            .try_iter()?
+            .map(|item| Self::many_item(item?))
+            .collect::<PyResult<_>>()?;
+        let (bound, parts): (Vec<Bound<'py, PyAny>>, Vec<EnvelopeParts>) =
+            items.into_iter().unzip();
         let outs: Vec<Outgoing<'_>> = bound
             .iter()
-            .map(|m| Self::outgoing(py, m))
+            .zip(parts)
+            .map(|(m, p)| Self::outgoing(py, m, p))
             .collect::<PyResult<_>>()?;
         let results = py.detach(|| self.send_many_outgoing(&outs));
         let list = PyList::empty(py);
-        for r in results {
+        let mut first: Option<PyErr> = None;
+        for (r, id) in results {
             match r {
-                Ok(d) => list.append(Py::new(py, PySendResult::from(d))?)?,
+                Ok(d) => list.append(Py::new(py, PySendResult::new(d, id))?)?,
                 Err(e) => {
-                    let err = to_py_err(py, &e);
-                    if !return_exceptions {
-                        return Err(err);
-                    }
+                    let err = send_error(py, &e, id.as_deref());
                     list.append(err.value(py))?;
+                    first.get_or_insert(err);
                 }
             }
         }
-        Ok(list)
+        match first {
+            Some(err) if !return_exceptions => Err(Self::send_many_error(py, err, &list)?),
+            _ => Ok(list),
+        }
     }
 
     /// Ends the session (QUIT) and closes the connection(s). Idempotent.

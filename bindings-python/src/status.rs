@@ -191,12 +191,107 @@ impl PyNotification {
         PyTuple::new(py, self.events.iter().cloned())
     }
 
+    /// Every recipient's latest state, in order of first appearance (the core's rule:
+    /// the last event in response order; local part exact, domain case-insensitive).
+    #[getter]
+    fn recipients<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(
+            py,
+            self.to_core()
+                .recipients()
+                .into_iter()
+                .map(PyRecipientState::from),
+        )
+    }
+
+    /// Whether the notification was found, has events, and every recipient's latest
+    /// state is final.
+    #[getter]
+    fn all_final(&self) -> bool {
+        self.to_core().all_final()
+    }
+
+    /// The latest event of `recipient` (with or without `email:`), or `None`.
+    fn latest_for(&self, recipient: &str) -> Option<PyStatusEvent> {
+        self.to_core()
+            .latest_for(recipient)
+            .cloned()
+            .map(PyStatusEvent::from)
+    }
+
+    /// Whether `recipient` (with or without `email:`) has reached a final state; false
+    /// when the response has no event for it.
+    fn is_final_for(&self, recipient: &str) -> bool {
+        self.to_core().is_final_for(recipient)
+    }
+
     pub(crate) fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "Notification(found={}, notification_id={}, events=[{} events])",
             repr(py, self.found),
             repr(py, &self.notification_id),
             self.events.len()
+        )
+    }
+}
+
+impl PyNotification {
+    /// The core's notification, for its per-recipient rules.
+    fn to_core(&self) -> email365::status::Notification {
+        email365::status::Notification {
+            found: self.found,
+            notification_id: self.notification_id.clone(),
+            events: self.events.iter().map(PyStatusEvent::to_core).collect(),
+        }
+    }
+}
+
+impl PyStatusEvent {
+    fn to_core(&self) -> StatusEvent {
+        StatusEvent {
+            code: self.code.clone(),
+            text: self.text.clone(),
+            channel: self.channel.clone(),
+            recipient: self.recipient.clone(),
+            timestamp: self.timestamp_ms.map(status::Timestamp),
+        }
+    }
+}
+
+/// The latest state of one recipient of a notification (immutable).
+#[pyclass(frozen, eq, hash, module = "email365", name = "RecipientState")]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PyRecipientState {
+    /// The recipient as first spelt in the response (without `email:`); `None` gathers
+    /// the events that name no recipient.
+    #[pyo3(get)]
+    recipient: Option<String>,
+    /// The recipient's last event in response order.
+    #[pyo3(get)]
+    latest: PyStatusEvent,
+    /// Whether `latest` is a final state.
+    #[pyo3(get)]
+    is_final: bool,
+}
+
+impl From<status::RecipientState> for PyRecipientState {
+    fn from(r: status::RecipientState) -> Self {
+        PyRecipientState {
+            recipient: r.recipient,
+            latest: r.latest.into(),
+            is_final: r.is_final,
+        }
+    }
+}
+
+#[pymethods]
+impl PyRecipientState {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "RecipientState(recipient={}, latest={}, is_final={})",
+            repr(py, &self.recipient),
+            repr(py, &self.latest.code),
+            repr(py, self.is_final)
         )
     }
 }

@@ -92,11 +92,14 @@ class Handler:
 
     messages: List[Received] = field(default_factory=list)
     logins: List[bytes] = field(default_factory=list)
+    #: Every RCPT TO address the server was asked for, accepted or refused.
+    rcpt_attempts: List[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: List[str]
     ) -> str:
+        self.rcpt_attempts.append(address)
         if address.startswith("reject"):
             return "550 5.1.1 User unknown"
         envelope.rcpt_tos.append(address)

@@ -75,3 +75,23 @@ async def test_send_many_keeps_order(smtpd: Server) -> None:
     assert [r.accepted for r in results if isinstance(r, email365.SendResult)] == [
         (f"user{i}@example.org",) for i in range(5)
     ]
+
+
+@pytest.mark.asyncio
+async def test_explicit_envelopes_and_send_many_error(smtpd: Server) -> None:
+    async with email365.aio.SmtpClient(
+        "127.0.0.1", smtpd.port, username=USERNAME, password=PASSWORD, ca_file=smtpd.cert, window=2
+    ) as client:
+        one = await client.send(message(0), to_addrs=["user0@example.org", "reject@example.org"])
+        assert one.accepted == ("user0@example.org",) and list(one.rejected) == ["reject@example.org"]
+        with pytest.raises(email365.SendManyError) as info:
+            await client.send_many([(message(1), "bounces@example.com", "reject@example.org"), message(2)])
+    failed, sent = info.value.results
+    assert isinstance(failed, email365.RecipientsRejectedError)
+    assert isinstance(sent, email365.SendResult) and sent.notification_id == QUEUE_ID
+    assert smtpd.handler.rcpt_attempts == [
+        "user0@example.org",
+        "reject@example.org",
+        "reject@example.org",
+        "user2@example.org",
+    ]

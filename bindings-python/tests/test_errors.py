@@ -127,3 +127,19 @@ def test_core_errors_arrive_with_kind_reason_message_and_position() -> None:
 def test_a_base_class_handler_catches_everything() -> None:
     with pytest.raises(email365.Email365Error):
         email365.classify_reply("not a reply")
+
+
+def test_message_id_survives_pickling() -> None:
+    e = _errors._from_native("outcome_unknown", None, "no final reply", None, True, [])
+    e.message_id = "m-1@example.com"
+    back = pickle.loads(pickle.dumps(e))
+    assert type(back) is email365.OutcomeUnknownError and back.message_id == "m-1@example.com"
+    assert _errors._from_native("timeout", None, "late", None, True, []).message_id is None
+
+
+def test_send_many_error_is_an_email365_error_with_results() -> None:
+    e = email365.SendManyError("refused", kind="recipients_rejected")
+    assert isinstance(e, email365.Email365Error) and e.results == []
+    back = pickle.loads(pickle.dumps(e))
+    assert type(back) is email365.SendManyError and back.kind == "recipients_rejected"
+    assert type(e).__module__ == "email365"

@@ -206,8 +206,10 @@ def test_send_many_in_order_with_return_exceptions(smtpd: Server) -> None:
         assert isinstance(results[0], email365.SendResult)
         assert isinstance(results[1], email365.RecipientsRejectedError)
         assert isinstance(results[2], email365.SendResult)
-        with pytest.raises(email365.RecipientsRejectedError):
+        with pytest.raises(email365.SendManyError) as info:
             c.send_many([message(3, to="reject-y@example.org", bcc=None), message(4)])
+        assert isinstance(info.value.__cause__, email365.RecipientsRejectedError)
+        assert isinstance(info.value.results[1], email365.SendResult)
     subjects = [m.data.split(b"Subject: ")[1].split(b"\r\n")[0] for m in smtpd.handler.messages]
     # Every message is submitted, even after a failure; the failure is still raised.
     assert subjects == [b"Receipt 0", b"Receipt 2", b"Receipt 4"]

@@ -207,3 +207,52 @@ def test_status_http_error_refuses_bad_arguments() -> None:
         api.status_http_error("404")
     with pytest.raises(email365.InvalidArgument):
         email365.status_http_error(503, "5", now=datetime.datetime(1960, 1, 1, tzinfo=datetime.timezone.utc))
+
+
+def _event(code: str, recipient: str | None) -> dict[str, Any]:
+    event: dict[str, Any] = {"statusCode": code, "channel": "email"}
+    if recipient is not None:
+        event["recipient"] = f"email:{recipient}"
+    return event
+
+
+def _notification(*events: dict[str, Any]) -> email365.Notification:
+    return parse_status(json.dumps({"Notification": {"notificationId": "1", "status": list(events)}}))
+
+
+def test_recipients_are_the_latest_state_of_each_in_order_of_first_appearance() -> None:
+    n = _notification(
+        _event("CAAS_RECEIVED", "john@example.com"),
+        _event("CAAS_RECEIVED", "ann@example.org"),
+        _event("CH_SENT", "john@EXAMPLE.com"),  # same recipient: the domain's case differs
+        _event("CAAS_RECEIVED", "John@example.com"),  # another one: the local part's case differs
+    )
+    states = n.recipients
+    assert [s.recipient for s in states] == ["john@example.com", "ann@example.org", "John@example.com"]
+    assert [s.latest.code for s in states] == ["CH_SENT", "CAAS_RECEIVED", "CAAS_RECEIVED"]
+    assert [s.is_final for s in states] == [True, False, False]
+    assert isinstance(states[0], email365.RecipientState)
+    assert states[0] == n.recipients[0] and hash(states[0]) == hash(n.recipients[0])
+    assert n.all_final is False
+    assert n.is_final_for("email:john@example.COM") is True
+    assert n.is_final_for("ann@example.org") is False
+    assert n.is_final_for("nobody@example.org") is False
+    latest = n.latest_for("ann@example.org")
+    assert latest is not None and latest.code == "CAAS_RECEIVED"
+    assert n.latest_for("nobody@example.org") is None
+
+
+def test_all_final_needs_every_recipient_final_and_some_event() -> None:
+    done = _notification(
+        _event("CAAS_RECEIVED", "a@example.com"),
+        _event("CH_SENT", "a@example.com"),
+        _event("CH_SENT", "b@example.com"),
+    )
+    assert done.all_final is True
+    assert [s.recipient for s in done.recipients] == ["a@example.com", "b@example.com"]
+    assert _notification().all_final is False, "no event yet: not final"
+    assert parse_status("{}").all_final is False, "not found: not final"
+    # Events without a recipient are gathered under None, and count too.
+    unnamed = _notification(_event("CH_SENT", "a@example.com"), _event("CAAS_RECEIVED", None))
+    assert [s.recipient for s in unnamed.recipients] == ["a@example.com", None]
+    assert unnamed.all_final is False

@@ -8,7 +8,10 @@ also inherit the matching builtin, so generic handlers work: invalid input is a
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type, Union
+
+if TYPE_CHECKING:  # the native module imports this one: no import cycle at run time
+    from ._native import SendResult
 
 
 class ErrorReply:
@@ -75,6 +78,9 @@ class Email365Error(Exception):
     status: Optional[int] = None
     #: The server's ``Retry-After`` delay in seconds (for ``next_delay``), else ``None``.
     retry_after: Optional[float] = None
+    #: For an error of ``SmtpClient.send``/``send_many``: the Message-ID of the message
+    #: (without angle brackets) when known, else ``None``. Resend with the same one.
+    message_id: Optional[str] = None
 
     def __init__(
         self,
@@ -113,7 +119,7 @@ class Email365Error(Exception):
             _rebuild,
             (type(self), self.message, self.kind, self.reason, self.position,
              self.transient, self.replies),
-            {"status": self.status, "retry_after": self.retry_after},
+            {"status": self.status, "retry_after": self.retry_after, "message_id": self.message_id},
         )
 
 
@@ -221,7 +227,23 @@ class Smtputf8NotSupportedError(SmtpError):
 
 class OutcomeUnknownError(SmtpError):
     """The message data was sent but its final reply never came: it may or may not have
-    been accepted. Resend with the same Message-ID (kind ``outcome_unknown``)."""
+    been accepted. Resend with the same Message-ID (``message_id`` names it): send the
+    same ``BuiltMessage`` or bytes again (kind ``outcome_unknown``)."""
+
+
+class SendManyError(Email365Error):
+    """Raised by ``SmtpClient.send_many(..., return_exceptions=False)`` once every
+    message was submitted, when at least one failed. ``results`` holds one item per
+    message, in input order: its :class:`SendResult`, or its exception. ``kind``,
+    ``reason``, ``message``, ``transient``, ``replies`` and ``message_id`` are those of
+    the first failure (in input order), which is also ``__cause__``. Pickling keeps
+    those, not ``results``."""
+
+    results: List[Union["SendResult", Email365Error]]
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.results = []
 
 
 class StatusApiError(Email365Error):
@@ -261,7 +283,7 @@ CLASS_BY_KIND: Dict[str, Type[Email365Error]] = {
 }
 
 
-for _cls in (ErrorReply, Email365Error, *CLASS_BY_KIND.values()):
+for _cls in (ErrorReply, Email365Error, SendManyError, *CLASS_BY_KIND.values()):
     # Shown as email365.TlsError (etc.) in tracebacks: the public name.
     _cls.__module__ = "email365"
 del _cls

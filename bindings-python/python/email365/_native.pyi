@@ -15,7 +15,7 @@ __version__: str
 __all__ = [
     "__version__", "error_kinds", "Address", "validate_address", "SenderPolicy", "Reply",
     "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
-    "StatusEvent", "Notification", "status_request", "parse_status", "is_final",
+    "StatusEvent", "Notification", "RecipientState", "status_request", "parse_status", "is_final",
     "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
     "SmtpClient", "StatusClient", "StatusPoller", "PollStep",
 ]
@@ -219,6 +219,36 @@ class Notification:
     @property
     def events(self) -> Tuple[StatusEvent, ...]:
         """Every event, in response order."""
+    @property
+    def recipients(self) -> Tuple[RecipientState, ...]:
+        """Every recipient's latest state, in order of first appearance (the core's rule:
+        the last event in response order; local part exact, domain case-insensitive)."""
+    @property
+    def all_final(self) -> bool:
+        """Whether the notification was found, has events, and every recipient's latest
+        state is final."""
+    def latest_for(self, recipient: str) -> Optional[StatusEvent]:
+        """The latest event of ``recipient`` (with or without ``email:``), or ``None``."""
+    def is_final_for(self, recipient: str) -> bool:
+        """Whether ``recipient`` (with or without ``email:``) has reached a final state;
+        false when the response has no event for it."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class RecipientState:
+    """The latest state of one recipient of a notification (immutable, hashable)."""
+
+    @property
+    def recipient(self) -> Optional[str]:
+        """The recipient as first spelt in the response (without ``email:``); ``None``
+        gathers the events that name no recipient."""
+    @property
+    def latest(self) -> StatusEvent:
+        """The recipient's last event in response order."""
+    @property
+    def is_final(self) -> bool:
+        """Whether ``latest`` is a final state."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -421,6 +451,10 @@ class SendResult:
     def notification_id(self) -> Optional[str]:
         """The notification id from the server's final reply, or ``None``."""
     @property
+    def message_id(self) -> Optional[str]:
+        """The Message-ID the message was sent with (without angle brackets), or ``None``
+        for bytes without one."""
+    @property
     def final_reply(self) -> Reply:
         """The server's final reply to the message data."""
     @property
@@ -433,6 +467,9 @@ class SendResult:
 _TlsOption = Literal["starttls", "implicit", "insecure_plaintext"]
 _AuthOption = Literal["plain", "login"]
 _Sendable = Union[Message, BuiltMessage, email.message.Message, bytes]
+_ToAddrs = Union[str, Sequence[str]]
+#: A ``send_many`` item: a message, or ``(message, from_addr, to_addrs)``.
+_Item = Union[_Sendable, Tuple[_Sendable, Optional[str], Optional[_ToAddrs]]]
 
 @final
 class SmtpClient:
@@ -454,21 +491,38 @@ class SmtpClient:
         ehlo_name: Optional[str] = None,
         auth: _AuthOption = "plain",
         pipelining: bool = True,
+        chunking: bool = True,
+        window: Optional[int] = None,
+        probe_idle_after: Optional[float] = None,
         max_connections: int = 1,
     ) -> SmtpClient:
         """A client that connects on first use. ``tls="starttls"`` (the default) requires
         STARTTLS; ``"implicit"`` is TLS from the first byte (port 465);
         ``"insecure_plaintext"`` is for local tests only and never sends credentials.
-        ``timeout`` (seconds) limits every step; ``max_connections > 1`` keeps a pool."""
-    def send(self, message: _Sendable) -> SendResult:
-        """Sends one message; raises a subclass of :class:`Email365Error`."""
+        ``timeout`` (seconds) limits every step; ``max_connections > 1`` keeps a pool.
+        ``chunking`` uses BDAT when offered; ``window`` is how many whole transactions
+        :meth:`send_many` keeps in flight per connection (the core's default, 16, when
+        ``None``); a connection idle longer than ``probe_idle_after`` seconds (1 by
+        default) is checked with RSET before the next message."""
+    def send(
+        self,
+        message: _Sendable,
+        *,
+        from_addr: Optional[str] = None,
+        to_addrs: Optional[_ToAddrs] = None,
+    ) -> SendResult:
+        """Sends one message; raises a subclass of :class:`Email365Error` (with
+        ``message_id`` set when known). ``from_addr`` (``""`` for ``<>``) and ``to_addrs``
+        replace the message's own envelope, as in smtplib's ``send_message``."""
     def send_many(
-        self, messages: Iterable[_Sendable], *, return_exceptions: bool = False
-    ) -> List[Union[SendResult, BaseException]]:
-        """Sends several messages, several whole transactions in flight at once, and
-        returns one result per message in input order; every message is submitted, and
-        with ``return_exceptions=True`` a failure is returned in place of its result,
-        otherwise the first failure is raised once all were submitted."""
+        self, messages: Iterable[_Item], *, return_exceptions: bool = False
+    ) -> List[Union[SendResult, Email365Error]]:
+        """Sends several messages (each a message or a ``(message, from_addr, to_addrs)``
+        tuple), several whole transactions in flight at once, and returns one result per
+        message in input order; every message is submitted, and with
+        ``return_exceptions=True`` a failure is returned in place of its result,
+        otherwise :class:`SendManyError` (with every result) is raised once all were
+        submitted."""
     def close(self) -> None:
         """Ends the session (QUIT) and closes the connection(s). Idempotent."""
     @property

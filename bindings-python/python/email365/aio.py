@@ -19,7 +19,8 @@ from . import _native
 from ._native import Notification, SendResult, SenderPolicy
 
 if TYPE_CHECKING:  # names that exist only in the stub (_native.pyi)
-    from ._native import _AuthOption, _Sendable, _TlsOption
+    from ._errors import Email365Error
+    from ._native import _AuthOption, _Item, _Sendable, _TlsOption, _ToAddrs
 
 T = TypeVar("T")
 
@@ -46,6 +47,9 @@ class SmtpClient:
         ehlo_name: Optional[str] = None,
         auth: _AuthOption = "plain",
         pipelining: bool = True,
+        chunking: bool = True,
+        window: Optional[int] = None,
+        probe_idle_after: Optional[float] = None,
         max_connections: int = 1,
         executor: Optional[concurrent.futures.Executor] = None,
     ) -> None:
@@ -62,6 +66,9 @@ class SmtpClient:
             ehlo_name=ehlo_name,
             auth=auth,
             pipelining=pipelining,
+            chunking=chunking,
+            window=window,
+            probe_idle_after=probe_idle_after,
             max_connections=max_connections,
         )
         self._executor = executor
@@ -69,18 +76,29 @@ class SmtpClient:
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
-    async def send(self, message: _Sendable) -> SendResult:
-        """Sends one message (see :meth:`email365.SmtpClient.send`)."""
-        return await self._run(functools.partial(self._client.send, message))
+    async def send(
+        self,
+        message: _Sendable,
+        *,
+        from_addr: Optional[str] = None,
+        to_addrs: Optional[_ToAddrs] = None,
+    ) -> SendResult:
+        """Sends one message, with an explicit envelope when ``from_addr`` or
+        ``to_addrs`` is given (see :meth:`email365.SmtpClient.send`)."""
+        return await self._run(
+            functools.partial(self._client.send, message, from_addr=from_addr, to_addrs=to_addrs)
+        )
 
     async def send_many(
-        self, messages: Iterable[_Sendable], *, return_exceptions: bool = False
-    ) -> List[Union[SendResult, BaseException]]:
-        """Sends several messages and returns one result per message in input order (see
+        self, messages: Iterable[_Item], *, return_exceptions: bool = False
+    ) -> List[Union[SendResult, Email365Error]]:
+        """Sends several messages (each a message or a ``(message, from_addr, to_addrs)``
+        tuple) and returns one result per message in input order (see
         :meth:`email365.SmtpClient.send_many`). Every message is submitted, even after a
         failure: with ``return_exceptions=True`` a failure is returned in place of its
-        result; with ``return_exceptions=False`` the first failure (in input order) is
-        raised once all messages have been sent."""
+        result; with ``return_exceptions=False`` :class:`email365.SendManyError` (the
+        first failure's kind, every result in ``results``) is raised once all messages
+        have been sent."""
         items = list(messages)
         return await self._run(
             functools.partial(self._client.send_many, items, return_exceptions=return_exceptions)

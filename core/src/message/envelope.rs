@@ -6,7 +6,7 @@
 //! dependency of the wasm build (docs/MESSAGES.md).
 
 use super::headers::invalid;
-use super::Envelope;
+use super::{Envelope, ReadMessage};
 use crate::address::{Address, AddressOptions, Mode};
 use crate::error::Result;
 
@@ -208,7 +208,47 @@ fn envelope_address(field: &str, spec: &str) -> Result<Address> {
 }
 
 pub(crate) fn envelope_from_message(bytes: &[u8]) -> Result<(Envelope, Vec<u8>)> {
+    let read = read_message(bytes, None, None)?;
+    Ok((read.envelope, read.bytes))
+}
+
+pub(crate) fn read_message(
+    bytes: &[u8],
+    mail_from: Option<&str>,
+    rcpt_to: Option<&[String]>,
+) -> Result<ReadMessage> {
     let fields = fields(bytes)?;
+    let mail_from = match mail_from {
+        Some(given) => given.to_string(),
+        None => header_sender(&fields)?,
+    };
+    let rcpt_to = match rcpt_to {
+        Some(given) => given.to_vec(),
+        None => header_recipients(&fields)?,
+    };
+    let message_id = fields
+        .iter()
+        .find(|f| f.name.eq_ignore_ascii_case(b"Message-ID"))
+        .and_then(|f| msg_id(f.value));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for field in fields
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case(b"Bcc"))
+    {
+        out.extend_from_slice(&bytes[at..field.start]);
+        at = field.end;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    Ok(ReadMessage {
+        envelope: Envelope { mail_from, rcpt_to },
+        bytes: out,
+        message_id,
+    })
+}
+
+/// MAIL FROM: the first address of the first non-empty `Sender`, else of `From`.
+fn header_sender(fields: &[Field<'_>]) -> Result<String> {
     let first_of = |name: &str| -> Result<Option<String>> {
         for field in fields
             .iter()
@@ -220,11 +260,15 @@ pub(crate) fn envelope_from_message(bytes: &[u8]) -> Result<(Envelope, Vec<u8>)>
         }
         Ok(None)
     };
-    let mail_from = match first_of("Sender")? {
-        Some(sender) => sender,
+    match first_of("Sender")? {
+        Some(sender) => Ok(sender),
         None => first_of("From")?
-            .ok_or_else(|| invalid("no_from", "the message has no From or Sender address"))?,
-    };
+            .ok_or_else(|| invalid("no_from", "the message has no From or Sender address")),
+    }
+}
+
+/// RCPT TO: every address of every `To`, `Cc` and `Bcc` field, de-duplicated.
+fn header_recipients(fields: &[Field<'_>]) -> Result<Vec<String>> {
     let mut rcpt_to: Vec<String> = Vec::new();
     let mut keys: Vec<(String, String)> = Vec::new();
     for field in fields.iter().filter(|f| {
@@ -251,17 +295,23 @@ pub(crate) fn envelope_from_message(bytes: &[u8]) -> Result<(Envelope, Vec<u8>)>
             "the message has no To, Cc or Bcc address",
         ));
     }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    for field in fields
-        .iter()
-        .filter(|f| f.name.eq_ignore_ascii_case(b"Bcc"))
-    {
-        out.extend_from_slice(&bytes[at..field.start]);
-        at = field.end;
-    }
-    out.extend_from_slice(&bytes[at..]);
-    Ok((Envelope { mail_from, rcpt_to }, out))
+    Ok(rcpt_to)
+}
+
+/// The id of a `Message-ID` field value: what is between its angle brackets (folding
+/// and comments around them ignored), or the bare value without them; `None` when
+/// empty or not UTF-8.
+fn msg_id(value: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(value).ok()?;
+    let inner = match (text.find('<'), text.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &text[open + 1..close],
+        _ => text,
+    };
+    let id: String = inner
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
+        .collect();
+    (!id.is_empty()).then_some(id)
 }
 
 #[cfg(test)]
@@ -329,5 +379,44 @@ mod tests {
                 Some(reason)
             );
         }
+    }
+
+    #[test]
+    fn read_message_takes_given_envelope_parts_and_the_message_id() {
+        let message =
+            b"From: a@b.c\r\nMessage-ID:\r\n <id-1@b.c> (comment)\r\nBcc: x@y.z\r\n\r\nbody\r\n";
+        let rcpt = vec!["r@s.t".to_string(), "u@v.w".to_string()];
+        let read = read_message(message, None, Some(&rcpt)).unwrap();
+        assert_eq!(read.envelope.mail_from, "a@b.c");
+        assert_eq!(read.envelope.rcpt_to, rcpt);
+        assert_eq!(read.message_id.as_deref(), Some("id-1@b.c"));
+        assert_eq!(
+            read.bytes,
+            b"From: a@b.c\r\nMessage-ID:\r\n <id-1@b.c> (comment)\r\n\r\nbody\r\n"
+        );
+        // A full envelope needs neither From nor To in the headers.
+        let bare = b"Subject: s\r\n\r\nbody\r\n";
+        let read = read_message(bare, Some(""), Some(&rcpt)).unwrap();
+        assert_eq!(read.envelope.mail_from, "");
+        assert_eq!(read.message_id, None);
+        assert_eq!(read.bytes, bare);
+        // A missing part is still read from the headers, with the same refusals.
+        assert_eq!(
+            read_message(bare, Some("a@b.c"), None)
+                .unwrap_err()
+                .reason(),
+            Some("no_recipients")
+        );
+        assert_eq!(
+            read_message(bare, None, Some(&rcpt)).unwrap_err().reason(),
+            Some("no_from")
+        );
+    }
+
+    #[test]
+    fn message_ids() {
+        assert_eq!(msg_id(b" <a@b>").as_deref(), Some("a@b"));
+        assert_eq!(msg_id(b" bare@id ").as_deref(), Some("bare@id"));
+        assert_eq!(msg_id(b" \r\n "), None);
     }
 }

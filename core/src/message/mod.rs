@@ -71,6 +71,34 @@ pub fn envelope_from_message(bytes: &[u8]) -> Result<(Envelope, Vec<u8>)> {
     envelope::envelope_from_message(bytes)
 }
 
+/// A message built elsewhere, read for sending by [`read_message`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadMessage {
+    /// The envelope: the given parts, the others read from the headers.
+    pub envelope: Envelope,
+    /// The message bytes with every Bcc field removed.
+    pub bytes: Vec<u8>,
+    /// The id of the first `Message-ID` field, without angle brackets; `None` when the
+    /// message has none.
+    pub message_id: Option<String>,
+}
+
+/// Reads a message built elsewhere for sending with an explicit envelope, as
+/// smtplib's `send_message(msg, from_addr, to_addrs)` does: `mail_from` (empty for
+/// `<>`) and `rcpt_to`, when given, are the envelope as they are (the transport checks
+/// them before sending: command injection, recipients present, the sender policy);
+/// a part not given is read from the headers as [`envelope_from_message`] reads it,
+/// with the same errors. Every Bcc field is removed, and the Message-ID is read (a
+/// resend after `outcome_unknown` names it). The header section must be readable
+/// (`invalid_header`, `invalid_header_name`) even when the envelope is given in full.
+pub fn read_message(
+    bytes: &[u8],
+    mail_from: Option<&str>,
+    rcpt_to: Option<&[String]>,
+) -> Result<ReadMessage> {
+    envelope::read_message(bytes, mail_from, rcpt_to)
+}
+
 /// A file attached to a message, or an inline part referenced from the HTML body by
 /// `cid:` when `content_id` is set.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1007,6 +1007,20 @@ impl SmtpPool {
         r
     }
 
+    /// Sends with explicit needs on a pooled connection (see [`SmtpClient::send_with`]):
+    /// a built message's bytes and needs with another envelope, say.
+    pub fn send_with(
+        &self,
+        envelope: &Envelope,
+        bytes: &[u8],
+        needs: MessageNeeds,
+    ) -> Result<Delivery> {
+        let mut c = self.take();
+        let r = c.send_with(envelope, bytes, needs);
+        self.give_back(c);
+        r
+    }
+
     /// Sends several messages and returns one result per message, in input order. The
     /// list is cut into contiguous parts, one per connection (at most the pool size,
     /// and no part smaller than [`SmtpOptions::window`], so a short list stays on one
