@@ -246,7 +246,9 @@ function createApi(wasm) {
   const errorKinds = guard(wasm.errorKinds);
   const version = guard(wasm.version);
 
-  const limits = guard(wasm.statusLimits)();
+  // Read on first use: the web build's module is loaded by init(), after createApi.
+  let limits = null;
+  const defaultLimits = () => (limits ??= guard(wasm.statusLimits)());
 
   /**
    * One status request over `fetch`, bounded as the native client bounds it: redirects
@@ -308,8 +310,8 @@ function createApi(wasm) {
       throw new TypeError(`${fn}: options must be an object`);
     }
     const {
-      fetch: fetchImpl = globalThis.fetch, signal, requestTimeoutMs = limits.requestTimeoutMs,
-      maxBodyBytes = limits.maxBodyBytes, ...query
+      fetch: fetchImpl = globalThis.fetch, signal, requestTimeoutMs = defaultLimits().requestTimeoutMs,
+      maxBodyBytes = defaultLimits().maxBodyBytes, ...query
     } = options;
     if (typeof fetchImpl !== "function") {
       throw new TypeError(`${fn}: no fetch function (Node 18+ and browsers have one; else pass options.fetch)`);
