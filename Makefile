@@ -22,8 +22,11 @@ lint: setup
 
 rust-test: setup
 	$(CARGO) test --workspace
-	$(CARGO) test -p email365 --features smtp,http
+	$(CARGO) test -p email365 --features smtp,http,cli
 
+# run_vectors.py runs every shared vector and every transport scenario (tests/vectors/smtp/,
+# against its scripted SMTP server) through one driver; `python-test`, `wasm-test` and
+# `c-test` run it with their own driver. It prints the cases a driver declared unsupported.
 vectors: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance

@@ -15,44 +15,67 @@
 
 #include "email365.h"
 
-/* An answer: exactly one of ok / error is set. */
+/* An answer: exactly one of ok / error / unsupported is set (`unsupported` says why the
+ * driver cannot run the request; run_vectors.py counts it as skipped). */
 typedef struct {
     json_t *ok;
     json_t *error;
+    const char *unsupported;
 } answer;
 
 static json_t *opt_string(e365_str s) {
     return s.data ? json_stringn(s.data, s.len) : json_null();
 }
 
-/* {"kind", "reason", "message", "position"} from a library error (consumed). */
+/* {code, enhanced, text, recipient}: an SMTP reply carried by an error. */
+static json_t *error_reply_json(const e365_smtp_reply *r) {
+    return json_pack("{s:i, s:o, s:o, s:o}", "code", (int)r->code, "enhanced",
+                     opt_string(r->enhanced), "text", opt_string(r->text), "recipient",
+                     opt_string(r->recipient));
+}
+
+/* {"kind", "reason", "message", "position", "transient", "reply", "replies"} from a
+ * library error (consumed). */
 static answer from_error(e365_result rc, e365_error *err) {
-    answer a = {NULL, NULL};
+    answer a = {NULL, NULL, NULL};
+    size_t n = 0;
+    const e365_smtp_reply *replies = e365_error_replies(err, &n);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(list, error_reply_json(&replies[i]));
+    }
     const char *kind = e365_result_name(e365_error_kind(err) ? e365_error_kind(err) : rc);
     const char *reason = e365_error_reason(err);
     e365_str message = e365_error_message(err);
     size_t position = 0;
     int has_position = e365_error_position(err, &position);
-    a.error = json_pack("{s:s, s:o, s:o, s:o}", "kind", kind ? kind : "internal", "reason",
-                        reason ? json_string(reason) : json_null(), "message",
+    a.error = json_pack("{s:s, s:o, s:o, s:o, s:b, s:o, s:o}", "kind", kind ? kind : "internal",
+                        "reason", reason ? json_string(reason) : json_null(), "message",
                         message.data ? json_stringn(message.data, message.len)
                                      : json_string("(no error object)"),
-                        "position", has_position ? json_integer((json_int_t)position) : json_null());
+                        "position", has_position ? json_integer((json_int_t)position) : json_null(),
+                        "transient", e365_error_transient(err), "reply",
+                        n ? error_reply_json(&replies[0]) : json_null(), "replies", list);
     e365_error_free(err);
     return a;
 }
 
 /* A driver-level error (the argument reading of args.rs). */
 static answer driver_error(const char *kind, const char *reason, const char *message) {
-    answer a = {NULL, NULL};
-    a.error = json_pack("{s:s, s:o, s:s, s:n}", "kind", kind, "reason",
+    answer a = {NULL, NULL, NULL};
+    a.error = json_pack("{s:s, s:o, s:s, s:n, s:b, s:n, s:[]}", "kind", kind, "reason",
                         reason ? json_string(reason) : json_null(), "message", message,
-                        "position");
+                        "position", "transient", 0, "reply", "replies");
     return a;
 }
 
 static answer ok(json_t *value) {
-    answer a = {value, NULL};
+    answer a = {value, NULL, NULL};
+    return a;
+}
+
+static answer unsupported(const char *why) {
+    answer a = {NULL, NULL, why};
     return a;
 }
 
@@ -797,7 +820,9 @@ static int add_headers(json_t *args, e365_message_builder *b, answer *fail) {
     return good;
 }
 
-static answer build_message(json_t *args) {
+/* Builds the message that `build_message`'s arguments describe into *out; returns 0 and
+ * sets *fail on a bad argument or a library error. */
+static int build(json_t *args, e365_message **out, answer *fail_out) {
     answer fail;
     e365_str from, subject, text, html, message_id, date;
     e365_message_builder *b = NULL;
@@ -805,10 +830,12 @@ static answer build_message(json_t *args) {
     e365_error *err = NULL;
     e365_result rc;
     if (!required(args, "from", &from, &fail) || !required(args, "subject", &subject, &fail)) {
-        return fail;
+        *fail_out = fail;
+        return 0;
     }
     if ((rc = e365_message_builder_new(&b, &err)) != E365_OK) {
-        return from_error(rc, err);
+        *fail_out = from_error(rc, err);
+        return 0;
     }
     if ((rc = e365_message_builder_set_from(b, from.data, from.len, &err)) != E365_OK ||
         (rc = e365_message_builder_set_subject(b, subject.data, subject.len, &err)) != E365_OK) {
@@ -853,6 +880,21 @@ static answer build_message(json_t *args) {
         fail = from_error(rc, err);
         goto done;
     }
+    e365_message_builder_free(b);
+    *out = m;
+    return 1;
+done:
+    e365_message_builder_free(b);
+    *fail_out = fail;
+    return 0;
+}
+
+static answer build_message(json_t *args) {
+    answer fail;
+    e365_message *m = NULL;
+    if (!build(args, &m, &fail)) {
+        return fail;
+    }
     json_t *rcpt = json_array();
     for (size_t i = 0; i < m->rcpt_to_len; i++) {
         json_array_append_new(rcpt, opt_string(m->rcpt_to[i]));
@@ -863,11 +905,7 @@ static answer build_message(json_t *args) {
                                "smtputf8", m->smtputf8, "message_base64",
                                b64_encode(m->bytes, m->size));
     e365_message_free(m);
-    e365_message_builder_free(b);
     return ok(result);
-done:
-    e365_message_builder_free(b);
-    return fail;
 }
 
 static answer envelope_from_message(json_t *args) {
@@ -896,6 +934,181 @@ static answer envelope_from_message(json_t *args) {
                                "rcpt_to", rcpt, "message_base64",
                                b64_encode(env->bytes, env->bytes_len));
     e365_envelope_free(env);
+    return ok(result);
+}
+
+/* --- smtp_send, as tests/conformance/src/smtp.rs ------------------------------------- */
+
+static json_t *reply_json(uint16_t code, e365_str enhanced, json_t *text) {
+    return json_pack("{s:i, s:o, s:o}", "code", (int)code, "enhanced", opt_string(enhanced),
+                     "text", text);
+}
+
+/* The text of a reply given as it came on the wire (`e365_delivery.final_reply`: lines
+ * joined with CRLF, each with its code): the lines after their `ddd-` / `ddd `, joined
+ * with \n. e365_delivery has no field with the text alone. */
+static json_t *wire_text(e365_str raw) {
+    char *out = malloc(raw.len + 1);
+    size_t o = 0, i = 0;
+    if (out == NULL) {
+        return NULL;
+    }
+    while (i < raw.len) {
+        size_t end = i;
+        while (end < raw.len && !(raw.data[end] == '\r' && end + 1 < raw.len && raw.data[end + 1] == '\n')) {
+            end++;
+        }
+        if (o > 0) {
+            out[o++] = '\n';
+        }
+        if (end - i > 4) {
+            memcpy(out + o, raw.data + i + 4, end - i - 4);
+            o += end - i - 4;
+        }
+        i = end + 2;
+    }
+    json_t *text = json_stringn(out, o);
+    free(out);
+    return text;
+}
+
+static json_t *recipients_json(const e365_recipient_reply *list, size_t n) {
+    json_t *array = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(
+            array, json_pack("{s:o, s:o}", "recipient", opt_string(list[i].recipient), "reply",
+                             reply_json(list[i].code, list[i].enhanced, opt_string(list[i].text))));
+    }
+    return array;
+}
+
+static json_t *delivery_json(const e365_delivery *d) {
+    return json_pack("{s:o, s:o, s:o, s:o}", "notification_id", opt_string(d->notification_id),
+                     "final_reply", reply_json(d->final_code, d->final_enhanced, wire_text(d->final_reply)),
+                     "accepted", recipients_json(d->accepted, d->accepted_len), "rejected",
+                     recipients_json(d->rejected, d->rejected_len));
+}
+
+/* The client options of smtp.rs's `options`; returns 0 and sets *fail on a bad argument
+ * or an option the C API lacks. */
+static int smtp_options(json_t *args, e365_smtp_options *o, answer *fail) {
+    uint64_t port = 0, ms = 0;
+    int has_port = 0, has_ms = 0;
+    e365_str tls;
+    bool value = false;
+    json_t *opts = json_object_get(args, "options");
+    memset(o, 0, sizeof *o);
+    if (!required(args, "host", &o->host, fail) ||
+        !opt_whole(args, "port", 65535, &port, &has_port, fail)) {
+        return 0;
+    }
+    if (!has_port) {
+        *fail = bad_arg("port", "is required");
+        return 0;
+    }
+    o->port = (uint16_t)port;
+    if (opts == NULL || json_is_null(opts)) {
+        return 1;
+    }
+    if (!json_is_object(opts)) {
+        *fail = bad_arg("options", "must be an object");
+        return 0;
+    }
+    if (!optional(opts, "tls", &tls, fail) || !optional(opts, "ca_file", &o->ca_file, fail) ||
+        !optional(opts, "server_name", &o->server_name, fail) ||
+        !optional(opts, "ehlo_name", &o->ehlo_name, fail) ||
+        !optional(opts, "username", &o->username, fail) ||
+        !optional(opts, "password", &o->password, fail) ||
+        !opt_whole(opts, "timeout_ms", UINT32_MAX, &ms, &has_ms, fail)) {
+        return 0;
+    }
+    if (tls.data == NULL || strcmp(tls.data, "starttls") == 0) {
+        o->tls = E365_TLS_STARTTLS;
+    } else if (strcmp(tls.data, "implicit") == 0) {
+        o->tls = E365_TLS_IMPLICIT;
+    } else if (strcmp(tls.data, "insecure_plaintext") == 0) {
+        o->tls = E365_TLS_INSECURE_PLAINTEXT;
+    } else {
+        *fail = bad_arg("tls", "names no TLS mode");
+        return 0;
+    }
+    if (json_is_false(json_object_get(opts, "pipelining"))) {
+        o->no_pipelining = true;
+    }
+    if (!flag(opts, "chunking", &value, fail)) {
+        return 0;
+    }
+    if (json_is_false(json_object_get(opts, "chunking"))) {
+        *fail = unsupported("the C options have no chunking switch yet");
+        return 0;
+    }
+    if (has_ms) {
+        o->connect_timeout_ms = o->greeting_timeout_ms = o->command_timeout_ms =
+            o->data_timeout_ms = o->data_end_timeout_ms = (uint32_t)ms;
+    }
+    return 1;
+}
+
+/* `smtp_send` {host, port, options?, message | raw}: the delivery or the error; the
+ * client sends QUIT before answering. */
+static answer smtp_send(json_t *args) {
+    answer fail;
+    e365_smtp_options options;
+    json_t *message = json_object_get(args, "message");
+    json_t *raw = json_object_get(args, "raw");
+    e365_message *m = NULL;
+    e365_str mail_from = {NULL, 0}, data = {NULL, 0};
+    e365_str *rcpt = NULL;
+    size_t rcpt_len = 0;
+    if (!smtp_options(args, &options, &fail)) {
+        return fail;
+    }
+    if (json_is_object(message) == json_is_object(raw)) {
+        return driver_error("invalid_argument", NULL, "give exactly one of \"message\" and \"raw\"");
+    }
+    if (message != NULL && !build(message, &m, &fail)) {
+        return fail;
+    }
+    if (raw != NULL) {
+        json_t *list = json_object_get(raw, "rcpt_to");
+        if (!required(raw, "mail_from", &mail_from, &fail) || !required(raw, "data", &data, &fail)) {
+            return fail;
+        }
+        if (!json_is_array(list)) {
+            return bad_arg("rcpt_to", "must be a list of strings");
+        }
+        rcpt_len = json_array_size(list);
+        rcpt = calloc(rcpt_len ? rcpt_len : 1, sizeof *rcpt);
+        if (rcpt == NULL) {
+            return driver_error("internal", NULL, "out of memory");
+        }
+        for (size_t i = 0; i < rcpt_len; i++) {
+            json_t *item = json_array_get(list, i);
+            if (!json_is_string(item)) {
+                free(rcpt);
+                return bad_arg("rcpt_to", "must hold only strings");
+            }
+            rcpt[i].data = json_string_value(item);
+            rcpt[i].len = json_string_length(item);
+        }
+    }
+    e365_smtp_client *client = NULL;
+    e365_delivery *d = NULL;
+    e365_error *err = NULL;
+    e365_result rc = e365_smtp_client_connect(&options, &client, &err);
+    if (rc == E365_OK) {
+        rc = m ? e365_smtp_client_send(client, m, &d, &err)
+               : e365_smtp_client_send_raw(client, mail_from, rcpt, rcpt_len,
+                                           (const uint8_t *)data.data, data.len, &d, &err);
+        e365_smtp_client_close(&client, NULL);
+    }
+    free(rcpt);
+    e365_message_free(m);
+    if (rc != E365_OK) {
+        return from_error(rc, err);
+    }
+    json_t *result = delivery_json(d);
+    e365_delivery_free(d);
     return ok(result);
 }
 
@@ -935,6 +1148,10 @@ static answer handle(json_t *request) {
         a = build_message(args);
     } else if (OP("envelope_from_message")) {
         a = envelope_from_message(args);
+    } else if (OP("smtp_send")) {
+        a = smtp_send(args);
+    } else if (OP("smtp_send_many")) {
+        a = unsupported("the C API has no send_many yet");
     } else {
         a = driver_error("invalid_argument", "unknown_op", "unknown op");
     }
@@ -957,11 +1174,14 @@ static int answer_line(char *line, size_t len) {
         a = handle(request);
         json_decref(request);
     }
-    json_t *out = a.ok ? json_pack("{s:o}", "ok", a.ok) : json_pack("{s:o}", "error", a.error);
+    json_t *out = a.unsupported ? json_pack("{s:s}", "unsupported", a.unsupported)
+                  : a.ok        ? json_pack("{s:o}", "ok", a.ok)
+                                : json_pack("{s:o}", "error", a.error);
     if (out == NULL) {
         /* json_pack fails only on invalid UTF-8 or allocation failure. */
-        out = json_pack("{s:{s:s, s:n, s:s, s:n}}", "error", "kind", "internal", "reason",
-                        "message", "the driver could not encode its answer", "position");
+        out = json_pack("{s:{s:s, s:n, s:s, s:n, s:b, s:n, s:[]}}", "error", "kind", "internal",
+                        "reason", "message", "the driver could not encode its answer", "position",
+                        "transient", 0, "reply", "replies");
     }
     int written = json_dumpf(out, stdout, JSON_COMPACT) == 0 && fputc('\n', stdout) != EOF &&
                   fflush(stdout) == 0;

@@ -28,6 +28,8 @@ apt_need() {
 
 # curl talks to the sandbox's status API in the interop tests.
 apt_need curl ca-certificates
+# openssl makes the test CA of the STARTTLS transport scenarios (tests/conformance/run_vectors.py).
+apt_need openssl
 # Exim: a real SMTP server with PIPELINING and CHUNKING (BDAT) for the transport's
 # interop tests (core/tests/smtp_interop_exim.rs starts its own daemon on a free port).
 apt_need exim4-daemon-light

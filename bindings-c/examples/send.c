@@ -2,14 +2,16 @@
  * Sends one message through SMTP (STARTTLS + AUTH) and prints the notification id and
  * each recipient's outcome.
  *
- *   E365_SMTP_HOST=127.0.0.1 E365_SMTP_PORT=2525 E365_CA_FILE=ca.pem \
+ *   E365_SMTP_HOST=smtp.example.net \
  *   E365_USERNAME=user E365_PASSWORD=secret \
  *   build/send 'Shop <shop@example.com>' alice@example.org [more recipients...]
  *
- * Environment: E365_SMTP_HOST (required), E365_SMTP_PORT (587), E365_USERNAME and
- * E365_PASSWORD (optional: no AUTH without them), E365_CA_FILE (extra trusted CA, PEM),
- * E365_IMPLICIT_TLS=1 (TLS from the first byte, port 465), E365_SEND_RAW=1 (send the
- * bytes with e365_envelope_from_message + e365_smtp_client_send_raw), E365_SUBJECT; with
+ * Environment: E365_SMTP_HOST (required), E365_SMTP_PORT (default 25, the service's),
+ * E365_USERNAME and E365_PASSWORD (optional: no AUTH without them), E365_CA_FILE (extra
+ * trusted CA, PEM), E365_IMPLICIT_TLS=1 (TLS from the first byte, port 465),
+ * E365_SEND_RAW=1 (send the bytes with e365_envelope_from_message +
+ * e365_smtp_client_send_raw), E365_LOG=1 (print the SMTP transcript on stderr: AUTH
+ * redacted, control bytes escaped), E365_SUBJECT; with
  * E365_ACCOUNT_ID (and E365_STATUS_BASE_URL, default: the eu region) it then waits up to
  * 60 s for the first recipient's final delivery state through the status API.
  * Exit status: 0 sent (some recipients may be refused), 1 refused or failed, 2 usage.
@@ -28,6 +30,28 @@ static e365_str env_str(const char *name) {
     }
     v.len = v.data ? strlen(v.data) : 0;
     return v;
+}
+
+/* Whether an environment variable is "1". */
+static int flag(const char *name) {
+    const char *v = getenv(name);
+    return v != NULL && strcmp(v, "1") == 0;
+}
+
+/* The transcript callback: one line per command or reply line, control bytes escaped
+ * (a reply line is passed as the server sent it). */
+static void print_line(void *userdata, uint32_t direction, const char *line, size_t len) {
+    (void)userdata;
+    fputs(direction == E365_LOG_SENT ? "C: " : "S: ", stderr);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c < 0x20 || c == 0x7f) {
+            fprintf(stderr, "\\x%02x", c);
+        } else {
+            fputc(c, stderr);
+        }
+    }
+    fputc('\n', stderr);
 }
 
 /* Prints an error (kind, reason, message and, for SMTP refusals, the reply) and frees it. */
@@ -81,23 +105,39 @@ int main(int argc, char **argv) {
     /* END send_build */
 
     /* START send_smtp */
-    e365_smtp_options options;
-    memset(&options, 0, sizeof options); /* zero = every default: STARTTLS required */
-    options.host = env_str("E365_SMTP_HOST");
-    options.port = (uint16_t)(getenv("E365_SMTP_PORT") ? atoi(getenv("E365_SMTP_PORT")) : 587);
-    options.username = env_str("E365_USERNAME");
-    options.password = env_str("E365_PASSWORD");
-    options.ca_file = env_str("E365_CA_FILE");
-    if (getenv("E365_IMPLICIT_TLS") && strcmp(getenv("E365_IMPLICIT_TLS"), "1") == 0) {
-        options.tls = E365_TLS_IMPLICIT;
+    /* Options are an opaque handle: every option not set keeps its default (port 25,
+     * STARTTLS required, the system's roots); a failing setter names the bad value. */
+    e365_smtp_options *options = NULL;
+    e365_str host = env_str("E365_SMTP_HOST");
+    if ((rc = e365_smtp_options_new(host.data, host.len, &options, &err)) != E365_OK) {
+        e365_message_free(message);
+        return report("options", rc, err);
+    }
+    e365_str user = env_str("E365_USERNAME"), password = env_str("E365_PASSWORD");
+    e365_str ca_file = env_str("E365_CA_FILE");
+    if ((getenv("E365_SMTP_PORT") &&
+         (rc = e365_smtp_options_set_port(options, (uint32_t)strtoul(getenv("E365_SMTP_PORT"), NULL, 10),
+                                          &err)) != E365_OK) ||
+        (flag("E365_IMPLICIT_TLS") &&
+         (rc = e365_smtp_options_set_tls_mode(options, E365_TLS_IMPLICIT, &err)) != E365_OK) ||
+        (user.data && (rc = e365_smtp_options_set_credentials(options, user.data, user.len, password.data,
+                                                               password.len, &err)) != E365_OK) ||
+        (ca_file.data &&
+         (rc = e365_smtp_options_set_ca_file(options, ca_file.data, ca_file.len, &err)) != E365_OK) ||
+        (flag("E365_LOG") && (rc = e365_smtp_options_set_log(options, print_line, NULL, &err)) != E365_OK)) {
+        e365_smtp_options_free(options);
+        e365_message_free(message);
+        return report("options", rc, err);
     }
     e365_smtp_client *client = NULL;
-    if ((rc = e365_smtp_client_connect(&options, &client, &err)) != E365_OK) {
+    rc = e365_smtp_client_connect(options, &client, &err);
+    e365_smtp_options_free(options); /* the client keeps its own copy */
+    if (rc != E365_OK) {
         e365_message_free(message);
         return report("connect", rc, err);
     }
     e365_delivery *delivery = NULL;
-    if (getenv("E365_SEND_RAW") && strcmp(getenv("E365_SEND_RAW"), "1") == 0) {
+    if (flag("E365_SEND_RAW")) {
         /* Bytes built elsewhere: read their envelope (Bcc removed), then send them raw. */
         e365_envelope *env = NULL;
         rc = e365_envelope_from_message(message->bytes, message->size, &env, &err);
@@ -114,13 +154,15 @@ int main(int argc, char **argv) {
         e365_smtp_client_free(client);
         return report("send", rc, err);
     }
-    printf("notification_id %s\n", delivery->notification_id.data ? delivery->notification_id.data : "-");
-    for (size_t i = 0; i < delivery->accepted_len; i++) {
-        printf("accepted %s\n", delivery->accepted[i].recipient.data);
+    const e365_str id = e365_delivery_notification_id(delivery);
+    printf("notification_id %s\n", id.data ? id.data : "-");
+    for (size_t i = 0; i < e365_delivery_accepted_len(delivery); i++) {
+        printf("accepted %s\n", e365_recipient_reply_recipient(e365_delivery_accepted(delivery, i)).data);
     }
-    for (size_t i = 0; i < delivery->rejected_len; i++) {
-        const e365_recipient_reply *r = &delivery->rejected[i];
-        printf("rejected %s %u %s\n", r->recipient.data, (unsigned)r->code, r->text.data);
+    for (size_t i = 0; i < e365_delivery_rejected_len(delivery); i++) {
+        const e365_recipient_reply *r = e365_delivery_rejected(delivery, i);
+        printf("rejected %s %u %s\n", e365_recipient_reply_recipient(r).data,
+               (unsigned)e365_recipient_reply_code(r), e365_recipient_reply_text(r).data);
     }
     if ((rc = e365_smtp_client_close(&client, &err)) != E365_OK) {
         report("quit", rc, err); /* the message was sent all the same */
@@ -128,7 +170,7 @@ int main(int argc, char **argv) {
     /* END send_smtp */
 
     int status = 0;
-    if (getenv("E365_ACCOUNT_ID") && delivery->notification_id.data && delivery->accepted_len > 0) {
+    if (getenv("E365_ACCOUNT_ID") && id.data && e365_delivery_accepted_len(delivery) > 0) {
         /* START send_status */
         e365_status_client_options status_options;
         memset(&status_options, 0, sizeof status_options);
@@ -138,8 +180,7 @@ int main(int argc, char **argv) {
         status_options.password = env_str("E365_PASSWORD");
         e365_status_client *status_client = NULL;
         e365_notification *n = NULL;
-        const e365_str id = delivery->notification_id;
-        const e365_str who = delivery->accepted[0].recipient;
+        const e365_str who = e365_recipient_reply_recipient(e365_delivery_accepted(delivery, 0));
         if ((rc = e365_status_client_new(&status_options, &status_client, &err)) != E365_OK ||
             (rc = e365_status_client_wait(status_client, id.data, id.len, who.data, who.len, 60000,
                                           &n, &err)) != E365_OK) {

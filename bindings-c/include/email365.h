@@ -340,6 +340,76 @@ typedef uint32_t e365_auth_mechanism;
 #endif // __cplusplus
 
 /**
+ * The step a time limit applies to (`e365_smtp_options_set_timeout_ms`).
+ */
+enum e365_timeout_step
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * TCP connect, per resolved address (default 30 s).
+     */
+    E365_TIMEOUT_STEP_CONNECT = 0,
+    /**
+     * The server's greeting and the TLS handshake (default 60 s).
+     */
+    E365_TIMEOUT_STEP_GREETING = 1,
+    /**
+     * The reply to each command (default 300 s).
+     */
+    E365_TIMEOUT_STEP_COMMAND = 2,
+    /**
+     * Writing the message data (default 180 s).
+     */
+    E365_TIMEOUT_STEP_DATA_WRITE = 3,
+    /**
+     * The final reply after the message data (default 600 s).
+     */
+    E365_TIMEOUT_STEP_DATA_END = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum e365_timeout_step e365_timeout_step;
+#else
+typedef uint32_t e365_timeout_step;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which way a transcript line went (the `direction` of an `e365_log_callback`).
+ */
+enum e365_log_direction
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * A command the client sent.
+     */
+    E365_LOG_SENT = 0,
+    /**
+     * A reply line the server sent.
+     */
+    E365_LOG_RECEIVED = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum e365_log_direction e365_log_direction;
+#else
+typedef uint32_t e365_log_direction;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The result of submitting one message, accepted for at least one recipient (opaque):
+ * read it with the `e365_delivery_*` accessors; everything they return lives until
+ * `e365_delivery_free` (or until the `e365_send_results` that holds it is freed).
+ * Immutable: may be read from several threads at once.
+ */
+typedef struct e365_delivery e365_delivery;
+
+/**
  * The details of a failure: kind, reason, message, position, the transient flag and the
  * SMTP replies, if any. Created by a failing function when `err_out` is not NULL;
  * freed with `e365_error_free`.
@@ -361,6 +431,29 @@ typedef struct e365_error e365_error;
 typedef struct e365_message_builder e365_message_builder;
 
 /**
+ * One message built elsewhere with its envelope (opaque): made by `e365_outgoing_new`,
+ * sent by `e365_smtp_client_send_many_raw` / `e365_smtp_pool_send_many_raw` (any number
+ * of times), freed by `e365_outgoing_free`. Immutable: may be used by several threads
+ * at once.
+ */
+typedef struct e365_outgoing e365_outgoing;
+
+/**
+ * One recipient and the server's reply to it (opaque, owned by its delivery): read it
+ * with `e365_recipient_reply_recipient`, `_code`, `_enhanced` and `_text`.
+ */
+typedef struct e365_recipient_reply e365_recipient_reply;
+
+/**
+ * The outcome of each message of a `send_many` call, in the order given (opaque): for
+ * each index either a delivery or an error. Read it with `e365_send_results_len`,
+ * `_code`, `_delivery` and `_error`; the deliveries and errors it returns belong to it
+ * (never free them: `e365_send_results_free` frees everything). Immutable: may be read
+ * from several threads at once.
+ */
+typedef struct e365_send_results e365_send_results;
+
+/**
  * The registered sender domains and addresses of an account (opaque). Made by
  * `e365_sender_policy_new`, freed by `e365_sender_policy_free`.
  *
@@ -375,9 +468,31 @@ typedef struct e365_sender_policy e365_sender_policy;
  * `e365_smtp_client_close` (QUIT) or `e365_smtp_client_free`.
  *
  * Not thread-safe: use a client from one thread at a time (it may move between
- * threads); open one client per thread to send in parallel.
+ * threads); use an `e365_smtp_pool` to send from several threads.
  */
 typedef struct e365_smtp_client e365_smtp_client;
+
+/**
+ * Where and how to connect (opaque): made by `e365_smtp_options_new`, changed by the
+ * `e365_smtp_options_set_*` functions, read (copied) by `e365_smtp_client_connect` and
+ * `e365_smtp_pool_new`, freed by `e365_smtp_options_free`. One options object may make
+ * several clients; changing it later does not change them.
+ *
+ * One thread at a time may change it; reading it (connect, pool_new) from several
+ * threads at once is fine.
+ */
+typedef struct e365_smtp_options e365_smtp_options;
+
+/**
+ * Up to `max_connections` SMTP connections shared between threads (opaque): made by
+ * `e365_smtp_pool_new`, freed by `e365_smtp_pool_free`.
+ *
+ * Thread-safe: any number of threads may call `e365_smtp_pool_send`, `_send_raw`,
+ * `_send_many` and `_send_many_raw` on one pool at once. Each send takes an idle connection,
+ * or opens one while fewer than the maximum exist, or waits for one. Connections open
+ * on first use.
+ */
+typedef struct e365_smtp_pool e365_smtp_pool;
 
 /**
  * A blocking client of the status API (opaque): GET with Basic auth over rustls,
@@ -560,6 +675,20 @@ typedef struct {
      */
     size_t bytes_len;
 } e365_envelope;
+
+/**
+ * Receives one protocol line: `direction` is an `e365_log_direction`, `line` points at
+ * `len` bytes of UTF-8 (NUL-terminated, not counted in `len`, without the CRLF; a line
+ * from the server may hold control bytes, a NUL included, exactly as received, bytes
+ * that are not UTF-8 replaced by U+FFFD: escape them before writing to a terminal). The
+ * line is valid only during the call. Credentials never reach it: AUTH lines come as
+ * `AUTH PLAIN <redacted>` / `<redacted>`, message data as `<message data: N octets>`.
+ *
+ * It is called on the thread that sends, after each exchange; with a pool, from several
+ * threads at once. It must return normally (no `longjmp`, no C++ exception) and must
+ * not call the client or pool that calls it.
+ */
+typedef void (*e365_log_callback)(void *userdata, uint32_t direction, const char *line, size_t len);
 
 /**
  * One status event, in response order. The strings belong to the notification.
@@ -774,146 +903,6 @@ typedef struct {
 } e365_classification;
 
 /**
- * Where and how to connect. Zero-initialise it (`e365_smtp_options o = {0};` or
- * `memset`) and set what you need: every zero field means the default. The strings are
- * copied by `e365_smtp_client_connect`: they need only live for the call.
- */
-typedef struct {
-    /**
-     * Host name or IP address (required).
-     */
-    e365_str host;
-    /**
-     * Port (required): 25 or 587 with STARTTLS, 465 with `E365_TLS_IMPLICIT`.
-     */
-    uint16_t port;
-    /**
-     * An `e365_tls_mode` value (`E365_TLS_STARTTLS` by default).
-     */
-    uint32_t tls;
-    /**
-     * The name checked against the server's certificate (default: `host`).
-     */
-    e365_str server_name;
-    /**
-     * The AUTH user name; `{NULL, 0}` for no AUTH. AUTH is only ever sent over TLS.
-     */
-    e365_str username;
-    /**
-     * The AUTH password (required with `username`). Never appears in an error.
-     */
-    e365_str password;
-    /**
-     * An `e365_auth_mechanism` value (`E365_AUTH_PLAIN` by default).
-     */
-    uint32_t auth_mechanism;
-    /**
-     * A PEM file of extra trusted CA certificates (a path), or `{NULL, 0}`.
-     */
-    e365_str ca_file;
-    /**
-     * Do not trust the system's root certificates (only `ca_file`).
-     */
-    bool no_system_roots;
-    /**
-     * The EHLO name (default: the local address as an address literal).
-     */
-    e365_str ehlo_name;
-    /**
-     * Do not use PIPELINING even when the server offers it.
-     */
-    bool no_pipelining;
-    /**
-     * TCP connect time limit in milliseconds (0 = 30 s).
-     */
-    uint32_t connect_timeout_ms;
-    /**
-     * Greeting and TLS handshake time limit in milliseconds (0 = 60 s).
-     */
-    uint32_t greeting_timeout_ms;
-    /**
-     * Time limit of each command's reply in milliseconds (0 = 300 s).
-     */
-    uint32_t command_timeout_ms;
-    /**
-     * Time limit of writing the message data in milliseconds (0 = 180 s).
-     */
-    uint32_t data_timeout_ms;
-    /**
-     * Time limit of the final reply after the data in milliseconds (0 = 600 s).
-     */
-    uint32_t data_end_timeout_ms;
-} e365_smtp_options;
-
-/**
- * One recipient's reply in a delivery. The strings belong to the delivery.
- */
-typedef struct {
-    /**
-     * The recipient as given in RCPT TO.
-     */
-    e365_str recipient;
-    /**
-     * The basic code of the server's reply (to RCPT, or to the data).
-     */
-    uint16_t code;
-    /**
-     * The enhanced code, or `{NULL, 0}`.
-     */
-    e365_str enhanced;
-    /**
-     * The reply text, lines joined with `\n`.
-     */
-    e365_str text;
-} e365_recipient_reply;
-
-/**
- * The result of submitting one message: accepted for at least one recipient.
- * Read-only; everything is owned by the object (valid until `e365_delivery_free`).
- * Immutable: may be read from several threads at once.
- */
-typedef struct {
-    /**
-     * The notification id of the (first) transaction, or `{NULL, 0}` when the server
-     * gave none: use it with the status API.
-     */
-    e365_str notification_id;
-    /**
-     * The basic code of the final reply to the message data.
-     */
-    uint16_t final_code;
-    /**
-     * The enhanced code of the final reply, or `{NULL, 0}`.
-     */
-    e365_str final_enhanced;
-    /**
-     * The final reply as it came on the wire (codes included, lines joined with CRLF).
-     */
-    e365_str final_reply;
-    /**
-     * Recipients accepted, with their replies.
-     */
-    const e365_recipient_reply *accepted;
-    /**
-     * The number of accepted recipients.
-     */
-    size_t accepted_len;
-    /**
-     * Recipients refused, with the reply that refused them.
-     */
-    const e365_recipient_reply *rejected;
-    /**
-     * The number of refused recipients.
-     */
-    size_t rejected_len;
-    /**
-     * The number of SMTP transactions used (more than one when the server limited the
-     * recipients per transaction).
-     */
-    size_t transactions;
-} e365_delivery;
-
-/**
  * What a status request is made from. Every field is pointer + length; the optional
  * ones are absent when their `data` is NULL (an empty string with a non-NULL `data` is
  * present, and judged by the core).
@@ -1089,6 +1078,18 @@ e365_result e365_address_parse(const char *input,
  * `address` is NULL or an address from this library that was not freed yet.
  */
 void e365_address_free(e365_address *address);
+
+/**
+ * Runs a command: `argv[0]` is `"send"` or `"status"`, the rest its flags (the program
+ * name is not included). Prints the command's JSON lines on standard output and returns
+ * its exit code: 0 done, 1 failed, 2 bad arguments (also for a NULL `argv` or entry).
+ *
+ * Not meant for library use inside another program: it writes to standard output.
+ *
+ * # Safety
+ * `argv` is NULL or points at `argc` pointers, each NULL or a NUL-terminated string.
+ */
+int e365_command_run(int argc, const char *const *argv);
 
 /**
  * The snake_case name of a result code: `"ok"` for `E365_OK`, the kind's name shared by
@@ -1524,6 +1525,318 @@ e365_result e365_notification_id_extract(const char *reply,
                                          e365_error **err_out);
 
 /**
+ * Makes options for `host` (a host name or an IP address, `host_len` bytes) with every
+ * default: port 25 (the service's), STARTTLS required, the system's trusted roots, no
+ * AUTH, PIPELINING and CHUNKING when offered, a window of 16 transactions, the time
+ * limits of RFC 5321, no sender policy, no transcript, one connection for a pool. On
+ * success `*out` receives them; free them with `e365_smtp_options_free`. The host is
+ * copied.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`host` or `out` NULL, `host` not UTF-8).
+ *
+ * # Safety
+ * `host` is NULL or valid for reading `host_len` bytes; `out` and `err_out` are NULL or
+ * valid for writing.
+ */
+e365_result e365_smtp_options_new(const char *host,
+                                  size_t host_len,
+                                  e365_smtp_options **out,
+                                  e365_error **err_out);
+
+/**
+ * Frees options; NULL is ignored. Clients and pools made from them keep their copy.
+ *
+ * # Safety
+ * `options` is NULL or options from this library that were not freed yet.
+ */
+void e365_smtp_options_free(e365_smtp_options *options);
+
+/**
+ * Sets the port (default 25; 587 is the other STARTTLS port, 465 goes with
+ * `E365_TLS_IMPLICIT`).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_port` for 0 or more
+ * than 65535). On failure the options are unchanged (as for every setter).
+ *
+ * # Safety
+ * `options` is NULL or live options; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_port(e365_smtp_options *options,
+                                       uint32_t port,
+                                       e365_error **err_out);
+
+/**
+ * Sets how the connection is protected: an `e365_tls_mode` value (default
+ * `E365_TLS_STARTTLS`, required).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_tls_mode` for a
+ * number that is no `e365_tls_mode`).
+ *
+ * # Safety
+ * `options` is NULL or live options; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_tls_mode(e365_smtp_options *options,
+                                           uint32_t mode,
+                                           e365_error **err_out);
+
+/**
+ * Sets the name checked against the server's certificate (default: the host).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` or `name` NULL, `name` not UTF-8).
+ *
+ * # Safety
+ * `options` is NULL or live options; `name` is NULL or valid for reading `len` bytes;
+ * `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_server_name(e365_smtp_options *options,
+                                              const char *name,
+                                              size_t len,
+                                              e365_error **err_out);
+
+/**
+ * Sets the AUTH user name and password (default: no AUTH). AUTH is only ever sent over
+ * TLS; the password is kept in memory that is wiped when the last client using it is
+ * freed, and never appears in an error, a transcript line or a debug print.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options`, `username` or `password` NULL, either not
+ * UTF-8).
+ *
+ * # Safety
+ * `options` is NULL or live options; `username` and `password` are NULL or valid for
+ * reading their lengths; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_credentials(e365_smtp_options *options,
+                                              const char *username,
+                                              size_t username_len,
+                                              const char *password,
+                                              size_t password_len,
+                                              e365_error **err_out);
+
+/**
+ * Sets the preferred AUTH mechanism: an `e365_auth_mechanism` value (default
+ * `E365_AUTH_PLAIN`; the other one is used when the server offers only that).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_auth_mechanism`).
+ *
+ * # Safety
+ * `options` is NULL or live options; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_auth_mechanism(e365_smtp_options *options,
+                                                 uint32_t mechanism,
+                                                 e365_error **err_out);
+
+/**
+ * Trusts the CA certificates of a PEM file (`path`, `len` bytes) besides the system's
+ * roots. The file is read now; its certificates are checked by
+ * `e365_smtp_client_connect` and `e365_smtp_pool_new`.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` or `path` NULL, `path` not UTF-8; reason
+ * `ca_file` for a file that cannot be read).
+ *
+ * # Safety
+ * `options` is NULL or live options; `path` is NULL or valid for reading `len` bytes;
+ * `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_ca_file(e365_smtp_options *options,
+                                          const char *path,
+                                          size_t len,
+                                          e365_error **err_out);
+
+/**
+ * Whether the system's root certificates are trusted (default true); false trusts only
+ * the file of `e365_smtp_options_set_ca_file`.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+ *
+ * # Safety
+ * `options` is NULL or live options; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_system_roots(e365_smtp_options *options,
+                                               bool trusted,
+                                               e365_error **err_out);
+
+/**
+ * Sets the EHLO name (default: the local address as an address literal), checked now
+ * by the core.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` or `name` NULL, not UTF-8; reason
+ * `command_injection` for an empty name or one with spaces or control bytes).
+ *
+ * # Safety
+ * `options` is NULL or live options; `name` is NULL or valid for reading `len` bytes;
+ * `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_ehlo_name(e365_smtp_options *options,
+                                            const char *name,
+                                            size_t len,
+                                            e365_error **err_out);
+
+/**
+ * Whether PIPELINING is used when the server offers it (default true).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+ *
+ * # Safety
+ * `options` is NULL or live options; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_pipelining(e365_smtp_options *options,
+                                             bool enabled,
+                                             e365_error **err_out);
+
+/**
+ * Whether BDAT (RFC 3030 CHUNKING) replaces DATA when the server offers it (default
+ * true).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+ *
+ * # Safety
+ * `options` is NULL or live options; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_chunking(e365_smtp_options *options,
+                                           bool enabled,
+                                           e365_error **err_out);
+
+/**
+ * How many whole transactions `send_many` keeps in flight on one connection (default
+ * 16).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_window` for 0).
+ *
+ * # Safety
+ * `options` is NULL or live options; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_window(e365_smtp_options *options,
+                                         size_t window,
+                                         e365_error **err_out);
+
+/**
+ * Sets the time limit of one step (an `e365_timeout_step`) in milliseconds.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_timeout_step` for a
+ * number that is no `e365_timeout_step`, `invalid_timeout` for 0 ms).
+ *
+ * # Safety
+ * `options` is NULL or live options; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_timeout_ms(e365_smtp_options *options,
+                                             uint32_t step,
+                                             uint64_t ms,
+                                             e365_error **err_out);
+
+/**
+ * Sets the registered senders (a copy of `policy`): a message whose MAIL FROM is
+ * outside it (or `<>`) is refused with `E365_SENDER_NOT_REGISTERED` before anything is
+ * sent. NULL removes the policy (the default).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+ *
+ * # Safety
+ * `options` is NULL or live options; `policy` is NULL or a live policy; `err_out` is
+ * NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_sender_policy(e365_smtp_options *options,
+                                                const e365_sender_policy *policy,
+                                                e365_error **err_out);
+
+/**
+ * How many connections a pool made from these options opens at most (default 1;
+ * clients ignore it).
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_max_connections`
+ * for 0).
+ *
+ * # Safety
+ * `options` is NULL or live options; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_smtp_options_set_max_connections(e365_smtp_options *options,
+                                                  size_t max,
+                                                  e365_error **err_out);
+
+/**
+ * Sets the transcript callback: every command sent and every reply line received is
+ * passed to `callback` with `userdata` (see `e365_log_callback`: credentials redacted,
+ * message data summarised). NULL `callback` removes it (the default).
+ *
+ * The caller keeps `userdata` alive, and safe to use from the threads that send, as
+ * long as a client or pool made from these options lives.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+ *
+ * # Safety
+ * `options` is NULL or live options; `callback` is NULL or a function that may be
+ * called from any sending thread with `userdata`; `err_out` is NULL or valid for
+ * writing.
+ */
+e365_result e365_smtp_options_set_log(e365_smtp_options *options,
+                                      e365_log_callback callback,
+                                      void *userdata,
+                                      e365_error **err_out);
+
+/**
+ * Copies an envelope (`mail_from`, bare, empty for `<>`; `rcpt_to_len` bare recipients)
+ * and RFC 5322 bytes into a new outgoing message for the `send_many_raw` calls; free it
+ * with `e365_outgoing_free`. Nothing is checked here: the send checks it as
+ * `e365_smtp_client_send_raw` does.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`mail_from.data`, an entry's data, `bytes` or `out`
+ * NULL, `rcpt_to` NULL with a non-zero length, text not UTF-8).
+ *
+ * # Safety
+ * `mail_from`'s data, each `rcpt_to` entry and `bytes` are valid for reading their
+ * lengths; `out` and `err_out` are NULL or valid for writing.
+ */
+e365_result e365_outgoing_new(e365_str mail_from,
+                              const e365_str *rcpt_to,
+                              size_t rcpt_to_len,
+                              const uint8_t *bytes,
+                              size_t len,
+                              e365_outgoing **out,
+                              e365_error **err_out);
+
+/**
+ * Frees an outgoing message; NULL is ignored.
+ *
+ * # Safety
+ * `outgoing` is NULL or an outgoing message from this library that was not freed yet.
+ */
+void e365_outgoing_free(e365_outgoing *outgoing);
+
+/**
+ * `e365_smtp_client_send_many` for messages built elsewhere (`e365_outgoing_new`):
+ * one outcome per item, in the order given, every item submitted. SMTPUTF8 and
+ * 8BITMIME needs are detected as `e365_smtp_client_send_raw` does.
+ *
+ * Errors of the call itself: `E365_INVALID_ARGUMENT` (`client` or `out` NULL, `items`
+ * NULL with a non-zero length, a NULL entry).
+ *
+ * # Safety
+ * `client` is NULL or a live client; `items` is NULL (with length 0) or valid for
+ * reading `items_len` pointers, each NULL or a live outgoing message; `out` and
+ * `err_out` are NULL or valid for writing.
+ */
+e365_result e365_smtp_client_send_many_raw(e365_smtp_client *client,
+                                           const e365_outgoing *const *items,
+                                           size_t items_len,
+                                           e365_send_results **out,
+                                           e365_error **err_out);
+
+/**
+ * `e365_smtp_pool_send_many` for messages built elsewhere (`e365_outgoing_new`).
+ *
+ * Thread-safe.
+ *
+ * # Safety
+ * `pool` is NULL or a live pool; `items` is NULL (with length 0) or valid for reading
+ * `items_len` pointers, each NULL or a live outgoing message; `out` and `err_out` are
+ * NULL or valid for writing.
+ */
+e365_result e365_smtp_pool_send_many_raw(const e365_smtp_pool *pool,
+                                         const e365_outgoing *const *items,
+                                         size_t items_len,
+                                         e365_send_results **out,
+                                         e365_error **err_out);
+
+/**
  * Makes a sender policy from `domains_len` registered domains (Unicode or ASCII form)
  * and `addresses_len` registered addresses, each an `e365_str` (pointer + length). An
  * array may be NULL when its length is 0. The strings are copied: they need only live
@@ -1659,6 +1972,98 @@ e365_result e365_status_poller_record_failure(e365_status_poller *poller,
 void e365_status_poller_free(e365_status_poller *poller);
 
 /**
+ * Makes a pool with a copy of `options` (`e365_smtp_options_set_max_connections` gives
+ * its size, 1 by default); no connection is opened yet. On success `*out` receives the
+ * pool; free it with `e365_smtp_pool_free`.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`options` or `out` NULL; reason `auth_requires_tls`
+ * for credentials with `E365_TLS_INSECURE_PLAINTEXT`), `E365_TLS` (no usable trusted
+ * root).
+ *
+ * # Safety
+ * `options` is NULL or live options; `out` and `err_out` are NULL or valid for writing.
+ */
+e365_result e365_smtp_pool_new(const e365_smtp_options *options,
+                               e365_smtp_pool **out,
+                               e365_error **err_out);
+
+/**
+ * Sends a built message on a pooled connection: as `e365_smtp_client_send` (same
+ * results and errors; `pool` instead of `client`).
+ *
+ * Thread-safe.
+ *
+ * # Safety
+ * `pool` and `message` are NULL or live objects of this library; `out` and `err_out`
+ * are NULL or valid for writing.
+ */
+e365_result e365_smtp_pool_send(const e365_smtp_pool *pool,
+                                const e365_message *message,
+                                e365_delivery **out,
+                                e365_error **err_out);
+
+/**
+ * Sends RFC 5322 bytes with an explicit envelope on a pooled connection: as
+ * `e365_smtp_client_send_raw`.
+ *
+ * Thread-safe.
+ *
+ * # Safety
+ * `pool` is NULL or a live pool; `mail_from`'s data, each `rcpt_to` entry and `bytes`
+ * are valid for reading their lengths; `out` and `err_out` are NULL or valid for
+ * writing.
+ */
+e365_result e365_smtp_pool_send_raw(const e365_smtp_pool *pool,
+                                    e365_str mail_from,
+                                    const e365_str *rcpt_to,
+                                    size_t rcpt_to_len,
+                                    const uint8_t *bytes,
+                                    size_t len,
+                                    e365_delivery **out,
+                                    e365_error **err_out);
+
+/**
+ * Sends several built messages and writes one outcome per message, in the order
+ * given, into `*out`: as `e365_smtp_client_send_many`, the list cut into contiguous
+ * parts sent at once on up to `max_connections` connections (no part smaller than the
+ * window, so a short list stays on one connection). The transcript callback, if any, is
+ * then called from several threads.
+ *
+ * Thread-safe.
+ *
+ * # Safety
+ * `pool` is NULL or a live pool; `messages` is NULL (with length 0) or valid for
+ * reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
+ * NULL or valid for writing.
+ */
+e365_result e365_smtp_pool_send_many(const e365_smtp_pool *pool,
+                                     const e365_message *const *messages,
+                                     size_t messages_len,
+                                     e365_send_results **out,
+                                     e365_error **err_out);
+
+/**
+ * Closes the pool's idle connections politely (QUIT); connections in use by other
+ * threads stay open. The pool remains usable (it opens connections again as needed).
+ * NULL is ignored.
+ *
+ * Thread-safe.
+ *
+ * # Safety
+ * `pool` is NULL or a live pool.
+ */
+void e365_smtp_pool_close(const e365_smtp_pool *pool);
+
+/**
+ * Frees a pool, sending QUIT on each idle connection; NULL is ignored. No other thread
+ * may be using the pool.
+ *
+ * # Safety
+ * `pool` is NULL or a pool from this library that was not freed yet and is not in use.
+ */
+void e365_smtp_pool_free(e365_smtp_pool *pool);
+
+/**
  * Parses a whole SMTP reply (`reply`, `reply_len` bytes: one or more lines `ddd-text` /
  * `ddd text`, CRLF or LF line ends, one trailing line end allowed) and classifies it.
  *
@@ -1722,22 +2127,22 @@ e365_result e365_reply_classify_code(uint64_t code,
 void e365_classification_free(e365_classification *classification);
 
 /**
- * Connects now: TCP, greeting, EHLO, STARTTLS (required unless `options->tls` says
- * otherwise; certificate and host name verified), EHLO again, AUTH when a user name is
- * given. On success `*out` receives the client; close it with `e365_smtp_client_close`
- * or free it with `e365_smtp_client_free`.
+ * Connects now with a copy of `options`: TCP, greeting, EHLO, STARTTLS (required unless
+ * the options say otherwise; certificate and host name verified), EHLO again, AUTH when
+ * credentials are set. On success `*out` receives the client; close it with
+ * `e365_smtp_client_close` or free it with `e365_smtp_client_free`. The options may be
+ * freed or changed afterwards.
  *
  * Errors: `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS` (handshake or verification
  * failed, or STARTTLS not offered), `E365_AUTH`, `E365_PROTOCOL`, `E365_SMTP_TRANSIENT`
  * / `E365_SMTP_PERMANENT` (a refusing greeting or EHLO; the error carries the reply),
- * `E365_INVALID_ARGUMENT` (`options` or `out` NULL, `host` NULL or not UTF-8, `port` 0,
- * an unknown enum value, `username` without `password`, an unreadable `ca_file`).
+ * `E365_INVALID_ARGUMENT` (`options` or `out` NULL; reason `auth_requires_tls` for
+ * credentials with `E365_TLS_INSECURE_PLAINTEXT`).
  *
  * Blocks for at most the time limits of the options.
  *
  * # Safety
- * `options` is NULL or valid, its strings NULL or valid for reading their lengths;
- * `out` and `err_out` are NULL or valid for writing.
+ * `options` is NULL or live options; `out` and `err_out` are NULL or valid for writing.
  */
 e365_result e365_smtp_client_connect(const e365_smtp_options *options,
                                      e365_smtp_client **out,
@@ -1754,6 +2159,7 @@ e365_result e365_smtp_client_connect(const e365_smtp_options *options,
  * transient) / `E365_SMTP_PERMANENT` (5xx), `E365_MESSAGE_TOO_LARGE`,
  * `E365_SMTPUTF8_NOT_SUPPORTED`, `E365_OUTCOME_UNKNOWN` (the data was sent but the
  * final reply never came: it may have been accepted; resend with the same Message-ID),
+ * `E365_SENDER_NOT_REGISTERED` (outside the options' sender policy: nothing was sent),
  * `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS`, `E365_AUTH`, `E365_PROTOCOL`,
  * `E365_INVALID_ARGUMENT` (`client`, `message` or `out` NULL).
  *
@@ -1788,12 +2194,194 @@ e365_result e365_smtp_client_send_raw(e365_smtp_client *client,
                                       e365_error **err_out);
 
 /**
- * Frees a delivery; NULL is ignored.
+ * Sends `messages_len` built messages over this connection and writes one outcome per
+ * message, in the order given, into `*out` (free it with `e365_send_results_free`).
+ * Every message is submitted, whatever happens to the others: with PIPELINING up to
+ * the options' window of whole transactions is in flight at once (with CHUNKING a
+ * window costs one round trip). When the session ends mid-way, messages whose final
+ * reply was read keep their outcome, those whose data was written without a final
+ * reply are `E365_OUTCOME_UNKNOWN` (reason `in_flight`; never resent), those never
+ * written go again on a new connection (up to 3 in all), else `E365_CONNECTION`
+ * (reason `not_sent`).
+ *
+ * Returns `E365_OK` once every message has its outcome, even when some or all failed
+ * (read `e365_send_results_code`). Errors of the call itself: `E365_INVALID_ARGUMENT`
+ * (`client` or `out` NULL, `messages` NULL with a non-zero length, a NULL entry).
  *
  * # Safety
- * `delivery` is NULL or a delivery from this library that was not freed yet.
+ * `client` is NULL or a live client; `messages` is NULL (with length 0) or valid for
+ * reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
+ * NULL or valid for writing.
+ */
+e365_result e365_smtp_client_send_many(e365_smtp_client *client,
+                                       const e365_message *const *messages,
+                                       size_t messages_len,
+                                       e365_send_results **out,
+                                       e365_error **err_out);
+
+/**
+ * Frees a delivery; NULL is ignored. Never call it on a delivery returned by
+ * `e365_send_results_delivery` (the results own those).
+ *
+ * # Safety
+ * `delivery` is NULL or a delivery from `e365_smtp_client_send*` /
+ * `e365_smtp_pool_send*` that was not freed yet.
  */
 void e365_delivery_free(e365_delivery *delivery);
+
+/**
+ * The notification id of the (first) transaction, for the status API; `{NULL, 0}` when
+ * the server gave none or `delivery` is NULL.
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+e365_str e365_delivery_notification_id(const e365_delivery *delivery);
+
+/**
+ * The basic code of the final reply to the message data (0 for NULL).
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+uint16_t e365_delivery_final_code(const e365_delivery *delivery);
+
+/**
+ * The enhanced code of the final reply, or `{NULL, 0}`.
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+e365_str e365_delivery_final_enhanced(const e365_delivery *delivery);
+
+/**
+ * The final reply as it came on the wire (codes included, lines joined with CRLF);
+ * `{NULL, 0}` for NULL.
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+e365_str e365_delivery_final_reply(const e365_delivery *delivery);
+
+/**
+ * The number of SMTP transactions used (more than one when the server limited the
+ * recipients per transaction; 0 for NULL).
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+size_t e365_delivery_transactions(const e365_delivery *delivery);
+
+/**
+ * The number of accepted recipients (0 for NULL).
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+size_t e365_delivery_accepted_len(const e365_delivery *delivery);
+
+/**
+ * The accepted recipient at `index` (in RCPT order) with its reply; NULL when `index`
+ * is out of range or `delivery` is NULL. Owned by the delivery.
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+const e365_recipient_reply *e365_delivery_accepted(const e365_delivery *delivery, size_t index);
+
+/**
+ * The number of refused recipients (0 for NULL).
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+size_t e365_delivery_rejected_len(const e365_delivery *delivery);
+
+/**
+ * The refused recipient at `index` with the reply that refused it; NULL when `index` is
+ * out of range or `delivery` is NULL. Owned by the delivery.
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+const e365_recipient_reply *e365_delivery_rejected(const e365_delivery *delivery, size_t index);
+
+/**
+ * The recipient as given in RCPT TO; `{NULL, 0}` for NULL.
+ *
+ * # Safety
+ * `reply` is NULL or a reply of a live delivery.
+ */
+e365_str e365_recipient_reply_recipient(const e365_recipient_reply *reply);
+
+/**
+ * The basic code of the server's reply (to RCPT, or to the data); 0 for NULL.
+ *
+ * # Safety
+ * `reply` is NULL or a reply of a live delivery.
+ */
+uint16_t e365_recipient_reply_code(const e365_recipient_reply *reply);
+
+/**
+ * The enhanced code of the reply, or `{NULL, 0}`.
+ *
+ * # Safety
+ * `reply` is NULL or a reply of a live delivery.
+ */
+e365_str e365_recipient_reply_enhanced(const e365_recipient_reply *reply);
+
+/**
+ * The reply text, lines joined with `\n`, codes removed; `{NULL, 0}` for NULL.
+ *
+ * # Safety
+ * `reply` is NULL or a reply of a live delivery.
+ */
+e365_str e365_recipient_reply_text(const e365_recipient_reply *reply);
+
+/**
+ * The number of messages (the `messages_len` of the call; 0 for NULL).
+ *
+ * # Safety
+ * `results` is NULL or live results.
+ */
+size_t e365_send_results_len(const e365_send_results *results);
+
+/**
+ * The outcome of message `index` as a result code: `E365_OK` when it was accepted for
+ * at least one recipient, else its error's code (`E365_INVALID_ARGUMENT` when `index`
+ * is out of range or `results` NULL).
+ *
+ * # Safety
+ * `results` is NULL or live results.
+ */
+e365_result e365_send_results_code(const e365_send_results *results, size_t index);
+
+/**
+ * The delivery of message `index`, or NULL when it failed (or `index` is out of
+ * range). Owned by the results: never free it.
+ *
+ * # Safety
+ * `results` is NULL or live results.
+ */
+const e365_delivery *e365_send_results_delivery(const e365_send_results *results, size_t index);
+
+/**
+ * The error of message `index` (read it with the `e365_error_*` accessors), or NULL
+ * when it was delivered (or `index` is out of range). Owned by the results: never free
+ * it.
+ *
+ * # Safety
+ * `results` is NULL or live results.
+ */
+const e365_error *e365_send_results_error(const e365_send_results *results, size_t index);
+
+/**
+ * Frees results with every delivery and error they hold; NULL is ignored.
+ *
+ * # Safety
+ * `results` is NULL or results from this library that were not freed yet.
+ */
+void e365_send_results_free(e365_send_results *results);
 
 /**
  * Ends the session politely (QUIT), closes the connection and frees the client, then

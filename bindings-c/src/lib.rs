@@ -25,11 +25,15 @@ use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub mod address;
+pub mod cli;
 pub mod error;
 pub mod message;
 pub mod notification_id;
+pub mod options;
+pub mod outgoing;
 pub mod policy;
 pub mod poll;
+pub mod pool;
 pub mod reply;
 pub mod smtp;
 pub mod status;

@@ -1,164 +1,52 @@
 //! The native SMTP client in C: `e365_smtp_client_*` over the core's blocking
 //! transport (`email365::smtp::SmtpClient`: STARTTLS required by default, AUTH, SIZE,
-//! PIPELINING, per-recipient results, timeouts on every step).
+//! PIPELINING, per-recipient results, timeouts on every step), its results
+//! (`e365_delivery`, `e365_send_results`, opaque with accessors) and the envelope
+//! conversion the pool shares.
 
 use crate::message::{e365_message, MessageBox};
+use crate::options::e365_smtp_options;
 use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, items, str_opt_text, str_text, try_out,
-    try_ref, Owned, Strings,
+    e365_error, e365_result, e365_str, ffi_boundary, items, str_text, try_out, try_ref, Strings,
 };
-use email365::message::Envelope;
+use email365::message::{BuiltMessage, Envelope};
 use email365::reply::Reply;
-use email365::smtp::{AuthMechanism, Delivery, SmtpClient, SmtpOptions, TlsMode};
-use email365::{Error, ErrorKind};
-use std::time::Duration;
-
-/// How the connection is protected.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum e365_tls_mode {
-    /// Plain connect, then STARTTLS, which must succeed (the default; ports 25, 587).
-    E365_TLS_STARTTLS = 0,
-    /// TLS from the first byte (port 465).
-    E365_TLS_IMPLICIT = 1,
-    /// No TLS at all, for tests against a local server only: AUTH is never sent.
-    E365_TLS_INSECURE_PLAINTEXT = 2,
-}
-
-/// The AUTH mechanism.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum e365_auth_mechanism {
-    /// AUTH PLAIN (the default).
-    E365_AUTH_PLAIN = 0,
-    /// AUTH LOGIN.
-    E365_AUTH_LOGIN = 1,
-}
-
-/// Where and how to connect. Zero-initialise it (`e365_smtp_options o = {0};` or
-/// `memset`) and set what you need: every zero field means the default. The strings are
-/// copied by `e365_smtp_client_connect`: they need only live for the call.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct e365_smtp_options {
-    /// Host name or IP address (required).
-    pub host: e365_str,
-    /// Port (required): 25 or 587 with STARTTLS, 465 with `E365_TLS_IMPLICIT`.
-    pub port: u16,
-    /// An `e365_tls_mode` value (`E365_TLS_STARTTLS` by default).
-    pub tls: u32,
-    /// The name checked against the server's certificate (default: `host`).
-    pub server_name: e365_str,
-    /// The AUTH user name; `{NULL, 0}` for no AUTH. AUTH is only ever sent over TLS.
-    pub username: e365_str,
-    /// The AUTH password (required with `username`). Never appears in an error.
-    pub password: e365_str,
-    /// An `e365_auth_mechanism` value (`E365_AUTH_PLAIN` by default).
-    pub auth_mechanism: u32,
-    /// A PEM file of extra trusted CA certificates (a path), or `{NULL, 0}`.
-    pub ca_file: e365_str,
-    /// Do not trust the system's root certificates (only `ca_file`).
-    pub no_system_roots: bool,
-    /// The EHLO name (default: the local address as an address literal).
-    pub ehlo_name: e365_str,
-    /// Do not use PIPELINING even when the server offers it.
-    pub no_pipelining: bool,
-    /// TCP connect time limit in milliseconds (0 = 30 s).
-    pub connect_timeout_ms: u32,
-    /// Greeting and TLS handshake time limit in milliseconds (0 = 60 s).
-    pub greeting_timeout_ms: u32,
-    /// Time limit of each command's reply in milliseconds (0 = 300 s).
-    pub command_timeout_ms: u32,
-    /// Time limit of writing the message data in milliseconds (0 = 180 s).
-    pub data_timeout_ms: u32,
-    /// Time limit of the final reply after the data in milliseconds (0 = 600 s).
-    pub data_end_timeout_ms: u32,
-}
-
-fn core_options(o: &e365_smtp_options) -> Result<SmtpOptions, Error> {
-    let host = unsafe { str_text(o.host, "options->host")? };
-    if o.port == 0 {
-        return Err(Error::new(ErrorKind::InvalidArgument, "options->port is 0")
-            .with_reason("invalid_port"));
-    }
-    let mut options = SmtpOptions::new(host, o.port);
-    options.tls = match o.tls {
-        0 => TlsMode::StartTls,
-        1 => TlsMode::Implicit,
-        2 => TlsMode::InsecurePlaintext,
-        other => {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("options->tls {other} is no e365_tls_mode"),
-            )
-            .with_reason("invalid_tls_mode"))
-        }
-    };
-    options.auth_mechanism = match o.auth_mechanism {
-        0 => AuthMechanism::Plain,
-        1 => AuthMechanism::Login,
-        other => {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("options->auth_mechanism {other} is no e365_auth_mechanism"),
-            )
-            .with_reason("invalid_auth_mechanism"))
-        }
-    };
-    options.server_name =
-        unsafe { str_opt_text(o.server_name, "options->server_name")? }.map(str::to_string);
-    if let Some(user) = unsafe { str_opt_text(o.username, "options->username")? } {
-        let password = unsafe { str_text(o.password, "options->password")? };
-        options = options.credentials(user, password);
-    }
-    if let Some(path) = unsafe { str_opt_text(o.ca_file, "options->ca_file")? } {
-        options = options.ca_file(path)?;
-    }
-    options.trust.system_roots = !o.no_system_roots;
-    options.ehlo_name =
-        unsafe { str_opt_text(o.ehlo_name, "options->ehlo_name")? }.map(str::to_string);
-    options.pipelining = !o.no_pipelining;
-    let t = &mut options.timeouts;
-    for (field, ms) in [
-        (&mut t.connect, o.connect_timeout_ms),
-        (&mut t.greeting, o.greeting_timeout_ms),
-        (&mut t.command, o.command_timeout_ms),
-        (&mut t.data_write, o.data_timeout_ms),
-        (&mut t.data_end, o.data_end_timeout_ms),
-    ] {
-        if ms != 0 {
-            *field = Duration::from_millis(u64::from(ms));
-        }
-    }
-    Ok(options)
-}
+use email365::smtp::{Delivery, Outgoing, SmtpClient};
+use email365::Error;
 
 /// One SMTP connection (opaque): opened by `e365_smtp_client_connect`, re-opened when
 /// the server closed it while idle (never in the middle of a message), closed by
 /// `e365_smtp_client_close` (QUIT) or `e365_smtp_client_free`.
 ///
 /// Not thread-safe: use a client from one thread at a time (it may move between
-/// threads); open one client per thread to send in parallel.
+/// threads); use an `e365_smtp_pool` to send from several threads.
 pub struct e365_smtp_client {
     inner: SmtpClient,
 }
 
-/// Connects now: TCP, greeting, EHLO, STARTTLS (required unless `options->tls` says
-/// otherwise; certificate and host name verified), EHLO again, AUTH when a user name is
-/// given. On success `*out` receives the client; close it with `e365_smtp_client_close`
-/// or free it with `e365_smtp_client_free`.
+impl e365_smtp_client {
+    /// The core client inside.
+    pub(crate) fn core(&mut self) -> &mut SmtpClient {
+        &mut self.inner
+    }
+}
+
+/// Connects now with a copy of `options`: TCP, greeting, EHLO, STARTTLS (required unless
+/// the options say otherwise; certificate and host name verified), EHLO again, AUTH when
+/// credentials are set. On success `*out` receives the client; close it with
+/// `e365_smtp_client_close` or free it with `e365_smtp_client_free`. The options may be
+/// freed or changed afterwards.
 ///
 /// Errors: `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS` (handshake or verification
 /// failed, or STARTTLS not offered), `E365_AUTH`, `E365_PROTOCOL`, `E365_SMTP_TRANSIENT`
 /// / `E365_SMTP_PERMANENT` (a refusing greeting or EHLO; the error carries the reply),
-/// `E365_INVALID_ARGUMENT` (`options` or `out` NULL, `host` NULL or not UTF-8, `port` 0,
-/// an unknown enum value, `username` without `password`, an unreadable `ca_file`).
+/// `E365_INVALID_ARGUMENT` (`options` or `out` NULL; reason `auth_requires_tls` for
+/// credentials with `E365_TLS_INSECURE_PLAINTEXT`).
 ///
 /// Blocks for at most the time limits of the options.
 ///
 /// # Safety
-/// `options` is NULL or valid, its strings NULL or valid for reading their lengths;
-/// `out` and `err_out` are NULL or valid for writing.
+/// `options` is NULL or live options; `out` and `err_out` are NULL or valid for writing.
 #[no_mangle]
 pub unsafe extern "C" fn e365_smtp_client_connect(
     options: *const e365_smtp_options,
@@ -167,63 +55,36 @@ pub unsafe extern "C" fn e365_smtp_client_connect(
 ) -> e365_result {
     ffi_boundary!(err_out, {
         let out = try_out!(out, "out");
-        let options = core_options(try_ref!(options, "options"))?;
+        let options = try_ref!(options, "options").core().clone();
         let inner = SmtpClient::connect(options)?;
         *out = Box::into_raw(Box::new(e365_smtp_client { inner }));
         Ok(())
     })
 }
 
-/// One recipient's reply in a delivery. The strings belong to the delivery.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
+/// One recipient and the server's reply to it (opaque, owned by its delivery): read it
+/// with `e365_recipient_reply_recipient`, `_code`, `_enhanced` and `_text`.
 pub struct e365_recipient_reply {
-    /// The recipient as given in RCPT TO.
-    pub recipient: e365_str,
-    /// The basic code of the server's reply (to RCPT, or to the data).
-    pub code: u16,
-    /// The enhanced code, or `{NULL, 0}`.
-    pub enhanced: e365_str,
-    /// The reply text, lines joined with `\n`.
-    pub text: e365_str,
+    recipient: e365_str,
+    code: u16,
+    enhanced: e365_str,
+    text: e365_str,
 }
 
-/// The result of submitting one message: accepted for at least one recipient.
-/// Read-only; everything is owned by the object (valid until `e365_delivery_free`).
+/// The result of submitting one message, accepted for at least one recipient (opaque):
+/// read it with the `e365_delivery_*` accessors; everything they return lives until
+/// `e365_delivery_free` (or until the `e365_send_results` that holds it is freed).
 /// Immutable: may be read from several threads at once.
-#[repr(C)]
-#[derive(Debug)]
 pub struct e365_delivery {
-    /// The notification id of the (first) transaction, or `{NULL, 0}` when the server
-    /// gave none: use it with the status API.
-    pub notification_id: e365_str,
-    /// The basic code of the final reply to the message data.
-    pub final_code: u16,
-    /// The enhanced code of the final reply, or `{NULL, 0}`.
-    pub final_enhanced: e365_str,
-    /// The final reply as it came on the wire (codes included, lines joined with CRLF).
-    pub final_reply: e365_str,
-    /// Recipients accepted, with their replies.
-    pub accepted: *const e365_recipient_reply,
-    /// The number of accepted recipients.
-    pub accepted_len: usize,
-    /// Recipients refused, with the reply that refused them.
-    pub rejected: *const e365_recipient_reply,
-    /// The number of refused recipients.
-    pub rejected_len: usize,
-    /// The number of SMTP transactions used (more than one when the server limited the
-    /// recipients per transaction).
-    pub transactions: usize,
+    notification_id: e365_str,
+    final_code: u16,
+    final_enhanced: e365_str,
+    final_reply: e365_str,
+    accepted: Vec<e365_recipient_reply>,
+    rejected: Vec<e365_recipient_reply>,
+    transactions: usize,
+    _strings: Strings,
 }
-
-type DeliveryBox = Owned<
-    e365_delivery,
-    (
-        Vec<e365_recipient_reply>,
-        Vec<e365_recipient_reply>,
-        Strings,
-    ),
->;
 
 fn recipient(s: &mut Strings, recipient: &str, reply: &Reply) -> e365_recipient_reply {
     e365_recipient_reply {
@@ -234,37 +95,72 @@ fn recipient(s: &mut Strings, recipient: &str, reply: &Reply) -> e365_recipient_
     }
 }
 
-fn delivery_into_raw(d: &Delivery) -> *mut e365_delivery {
-    let mut s = Strings::default();
-    let accepted: Vec<e365_recipient_reply> = d
-        .accepted
-        .iter()
-        .map(|r| recipient(&mut s, &r.recipient, &r.reply))
-        .collect();
-    let rejected: Vec<e365_recipient_reply> = d
-        .rejected
-        .iter()
-        .map(|r| recipient(&mut s, &r.recipient, &r.reply))
-        .collect();
-    let ptr = |v: &Vec<e365_recipient_reply>| {
-        if v.is_empty() {
-            std::ptr::null()
-        } else {
-            v.as_ptr()
+impl e365_delivery {
+    fn new(d: &Delivery) -> e365_delivery {
+        let mut s = Strings::default();
+        let accepted = d
+            .accepted
+            .iter()
+            .map(|r| recipient(&mut s, &r.recipient, &r.reply))
+            .collect();
+        let rejected = d
+            .rejected
+            .iter()
+            .map(|r| recipient(&mut s, &r.recipient, &r.reply))
+            .collect();
+        e365_delivery {
+            notification_id: s.keep_opt(d.notification_id.as_deref()),
+            final_code: d.final_reply.code,
+            final_enhanced: s.keep_opt(d.final_reply.enhanced.map(|e| e.to_string()).as_deref()),
+            final_reply: s.keep(&d.final_reply_raw),
+            accepted,
+            rejected,
+            transactions: d.transactions.len(),
+            _strings: s,
         }
-    };
-    let view = e365_delivery {
-        notification_id: s.keep_opt(d.notification_id.as_deref()),
-        final_code: d.final_reply.code,
-        final_enhanced: s.keep_opt(d.final_reply.enhanced.map(|e| e.to_string()).as_deref()),
-        final_reply: s.keep(&d.final_reply_raw),
-        accepted: ptr(&accepted),
-        accepted_len: accepted.len(),
-        rejected: ptr(&rejected),
-        rejected_len: rejected.len(),
-        transactions: d.transactions.len(),
-    };
-    DeliveryBox::into_raw(view, (accepted, rejected, s))
+    }
+}
+
+/// Writes the outcome of one send into `*out` (a new delivery) or returns its error.
+pub(crate) fn deliver(
+    out: &mut *mut e365_delivery,
+    outcome: Result<Delivery, Error>,
+) -> Result<(), Error> {
+    *out = Box::into_raw(Box::new(e365_delivery::new(&outcome?)));
+    Ok(())
+}
+
+/// The envelope of `e365_smtp_client_send_raw` / `e365_smtp_pool_send_raw`.
+///
+/// # Safety
+/// As for those functions.
+pub(crate) unsafe fn envelope(
+    mail_from: e365_str,
+    rcpt_to: *const e365_str,
+    rcpt_to_len: usize,
+) -> Result<Envelope, Error> {
+    Ok(Envelope {
+        mail_from: unsafe { str_text(mail_from, "mail_from")? }.to_string(),
+        rcpt_to: unsafe { items(rcpt_to, rcpt_to_len, "rcpt_to")? }
+            .iter()
+            .map(|r| unsafe { str_text(*r, "rcpt_to[i]") }.map(str::to_string))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// The built messages of a `send_many` call (`messages_len` pointers, none NULL).
+///
+/// # Safety
+/// `messages` is NULL (with length 0) or valid for reading `messages_len` pointers, each
+/// NULL or a live message.
+pub(crate) unsafe fn built_messages<'a>(
+    messages: *const *const e365_message,
+    messages_len: usize,
+) -> Result<Vec<&'a BuiltMessage>, Error> {
+    unsafe { items(messages, messages_len, "messages")? }
+        .iter()
+        .map(|m| unsafe { MessageBox::core(*m) }.ok_or_else(|| crate::null_argument("messages[i]")))
+        .collect()
 }
 
 /// Sends a built message (`e365_message_builder_build`) to its envelope's recipients.
@@ -277,6 +173,7 @@ fn delivery_into_raw(d: &Delivery) -> *mut e365_delivery {
 /// transient) / `E365_SMTP_PERMANENT` (5xx), `E365_MESSAGE_TOO_LARGE`,
 /// `E365_SMTPUTF8_NOT_SUPPORTED`, `E365_OUTCOME_UNKNOWN` (the data was sent but the
 /// final reply never came: it may have been accepted; resend with the same Message-ID),
+/// `E365_SENDER_NOT_REGISTERED` (outside the options' sender policy: nothing was sent),
 /// `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS`, `E365_AUTH`, `E365_PROTOCOL`,
 /// `E365_INVALID_ARGUMENT` (`client`, `message` or `out` NULL).
 ///
@@ -296,9 +193,7 @@ pub unsafe extern "C" fn e365_smtp_client_send(
         let Some(message) = (unsafe { MessageBox::core(message) }) else {
             return Err(crate::null_argument("message"));
         };
-        let delivery = client.inner.send(message)?;
-        *out = delivery_into_raw(&delivery);
-        Ok(())
+        deliver(out, client.inner.send(message))
     })
 }
 
@@ -327,27 +222,307 @@ pub unsafe extern "C" fn e365_smtp_client_send_raw(
     ffi_boundary!(err_out, {
         let out = try_out!(out, "out");
         let client = try_out!(client, "client");
-        let envelope = Envelope {
-            mail_from: unsafe { str_text(mail_from, "mail_from")? }.to_string(),
-            rcpt_to: unsafe { items(rcpt_to, rcpt_to_len, "rcpt_to")? }
-                .iter()
-                .map(|r| unsafe { str_text(*r, "rcpt_to[i]") }.map(str::to_string))
-                .collect::<Result<_, _>>()?,
-        };
+        let envelope = unsafe { envelope(mail_from, rcpt_to, rcpt_to_len)? };
         let data = unsafe { crate::bytes(bytes.cast(), len, "bytes")? };
-        let delivery = client.inner.send_raw(&envelope, data)?;
-        *out = delivery_into_raw(&delivery);
+        deliver(out, client.inner.send_raw(&envelope, data))
+    })
+}
+
+/// The outcome of each message of a `send_many` call, in the order given (opaque): for
+/// each index either a delivery or an error. Read it with `e365_send_results_len`,
+/// `_code`, `_delivery` and `_error`; the deliveries and errors it returns belong to it
+/// (never free them: `e365_send_results_free` frees everything). Immutable: may be read
+/// from several threads at once.
+pub struct e365_send_results {
+    items: Vec<SendResult>,
+}
+
+enum SendResult {
+    Delivered(Box<e365_delivery>),
+    Failed(e365_result, *mut e365_error),
+}
+
+impl Drop for SendResult {
+    fn drop(&mut self) {
+        if let SendResult::Failed(_, err) = self {
+            unsafe { crate::error::e365_error_free(*err) };
+        }
+    }
+}
+
+/// Writes the outcomes of a `send_many` into `*out` (a new `e365_send_results`).
+pub(crate) fn results_into(
+    out: &mut *mut e365_send_results,
+    outcomes: Vec<Result<Delivery, Error>>,
+) {
+    let items = outcomes
+        .into_iter()
+        .map(|r| match r {
+            Ok(d) => SendResult::Delivered(Box::new(e365_delivery::new(&d))),
+            Err(e) => SendResult::Failed(e365_result::from_kind(e.kind()), e365_error::into_raw(e)),
+        })
+        .collect();
+    *out = Box::into_raw(Box::new(e365_send_results { items }));
+}
+
+/// Sends `messages_len` built messages over this connection and writes one outcome per
+/// message, in the order given, into `*out` (free it with `e365_send_results_free`).
+/// Every message is submitted, whatever happens to the others: with PIPELINING up to
+/// the options' window of whole transactions is in flight at once (with CHUNKING a
+/// window costs one round trip). When the session ends mid-way, messages whose final
+/// reply was read keep their outcome, those whose data was written without a final
+/// reply are `E365_OUTCOME_UNKNOWN` (reason `in_flight`; never resent), those never
+/// written go again on a new connection (up to 3 in all), else `E365_CONNECTION`
+/// (reason `not_sent`).
+///
+/// Returns `E365_OK` once every message has its outcome, even when some or all failed
+/// (read `e365_send_results_code`). Errors of the call itself: `E365_INVALID_ARGUMENT`
+/// (`client` or `out` NULL, `messages` NULL with a non-zero length, a NULL entry).
+///
+/// # Safety
+/// `client` is NULL or a live client; `messages` is NULL (with length 0) or valid for
+/// reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
+/// NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn e365_smtp_client_send_many(
+    client: *mut e365_smtp_client,
+    messages: *const *const e365_message,
+    messages_len: usize,
+    out: *mut *mut e365_send_results,
+    err_out: *mut *mut e365_error,
+) -> e365_result {
+    ffi_boundary!(err_out, {
+        let out = try_out!(out, "out");
+        let client = try_out!(client, "client");
+        let messages = unsafe { built_messages(messages, messages_len)? };
+        let items: Vec<Outgoing<'_>> = messages.iter().map(|m| Outgoing::from(*m)).collect();
+        results_into(out, client.inner.send_many_outgoing(&items));
         Ok(())
     })
 }
 
-/// Frees a delivery; NULL is ignored.
+/// Frees a delivery; NULL is ignored. Never call it on a delivery returned by
+/// `e365_send_results_delivery` (the results own those).
 ///
 /// # Safety
-/// `delivery` is NULL or a delivery from this library that was not freed yet.
+/// `delivery` is NULL or a delivery from `e365_smtp_client_send*` /
+/// `e365_smtp_pool_send*` that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_free(delivery: *mut e365_delivery) {
-    let _ = std::panic::catch_unwind(|| unsafe { DeliveryBox::free(delivery) });
+    if !delivery.is_null() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(unsafe { Box::from_raw(delivery) });
+        }));
+    }
+}
+
+/// The notification id of the (first) transaction, for the status API; `{NULL, 0}` when
+/// the server gave none or `delivery` is NULL.
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_notification_id(delivery: *const e365_delivery) -> e365_str {
+    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.notification_id)
+}
+
+/// The basic code of the final reply to the message data (0 for NULL).
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_final_code(delivery: *const e365_delivery) -> u16 {
+    unsafe { delivery.as_ref() }.map_or(0, |d| d.final_code)
+}
+
+/// The enhanced code of the final reply, or `{NULL, 0}`.
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_final_enhanced(delivery: *const e365_delivery) -> e365_str {
+    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.final_enhanced)
+}
+
+/// The final reply as it came on the wire (codes included, lines joined with CRLF);
+/// `{NULL, 0}` for NULL.
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_final_reply(delivery: *const e365_delivery) -> e365_str {
+    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.final_reply)
+}
+
+/// The number of SMTP transactions used (more than one when the server limited the
+/// recipients per transaction; 0 for NULL).
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_transactions(delivery: *const e365_delivery) -> usize {
+    unsafe { delivery.as_ref() }.map_or(0, |d| d.transactions)
+}
+
+/// The number of accepted recipients (0 for NULL).
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_accepted_len(delivery: *const e365_delivery) -> usize {
+    unsafe { delivery.as_ref() }.map_or(0, |d| d.accepted.len())
+}
+
+/// The accepted recipient at `index` (in RCPT order) with its reply; NULL when `index`
+/// is out of range or `delivery` is NULL. Owned by the delivery.
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_accepted(
+    delivery: *const e365_delivery,
+    index: usize,
+) -> *const e365_recipient_reply {
+    unsafe { delivery.as_ref() }
+        .and_then(|d| d.accepted.get(index))
+        .map_or(std::ptr::null(), |r| r)
+}
+
+/// The number of refused recipients (0 for NULL).
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_rejected_len(delivery: *const e365_delivery) -> usize {
+    unsafe { delivery.as_ref() }.map_or(0, |d| d.rejected.len())
+}
+
+/// The refused recipient at `index` with the reply that refused it; NULL when `index` is
+/// out of range or `delivery` is NULL. Owned by the delivery.
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_rejected(
+    delivery: *const e365_delivery,
+    index: usize,
+) -> *const e365_recipient_reply {
+    unsafe { delivery.as_ref() }
+        .and_then(|d| d.rejected.get(index))
+        .map_or(std::ptr::null(), |r| r)
+}
+
+/// The recipient as given in RCPT TO; `{NULL, 0}` for NULL.
+///
+/// # Safety
+/// `reply` is NULL or a reply of a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_recipient_reply_recipient(
+    reply: *const e365_recipient_reply,
+) -> e365_str {
+    unsafe { reply.as_ref() }.map_or(e365_str::NONE, |r| r.recipient)
+}
+
+/// The basic code of the server's reply (to RCPT, or to the data); 0 for NULL.
+///
+/// # Safety
+/// `reply` is NULL or a reply of a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_recipient_reply_code(reply: *const e365_recipient_reply) -> u16 {
+    unsafe { reply.as_ref() }.map_or(0, |r| r.code)
+}
+
+/// The enhanced code of the reply, or `{NULL, 0}`.
+///
+/// # Safety
+/// `reply` is NULL or a reply of a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_recipient_reply_enhanced(
+    reply: *const e365_recipient_reply,
+) -> e365_str {
+    unsafe { reply.as_ref() }.map_or(e365_str::NONE, |r| r.enhanced)
+}
+
+/// The reply text, lines joined with `\n`, codes removed; `{NULL, 0}` for NULL.
+///
+/// # Safety
+/// `reply` is NULL or a reply of a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_recipient_reply_text(reply: *const e365_recipient_reply) -> e365_str {
+    unsafe { reply.as_ref() }.map_or(e365_str::NONE, |r| r.text)
+}
+
+/// The number of messages (the `messages_len` of the call; 0 for NULL).
+///
+/// # Safety
+/// `results` is NULL or live results.
+#[no_mangle]
+pub unsafe extern "C" fn e365_send_results_len(results: *const e365_send_results) -> usize {
+    unsafe { results.as_ref() }.map_or(0, |r| r.items.len())
+}
+
+/// The outcome of message `index` as a result code: `E365_OK` when it was accepted for
+/// at least one recipient, else its error's code (`E365_INVALID_ARGUMENT` when `index`
+/// is out of range or `results` NULL).
+///
+/// # Safety
+/// `results` is NULL or live results.
+#[no_mangle]
+pub unsafe extern "C" fn e365_send_results_code(
+    results: *const e365_send_results,
+    index: usize,
+) -> e365_result {
+    match unsafe { results.as_ref() }.and_then(|r| r.items.get(index)) {
+        Some(SendResult::Delivered(_)) => e365_result::E365_OK,
+        Some(SendResult::Failed(code, _)) => *code,
+        None => e365_result::E365_INVALID_ARGUMENT,
+    }
+}
+
+/// The delivery of message `index`, or NULL when it failed (or `index` is out of
+/// range). Owned by the results: never free it.
+///
+/// # Safety
+/// `results` is NULL or live results.
+#[no_mangle]
+pub unsafe extern "C" fn e365_send_results_delivery(
+    results: *const e365_send_results,
+    index: usize,
+) -> *const e365_delivery {
+    match unsafe { results.as_ref() }.and_then(|r| r.items.get(index)) {
+        Some(SendResult::Delivered(d)) => &**d,
+        _ => std::ptr::null(),
+    }
+}
+
+/// The error of message `index` (read it with the `e365_error_*` accessors), or NULL
+/// when it was delivered (or `index` is out of range). Owned by the results: never free
+/// it.
+///
+/// # Safety
+/// `results` is NULL or live results.
+#[no_mangle]
+pub unsafe extern "C" fn e365_send_results_error(
+    results: *const e365_send_results,
+    index: usize,
+) -> *const e365_error {
+    match unsafe { results.as_ref() }.and_then(|r| r.items.get(index)) {
+        Some(SendResult::Failed(_, e)) => *e,
+        _ => std::ptr::null(),
+    }
+}
+
+/// Frees results with every delivery and error they hold; NULL is ignored.
+///
+/// # Safety
+/// `results` is NULL or results from this library that were not freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn e365_send_results_free(results: *mut e365_send_results) {
+    if !results.is_null() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(unsafe { Box::from_raw(results) });
+        }));
+    }
 }
 
 /// Ends the session politely (QUIT), closes the connection and frees the client, then
@@ -396,33 +571,30 @@ pub unsafe extern "C" fn e365_smtp_client_free(client: *mut e365_smtp_client) {
 mod tests {
     use super::*;
     use crate::error::*;
-    use crate::testing::input;
+    use crate::options::*;
     use std::net::TcpListener;
     use std::ptr::{null, null_mut};
 
-    fn options(host: &str, port: u16) -> e365_smtp_options {
-        e365_smtp_options {
-            host: input(host),
-            port,
-            tls: 0,
-            server_name: e365_str::NONE,
-            username: e365_str::NONE,
-            password: e365_str::NONE,
-            auth_mechanism: 0,
-            ca_file: e365_str::NONE,
-            no_system_roots: false,
-            ehlo_name: e365_str::NONE,
-            no_pipelining: false,
-            connect_timeout_ms: 2000,
-            greeting_timeout_ms: 2000,
-            command_timeout_ms: 2000,
-            data_timeout_ms: 2000,
-            data_end_timeout_ms: 2000,
+    fn options(host: &str, port: u16) -> *mut e365_smtp_options {
+        let mut o = null_mut();
+        unsafe {
+            assert_eq!(
+                e365_smtp_options_new(host.as_ptr().cast(), host.len(), &mut o, null_mut()),
+                e365_result::E365_OK
+            );
+            assert_eq!(
+                e365_smtp_options_set_port(o, port.into(), null_mut()),
+                e365_result::E365_OK
+            );
+            for step in 0..5 {
+                e365_smtp_options_set_timeout_ms(o, step, 2000, null_mut());
+            }
         }
+        o
     }
 
     #[test]
-    fn bad_options_are_invalid_arguments() {
+    fn bad_arguments_are_invalid_arguments() {
         let mut c = null_mut();
         let mut err = null_mut();
         unsafe {
@@ -432,34 +604,32 @@ mod tests {
             );
             let o = options("127.0.0.1", 25);
             assert_eq!(
-                e365_smtp_client_connect(&o, null_mut(), null_mut()),
+                e365_smtp_client_connect(o, null_mut(), null_mut()),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            let mut o = options("127.0.0.1", 0);
-            assert_eq!(
-                e365_smtp_client_connect(&o, &mut c, null_mut()),
-                e365_result::E365_INVALID_ARGUMENT
+            // Credentials are never sent without TLS: refused before connecting.
+            e365_smtp_options_set_tls_mode(o, 2, null_mut());
+            e365_smtp_options_set_credentials(
+                o,
+                "u".as_ptr().cast(),
+                1,
+                "p".as_ptr().cast(),
+                1,
+                null_mut(),
             );
-            o.port = 25;
-            o.tls = 9;
             assert_eq!(
-                e365_smtp_client_connect(&o, &mut c, &mut err),
+                e365_smtp_client_connect(o, &mut c, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert_eq!(
                 std::ffi::CStr::from_ptr(e365_error_reason(err))
                     .to_str()
                     .unwrap(),
-                "invalid_tls_mode"
+                "auth_requires_tls"
             );
             e365_error_free(err);
-            o.tls = 0;
-            o.username = input("user");
-            assert_eq!(
-                e365_smtp_client_connect(&o, &mut c, null_mut()),
-                e365_result::E365_INVALID_ARGUMENT
-            );
             assert!(c.is_null());
+            e365_smtp_options_free(o);
         }
     }
 
@@ -476,12 +646,40 @@ mod tests {
         let mut err = null_mut();
         unsafe {
             assert_eq!(
-                e365_smtp_client_connect(&o, &mut c, &mut err),
+                e365_smtp_client_connect(o, &mut c, &mut err),
                 e365_result::E365_CONNECTION
             );
             assert!(e365_error_transient(err));
             e365_error_free(err);
             assert!(c.is_null());
+            e365_smtp_options_free(o);
+        }
+    }
+
+    #[test]
+    fn results_hold_one_outcome_per_message_in_order() {
+        let mut r = null_mut();
+        results_into(
+            &mut r,
+            vec![Err(
+                Error::new(email365::ErrorKind::Timeout, "slow").with_reason("x")
+            )],
+        );
+        unsafe {
+            assert_eq!(e365_send_results_len(r), 1);
+            assert_eq!(e365_send_results_code(r, 0), e365_result::E365_TIMEOUT);
+            assert_eq!(
+                e365_send_results_code(r, 1),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert!(e365_send_results_delivery(r, 0).is_null());
+            assert_eq!(
+                e365_error_kind(e365_send_results_error(r, 0)),
+                e365_result::E365_TIMEOUT
+            );
+            assert!(e365_send_results_error(r, 1).is_null());
+            e365_send_results_free(r);
+            e365_send_results_free(null_mut());
         }
     }
 
@@ -499,6 +697,8 @@ mod tests {
             );
             e365_smtp_client_free(null_mut());
             e365_delivery_free(null_mut());
+            assert!(e365_delivery_accepted(null(), 0).is_null());
+            assert_eq!(e365_recipient_reply_code(null()), 0);
             let mut d = null_mut();
             assert_eq!(
                 e365_smtp_client_send(null_mut(), null(), &mut d, null_mut()),
@@ -517,6 +717,12 @@ mod tests {
                 ),
                 e365_result::E365_INVALID_ARGUMENT
             );
+            let mut r = null_mut();
+            assert_eq!(
+                e365_smtp_client_send_many(null_mut(), null(), 0, &mut r, null_mut()),
+                e365_result::E365_INVALID_ARGUMENT
+            );
+            assert!(r.is_null());
         }
     }
 }

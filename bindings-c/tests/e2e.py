@@ -6,7 +6,10 @@
   refused with 550 5.1.1, a wrong password, a server certificate that is not trusted;
 - the sandbox (tests/sandbox): STARTTLS + AUTH PLAIN + registered senders + ids.
 
-Each send also runs under valgrind when --valgrind is given. Prints `N passed, N failed`.
+Each send also runs under valgrind when --valgrind is given, and so does the C suite of
+sends through the sandbox (tests/test_smtp.c: send_many, the pool from several threads,
+the transcript callback) given with --smtp-test (and --smtp-test-asan, its ASan+UBSan
+build). Prints `N passed, N failed`.
 """
 from __future__ import annotations
 
@@ -149,7 +152,16 @@ def aiosmtpd_cases(sends: list[list[str]], folder: Path) -> None:
             print((folder / "aiosmtpd.log").read_text(), file=sys.stderr)
 
 
-def sandbox_cases(sends: list[list[str]]) -> None:
+def smtp_suite_cases(suites: list[tuple[str, list[str]]], env: dict) -> None:
+    """tests/test_smtp.c (send_many, the pool from threads, the transcript callback)."""
+    for label, command in suites:
+        out = run_send(command, env, [])
+        summary = out.stdout.strip().splitlines()[-1:] or [""]
+        check(f"sandbox-test-smtp-{label}", out.returncode == 0 and summary[0].endswith(" 0 failed"),
+              out.stderr + out.stdout)
+
+
+def sandbox_cases(sends: list[list[str]], suites: list[tuple[str, list[str]]]) -> None:
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "email365-sandbox"], cwd=ROOT, check=True)
     proc = subprocess.Popen(
         [str(ROOT / "target/release/email365-sandbox"), "--smtp-port", "0", "--http-port", "0", "--step-ms", "0",
@@ -174,6 +186,15 @@ def sandbox_cases(sends: list[list[str]]) -> None:
         # An unregistered sender is refused by the service (5xx: permanent).
         out = run_send(sends[0], env, ["someone@unregistered.example", "alice@example.org"])
         check("sandbox-unregistered-sender", out.returncode == 1 and "smtp_permanent" in out.stderr, out.stderr)
+        # The transcript (E365_LOG=1) shows the session, never the password.
+        out = run_send(sends[0], {**env, "E365_LOG": "1"}, ["shop@example.com", "alice@example.org"])
+        check("sandbox-transcript", out.returncode == 0 and "C: AUTH PLAIN <redacted>" in out.stderr
+              and "S: 235 " in out.stderr, out.stderr)
+        secret = info["password"]
+        plain = base64.b64encode(f"\0{info['username']}\0{secret}".encode()).decode()
+        check("sandbox-transcript-leaks-no-password", secret not in out.stderr + out.stdout
+              and plain not in out.stderr, out.stderr)
+        smtp_suite_cases(suites, env)
     finally:
         proc.stdin.close()
         try:
@@ -186,13 +207,22 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--send", required=True, help="the send example")
     p.add_argument("--valgrind", default=None, help="valgrind command line to run each send under too")
+    p.add_argument("--smtp-test", default=None, help="tests/test_smtp.c built against the shared library")
+    p.add_argument("--smtp-test-asan", default=None, help="tests/test_smtp.c built with ASan+UBSan")
     opts = p.parse_args()
     sends = [[str(Path(opts.send).resolve())]]
     if opts.valgrind:
         sends.append(shlex.split(opts.valgrind) + sends[0])
+    suites: list[tuple[str, list[str]]] = []
+    if opts.smtp_test:
+        suites.append(("plain", [str(Path(opts.smtp_test).resolve())]))
+        if opts.valgrind:
+            suites.append(("valgrind", shlex.split(opts.valgrind) + suites[0][1]))
+    if opts.smtp_test_asan:
+        suites.append(("asan", [str(Path(opts.smtp_test_asan).resolve())]))
     with tempfile.TemporaryDirectory() as folder:
         aiosmtpd_cases(sends, Path(folder))
-    sandbox_cases(sends)
+    sandbox_cases(sends, suites)
     print(f"c-e2e: {results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
 

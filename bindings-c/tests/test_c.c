@@ -737,46 +737,218 @@ static void test_message_refused(void) {
     e365_message_builder_free(b);
 }
 
-/* --- SMTP and status clients: arguments (sends are in tests/e2e.py) -------------------- */
+/* --- SMTP options, client, pool and status client: arguments (sends: tests/test_smtp.c) -- */
+
+static e365_smtp_options *new_options(void) {
+    e365_smtp_options *o = NULL;
+    CHECK(e365_smtp_options_new("127.0.0.1", 9, &o, NULL) == E365_OK);
+    return o;
+}
+
+/* Every setter: NULL options, a value out of range (the error kind and reason), and the
+ * success path. A failing setter leaves the options as they were. */
+static void test_smtp_options_setters(void) {
+    e365_error *err = NULL;
+    e365_smtp_options *o = SENTINEL;
+    CHECK(e365_smtp_options_new(NULL, 0, &o, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "null_argument") && o == SENTINEL);
+    e365_error_free(err);
+    err = NULL;
+    CHECK(e365_smtp_options_new("h\xff", 2, &o, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_utf8") && o == SENTINEL);
+    e365_error_free(err);
+    CHECK(e365_smtp_options_new("h", 1, NULL, NULL) == E365_INVALID_ARGUMENT);
+    o = new_options();
+
+    const uint32_t bad_ports[] = {0, 65536, 4000000000u};
+    for (size_t i = 0; i < sizeof bad_ports / sizeof bad_ports[0]; i++) {
+        err = NULL;
+        CHECK(e365_smtp_options_set_port(o, bad_ports[i], &err) == E365_INVALID_ARGUMENT);
+        CHECK(e365_error_kind(err) == E365_INVALID_ARGUMENT && reason_is(err, "invalid_port"));
+        e365_error_free(err);
+    }
+    CHECK(e365_smtp_options_set_port(o, 587, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_port(o, 65535, NULL) == E365_OK);
+    err = NULL;
+    CHECK(e365_smtp_options_set_tls_mode(o, 7, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_tls_mode"));
+    e365_error_free(err);
+    CHECK(e365_smtp_options_set_tls_mode(o, E365_TLS_IMPLICIT, NULL) == E365_OK);
+    err = NULL;
+    CHECK(e365_smtp_options_set_auth_mechanism(o, 5, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_auth_mechanism"));
+    e365_error_free(err);
+    CHECK(e365_smtp_options_set_auth_mechanism(o, E365_AUTH_LOGIN, NULL) == E365_OK);
+    err = NULL;
+    CHECK(e365_smtp_options_set_credentials(o, "user", 4, NULL, 0, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "null_argument"));
+    e365_error_free(err);
+    CHECK(e365_smtp_options_set_credentials(o, "user", 4, "secret", 6, NULL) == E365_OK);
+    err = NULL;
+    CHECK(e365_smtp_options_set_ca_file(o, "/nonexistent/ca.pem", 19, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "ca_file"));
+    e365_error_free(err);
+    CHECK(e365_smtp_options_set_ca_file(o, NULL, 0, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_system_roots(o, false, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_server_name(o, NULL, 0, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_server_name(o, "mx.example.net", 14, NULL) == E365_OK);
+    err = NULL;
+    /* An EHLO name with a space would inject a second argument: the core refuses it. */
+    CHECK(e365_smtp_options_set_ehlo_name(o, "a b", 3, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "command_injection"));
+    e365_error_free(err);
+    CHECK(e365_smtp_options_set_ehlo_name(o, "client.example.com", 18, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_pipelining(o, false, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_chunking(o, false, NULL) == E365_OK);
+    err = NULL;
+    CHECK(e365_smtp_options_set_window(o, 0, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_window"));
+    e365_error_free(err);
+    CHECK(e365_smtp_options_set_window(o, 4, NULL) == E365_OK);
+    err = NULL;
+    CHECK(e365_smtp_options_set_max_connections(o, 0, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_max_connections"));
+    e365_error_free(err);
+    CHECK(e365_smtp_options_set_max_connections(o, 8, NULL) == E365_OK);
+    err = NULL;
+    CHECK(e365_smtp_options_set_timeout_ms(o, 99, 1000, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_timeout_step"));
+    e365_error_free(err);
+    err = NULL;
+    CHECK(e365_smtp_options_set_timeout_ms(o, E365_TIMEOUT_STEP_COMMAND, 0, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "invalid_timeout"));
+    e365_error_free(err);
+    const uint32_t steps[] = {E365_TIMEOUT_STEP_CONNECT, E365_TIMEOUT_STEP_GREETING, E365_TIMEOUT_STEP_COMMAND,
+                              E365_TIMEOUT_STEP_DATA_WRITE, E365_TIMEOUT_STEP_DATA_END};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        CHECK(e365_smtp_options_set_timeout_ms(o, steps[i], 1500, NULL) == E365_OK);
+    }
+    CHECK(e365_smtp_options_set_sender_policy(o, NULL, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_log(o, NULL, NULL, NULL) == E365_OK);
+
+    /* NULL options: every setter says so (null_argument). */
+    err = NULL;
+    CHECK(e365_smtp_options_set_port(NULL, 25, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "null_argument"));
+    e365_error_free(err);
+    CHECK(e365_smtp_options_set_tls_mode(NULL, 0, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_auth_mechanism(NULL, 0, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_credentials(NULL, "u", 1, "p", 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_ca_file(NULL, "x", 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_system_roots(NULL, true, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_server_name(NULL, "x", 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_ehlo_name(NULL, "x", 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_pipelining(NULL, true, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_chunking(NULL, true, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_window(NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_max_connections(NULL, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_timeout_ms(NULL, 0, 1, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_sender_policy(NULL, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_options_set_log(NULL, NULL, NULL, NULL) == E365_INVALID_ARGUMENT);
+    e365_smtp_options_free(o);
+    e365_smtp_options_free(NULL);
+}
 
 static void test_smtp_client_arguments(void) {
     e365_smtp_client *c = SENTINEL;
     e365_error *err = NULL;
-    e365_smtp_options o;
-    memset(&o, 0, sizeof o);
     CHECK(e365_smtp_client_connect(NULL, &c, NULL) == E365_INVALID_ARGUMENT);
-    o.host = text("127.0.0.1");
-    CHECK(e365_smtp_client_connect(&o, &c, &err) == E365_INVALID_ARGUMENT); /* port 0 */
-    CHECK(reason_is(err, "invalid_port"));
+    e365_smtp_options *o = new_options();
+    CHECK(e365_smtp_client_connect(o, NULL, NULL) == E365_INVALID_ARGUMENT);
+    /* Credentials without TLS: refused before any connection. */
+    CHECK(e365_smtp_options_set_tls_mode(o, E365_TLS_INSECURE_PLAINTEXT, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_credentials(o, "user", 4, "pw", 2, NULL) == E365_OK);
+    CHECK(e365_smtp_client_connect(o, &c, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "auth_requires_tls"));
     e365_error_free(err);
-    o.port = 2525;
-    CHECK(e365_smtp_client_connect(&o, NULL, NULL) == E365_INVALID_ARGUMENT);
-    o.tls = 7;
-    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
-    o.tls = E365_TLS_STARTTLS;
-    o.auth_mechanism = 5;
-    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
-    o.auth_mechanism = E365_AUTH_PLAIN;
-    o.username = text("user"); /* without a password */
-    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
-    o.password = text("pw");
-    o.ca_file = text("/nonexistent/ca.pem");
-    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
-    o.host.data = NULL;
-    CHECK(e365_smtp_client_connect(&o, &c, NULL) == E365_INVALID_ARGUMENT);
     CHECK(c == SENTINEL);
+    e365_smtp_options_free(o);
 
     e365_delivery *d = SENTINEL;
+    e365_send_results *r = SENTINEL;
     e365_str none = {NULL, 0};
     CHECK(e365_smtp_client_send(NULL, NULL, &d, NULL) == E365_INVALID_ARGUMENT);
     CHECK(e365_smtp_client_send_raw(NULL, none, NULL, 0, NULL, 0, &d, NULL) == E365_INVALID_ARGUMENT);
-    CHECK(d == SENTINEL);
+    CHECK(e365_smtp_client_send_many(NULL, NULL, 0, &r, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(d == SENTINEL && r == SENTINEL);
     /* Closing NULL, or a client already closed, does nothing. */
     e365_smtp_client *closed = NULL;
     CHECK(e365_smtp_client_close(&closed, NULL) == E365_OK);
     CHECK(e365_smtp_client_close(NULL, NULL) == E365_OK);
     e365_smtp_client_free(NULL);
     e365_delivery_free(NULL);
+    e365_send_results_free(NULL);
+    /* Accessors of NULL give neutral values. */
+    CHECK(e365_delivery_notification_id(NULL).data == NULL);
+    CHECK(e365_delivery_final_code(NULL) == 0 && e365_delivery_final_reply(NULL).data == NULL);
+    CHECK(e365_delivery_final_enhanced(NULL).data == NULL && e365_delivery_transactions(NULL) == 0);
+    CHECK(e365_delivery_accepted_len(NULL) == 0 && e365_delivery_accepted(NULL, 0) == NULL);
+    CHECK(e365_delivery_rejected_len(NULL) == 0 && e365_delivery_rejected(NULL, 0) == NULL);
+    CHECK(e365_recipient_reply_recipient(NULL).data == NULL && e365_recipient_reply_code(NULL) == 0);
+    CHECK(e365_recipient_reply_enhanced(NULL).data == NULL && e365_recipient_reply_text(NULL).data == NULL);
+    CHECK(e365_send_results_len(NULL) == 0 && e365_send_results_code(NULL, 0) == E365_INVALID_ARGUMENT);
+    CHECK(e365_send_results_delivery(NULL, 0) == NULL && e365_send_results_error(NULL, 0) == NULL);
+}
+
+static void test_outgoing_arguments(void) {
+    e365_outgoing *o = SENTINEL;
+    e365_str from = {"a@example.com", 13}, none = {NULL, 0};
+    e365_str to[1] = {{"b@example.org", 13}};
+    const char *bytes = "Subject: x\r\n\r\nHi\r\n";
+    e365_error *err = NULL;
+    CHECK(e365_outgoing_new(none, to, 1, (const uint8_t *)bytes, strlen(bytes), &o, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "null_argument"));
+    e365_error_free(err);
+    CHECK(e365_outgoing_new(from, NULL, 1, (const uint8_t *)bytes, strlen(bytes), &o, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_outgoing_new(from, to, 1, NULL, 0, &o, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_outgoing_new(from, to, 1, (const uint8_t *)bytes, strlen(bytes), NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(o == SENTINEL);
+    o = NULL;
+    CHECK(e365_outgoing_new(from, to, 1, (const uint8_t *)bytes, strlen(bytes), &o, NULL) == E365_OK);
+    const e365_outgoing *list[2] = {o, NULL};
+    e365_send_results *r = SENTINEL;
+    CHECK(e365_smtp_client_send_many_raw(NULL, list, 1, &r, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_pool_send_many_raw(NULL, list, 1, &r, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(r == SENTINEL);
+    e365_outgoing_free(o);
+    e365_outgoing_free(NULL);
+}
+
+static void test_smtp_pool_arguments(void) {
+    e365_smtp_pool *p = SENTINEL;
+    CHECK(e365_smtp_pool_new(NULL, &p, NULL) == E365_INVALID_ARGUMENT);
+    e365_smtp_options *o = new_options();
+    CHECK(e365_smtp_pool_new(o, NULL, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(p == SENTINEL);
+    CHECK(e365_smtp_options_set_max_connections(o, 4, NULL) == E365_OK);
+    p = NULL;
+    CHECK(e365_smtp_pool_new(o, &p, NULL) == E365_OK); /* connects on first use */
+    e365_smtp_options_free(o);
+    e365_delivery *d = SENTINEL;
+    e365_send_results *r = SENTINEL;
+    e365_str none = {NULL, 0};
+    CHECK(e365_smtp_pool_send(p, NULL, &d, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_pool_send(NULL, NULL, &d, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_pool_send_raw(p, none, NULL, 0, NULL, 0, &d, NULL) == E365_INVALID_ARGUMENT);
+    const e365_message *nulls[2] = {NULL, NULL};
+    e365_error *err = NULL;
+    CHECK(e365_smtp_pool_send_many(p, nulls, 2, &r, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "null_argument"));
+    e365_error_free(err);
+    CHECK(e365_smtp_pool_send_many(p, NULL, 3, &r, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(d == SENTINEL && r == SENTINEL);
+    r = NULL;
+    CHECK(e365_smtp_pool_send_many(p, NULL, 0, &r, NULL) == E365_OK);
+    CHECK(e365_send_results_len(r) == 0);
+    e365_send_results_free(r);
+    const e365_outgoing *no_items[1] = {NULL};
+    r = SENTINEL;
+    CHECK(e365_smtp_pool_send_many_raw(p, no_items, 1, &r, NULL) == E365_INVALID_ARGUMENT);
+    CHECK(r == SENTINEL);
+    e365_smtp_pool_close(p);
+    e365_smtp_pool_close(NULL);
+    e365_smtp_pool_free(p);
+    e365_smtp_pool_free(NULL);
 }
 
 static void test_status_client_arguments(void) {
@@ -841,7 +1013,10 @@ int main(void) {
     RUN(test_message_build);
     RUN(test_message_sender_and_null_reverse_path);
     RUN(test_message_refused);
+    RUN(test_smtp_options_setters);
     RUN(test_smtp_client_arguments);
+    RUN(test_smtp_pool_arguments);
+    RUN(test_outgoing_arguments);
     RUN(test_status_client_arguments);
     return SUMMARY();
 }

@@ -3,6 +3,7 @@
 //! module; the public Python package `email365` re-exports it.
 
 mod address;
+mod cli;
 mod error;
 mod http;
 mod message;
@@ -62,5 +63,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<http::PyStatusClient>()?;
     m.add_class::<poll::PyStatusPoller>()?;
     m.add_class::<poll::PyPollStep>()?;
+    m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     Ok(())
 }

@@ -38,6 +38,9 @@ def test_one_answer_per_request_and_the_driver_goes_on() -> None:
         "reason": "unknown_op",
         "message": 'unknown op "no_such_op"',
         "position": None,
+        "transient": False,
+        "reply": None,
+        "replies": [],
     }
     assert answers[2]["error"]["kind"] == "invalid_argument"
     assert answers[3]["ok"]["ascii_domain"] == "example.com"

@@ -37,7 +37,7 @@ test("one answer per request; bad lines get an error line and the driver goes on
   assert.deepEqual([answers[2].error.kind, answers[2].error.reason], ["invalid_argument", "unknown_op"]);
   assert.equal(answers[3].error.kind, "invalid_argument");
   assert.equal(answers[4].error.kind, "invalid_argument");
-  assert.deepEqual(Object.keys(answers[5].error), ["kind", "reason", "message", "position"]);
+  assert.deepEqual(Object.keys(answers[5].error), ["kind", "reason", "message", "position", "transient", "reply", "replies"]);
   assert.deepEqual([answers[5].error.kind, answers[5].error.reason], ["invalid_address", "no_at"]);
   assert.equal(answers[6].error.kind, "invalid_argument");
   assert.deepEqual(answers[7], { ok: { notification_id: null } });

@@ -5,6 +5,8 @@
 //! cargo features so that the wasm build never compiles it.
 
 pub mod address;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod error;
 #[cfg(feature = "http")]
 pub mod http;

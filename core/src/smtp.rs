@@ -20,4 +20,6 @@ pub mod tls;
 pub mod transport;
 
 pub use tls::TrustSettings;
-pub use transport::{Outgoing, SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook};
+pub use transport::{
+    Outgoing, SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook, DEFAULT_PORT,
+};

@@ -1,47 +1,18 @@
-//! The `send` example against the scripted server: the JSON line and the exit code.
-#![cfg(feature = "smtp")]
+//! The `send` example (the core's `send` command) against the scripted server: the JSON
+//! line and the exit code.
+#![cfg(feature = "cli")]
 
 mod smtp_support;
 
 use smtp_support::*;
-use std::path::PathBuf;
 use std::process::Command;
-
-fn example() -> PathBuf {
-    // A full `cargo test` builds the examples beside the test binaries' directory.
-    let exe = std::env::current_exe().expect("exe");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let path = dir
-        .join("examples")
-        .join(format!("send{}", std::env::consts::EXE_SUFFIX));
-    if path.exists() {
-        return path;
-    }
-    // `cargo test --test smtp_example` alone does not: build it and take the executable
-    // cargo reports.
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "email365", "--example", "send"])
-        .args(["--features", "smtp", "--message-format=json"])
-        .output()
-        .expect("cargo build --example send");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find_map(|v| v["executable"].as_str().map(PathBuf::from))
-        .expect("the example's executable")
-}
 
 fn run(port: u16, pki: &Pki, extra: &[&str]) -> (i32, serde_json::Value, String) {
     let dir = std::env::temp_dir().join(format!("email365-example-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, &pki.ca_pem).unwrap();
-    let out = Command::new(example())
+    let out = Command::new(example("send"))
         .args(["--host", "localhost", "--port", &port.to_string()])
         .arg("--ca")
         .arg(&ca)
@@ -96,7 +67,7 @@ fn example_sends_and_reports_rejected_recipients() {
     assert_eq!(ok["rejected"][0]["recipient"], "b@example.net");
     assert_eq!(ok["rejected"][0]["reply"]["code"], 550);
     let w = wire_text(&wire);
-    assert!(w.contains("Subject: =?utf-8?b?R3LDvMOfZQ==?=\r\n"), "{w}");
+    assert!(w.contains("Subject: =?utf-8?B?R3LDvMOfZQ==?=\r\n"), "{w}");
     assert!(!out.contains(PASS));
     // Needs the real notification-id extractor (the stub returns None).
     assert_eq!(ok["notification_id"], "10000000902077", "{out}");

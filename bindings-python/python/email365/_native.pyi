@@ -572,3 +572,7 @@ class StatusClient:
     @property
     def account_id(self) -> str:
         """The account id."""
+
+def cli_main(args: List[str]) -> int:
+    """Runs the core's ``send`` or ``status`` command (``args`` after the program name) and
+    returns its exit code: 0 done, 1 failed, 2 bad arguments."""

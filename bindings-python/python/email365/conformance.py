@@ -1,8 +1,10 @@
 """The Python conformance driver: ``python -m email365.conformance``.
 
 Reads one JSON request a line on stdin, ``{"op": "...", "args": {...}}``, and writes one
-JSON line per request on stdout: ``{"ok": <result>}`` or ``{"error": {"kind", "reason",
-"message", "position"}}`` (DESIGN.md, "the conformance driver"). Every op goes through
+JSON line per request on stdout: ``{"ok": <result>}``, ``{"error": {"kind", "reason",
+"message", "position", "transient", "reply", "replies"}}``, or ``{"unsupported": why}``
+for a request the package's API cannot express yet (DESIGN.md, "the conformance
+driver"; tests/vectors/README.md). Every op goes through
 the public Python API of ``email365``, and its arguments are read with the same rules
 as the Rust driver's (``tests/conformance/src/args.rs``), so that both drivers give the
 same answers on every shared vector.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import inspect
 import json
 import sys
 from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
@@ -33,6 +36,16 @@ class _ArgError(Exception):
         self.message = message
         self.reason = reason
         self.kind = kind
+
+
+class _Unsupported(Exception):
+    """A request the package's API cannot express yet (answered ``{"unsupported": why}``,
+    with ``"succeeded": true`` when the call itself succeeded and only its result could
+    not be written, so that the runner still fails a case that expected an error)."""
+
+    def __init__(self, why: str, succeeded: bool = False) -> None:
+        super().__init__(why)
+        self.succeeded = succeeded
 
 
 def _bad(name: str, what: str) -> _ArgError:
@@ -264,6 +277,19 @@ def _string_or_list(args: Args, name: str) -> List[str]:
 
 
 def build_message(args: Args) -> Json:
+    built = _build(args)
+    return {
+        "mail_from": built.envelope.mail_from,
+        "rcpt_to": list(built.envelope.rcpt_to),
+        "message_id": built.message_id,
+        "size": built.size,
+        "smtputf8": built.smtputf8,
+        "message_base64": base64.b64encode(built.data).decode("ascii"),
+    }
+
+
+def _build(args: Args) -> email365.BuiltMessage:
+    """The message that ``build_message``'s arguments describe."""
     attachments: List[email365.Attachment] = []
     items = args.get("attachments")
     if items is not None:
@@ -306,15 +332,7 @@ def build_message(args: Args) -> Json:
         message_id=_opt_string(args, "message_id"),
         date=_opt_string(args, "date"),
     )
-    built = message.build()
-    return {
-        "mail_from": built.envelope.mail_from,
-        "rcpt_to": list(built.envelope.rcpt_to),
-        "message_id": built.message_id,
-        "size": built.size,
-        "smtputf8": built.smtputf8,
-        "message_base64": base64.b64encode(built.data).decode("ascii"),
-    }
+    return message.build()
 
 
 def envelope_from_message(args: Args) -> Json:
@@ -327,6 +345,116 @@ def envelope_from_message(args: Args) -> Json:
     }
 
 
+# --- smtp ----------------------------------------------------------------------------
+# The transport scenarios (tests/vectors/smtp/), run against run_vectors.py's scripted
+# server; the answer has the shape of the `send` command's JSON. Where the API cannot
+# express a request yet (an explicit envelope, the window, chunking off, per-recipient
+# replies of accepted recipients), the driver answers "unsupported" instead of guessing.
+
+
+def _accepts(func: Any, name: str) -> bool:
+    """Whether ``func`` takes the keyword argument ``name``."""
+    try:
+        return name in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _object(args: Args, name: str) -> Optional[Args]:
+    value = args.get(name)
+    if value is None or isinstance(value, dict):
+        return value
+    raise _bad(name, "must be an object")
+
+
+def _client(args: Args) -> email365.SmtpClient:
+    host = _string(args, "host")
+    port = args.get("port")
+    if type(port) is not int or not 0 <= port <= 65535:
+        raise _bad("port", "must be a whole number from 0 to 65535")
+    o = _object(args, "options") or {}
+    kwargs: Dict[str, Any] = {}
+    for name in ("tls", "ca_file", "server_name", "ehlo_name", "username", "password"):
+        value = _opt_string(o, name)
+        if value is not None:
+            kwargs[name] = value
+    if o.get("pipelining") is not None:
+        kwargs["pipelining"] = _flag(o, "pipelining")
+    timeout_ms = o.get("timeout_ms")
+    if timeout_ms is not None:
+        if type(timeout_ms) is not int or timeout_ms < 0:
+            raise _bad("timeout_ms", "must be a whole number >= 0")
+        kwargs["timeout"] = timeout_ms / 1000
+    for name in ("chunking", "window"):
+        if o.get(name) is None:
+            continue
+        if not _accepts(email365.SmtpClient, name):
+            raise _Unsupported(f"SmtpClient has no {name!r} option")
+        kwargs[name] = o[name]
+    return email365.SmtpClient(host, port, **kwargs)
+
+
+def _item(args: Args) -> Tuple[Any, Dict[str, Any]]:
+    """(message, envelope keywords) of one message: ``message`` or ``raw``."""
+    message, raw = _object(args, "message"), _object(args, "raw")
+    if (message is None) == (raw is None):
+        raise _ArgError('give exactly one of "message" and "raw"')
+    if message is not None:
+        return _build(message), {}
+    assert raw is not None
+    if not _accepts(email365.SmtpClient.send, "to_addrs"):
+        raise _Unsupported("SmtpClient.send takes no explicit envelope (from_addr, to_addrs)")
+    data = _string(raw, "data").encode("utf-8")
+    return data, {"from_addr": _string(raw, "mail_from"), "to_addrs": _string_list(raw, "rcpt_to")}
+
+
+def _reply(reply: Any) -> Json:
+    return {"code": reply.code, "enhanced": reply.enhanced, "text": reply.text}
+
+
+def _recipients(value: Any) -> Json:
+    pairs = value.items() if isinstance(value, dict) else ((r.recipient, r.reply) for r in value)
+    return [{"recipient": recipient, "reply": _reply(reply)} for recipient, reply in pairs]
+
+
+def _delivery(result: email365.SendResult) -> Json:
+    if any(isinstance(a, str) for a in result.accepted):
+        raise _Unsupported("SendResult.accepted has no per-recipient replies", succeeded=True)
+    return {
+        "notification_id": result.notification_id,
+        "final_reply": _reply(result.final_reply),
+        "accepted": _recipients(result.accepted),
+        "rejected": _recipients(result.rejected),
+    }
+
+
+def smtp_send(args: Args) -> Json:
+    message, envelope = _item(args)
+    with _client(args) as client:
+        return _delivery(client.send(message, **envelope))
+
+
+def smtp_send_many(args: Args) -> Json:
+    items = args.get("messages")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise _bad("messages", "must be a list of objects")
+    messages: List[Any] = []  # (message, from_addr, to_addrs) with an explicit envelope
+    for item in items:
+        message, envelope = _item(item)
+        messages.append((message, envelope["from_addr"], envelope["to_addrs"]) if envelope else message)
+    with _client(args) as client:
+        results = client.send_many(messages, return_exceptions=True)
+    answers: List[Json] = []
+    for r in results:
+        if isinstance(r, email365.Email365Error):
+            answers.append(_error_of(r))
+        elif isinstance(r, BaseException):
+            raise r
+        else:
+            answers.append({"ok": _delivery(r)})
+    return {"results": answers}
+
+
 OPS: Dict[str, Callable[[Args], Json]] = {
     "validate_address": validate_address,
     "classify_reply": classify_reply,
@@ -337,11 +465,32 @@ OPS: Dict[str, Callable[[Args], Json]] = {
     "status_poll": status_poll,
     "build_message": build_message,
     "envelope_from_message": envelope_from_message,
+    "smtp_send": smtp_send,
+    "smtp_send_many": smtp_send_many,
 }
 
 
 def _error(kind: str, message: str, reason: Optional[str] = None, position: Optional[int] = None) -> Json:
-    return {"error": {"kind": kind, "reason": reason, "message": message, "position": position}}
+    return {
+        "error": {
+            "kind": kind, "reason": reason, "message": message, "position": position,
+            "transient": False, "reply": None, "replies": [],
+        }
+    }
+
+
+def _error_reply(r: email365.ErrorReply) -> Json:
+    return {"code": r.code, "enhanced": r.enhanced, "text": r.text, "recipient": r.recipient}
+
+
+def _error_of(e: email365.Email365Error) -> Json:
+    replies = [_error_reply(r) for r in e.replies]
+    return {
+        "error": {
+            "kind": e.kind, "reason": e.reason, "message": e.message, "position": e.position,
+            "transient": e.transient, "reply": replies[0] if replies else None, "replies": replies,
+        }
+    }
 
 
 def handle_request(request: Json) -> Json:
@@ -357,8 +506,10 @@ def handle_request(request: Json) -> Json:
         if handler is None:
             raise _ArgError(f"unknown op {json.dumps(op)}", reason="unknown_op")
         return {"ok": handler(args)}
+    except _Unsupported as e:
+        return {"unsupported": str(e), "succeeded": True} if e.succeeded else {"unsupported": str(e)}
     except email365.Email365Error as e:
-        return _error(e.kind, e.message, e.reason, e.position)
+        return _error_of(e)
     except _ArgError as e:
         return _error(e.kind, e.message, e.reason)
     except (TypeError, ValueError) as e:

@@ -54,6 +54,10 @@ impl Default for Timeouts {
     }
 }
 
+/// The port of the service's SMTP submission: 25, with STARTTLS required. The bindings
+/// use it when the caller gives no port.
+pub const DEFAULT_PORT: u16 = 25;
+
 /// Receives each protocol line sent or received, credentials redacted.
 pub type TranscriptHook = Arc<dyn Fn(Direction, &str) + Send + Sync>;
 

@@ -324,3 +324,31 @@ where
     });
     (port, count)
 }
+
+/// The executable of the example `name` (feature `cli`): beside the test binaries after a
+/// full `cargo test`; built on demand when only one test target was built.
+pub fn example(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("exe");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let path = dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if path.exists() {
+        return path;
+    }
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "email365", "--example", name])
+        .args(["--features", "cli", "--message-format=json"])
+        .output()
+        .expect("cargo build --example");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v["executable"].as_str().map(std::path::PathBuf::from))
+        .expect("the example's executable")
+}

@@ -52,3 +52,35 @@ pub fn string_list<'a>(args: &'a Value, name: &str) -> Result<Vec<&'a str>, Erro
         Some(_) => Err(bad(name, "must be a list of strings")),
     }
 }
+
+/// An optional boolean argument, `None` when absent (the API's default applies).
+pub fn opt_bool(args: &Value, name: &str) -> Result<Option<bool>, Error> {
+    match args.get(name) {
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(bad(name, "must be a boolean")),
+    }
+}
+
+/// An optional whole number from 0 to `max`, `None` when absent.
+pub fn opt_uint(args: &Value, name: &str, max: u64) -> Result<Option<u64>, Error> {
+    match args.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_u64() {
+            Some(n) if n <= max => Ok(Some(n)),
+            _ => Err(bad(
+                name,
+                &format!("must be a whole number from 0 to {max}"),
+            )),
+        },
+    }
+}
+
+/// An optional object argument, `None` when absent.
+pub fn opt_object<'a>(args: &'a Value, name: &str) -> Result<Option<&'a Value>, Error> {
+    match args.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) if v.is_object() => Ok(Some(v)),
+        Some(_) => Err(bad(name, "must be an object")),
+    }
+}

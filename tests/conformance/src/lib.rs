@@ -1,5 +1,5 @@
 //! The conformance protocol over the core: a request `{"op", "args"}` in, `{"ok": …}` or
-//! `{"error": {kind, reason, message, position}}` out. Each op's argument reading and
+//! `{"error": {kind, reason, message, position, transient, reply, replies}}` out. Each op's argument reading and
 //! result writing lives in the module named for the core module it drives.
 
 mod address;
@@ -7,9 +7,11 @@ mod args;
 mod message;
 mod poll;
 mod reply;
+mod smtp;
 mod status;
 pub mod vectors;
 
+use email365::error::ErrorReply;
 use email365::{Error, ErrorKind};
 use serde_json::{json, Value};
 
@@ -52,6 +54,8 @@ pub fn handle_request(request: &Value) -> Result<Value, Error> {
         "status_poll" => poll::status_poll(args),
         "build_message" => message::build_message(args),
         "envelope_from_message" => message::envelope_from_message(args),
+        "smtp_send" => smtp::smtp_send(args),
+        "smtp_send_many" => smtp::smtp_send_many(args),
         other => Err(
             Error::new(ErrorKind::InvalidArgument, format!("unknown op {other:?}"))
                 .with_reason("unknown_op"),
@@ -59,12 +63,26 @@ pub fn handle_request(request: &Value) -> Result<Value, Error> {
     }
 }
 
-/// The error object of the protocol: every key present, `null` where not applicable.
+/// The error object of the protocol: every key present, `null` where not applicable
+/// (`reply` is the first of `replies`, the server replies the error carries).
 pub fn error_json(error: &Error) -> Value {
     json!({
         "kind": error.kind().as_str(),
         "reason": error.reason(),
         "message": error.message(),
         "position": error.position(),
+        "transient": error.transient(),
+        "reply": error.reply().map(error_reply_json),
+        "replies": error.replies().iter().map(error_reply_json).collect::<Vec<_>>(),
+    })
+}
+
+/// An SMTP reply carried by an error: {code, enhanced, text, recipient}.
+fn error_reply_json(r: &ErrorReply) -> Value {
+    json!({
+        "code": r.code,
+        "enhanced": r.enhanced,
+        "text": r.text,
+        "recipient": r.recipient,
     })
 }

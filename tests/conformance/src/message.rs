@@ -3,7 +3,9 @@
 use crate::args;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use email365::message::{envelope_from_message as core_envelope, Attachment, MessageBuilder};
+use email365::message::{
+    envelope_from_message as core_envelope, Attachment, BuiltMessage, MessageBuilder,
+};
 use email365::{Error, ErrorKind};
 use serde_json::{json, Value};
 
@@ -34,6 +36,20 @@ fn string_or_list<'a>(args: &'a Value, name: &str) -> Result<Vec<&'a str>, Error
 /// → {mail_from, rcpt_to, message_id, size, smtputf8, message_base64}.
 /// Custom headers are written in the object's key order.
 pub fn build_message(args: &Value) -> Result<Value, Error> {
+    let built = build(args)?;
+    Ok(json!({
+        "mail_from": built.envelope.mail_from,
+        "rcpt_to": built.envelope.rcpt_to,
+        "message_id": built.message_id,
+        "size": built.size(),
+        "smtputf8": built.smtputf8,
+        "message_base64": STANDARD.encode(&built.bytes),
+    }))
+}
+
+/// The message described by `build_message`'s arguments (also the `message` form of
+/// the `smtp_send` ops).
+pub fn build(args: &Value) -> Result<BuiltMessage, Error> {
     let mut builder = MessageBuilder::new()
         .from(args::string(args, "from")?)
         .subject(args::string(args, "subject")?);
@@ -96,15 +112,7 @@ pub fn build_message(args: &Value) -> Result<Value, Error> {
     if let Some(date) = args::opt_string(args, "date")? {
         builder = builder.date(date);
     }
-    let built = builder.build()?;
-    Ok(json!({
-        "mail_from": built.envelope.mail_from,
-        "rcpt_to": built.envelope.rcpt_to,
-        "message_id": built.message_id,
-        "size": built.size(),
-        "smtputf8": built.smtputf8,
-        "message_base64": STANDARD.encode(&built.bytes),
-    }))
+    builder.build()
 }
 
 /// `envelope_from_message` {message_base64} → {mail_from, rcpt_to, message_base64}

@@ -1,0 +1,111 @@
+//! The `send` and `status` commands, once for every binding.
+//!
+//! Each binding's command (`cargo run --example send`, `python -m email365 send`, the
+//! `email365` console script, `bindings-c/build/e365-send` and `e365-status`) hands its
+//! arguments to [`run`], so the flags, the JSON printed and the exit codes are the same
+//! everywhere by construction. The commands are what users reach for to test an account,
+//! and what the tests use to drive every binding the same way.
+//!
+//! ```text
+//! send --host H [--port 25] [--tls starttls|implicit] [--ca FILE]
+//!      [--username U --password-env VAR] --from A --to B [--to C …]
+//!      (--eml FILE | --subject S --text T [--html H] [--attach FILE]…)
+//!      [--timeout SECONDS] [--repeat N]
+//! status --account ID --username U --password-env VAR [--region R | --base-url URL]
+//!      [--ca FILE] --id NOTIFICATION_ID [--recipient ADDR] [--wait SECONDS]
+//!      [--timeout SECONDS]
+//! ```
+//!
+//! The last line of stdout is one JSON object: `{"ok": …}` or `{"error": {kind, reason,
+//! message, transient, reply, replies}}` (`docs/CLI.md` has the shapes). Exit codes:
+//! [`EXIT_OK`] when every message was accepted for at least one recipient (or the status
+//! was read), [`EXIT_FAILED`] when sending or the status request failed, [`EXIT_USAGE`] for
+//! bad arguments. Nothing is retried on its own, and no credential is ever printed: the
+//! password is read from the environment variable named by `--password-env`.
+
+mod args;
+mod json;
+mod send;
+mod status;
+
+use crate::{Error, ErrorKind};
+use std::io::Write;
+
+/// Exit code: done (every message accepted for at least one recipient; status read).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: sending, or the status request, failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: the arguments are wrong (nothing was sent).
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs `send …` or `status …` (`args` without the program name, the command first) and
+/// writes its JSON lines to `out`. Returns the process exit code.
+pub fn run<I, S>(args: I, out: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    let mut args = args.into_iter().map(Into::into);
+    match args.next().as_ref().and_then(|c| c.to_str()) {
+        Some("send") => send::main(args.collect(), out),
+        Some("status") => status::main(args.collect(), out),
+        Some("--help") | Some("-h") => {
+            let _ = writeln!(out, "{}", USAGE.trim_end());
+            EXIT_OK
+        }
+        None => finish(out, Err(usage("a command is required: send or status"))),
+        Some(other) => finish(
+            out,
+            Err(usage(format!("unknown command {other:?}: send or status"))),
+        ),
+    }
+}
+
+/// Runs `send` with its flags (no command word first): the Rust `send` example.
+pub fn run_send<I, S>(args: I, out: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    send::main(args.into_iter().map(Into::into).collect(), out)
+}
+
+/// Runs `status` with its flags (no command word first).
+pub fn run_status<I, S>(args: I, out: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    status::main(args.into_iter().map(Into::into).collect(), out)
+}
+
+/// The usage text printed for `--help` or no command.
+pub const USAGE: &str = "\
+usage: email365 send --host H [--port 25] [--tls starttls|implicit] [--ca FILE]
+                     [--username U --password-env VAR] --from A --to B [--to C ...]
+                     (--eml FILE | --subject S --text T [--html H] [--attach FILE]...)
+                     [--timeout SECONDS] [--repeat N]
+       email365 status --account ID --username U --password-env VAR
+                     [--region R | --base-url URL] [--ca FILE] --id NOTIFICATION_ID
+                     [--recipient ADDR] [--wait SECONDS] [--timeout SECONDS]
+";
+
+/// A bad command line: kind `invalid_argument`, reason `usage`.
+fn usage(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidArgument, message).with_reason("usage")
+}
+
+/// Prints the error line of a failed command and gives its exit code.
+fn finish(out: &mut dyn Write, result: Result<u8, Error>) -> u8 {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(out, "{}", json::error(&e));
+            if e.reason() == Some("usage") {
+                EXIT_USAGE
+            } else {
+                EXIT_FAILED
+            }
+        }
+    }
+}

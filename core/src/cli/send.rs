@@ -1,0 +1,236 @@
+//! `send`: one message (or `--repeat N` copies over one connection with `send_many`)
+//! built by the core's message builder, or an `.eml` file sent as it is with the envelope
+//! from the flags; one JSON line per message.
+
+use super::args::{Flag, Flags};
+use super::{json, usage, EXIT_FAILED, EXIT_OK};
+use crate::message::{Attachment, BuiltMessage, Envelope, MessageBuilder};
+use crate::smtp::{Outgoing, SmtpClient, SmtpOptions, TlsMode};
+use crate::{Error, ErrorKind};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+
+const FLAGS: &[Flag] = &[
+    Flag {
+        name: "host",
+        repeats: false,
+    },
+    Flag {
+        name: "port",
+        repeats: false,
+    },
+    Flag {
+        name: "tls",
+        repeats: false,
+    },
+    Flag {
+        name: "ca",
+        repeats: false,
+    },
+    Flag {
+        name: "username",
+        repeats: false,
+    },
+    Flag {
+        name: "password-env",
+        repeats: false,
+    },
+    Flag {
+        name: "from",
+        repeats: false,
+    },
+    Flag {
+        name: "to",
+        repeats: true,
+    },
+    Flag {
+        name: "eml",
+        repeats: false,
+    },
+    Flag {
+        name: "subject",
+        repeats: false,
+    },
+    Flag {
+        name: "text",
+        repeats: false,
+    },
+    Flag {
+        name: "html",
+        repeats: false,
+    },
+    Flag {
+        name: "attach",
+        repeats: true,
+    },
+    Flag {
+        name: "timeout",
+        repeats: false,
+    },
+    Flag {
+        name: "repeat",
+        repeats: false,
+    },
+];
+
+/// The most copies `--repeat` sends.
+const MAX_REPEAT: u64 = 100_000;
+
+/// What goes out: messages built here, or one file's bytes.
+enum Payload {
+    Built(Vec<BuiltMessage>),
+    Raw {
+        envelope: Envelope,
+        bytes: Vec<u8>,
+        copies: usize,
+    },
+}
+
+pub(super) fn main(args: Vec<OsString>, out: &mut dyn Write) -> u8 {
+    let result = Flags::parse(args, FLAGS).and_then(|flags| {
+        let (options, payload) = prepare(&flags)?;
+        Ok(send(options, &payload, out))
+    });
+    super::finish(out, result)
+}
+
+/// Everything checked and read before a connection is opened.
+fn prepare(flags: &Flags) -> Result<(SmtpOptions, Payload), Error> {
+    let host = flags.required("host")?;
+    let port = flags.number("port", 1, 65_535)?.unwrap_or(25) as u16;
+    let tls = match flags.get("tls").unwrap_or("starttls") {
+        "starttls" => TlsMode::StartTls,
+        "implicit" => TlsMode::Implicit,
+        other => {
+            return Err(usage(format!(
+                "--tls is starttls or implicit, not {other:?}"
+            )))
+        }
+    };
+    let mut options = SmtpOptions::new(host, port).tls(tls);
+    match (flags.get("username"), flags.password()?) {
+        (Some(user), Some(password)) => options = options.credentials(user, &password),
+        (None, None) => {}
+        _ => return Err(usage("--username and --password-env go together")),
+    }
+    if let Some(ca) = flags.get("ca") {
+        options = options.ca_file(ca)?;
+    }
+    if let Some(limit) = flags.seconds("timeout")? {
+        let t = &mut options.timeouts;
+        t.connect = limit;
+        t.greeting = limit;
+        t.command = limit;
+        t.data_write = limit;
+        t.data_end = limit;
+    }
+    let copies = flags.number("repeat", 1, MAX_REPEAT)?.unwrap_or(1) as usize;
+    let from = flags.required("from")?;
+    let to = flags.all("to");
+    if to.is_empty() {
+        return Err(usage("at least one --to is required"));
+    }
+    let payload = match flags.get("eml") {
+        Some(path) => {
+            for flag in ["subject", "text", "html", "attach"] {
+                if !flags.all(flag).is_empty() {
+                    return Err(usage(format!("--eml goes without --{flag}")));
+                }
+            }
+            let envelope = Envelope {
+                mail_from: from.to_string(),
+                rcpt_to: to.to_vec(),
+            };
+            Payload::Raw {
+                envelope,
+                bytes: read(path)?,
+                copies,
+            }
+        }
+        None => {
+            let subject = flags.required("subject")?;
+            let text = flags.required("text")?;
+            let files = flags
+                .all("attach")
+                .iter()
+                .map(|path| Ok((file_name(path), read(path)?)))
+                .collect::<Result<Vec<_>, Error>>()?;
+            let mut builder = MessageBuilder::new().from(from).subject(subject).text(text);
+            for t in to {
+                builder = builder.to(t.as_str());
+            }
+            if let Some(html) = flags.get("html") {
+                builder = builder.html(html);
+            }
+            for (name, content) in &files {
+                builder = builder.attachment(Attachment::new(name.clone(), content.as_slice()));
+            }
+            // Each copy is built on its own, with its own Message-ID.
+            Payload::Built(
+                (0..copies)
+                    .map(|_| builder.build())
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+    };
+    Ok((options, payload))
+}
+
+/// Connects, sends and prints one line per message; the exit code.
+fn send(options: SmtpOptions, payload: &Payload, out: &mut dyn Write) -> u8 {
+    let items: Vec<(Outgoing<'_>, Option<&str>)> = match payload {
+        Payload::Built(messages) => messages
+            .iter()
+            .map(|m| (Outgoing::from(m), Some(m.message_id.as_str())))
+            .collect(),
+        Payload::Raw {
+            envelope,
+            bytes,
+            copies,
+        } => (0..*copies)
+            .map(|_| (Outgoing::raw(envelope, bytes), None))
+            .collect(),
+    };
+    let mut client = match SmtpClient::connect(options) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(out, "{}", json::error(&e));
+            return EXIT_FAILED;
+        }
+    };
+    let outgoing: Vec<Outgoing<'_>> = items.iter().map(|(o, _)| *o).collect();
+    let results = match outgoing.as_slice() {
+        [one] => vec![client.send_with(one.envelope, one.bytes, one.needs)],
+        many => client.send_many_outgoing(many),
+    };
+    let _ = client.quit();
+    let mut code = EXIT_OK;
+    for (result, (_, message_id)) in results.iter().zip(&items) {
+        let line = match result {
+            Ok(d) => json::delivery(d, *message_id),
+            Err(e) => {
+                code = EXIT_FAILED;
+                json::error(e)
+            }
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    code
+}
+
+fn read(path: &str) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("cannot read {path}: {e}"),
+        )
+        .with_reason("unreadable_file")
+    })
+}
+
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
