@@ -433,6 +433,132 @@ static answer status_http_error(json_t *args) {
     return ok(result);
 }
 
+/* The step of a poller as the vectors write it (frees what the step owns). */
+static json_t *poll_step_json(e365_poll_step *s) {
+    switch (s->action) {
+    case E365_POLL_FETCH:
+        return json_pack("{s:s, s:o}", "action", "fetch", "time_limit_ms",
+                         s->has_time_limit ? json_integer((json_int_t)s->time_limit_ms)
+                                           : json_null());
+    case E365_POLL_SLEEP:
+        return json_pack("{s:s, s:I}", "action", "sleep", "ms", (json_int_t)s->sleep_ms);
+    case E365_POLL_DONE:
+        e365_notification_free(s->notification);
+        return json_pack("{s:s}", "action", "done");
+    default: {
+        const char *kind = e365_result_name(e365_error_kind(s->error));
+        const char *reason = e365_error_reason(s->error);
+        json_t *j = json_pack("{s:s, s:s, s:o, s:b}", "action", "give_up", "kind",
+                              kind ? kind : "internal", "reason",
+                              reason ? json_string(reason) : json_null(), "transient",
+                              e365_error_transient(s->error));
+        e365_error_free(s->error);
+        return j;
+    }
+    }
+}
+
+/* Records one script item's outcome, if any, on the poller. */
+static int poll_record(e365_status_poller *p, json_t *item, answer *fail) {
+    static const char url[] = "https://eu.email.sdi.sinch.com/v1/a/notifications/id/1";
+    json_t *a = json_object_get(item, "answer");
+    e365_error *err = NULL;
+    e365_result rc = E365_OK;
+    if (a != NULL && !json_is_null(a)) {
+        uint64_t status = 0, now_ms = 0;
+        int has_status = 0, has_now = 0;
+        e365_http_answer in;
+        memset(&in, 0, sizeof in);
+        if (!json_is_object(a) || !opt_whole(a, "status", 65535, &status, &has_status, fail) ||
+            !opt_whole(a, "now_ms", UINT64_MAX, &now_ms, &has_now, fail) ||
+            !optional(a, "retry_after", &in.retry_after, fail) ||
+            !optional(a, "body", &in.body, fail)) {
+            if (!json_is_object(a)) {
+                *fail = bad_arg("answer", "must be an object");
+            }
+            return 0;
+        }
+        if (!has_status) {
+            *fail = bad_arg("status", "must be a whole number from 0 to 65535");
+            return 0;
+        }
+        in.status = (uint16_t)status;
+        in.now_ms = has_now ? &now_ms : NULL;
+        in.url = (e365_str){url, sizeof url - 1};
+        in.username = (e365_str){"user", 4};
+        in.password = (e365_str){"password", 8};
+        rc = e365_status_poller_record_answer(p, &in, NULL, &err);
+    } else {
+        e365_str failure;
+        if (!optional(item, "failure", &failure, fail)) {
+            return 0;
+        }
+        if (failure.data != NULL) {
+            rc = e365_status_poller_record_failure(p, failure.data, failure.len,
+                                                   (e365_str){url, sizeof url - 1},
+                                                   (e365_str){NULL, 0}, &err);
+        }
+    }
+    if (rc != E365_OK) {
+        *fail = from_error(rc, err);
+        return 0;
+    }
+    return 1;
+}
+
+static answer status_poll(json_t *args) {
+    answer fail;
+    e365_str id, recipient;
+    uint64_t deadline = 0;
+    int has_deadline = 0;
+    if (!required(args, "notification_id", &id, &fail) ||
+        !optional(args, "recipient", &recipient, &fail) ||
+        !opt_whole(args, "deadline_ms", UINT64_MAX, &deadline, &has_deadline, &fail)) {
+        return fail;
+    }
+    json_t *steps = json_object_get(args, "steps");
+    if (!json_is_array(steps)) {
+        return bad_arg("steps", "must be a list of objects");
+    }
+    e365_status_poller *p = NULL;
+    e365_error *err = NULL;
+    e365_result rc = e365_status_poller_new(id.data, id.len, recipient.data, recipient.len,
+                                            has_deadline ? &deadline : NULL, &p, &err);
+    if (rc != E365_OK) {
+        return from_error(rc, err);
+    }
+    json_t *out = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach(steps, i, item) {
+        uint64_t at = 0;
+        int has_at = 0;
+        if (!json_is_object(item) || !opt_whole(item, "at_ms", UINT64_MAX, &at, &has_at, &fail) ||
+            !has_at) {
+            if (!json_is_object(item) || !has_at) {
+                fail = bad_arg("at_ms", "is required");
+            }
+            goto failed;
+        }
+        if (!poll_record(p, item, &fail)) {
+            goto failed;
+        }
+        e365_poll_step step;
+        rc = e365_status_poller_next(p, at, &step, &err);
+        if (rc != E365_OK) {
+            fail = from_error(rc, err);
+            goto failed;
+        }
+        json_array_append_new(out, poll_step_json(&step));
+    }
+    e365_status_poller_free(p);
+    return ok(out);
+failed:
+    json_decref(out);
+    e365_status_poller_free(p);
+    return fail;
+}
+
 static answer parse_status(json_t *args) {
     answer fail;
     e365_str body;
@@ -1016,6 +1142,8 @@ static answer handle(json_t *request) {
         a = parse_status(args);
     } else if (OP("status_http_error")) {
         a = status_http_error(args);
+    } else if (OP("status_poll")) {
+        a = status_poll(args);
     } else if (OP("build_message")) {
         a = build_message(args);
     } else if (OP("envelope_from_message")) {

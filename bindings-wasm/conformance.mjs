@@ -113,6 +113,32 @@ const ops = {
     return e === null ? null
       : { kind: e.kind, reason: e.reason, transient: e.transient, retry_after_ms: e.retryAfterMs };
   },
+  status_poll(args) {
+    if (!Array.isArray(args.steps)) throw bad("steps", "must be a list of objects");
+    const deadline = has(args, "deadline_ms") ? args.deadline_ms : undefined;
+    const poller = new email365.StatusPoller(string(args, "notification_id"), optString(args, "recipient"), deadline);
+    const url = "https://eu.email.sdi.sinch.com/v1/a/notifications/id/1";
+    try {
+      return args.steps.map((item) => {
+        if (has(item, "answer")) {
+          const a = item.answer;
+          const wall = has(a, "now_ms") ? a.now_ms : Date.now();
+          poller.recordAnswer(a.status, optString(a, "retry_after"), wall, url, optString(a, "body") ?? "", "user", "password");
+        } else if (has(item, "failure")) {
+          poller.recordFailure(string(item, "failure"), url, "");
+        }
+        const step = poller.next(item.at_ms);
+        switch (step.action) {
+          case "fetch": return { action: "fetch", time_limit_ms: step.timeLimitMs };
+          case "sleep": return { action: "sleep", ms: step.ms };
+          case "done": return { action: "done" };
+          default: return { action: "give_up", kind: step.error.kind, reason: step.error.reason, transient: step.error.transient };
+        }
+      });
+    } finally {
+      poller.free();
+    }
+  },
   build_message(args) {
     let replyTo;
     if (has(args, "reply_to")) replyTo = typeof args.reply_to === "string" ? args.reply_to : stringList(args, "reply_to");

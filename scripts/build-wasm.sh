@@ -58,6 +58,11 @@ for target in node web bundler; do
   bindgen_target="$target"
   [ "$target" = node ] && bindgen_target=nodejs
   "$wasm_bindgen" --target "$bindgen_target" --out-dir "$pkg/$target" --out-name email365_wasm "$wasm"
+  # An exported class (StatusPoller) is declared with `[Symbol.dispose]()`, which needs
+  # TypeScript's esnext.disposable lib; the declarations must type-check under ES2022
+  # without skipLibCheck (tests/types). `free()` stays declared, and the runtime still
+  # sets Symbol.dispose where the platform has it.
+  sed -i '/\[Symbol\.dispose\](): void;/d' "$pkg/$target/email365_wasm.d.ts"
   module="$pkg/$target/email365_wasm_bg.wasm"
   sum="$(sha256sum "$module" | cut -d' ' -f1)"
   if [ "$target" != node ] && [ "$sum" = "$node_raw_sum" ]; then

@@ -140,6 +140,41 @@ typedef uint32_t e365_result;
 #endif // __cplusplus
 
 /**
+ * What to do next.
+ */
+enum e365_poll_action
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Make one status request now (within `time_limit_ms` when `has_time_limit`) and
+     * report it.
+     */
+    E365_POLL_FETCH = 0,
+    /**
+     * Wait `sleep_ms`, then ask again.
+     */
+    E365_POLL_SLEEP = 1,
+    /**
+     * The state is final: `notification` holds it.
+     */
+    E365_POLL_DONE = 2,
+    /**
+     * The wait is over without a final state: `error` says why (a permanent failure
+     * as it came, or `E365_TIMEOUT` with reason `deadline_exceeded`).
+     */
+    E365_POLL_GIVE_UP = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum e365_poll_action e365_poll_action;
+#else
+typedef uint32_t e365_poll_action;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The grammar an address is read with.
  */
 enum e365_address_mode
@@ -469,6 +504,12 @@ typedef struct e365_smtp_pool e365_smtp_pool;
 typedef struct e365_status_client e365_status_client;
 
 /**
+ * A status wait loop (opaque): made by `e365_status_poller_new`, freed by
+ * `e365_status_poller_free`. Not thread-safe: use it from one thread at a time.
+ */
+typedef struct e365_status_poller e365_status_poller;
+
+/**
  * Options of `e365_address_parse`. All zero (`{0}`) is the default: envelope form, no
  * quoted local parts, no address literals.
  */
@@ -650,6 +691,172 @@ typedef struct {
 typedef void (*e365_log_callback)(void *userdata, uint32_t direction, const char *line, size_t len);
 
 /**
+ * One status event, in response order. The strings belong to the notification.
+ */
+typedef struct {
+    /**
+     * The status code verbatim (`CAAS_RECEIVED`, `CH_SENT`, or any other).
+     */
+    e365_str code;
+    /**
+     * The status text, or `{NULL, 0}`.
+     */
+    e365_str text;
+    /**
+     * The channel (`email`), or `{NULL, 0}`.
+     */
+    e365_str channel;
+    /**
+     * The recipient address without `email:`, or `{NULL, 0}`.
+     */
+    e365_str recipient;
+    /**
+     * When it happened, as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), or `{NULL, 0}`.
+     */
+    e365_str timestamp;
+    /**
+     * The same instant in milliseconds since the Unix epoch (0 when `timestamp` is
+     * absent).
+     */
+    int64_t timestamp_ms;
+    /**
+     * Whether this event's code is a final state (`CH_SENT`, or any code other than
+     * `CAAS_RECEIVED`, `CAAS_SENT`, `CH_RECEIVED`).
+     */
+    bool is_final;
+} e365_status_event;
+
+/**
+ * The latest state of one recipient.
+ */
+typedef struct {
+    /**
+     * The recipient as first spelt in the response, or `{NULL, 0}` for the events that
+     * name none.
+     */
+    e365_str recipient;
+    /**
+     * The recipient's last event in response order.
+     */
+    e365_status_event latest;
+    /**
+     * Whether `latest` is a final state.
+     */
+    bool is_final;
+} e365_recipient_state;
+
+/**
+ * A parsed status response. Read-only; the arrays and strings are owned by the object
+ * (valid until `e365_notification_free`). Immutable: may be read from several threads
+ * at once.
+ */
+typedef struct {
+    /**
+     * False for `{}`: expired after 7 days, or unknown.
+     */
+    bool found;
+    /**
+     * The notification id, or `{NULL, 0}`.
+     */
+    e365_str notification_id;
+    /**
+     * Every event, in response order (NULL when `events_len` is 0).
+     */
+    const e365_status_event *events;
+    /**
+     * The number of events.
+     */
+    size_t events_len;
+    /**
+     * Every recipient's latest state, in order of first appearance (NULL when
+     * `recipients_len` is 0).
+     */
+    const e365_recipient_state *recipients;
+    /**
+     * The number of recipients.
+     */
+    size_t recipients_len;
+    /**
+     * Whether the notification was found, has events, and every recipient's latest
+     * state is final: a wait for every recipient stops here (`found` false is polled
+     * on until the deadline: the notification may not be visible yet).
+     */
+    bool all_final;
+} e365_notification;
+
+/**
+ * One step of a poller (written by `e365_status_poller_next`).
+ */
+typedef struct {
+    /**
+     * What to do.
+     */
+    e365_poll_action action;
+    /**
+     * For `E365_POLL_FETCH`: whether the request has a time limit (the poller has a
+     * deadline).
+     */
+    bool has_time_limit;
+    /**
+     * For `E365_POLL_FETCH`: the time left before the deadline, at least 1000 ms; use
+     * the smaller of this and your own request timeout.
+     */
+    uint64_t time_limit_ms;
+    /**
+     * For `E365_POLL_SLEEP`: how long to wait.
+     */
+    uint64_t sleep_ms;
+    /**
+     * For `E365_POLL_DONE`: the final notification (else NULL), owned by the caller:
+     * free it with `e365_notification_free`.
+     */
+    e365_notification *notification;
+    /**
+     * For `E365_POLL_GIVE_UP`: the error (else NULL), owned by the caller: free it with
+     * `e365_error_free`.
+     */
+    e365_error *error;
+} e365_poll_step;
+
+/**
+ * An HTTP answer of the status API, as `e365_status_http_error` reads it. The strings
+ * are pointer + length and optional (absent when `data` is NULL; an absent `url`,
+ * `body`, `username` or `password` counts as empty).
+ */
+typedef struct {
+    /**
+     * The HTTP status code.
+     */
+    uint16_t status;
+    /**
+     * The `Retry-After` header value (optional): delay seconds or an HTTP date.
+     */
+    e365_str retry_after;
+    /**
+     * The current time in milliseconds since the Unix epoch, for an HTTP-date
+     * `Retry-After` (NULL: the system clock).
+     */
+    const uint64_t *now_ms;
+    /**
+     * The request URL, named in the message.
+     */
+    e365_str url;
+    /**
+     * The answer's body: the message may quote its start, unless it holds `username`,
+     * `password` or their Basic-auth token.
+     */
+    e365_str body;
+    /**
+     * The Basic-auth user name of the request (only to keep it out of the message).
+     */
+    e365_str username;
+    /**
+     * The Basic-auth password of the request (only to keep it out of the message).
+     */
+    e365_str password;
+} e365_http_answer;
+
+/**
  * What a reply means for the client. Read-only; every string is owned by the object
  * (valid until `e365_classification_free`). Immutable: may be read from several
  * threads at once.
@@ -755,137 +962,6 @@ typedef struct {
      */
     e365_str accept;
 } e365_status_request;
-
-/**
- * One status event, in response order. The strings belong to the notification.
- */
-typedef struct {
-    /**
-     * The status code verbatim (`CAAS_RECEIVED`, `CH_SENT`, or any other).
-     */
-    e365_str code;
-    /**
-     * The status text, or `{NULL, 0}`.
-     */
-    e365_str text;
-    /**
-     * The channel (`email`), or `{NULL, 0}`.
-     */
-    e365_str channel;
-    /**
-     * The recipient address without `email:`, or `{NULL, 0}`.
-     */
-    e365_str recipient;
-    /**
-     * When it happened, as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), or `{NULL, 0}`.
-     */
-    e365_str timestamp;
-    /**
-     * The same instant in milliseconds since the Unix epoch (0 when `timestamp` is
-     * absent).
-     */
-    int64_t timestamp_ms;
-    /**
-     * Whether this event's code is a final state (`CH_SENT`, or any code other than
-     * `CAAS_RECEIVED`, `CAAS_SENT`, `CH_RECEIVED`).
-     */
-    bool is_final;
-} e365_status_event;
-
-/**
- * The latest state of one recipient.
- */
-typedef struct {
-    /**
-     * The recipient as first spelt in the response, or `{NULL, 0}` for the events that
-     * name none.
-     */
-    e365_str recipient;
-    /**
-     * The recipient's last event in response order.
-     */
-    e365_status_event latest;
-    /**
-     * Whether `latest` is a final state.
-     */
-    bool is_final;
-} e365_recipient_state;
-
-/**
- * A parsed status response. Read-only; the arrays and strings are owned by the object
- * (valid until `e365_notification_free`). Immutable: may be read from several threads
- * at once.
- */
-typedef struct {
-    /**
-     * False for `{}`: expired after 7 days, or unknown.
-     */
-    bool found;
-    /**
-     * The notification id, or `{NULL, 0}`.
-     */
-    e365_str notification_id;
-    /**
-     * Every event, in response order (NULL when `events_len` is 0).
-     */
-    const e365_status_event *events;
-    /**
-     * The number of events.
-     */
-    size_t events_len;
-    /**
-     * Every recipient's latest state, in order of first appearance (NULL when
-     * `recipients_len` is 0).
-     */
-    const e365_recipient_state *recipients;
-    /**
-     * The number of recipients.
-     */
-    size_t recipients_len;
-    /**
-     * Whether the notification was found, has events, and every recipient's latest
-     * state is final: a wait loop stops here (or when `found` is false).
-     */
-    bool all_final;
-} e365_notification;
-
-/**
- * An HTTP answer of the status API, as `e365_status_http_error` reads it. The strings
- * are pointer + length and optional (absent when `data` is NULL; an absent `url`,
- * `body`, `username` or `password` counts as empty).
- */
-typedef struct {
-    /**
-     * The HTTP status code.
-     */
-    uint16_t status;
-    /**
-     * The `Retry-After` header value (optional): delay seconds or an HTTP date.
-     */
-    e365_str retry_after;
-    /**
-     * The current time in milliseconds since the Unix epoch, for an HTTP-date
-     * `Retry-After` (NULL: the system clock).
-     */
-    const uint64_t *now_ms;
-    /**
-     * The request URL, named in the message.
-     */
-    e365_str url;
-    /**
-     * The answer's body: the message may quote its start, unless it holds `username`,
-     * `password` or their Basic-auth token.
-     */
-    e365_str body;
-    /**
-     * The Basic-auth user name of the request (only to keep it out of the message).
-     */
-    e365_str username;
-    /**
-     * The Basic-auth password of the request (only to keep it out of the message).
-     */
-    e365_str password;
-} e365_http_answer;
 
 /**
  * What an HTTP answer of the status API means (written by `e365_status_http_error`).
@@ -1819,6 +1895,93 @@ e365_result e365_sender_policy_check(const e365_sender_policy *policy,
 void e365_sender_policy_free(e365_sender_policy *policy);
 
 /**
+ * Makes a poller for `notification_id` (`id_len` bytes; named in the give-up message)
+ * that waits for `recipient`'s final state (every recipient's when `recipient` is NULL)
+ * and gives up `*deadline_ms` after the first `e365_status_poller_next` (never when
+ * `deadline_ms` is NULL). Waits follow the core's plan (1 s, 2 s, 4 s, … 30 s) and the
+ * server's Retry-After; transient failures (HTTP 429 and 5xx, network failures,
+ * request time-outs) and `found` false (unknown, not visible yet, or expired) are
+ * polled on; the last poll is made at the deadline. On success `*out` receives the
+ * poller.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`notification_id` or `out` NULL, text not UTF-8).
+ *
+ * # Safety
+ * `notification_id` and `recipient` are NULL or valid for reading their lengths;
+ * `deadline_ms` is NULL or valid for reading; `out` and `err_out` are NULL or valid
+ * for writing.
+ */
+e365_result e365_status_poller_new(const char *notification_id,
+                                   size_t id_len,
+                                   const char *recipient,
+                                   size_t recipient_len,
+                                   const uint64_t *deadline_ms,
+                                   e365_status_poller **out,
+                                   e365_error **err_out);
+
+/**
+ * Writes into `*step_out` what to do at `now_ms` (milliseconds on any clock that moves
+ * forward, e.g. `CLOCK_MONOTONIC`). A `notification` or `error` in the step belongs
+ * to the caller.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`poller` or `step_out` NULL).
+ *
+ * # Safety
+ * `poller` is NULL or a live poller used by no other thread; `step_out` and `err_out`
+ * are NULL or valid for writing.
+ */
+e365_result e365_status_poller_next(e365_status_poller *poller,
+                                    uint64_t now_ms,
+                                    e365_poll_step *step_out,
+                                    e365_error **err_out);
+
+/**
+ * Reports the HTTP answer to the request asked for (as `e365_status_http_error` reads
+ * it; a 2xx body is parsed by the core). When `notification_out` is not NULL it
+ * receives the notification of a 2xx answer that parsed (free it with
+ * `e365_notification_free`), else NULL.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`poller` or `answer` NULL, a string not UTF-8).
+ *
+ * # Safety
+ * `poller` is NULL or a live poller used by no other thread; `answer` as for
+ * `e365_status_http_error`; `notification_out` and `err_out` are NULL or valid for
+ * writing.
+ */
+e365_result e365_status_poller_record_answer(e365_status_poller *poller,
+                                             const e365_http_answer *answer,
+                                             e365_notification **notification_out,
+                                             e365_error **err_out);
+
+/**
+ * Reports a request that got no HTTP answer to judge: `failure` (`failure_len` bytes)
+ * is `network`, `timeout`, `redirect` (a redirect the client may not read) or
+ * `body_too_large`; `url` and `detail` (optional) shape the error message.
+ *
+ * Errors: `E365_INVALID_ARGUMENT` (`poller` or `failure` NULL, text not UTF-8, another
+ * name: reason `unknown_fetch_failure`).
+ *
+ * # Safety
+ * `poller` is NULL or a live poller used by no other thread; `failure` is NULL or
+ * valid for reading `failure_len` bytes; the strings of `url` and `detail` are NULL or
+ * valid for reading their lengths; `err_out` is NULL or valid for writing.
+ */
+e365_result e365_status_poller_record_failure(e365_status_poller *poller,
+                                              const char *failure,
+                                              size_t failure_len,
+                                              e365_str url,
+                                              e365_str detail,
+                                              e365_error **err_out);
+
+/**
+ * Frees a poller; NULL is ignored.
+ *
+ * # Safety
+ * `poller` is NULL or a poller from this library that was not freed yet.
+ */
+void e365_status_poller_free(e365_status_poller *poller);
+
+/**
  * Makes a pool with a copy of `options` (`e365_smtp_options_set_max_connections` gives
  * its size, 1 by default); no connection is opened yet. On success `*out` receives the
  * pool; free it with `e365_smtp_pool_free`.
@@ -2416,16 +2579,20 @@ e365_result e365_status_client_get(const e365_status_client *client,
 /**
  * Polls until the delivery state is final — `recipient`'s when it is not NULL, every
  * recipient's otherwise — and gives the final notification in `*out` (free it with
- * `e365_notification_free`); gives up after `deadline_ms` milliseconds. Waits follow
- * the core's polling plan (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After;
- * transient failures (429, 5xx, timeouts, connection failures) are retried, any other
- * error ends the wait at once.
+ * `e365_notification_free`); gives up after `deadline_ms` milliseconds. It drives the
+ * core's poller (as `e365_status_poller_new` gives it): waits follow the polling plan
+ * (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After; transient failures (429, 5xx,
+ * timeouts, connection failures) are retried, any other error ends the wait at once;
+ * `found` false (unknown, not visible yet, or expired) is polled on until the
+ * deadline; when the next wait would pass the deadline, the last poll is made at the
+ * deadline itself (with at least 1 s to be answered).
  *
  * Errors: `E365_TIMEOUT` with reason `deadline_exceeded` when the state was not final
- * in time (the message describes the last state or failure); the errors of
+ * in time (the message describes the last state or failure), also at once when a
+ * Retry-After forbids polling again before the deadline; the errors of
  * `e365_status_client_get`.
  *
- * Blocks for up to `deadline_ms`. Thread-safe.
+ * Blocks for up to `deadline_ms` plus one request (at most 1 s past it). Thread-safe.
  *
  * # Safety
  * As for `e365_status_client_get`.

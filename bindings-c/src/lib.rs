@@ -32,6 +32,7 @@ pub mod notification_id;
 pub mod options;
 pub mod outgoing;
 pub mod policy;
+pub mod poll;
 pub mod pool;
 pub mod reply;
 pub mod smtp;

@@ -219,6 +219,30 @@ mod tests {
     use std::ptr::{null, null_mut};
 
     #[test]
+    fn nul_in_a_reply_is_refused_before_it_can_cut_an_e365_str_short() {
+        let reply = "550 5.1.1 no\0 such user\r\n";
+        let mut out = null_mut();
+        let mut err = null_mut();
+        unsafe {
+            assert_eq!(
+                e365_reply_classify(
+                    reply.as_ptr().cast(),
+                    reply.len(),
+                    null(),
+                    0,
+                    &mut out,
+                    &mut err
+                ),
+                e365_result::E365_INVALID_REPLY
+            );
+            assert!(out.is_null());
+            let reason = std::ffi::CStr::from_ptr(e365_error_reason(err));
+            assert_eq!(reason.to_str().unwrap(), "nul_byte");
+            e365_error_free(err);
+        }
+    }
+
+    #[test]
     fn classifies_a_reply_in_rcpt_context() {
         let reply = "452 4.5.3 Error: too many recipients\r\n";
         let mut out = null_mut();

@@ -187,7 +187,8 @@ pub struct e365_notification {
     /// The number of recipients.
     pub recipients_len: usize,
     /// Whether the notification was found, has events, and every recipient's latest
-    /// state is final: a wait loop stops here (or when `found` is false).
+    /// state is final: a wait for every recipient stops here (`found` false is polled
+    /// on until the deadline: the notification may not be visible yet).
     pub all_final: bool,
 }
 
@@ -206,7 +207,7 @@ fn event(s: &mut Strings, e: &StatusEvent) -> e365_status_event {
     }
 }
 
-fn notification_into_raw(n: &Notification) -> *mut e365_notification {
+pub(crate) fn notification_into_raw(n: &Notification) -> *mut e365_notification {
     let mut s = Strings::default();
     let events: Vec<e365_status_event> = n.events.iter().map(|e| event(&mut s, e)).collect();
     let recipients: Vec<e365_recipient_state> = n
@@ -544,16 +545,20 @@ pub unsafe extern "C" fn e365_status_client_get(
 
 /// Polls until the delivery state is final — `recipient`'s when it is not NULL, every
 /// recipient's otherwise — and gives the final notification in `*out` (free it with
-/// `e365_notification_free`); gives up after `deadline_ms` milliseconds. Waits follow
-/// the core's polling plan (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After;
-/// transient failures (429, 5xx, timeouts, connection failures) are retried, any other
-/// error ends the wait at once.
+/// `e365_notification_free`); gives up after `deadline_ms` milliseconds. It drives the
+/// core's poller (as `e365_status_poller_new` gives it): waits follow the polling plan
+/// (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After; transient failures (429, 5xx,
+/// timeouts, connection failures) are retried, any other error ends the wait at once;
+/// `found` false (unknown, not visible yet, or expired) is polled on until the
+/// deadline; when the next wait would pass the deadline, the last poll is made at the
+/// deadline itself (with at least 1 s to be answered).
 ///
 /// Errors: `E365_TIMEOUT` with reason `deadline_exceeded` when the state was not final
-/// in time (the message describes the last state or failure); the errors of
+/// in time (the message describes the last state or failure), also at once when a
+/// Retry-After forbids polling again before the deadline; the errors of
 /// `e365_status_client_get`.
 ///
-/// Blocks for up to `deadline_ms`. Thread-safe.
+/// Blocks for up to `deadline_ms` plus one request (at most 1 s past it). Thread-safe.
 ///
 /// # Safety
 /// As for `e365_status_client_get`.

@@ -277,11 +277,12 @@ static void test_reply_classify_refused(void) {
     CHECK(e365_reply_classify(two, strlen(two), NULL, 0, &c, &err) == E365_INVALID_REPLY);
     CHECK(reason_is(err, "trailing_data"));
     e365_error_free(err);
-    /* A NUL inside the text reaches the core's parser, which judges it. */
+    /* A NUL inside the text reaches the core's parser, which refuses it first: it
+       would cut a C string short (docs/REPLIES.md, "Server text"). */
     err = NULL;
     const char nul[] = "25\0 ok";
     CHECK(e365_reply_classify(nul, sizeof nul - 1, NULL, 0, &c, &err) == E365_INVALID_REPLY);
-    CHECK(reason_is(err, "bad_code"));
+    CHECK(reason_is(err, "nul_byte"));
     e365_error_free(err);
     CHECK(e365_reply_classify(NULL, 0, NULL, 0, &c, NULL) == E365_INVALID_ARGUMENT);
     CHECK(e365_reply_classify("250 ok", 6, NULL, 0, NULL, NULL) == E365_INVALID_ARGUMENT);

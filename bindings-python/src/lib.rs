@@ -9,6 +9,7 @@ mod http;
 mod message;
 mod notification_id;
 mod policy;
+mod poll;
 mod reply;
 mod smtp;
 mod status;
@@ -61,6 +62,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<smtp::PySendResult>()?;
     m.add_class::<smtp::PySmtpClient>()?;
     m.add_class::<http::PyStatusClient>()?;
+    m.add_class::<poll::PyStatusPoller>()?;
+    m.add_class::<poll::PyPollStep>()?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;
     Ok(())
 }

@@ -330,6 +330,26 @@ pub(crate) fn next_delay(py: Python<'_>, attempt: f64, retry_after: Option<f64>)
     Ok(status::next_delay(attempt, retry_after).as_secs_f64())
 }
 
+/// The wall-clock time of a `datetime` (the current time for `None`), for an HTTP-date
+/// Retry-After.
+pub(crate) fn wall_time(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<SystemTime> {
+    let Some(dt) = now else {
+        return Ok(SystemTime::now());
+    };
+    // datetime.timestamp(): seconds since the epoch (naive = local time), read to the
+    // microsecond a datetime holds.
+    let secs: f64 = dt.call_method0("timestamp")?.extract()?;
+    let micros = (secs * 1e6).round();
+    if !(micros.is_finite() && micros >= 0.0) {
+        return Err(invalid_argument(
+            py,
+            "invalid_date",
+            "now must be a datetime from 1970 on",
+        ));
+    }
+    Ok(UNIX_EPOCH + Duration::from_micros(micros as u64))
+}
+
 /// What an answer of the status API with HTTP status `status` means: `None` for 2xx,
 /// else the exception to raise (`NotFoundError`, `AuthenticationError`,
 /// `StatusApiError`; transient for 429 and 5xx) with `status` and `retry_after`
@@ -348,23 +368,7 @@ pub(crate) fn status_http_error(
     username: &str,
     password: &str,
 ) -> PyResult<Option<Py<PyAny>>> {
-    let now = match now {
-        None => SystemTime::now(),
-        Some(dt) => {
-            // datetime.timestamp(): seconds since the epoch (naive = local time), read
-            // to the microsecond a datetime holds.
-            let secs: f64 = dt.call_method0("timestamp")?.extract()?;
-            let micros = (secs * 1e6).round();
-            if !(micros.is_finite() && micros >= 0.0) {
-                return Err(invalid_argument(
-                    py,
-                    "invalid_date",
-                    "now must be a datetime from 1970 on",
-                ));
-            }
-            UNIX_EPOCH + Duration::from_micros(micros as u64)
-        }
-    };
+    let now = wall_time(py, now)?;
     let answer = status::HttpAnswer {
         status,
         retry_after,

@@ -60,6 +60,8 @@ export class TlsError extends ConnectionError {}
 /** timeout (also: waitForStatus ran out of time; `notification` is the last one seen) */
 export class TimeoutError extends Email365Error {
   notification?: NotificationData | null;
+  /** From waitForStatus: the HTTP status of the last answer, or null. */
+  status?: number | null;
 }
 /** status_http */
 export class StatusApiError extends Email365Error {
@@ -80,10 +82,14 @@ export function errorClassFor(kind: ErrorKind | string): typeof Email365Error;
 
 /** Options of getStatus: the request's fields plus the fetch to use and an AbortSignal. */
 export interface GetStatusOptions extends StatusRequestOptions {
-  /** The fetch function (default: globalThis.fetch). */
+  /** The fetch function (default: globalThis.fetch). Redirects are never followed. */
   fetch?: typeof fetch;
   /** Aborting rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Time limit of one request, body included (default 30000): then a `timeout` error. */
+  requestTimeoutMs?: number;
+  /** Largest response body accepted (default 16 MiB): then `body_too_large`. */
+  maxBodyBytes?: number;
 }
 
 /** Options of waitForStatus. */
@@ -92,10 +98,16 @@ export interface WaitForStatusOptions extends GetStatusOptions {
   timeoutMs?: number;
   /** Called with each notification fetched. */
   onUpdate?: (notification: NotificationData) => void;
+  /** The clock of the waits (default: performance.now() and timers). */
+  clock?: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
 }
 
 /** Fetches the status of a notification once (the core builds the request and parses the body). */
 export function getStatus(options: GetStatusOptions): Promise<NotificationData>;
 
-/** Polls until every recipient's latest event is final, on the core's polling plan. */
+/**
+ * Polls until the state is final (the recipient's when given, else every recipient's) by
+ * driving the core's poller: transient failures retried, a last poll at the deadline,
+ * then a TimeoutError with reason `deadline_exceeded`.
+ */
 export function waitForStatus(options: WaitForStatusOptions): Promise<NotificationData>;

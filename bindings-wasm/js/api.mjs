@@ -3,8 +3,9 @@
 //   - turns the error objects thrown by the WebAssembly module into Email365Error
 //     subclasses,
 //   - checks that string arguments are strings (a TypeError otherwise), and
-//   - runs the core's status request builder, HTTP answer verdict, parser and polling
-//     plan over fetch (getStatus, waitForStatus).
+//   - runs the core's status request builder, HTTP answer verdict, parser and poller
+//     over fetch (getStatus, waitForStatus), with the native client's limits (no
+//     redirects followed, a time limit per request, a body size cap).
 // Every rule lives in the Rust core. This file is an ES module; the build writes a
 // CommonJS copy by replacing the final `export { … };` statement.
 
@@ -143,6 +144,44 @@ function requireBytes(fn, name, value) {
   }
 }
 
+/** Thrown by readBody past the limit. */
+class BodyTooLarge extends Error {}
+
+/** The body of `response` as text, refused past `max` bytes (streamed when it can be). */
+async function readBody(response, max) {
+  const declared = Number(response.headers && response.headers.get ? response.headers.get("content-length") : NaN);
+  if (declared > max) {
+    if (response.body && typeof response.body.cancel === "function") await response.body.cancel().catch(() => {});
+    throw new BodyTooLarge();
+  }
+  if (response.body && typeof response.body.getReader === "function") {
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel().catch(() => {});
+        throw new BodyTooLarge();
+      }
+      chunks.push(value);
+    }
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return new TextDecoder().decode(bytes);
+  }
+  // A fetch without body streams (a custom options.fetch): read, then measure.
+  const text = await response.text();
+  if (new TextEncoder().encode(text).byteLength > max) throw new BodyTooLarge();
+  return text;
+}
+
 function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal && signal.aborted) {
@@ -160,6 +199,12 @@ function sleep(ms, signal) {
     if (signal) signal.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** The real clock of waitForStatus: monotonic milliseconds and timers. */
+const SYSTEM_CLOCK = {
+  now: typeof performance !== "undefined" ? () => performance.now() : () => Date.now(),
+  sleep,
+};
 
 /**
  * The public API over a raw wasm-bindgen module (`wasm`): the same functions with
@@ -212,49 +257,104 @@ function createApi(wasm) {
   const errorKinds = guard(wasm.errorKinds);
   const version = guard(wasm.version);
 
+  // Read on first use: the web build's module is loaded by init(), after createApi.
+  let limits = null;
+  const defaultLimits = () => (limits ??= guard(wasm.statusLimits)());
+
   /**
-   * Fetches the status of a notification once: the core builds the request and parses
-   * the body. Options: the statusRequest fields, plus `fetch` (default: globalThis.fetch)
-   * and `signal` (an AbortSignal; aborting rejects with its reason).
+   * One status request over `fetch`, bounded as the native client bounds it: redirects
+   * are not followed (`redirect: "manual"`; a 3xx reaches the core's verdict, a
+   * browser's opaque redirect is the core's `redirect` failure), the request and its
+   * body get `timeLimitMs` (an AbortSignal; the caller's `signal` still wins), and the
+   * body is streamed and refused past `maxBodyBytes`. Resolves to the answer's facts
+   * `{status, retryAfter, body}` or to `{failure, detail, cause}` with the core's name
+   * of a failure without an answer (`network`, `timeout`, `redirect`, `body_too_large`).
    */
-  async function getStatus(options) {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError("getStatus: options must be an object");
-    }
-    const { fetch: fetchImpl = globalThis.fetch, signal, ...query } = options;
-    if (typeof fetchImpl !== "function") {
-      throw new TypeError("getStatus: no fetch function (Node 18+ and browsers have one; else pass options.fetch)");
-    }
-    const request = statusRequest(query);
-    let response;
+  async function fetchOnce(fetchImpl, request, signal, timeLimitMs, maxBodyBytes) {
+    if (signal && signal.aborted) throw signal.reason;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeLimitMs);
+    const onAbort = () => controller.abort(signal.reason);
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+    const failed = (e) => {
+      if (signal && signal.aborted) throw signal.reason;
+      if (timedOut) return { failure: "timeout", detail: `no answer within ${timeLimitMs} ms`, cause: e };
+      if (e instanceof BodyTooLarge) return { failure: "body_too_large", detail: `more than ${maxBodyBytes} bytes` };
+      return { failure: "network", detail: e && e.message ? e.message : String(e), cause: e };
+    };
     try {
-      response = await fetchImpl(request.url, {
-        method: request.method,
-        headers: request.headers,
-        signal,
-        credentials: "omit",
-        cache: "no-store",
-      });
-    } catch (e) {
-      if (signal && signal.aborted) throw e;
-      // fetch rejects with a bare TypeError for network failures and CORS refusals.
-      throw makeError({
-        kind: "connection",
-        message: `the status request to ${new URL(request.url).origin} failed: ${e && e.message ? e.message : e}`,
-        transient: true,
-      }, { cause: e });
+      let response;
+      try {
+        response = await fetchImpl(request.url, {
+          method: request.method,
+          headers: request.headers,
+          signal: controller.signal,
+          credentials: "omit",
+          cache: "no-store",
+          redirect: "manual",
+        });
+      } catch (e) {
+        return failed(e);
+      }
+      if (response.type === "opaqueredirect") return { failure: "redirect", detail: "" };
+      let body;
+      try {
+        body = await readBody(response, maxBodyBytes);
+      } catch (e) {
+        return failed(e);
+      }
+      const retryAfter = response.headers && response.headers.get ? response.headers.get("retry-after") ?? undefined : undefined;
+      return { status: response.status, retryAfter, body };
+    } finally {
+      clearTimeout(timer);
+      if (signal) signal.removeEventListener("abort", onAbort);
     }
-    const body = await response.text();
-    // The core decides what the answer means (status::http_error): null for 2xx, else
-    // the error (kind, reason, transient, status, retryAfterMs) to throw.
-    const failure = guard(wasm.statusHttpError)(
-      response.status,
-      response.headers && response.headers.get ? response.headers.get("retry-after") ?? undefined : undefined,
-      Date.now(),
-      request.url,
-      body,
+  }
+
+  /** The options every status helper shares, with the core's default limits. */
+  function requestOptions(fn, options) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`${fn}: options must be an object`);
+    }
+    const {
+      fetch: fetchImpl = globalThis.fetch, signal, requestTimeoutMs = defaultLimits().requestTimeoutMs,
+      maxBodyBytes = defaultLimits().maxBodyBytes, ...query
+    } = options;
+    if (typeof fetchImpl !== "function") {
+      throw new TypeError(`${fn}: no fetch function (Node 18+ and browsers have one; else pass options.fetch)`);
+    }
+    for (const [name, value] of [["requestTimeoutMs", requestTimeoutMs], ["maxBodyBytes", maxBodyBytes]]) {
+      if (typeof value !== "number" || !(value > 0)) throw new TypeError(`${fn}: ${name} must be a number > 0`);
+    }
+    const credentials = [
       typeof query.username === "string" ? query.username : "",
       typeof query.password === "string" ? query.password : "",
+    ];
+    return { fetchImpl, signal, requestTimeoutMs, maxBodyBytes, query, credentials };
+  }
+
+  /**
+   * Fetches the status of a notification once: the core builds the request, judges the
+   * answer and parses the body. Options: the statusRequest fields, plus `fetch`
+   * (default: globalThis.fetch), `signal` (an AbortSignal; aborting rejects with its
+   * reason), `requestTimeoutMs` (default 30000) and `maxBodyBytes` (default 16 MiB).
+   */
+  async function getStatus(options) {
+    const o = requestOptions("getStatus", options);
+    const request = statusRequest(o.query);
+    const got = await fetchOnce(o.fetchImpl, request, o.signal, o.requestTimeoutMs, o.maxBodyBytes);
+    if (got.failure) {
+      const data = guard(wasm.statusFetchFailure)(got.failure, request.url, got.detail);
+      throw makeError(data, got.cause === undefined ? undefined : { cause: got.cause });
+    }
+    // The core decides what the answer means (status::judge_answer): null for 2xx, else
+    // the error (kind, reason, transient, status, retryAfterMs) to throw.
+    const failure = guard(wasm.statusHttpError)(
+      got.status, got.retryAfter, Date.now(), request.url, got.body, ...o.credentials,
     );
     if (failure !== null) {
       const error = makeError(failure);
@@ -264,52 +364,94 @@ function createApi(wasm) {
       error.retryAfterMs = failure.retryAfterMs;
       throw error;
     }
-    return parseStatus(body);
+    return parseStatus(got.body);
   }
 
   /**
-   * Polls the status until every recipient has reached a final state (the core's
-   * `allFinal`), following the core's polling plan (`nextDelay`, which honours Retry-After on HTTP 429/5xx).
-   * Options: those of getStatus, plus `timeoutMs` (default 300000), `onUpdate`
-   * (called with each notification fetched). Rejects with TimeoutError (carrying
-   * `.notification`, the last one seen) when time runs out.
+   * Polls until the state is final — `recipient`'s when given, else every recipient's —
+   * by driving the core's poller (StatusPoller): the same plan, Retry-After, retries
+   * of transient failures (429, 5xx, network failures, request time-outs), last poll
+   * at the deadline and `deadline_exceeded` as the native clients. Options: those of
+   * getStatus, plus `timeoutMs` (default 300000), `onUpdate` (called with each
+   * notification fetched) and `clock` (`{now(): ms, sleep(ms, signal): Promise}`; the
+   * default is `performance.now()` and timers, tests pass their own). A give-up error carries `notification` (the last one seen)
+   * and `status` (the HTTP status of the last answer, or null).
    */
   async function waitForStatus(options) {
     if (options === null || typeof options !== "object") {
       throw new TypeError("waitForStatus: options must be an object");
     }
-    const { timeoutMs = 300000, onUpdate, ...rest } = options;
-    const deadline = Date.now() + timeoutMs;
-    let last = null;
-    for (let attempt = 0; ; attempt++) {
-      let retryAfter = null;
-      try {
-        last = await getStatus(rest);
-        if (onUpdate) onUpdate(last);
-        if (last.allFinal) return last;
-      } catch (e) {
-        if (!(e instanceof StatusApiError) || !e.transient) throw e;
-        retryAfter = e.retryAfterMs;
+    const { timeoutMs = 300000, onUpdate, clock = SYSTEM_CLOCK, ...rest } = options;
+    const o = requestOptions("waitForStatus", rest);
+    const request = statusRequest(o.query);
+    const poller = new StatusPoller(o.query.notificationId, o.query.recipient, timeoutMs);
+    let lastStatus = null;
+    try {
+      for (;;) {
+        const step = poller.next(clock.now());
+        if (step.action === "done") return step.notification;
+        if (step.action === "give_up") {
+          step.error.notification = poller.lastNotification();
+          step.error.status = lastStatus;
+          throw step.error;
+        }
+        if (step.action === "sleep") {
+          await clock.sleep(step.ms, o.signal);
+          continue;
+        }
+        const limit = Math.min(step.timeLimitMs ?? Infinity, o.requestTimeoutMs);
+        const got = await fetchOnce(o.fetchImpl, request, o.signal, limit, o.maxBodyBytes);
+        if (got.failure) {
+          lastStatus = null;
+          poller.recordFailure(got.failure, request.url, got.detail);
+        } else {
+          lastStatus = got.status;
+          const n = poller.recordAnswer(got.status, got.retryAfter, Date.now(), request.url, got.body, ...o.credentials);
+          if (n !== null && onUpdate) onUpdate(n);
+        }
       }
-      const delay = nextDelay(attempt, retryAfter);
-      if (Date.now() + delay > deadline) {
-        const error = makeError({
-          kind: "timeout",
-          reason: "status_not_final",
-          message: `the notification did not reach a final state within ${timeoutMs} ms`,
-          transient: true,
-        });
-        error.notification = last;
-        throw error;
-      }
-      await sleep(delay, rest.signal);
+    } finally {
+      poller.free();
+    }
+  }
+
+  /**
+   * The core's status wait loop for any HTTP client (docs/STATUS.md, "Waiting"): call
+   * `next(nowMs)` and do what it says — `fetch` (within `timeLimitMs`), then report with
+   * `recordAnswer(status, retryAfter, wallNowMs, url, body, username, password)` (returns
+   * the notification of a 2xx answer, else null) or `recordFailure(name, url, detail)`;
+   * `sleep` `ms`; `done` (`notification`); `give_up` (`error`, an Email365Error).
+   * Call `free()` when done with it.
+   */
+  class StatusPoller {
+    #inner;
+    constructor(notificationId, recipient, deadlineMs) {
+      requireString("StatusPoller", "notificationId", notificationId);
+      this.#inner = guard(() => new wasm.StatusPoller(notificationId, recipient ?? undefined, deadlineMs ?? undefined))();
+    }
+    next(nowMs) {
+      const step = guard(() => this.#inner.next(nowMs))();
+      if (step.error !== null) step.error = makeError(step.error);
+      return step;
+    }
+    recordAnswer(status, retryAfter, wallNowMs, url, body, username, password) {
+      return guard(() => this.#inner.recordAnswer(status, retryAfter ?? undefined, wallNowMs, url, body, username, password))();
+    }
+    recordFailure(failure, url, detail) {
+      guard(() => this.#inner.recordFailure(failure, url, detail ?? ""))();
+    }
+    lastNotification() {
+      return guard(() => this.#inner.lastNotification())();
+    }
+    free() {
+      this.#inner.free();
     }
   }
 
   return {
     validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest,
-    parseStatus, isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds,
-    version, getStatus, waitForStatus,
+    parseStatus, isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, version,
+    getStatus, waitForStatus, StatusPoller,
   };
 }
 

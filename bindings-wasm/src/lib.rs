@@ -19,6 +19,7 @@
 pub mod address;
 pub mod error;
 pub mod message;
+pub mod poll;
 pub mod reply;
 pub mod status;
 

@@ -1,14 +1,16 @@
 // getStatus / waitForStatus: the JS layer over fetch, against a real HTTP server on
 // 127.0.0.1. The raw module is replaced by a small double whose request builder and
 // parser are trivial, so that these tests pin down what the JS layer itself does:
-// which request it sends, how HTTP failures become errors, and how it follows the
-// polling plan. The core's own request building and parsing are covered by the shared
-// vectors (status_request, parse_status) through the driver.
+// which request it sends, how HTTP failures become errors, and how it drives the
+// core's poller (the real one: its rule is pinned by the status_poll vectors). The
+// core's own request building and parsing are covered by the shared vectors
+// (status_request, parse_status) through the driver.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import * as layer from "../pkg/lib/api.mjs";
 import * as real from "../pkg/node/index.mjs";
+import raw from "../pkg/node/email365_wasm.js";
 
 const seen = [];
 let script = [];
@@ -22,8 +24,11 @@ await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const base = `http://127.0.0.1:${server.address().port}`;
 after(() => server.close());
 
-const calls = { nextDelay: [] };
 const double = {
+  // The poller, its failures and limits are the core's.
+  StatusPoller: raw.StatusPoller,
+  statusFetchFailure: raw.statusFetchFailure,
+  statusLimits: raw.statusLimits,
   statusRequest: (q) => {
     if (!q.accountId) throw { kind: "invalid_argument", reason: null, message: "accountId is required", position: null, transient: false, replies: [] };
     return {
@@ -47,10 +52,6 @@ const double = {
   isFinal: real.isFinal,
   // The core's verdict on HTTP answers: the JS layer must only execute it.
   statusHttpError: real.statusHttpError,
-  nextDelay: (attempt, retryAfter) => {
-    calls.nextDelay.push([attempt, retryAfter ?? null]);
-    return retryAfter ?? 5;
-  },
 };
 const api = layer.createApi(double);
 const query = { baseUrl: base, accountId: "acc", notificationId: "n1", username: "user", password: "pw" };
@@ -65,7 +66,6 @@ const body = (...events) => JSON.stringify({
 function reset(steps) {
   script = steps;
   seen.length = 0;
-  calls.nextDelay.length = 0;
 }
 
 test("getStatus sends the core's request and returns the parsed body", async () => {
@@ -117,41 +117,69 @@ test("a refused connection is ConnectionError", async () => {
     e instanceof layer.ConnectionError && e.kind === "connection" && e.cause !== undefined);
 });
 
-test("waitForStatus polls on the core's plan until the core says all final", async () => {
+/** A clock whose sleeps only move its own time (and are recorded). */
+function fakeClock() {
+  const clock = { t: 0, slept: [], now: () => clock.t, sleep: async (ms) => { clock.slept.push(ms); clock.t += ms; } };
+  return clock;
+}
+const core = (...events) => JSON.stringify({
+  Notification: { notificationId: "n1", status: events.map(([r, statusCode]) => ({ recipient: `email:${r}`, statusCode })) },
+});
+
+test("waitForStatus drives the core's poller until the state is final", async () => {
   reset([
     { status: 200, body: "{}" },
     { status: 503, body: "busy", headers: { "retry-after": "0" } },
-    { status: 200, body: body(["a@example.com", "CAAS_RECEIVED"], ["b@example.com", "CH_SENT"]) },
-    { status: 200, body: body(["a@example.com", "CAAS_RECEIVED"], ["b@example.com", "CH_SENT"], ["a@example.com", "CH_SENT"]) },
+    { status: 200, body: core(["a@example.com", "CAAS_RECEIVED"], ["b@example.com", "CH_SENT"]) },
+    { status: 200, body: core(["a@example.com", "CAAS_RECEIVED"], ["b@example.com", "CH_SENT"], ["a@example.com", "CH_SENT"]) },
   ]);
   const updates = [];
-  const n = await api.waitForStatus({ ...query, onUpdate: (u) => updates.push(u.events.length) });
-  assert.equal(n.events.length, 3);
+  const clock = fakeClock();
+  const n = await api.waitForStatus({ ...query, clock, onUpdate: (u) => updates.push(u.events.length) });
+  assert.equal(n.allFinal, true);
   assert.equal(seen.length, 4);
   assert.deepEqual(updates, [0, 2, 3]);
-  assert.deepEqual(calls.nextDelay, [[0, null], [1, 0], [2, null]]);
+  // The plan: 1 s, then 2 s (Retry-After 0 is no shorter), then 4 s.
+  assert.deepEqual(clock.slept, [1000, 2000, 4000]);
 });
 
-test("waitForStatus gives up with TimeoutError carrying the last notification", async () => {
-  reset([{ status: 200, body: body(["a@example.com", "CAAS_SENT"]) }]);
-  double.nextDelay = (attempt, retryAfter) => {
-    calls.nextDelay.push([attempt, retryAfter ?? null]);
-    return 40;
-  };
+test("waitForStatus makes a last poll at the deadline, then gives up with deadline_exceeded", async () => {
+  reset([{ status: 200, body: core(["a@example.com", "CAAS_SENT"]) }]);
+  const clock = fakeClock();
+  await assert.rejects(api.waitForStatus({ ...query, clock, timeoutMs: 10000 }), (e) =>
+    e instanceof layer.TimeoutError && e.reason === "deadline_exceeded" && e.transient &&
+    e.notification.events[0].code === "CAAS_SENT" && e.status === 200);
+  assert.deepEqual(clock.slept, [1000, 2000, 4000, 3000]);
+  assert.equal(seen.length, 5);
+});
+
+test("waitForStatus retries a single network failure instead of ending the wait", async () => {
+  let first = true;
+  const flaky = http.createServer((req, res) => {
+    if (first) {
+      first = false;
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(core(["a@example.com", "CH_SENT"]));
+  });
+  await new Promise((r) => flaky.listen(0, "127.0.0.1", r));
   try {
-    const started = Date.now();
-    await assert.rejects(api.waitForStatus({ ...query, timeoutMs: 300 }), (e) =>
-      e instanceof layer.TimeoutError && e.kind === "timeout" && e.notification.events[0].code === "CAAS_SENT");
-    // Each poll consulted the plan; the loop never slept past its deadline.
-    assert.ok(seen.length >= 1 && seen.length <= 8, `${seen.length} polls`);
-    assert.equal(calls.nextDelay.length, seen.length);
-    assert.ok(Date.now() - started < 300 + 2000, "gave up near the deadline");
+    const clock = fakeClock();
+    const n = await api.waitForStatus({ ...query, baseUrl: `http://127.0.0.1:${flaky.address().port}`, clock });
+    assert.equal(n.allFinal, true);
+    assert.deepEqual(clock.slept, [1000]);
   } finally {
-    double.nextDelay = (attempt, retryAfter) => {
-      calls.nextDelay.push([attempt, retryAfter ?? null]);
-      return retryAfter ?? 5;
-    };
+    flaky.close();
   }
+});
+
+test("waitForStatus waits for one recipient when given", async () => {
+  reset([{ status: 200, body: core(["a@example.com", "CH_BOUNCED"], ["b@example.com", "CAAS_SENT"]) }]);
+  const n = await api.waitForStatus({ ...query, recipient: "a@example.com", clock: fakeClock() });
+  assert.equal(n.recipients[0].latest.code, "CH_BOUNCED");
+  assert.equal(n.allFinal, false);
 });
 
 test("waitForStatus stops when its signal is aborted", async () => {
@@ -165,7 +193,8 @@ test("waitForStatus stops when its signal is aborted", async () => {
 
 test("a permanent HTTP failure ends waitForStatus at once", async () => {
   reset([{ status: 403, body: "forbidden" }]);
-  await assert.rejects(api.waitForStatus(query), (e) => e instanceof layer.AuthenticationError && e.reason === "forbidden" && e.status === 403);
+  await assert.rejects(api.waitForStatus({ ...query, clock: fakeClock() }), (e) =>
+    e instanceof layer.AuthenticationError && e.reason === "forbidden" && e.status === 403);
   assert.equal(seen.length, 1);
 });
 

@@ -21,16 +21,16 @@ use crate::error::{Error, ErrorKind, Result};
 /// re-exported here so that existing callers keep working.
 pub use crate::status::parse_retry_after;
 use crate::status::{
-    error_excerpt, http_error, parse_status, status_request, Notification, PollPlan, StatusQuery,
-    ERROR_EXCERPT,
+    error_excerpt, http_error, parse_status, status_request, Notification, PollPlan, PollStep,
+    Poller, StatusQuery, ERROR_EXCERPT,
 };
 
 /// Default time limit for opening the connection (DNS, TCP and TLS): 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time limit for one whole request (connect, send, headers and body): 30 s.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default largest response body accepted: 16 MiB.
-pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+/// Default time limit for one whole request (connect, send, headers and body) and the
+/// default largest response body: the limits every status client applies (30 s,
+/// 16 MiB), re-exported from [`crate::status`].
+pub use crate::status::{DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
 
 /// The user agent sent with every request: `email365/<version>`.
 pub fn user_agent() -> String {
@@ -72,10 +72,9 @@ impl PollClock for SystemClock {
     }
 }
 
-/// The least time a status request of [`StatusClient::wait_for`] gets, even when less
-/// is left before the deadline (the last poll is made at the deadline itself): a
-/// request with a few milliseconds would fail on any real network.
-pub const LAST_POLL_TIME: Duration = Duration::from_secs(1);
+/// The least time a status request of [`StatusClient::wait_for`] gets: the poller's
+/// ([`crate::status::LAST_POLL_TIME`]), re-exported here where it was first defined.
+pub use crate::status::LAST_POLL_TIME;
 
 /// Sets up a [`StatusClient`]; [`StatusClient::builder`] makes one.
 pub struct StatusClientBuilder {
@@ -430,11 +429,9 @@ impl StatusClient {
             recipient,
             deadline,
             clock,
-            |remaining| {
-                let timeout = remaining.map_or(self.request_timeout, |r| {
-                    r.min(self.request_timeout)
-                        .max(self.request_timeout.min(LAST_POLL_TIME))
-                });
+            |time_limit| {
+                let timeout =
+                    time_limit.map_or(self.request_timeout, |t| t.min(self.request_timeout));
                 self.request(notification_id, recipient, timeout)
             },
         )
@@ -642,49 +639,8 @@ fn tls_error(e: &rustls::Error, url: &str) -> Error {
     Error::new(ErrorKind::Tls, format!("GET {url}: TLS failed: {e}")).with_reason(reason)
 }
 
-/// Whether polling may stop at `n`.
-fn is_done(n: &Notification, recipient: Option<&str>) -> bool {
-    match recipient {
-        Some(r) => n.found && n.is_final_for(r),
-        None => n.all_final(),
-    }
-}
-
-/// Most recipients named in a give-up message.
-const DESCRIBED_RECIPIENTS: usize = 10;
-
-fn describe(n: &Notification, recipient: Option<&str>) -> String {
-    if !n.found {
-        return "the status API does not know the notification (unknown id, not visible yet, or expired)"
-            .to_string();
-    }
-    if let Some(r) = recipient {
-        return match n.latest_for(r) {
-            Some(e) => format!("{r} is at {}", e.code),
-            None => format!("no event for {r} yet"),
-        };
-    }
-    let states = n.recipients();
-    if states.is_empty() {
-        return "no event yet".to_string();
-    }
-    let mut parts: Vec<String> = states
-        .iter()
-        .take(DESCRIBED_RECIPIENTS)
-        .map(|s| {
-            let who = s.recipient.as_deref().unwrap_or("(no recipient)");
-            let fin = if s.is_final { " (final)" } else { "" };
-            format!("{who} at {}{fin}", s.latest.code)
-        })
-        .collect();
-    if states.len() > DESCRIBED_RECIPIENTS {
-        parts.push(format!("and {} more", states.len() - DESCRIBED_RECIPIENTS));
-    }
-    format!("last state: {}", parts.join(", "))
-}
-
-/// The polling loop, apart from HTTP: `fetch(remaining)` makes one request that must
-/// end within `remaining` (`None`: no limit).
+/// Drives a [`Poller`] with `clock` and `fetch(time_limit)`, one request that must end
+/// within `time_limit` (`None`: no limit from the deadline).
 fn wait_loop(
     plan: &PollPlan,
     notification_id: &str,
@@ -694,50 +650,17 @@ fn wait_loop(
     mut fetch: impl FnMut(Option<Duration>) -> StatusAttempt,
 ) -> Result<Notification> {
     let start = clock.now();
-    let end = start.checked_add(deadline);
-    let mut waits: u32 = 0;
-    let mut polls: u32 = 0;
+    let mut poller = Poller::new(*plan, notification_id, recipient, Some(deadline));
     loop {
-        let remaining = end.map(|e| e.saturating_duration_since(clock.now()));
-        let attempt = fetch(remaining);
-        polls = polls.saturating_add(1);
-        let (last, retry_after) = match attempt.result {
-            Ok(n) if is_done(&n, recipient) => return Ok(n),
-            Ok(n) => (describe(&n, recipient), None),
-            Err(e) if e.transient() => (format!("last poll failed: {e}"), attempt.retry_after),
-            Err(e) => return Err(e),
-        };
-        let delay = plan.delay(waits, retry_after);
-        waits = waits.saturating_add(1);
-        let now = clock.now();
-        let give_up = || {
-            Error::new(
-                ErrorKind::Timeout,
-                format!(
-                    "notification {notification_id} not final within {:.1} s ({polls} polls): {last}",
-                    deadline.as_secs_f64()
-                ),
-            )
-            .with_reason("deadline_exceeded")
-            .with_transient(true)
-        };
-        let wait = match end {
-            None => delay,
-            Some(end) if now >= end => return Err(give_up()),
-            Some(end) => {
-                let left = end.saturating_duration_since(now);
-                if delay <= left {
-                    delay
-                } else if retry_after.is_some_and(|ra| ra > left) {
-                    // The server asked us not to come back before the deadline.
-                    return Err(give_up());
-                } else {
-                    // One last poll, at the deadline.
-                    left
-                }
+        match poller.next(clock.now().saturating_duration_since(start)) {
+            PollStep::Fetch { time_limit } => {
+                let attempt = fetch(time_limit);
+                poller.record(attempt.result, attempt.retry_after);
             }
-        };
-        clock.sleep(wait);
+            PollStep::Sleep(wait) => clock.sleep(wait),
+            PollStep::Done(n) => return Ok(n),
+            PollStep::GiveUp(e) => return Err(e),
+        }
     }
 }
 
@@ -882,7 +805,7 @@ mod tests {
         .unwrap_err();
         // 1 + 2 + 4 = 7 s, then 3 s to the deadline for a last poll.
         assert_eq!(clock.slept, vec![secs(1), secs(2), secs(4), secs(3)]);
-        assert_eq!(remaining_seen.last(), Some(&Some(Duration::ZERO)));
+        assert_eq!(remaining_seen.last(), Some(&Some(LAST_POLL_TIME)));
         assert_eq!(remaining_seen.first(), Some(&Some(secs(10))));
         assert_eq!(err.kind(), ErrorKind::Timeout);
         assert_eq!(err.reason(), Some("deadline_exceeded"));

@@ -19,7 +19,10 @@
 //! # Ok::<(), email365::Error>(())
 //! ```
 
+mod printable;
 mod registry;
+
+pub use printable::escape_controls;
 
 use crate::error::{Error, ErrorKind, ErrorReply, Result};
 use std::fmt;
@@ -349,7 +352,8 @@ pub struct Reply {
     pub code: u16,
     /// The enhanced code, when the first line carries one.
     pub enhanced: Option<EnhancedCode>,
-    /// The text of each line after `ddd-` / `ddd `, verbatim.
+    /// The text of each line after `ddd-` / `ddd `, verbatim except that control
+    /// characters other than TAB are escaped ([`escape_controls`]).
     pub lines: Vec<String>,
 }
 
@@ -479,6 +483,14 @@ impl Assembly {
                 format!("reply has more than {MAX_LINES} lines"),
             ));
         }
+        if let Some(at) = line.find('\0') {
+            // A C string would end here (docs/REPLIES.md, "Server text").
+            return Err(invalid(
+                "nul_byte",
+                offset + at,
+                format!("reply line holds a NUL byte at byte {}", offset + at),
+            ));
+        }
         let parsed = parse_line(line, offset)?;
         if self.size + line.len() + 2 > MAX_REPLY_LEN {
             return Err(invalid(
@@ -501,7 +513,7 @@ impl Assembly {
             _ => self.code = Some(parsed.code),
         }
         self.size += line.len() + 2;
-        self.lines.push(parsed.text.to_string());
+        self.lines.push(escape_controls(parsed.text).into_owned());
         if !parsed.last {
             return Ok(None);
         }
@@ -522,7 +534,7 @@ impl Reply {
     /// Lines end with CRLF; a bare LF is accepted as a line end too. Each line is a
     /// reply code, then `-` (more lines follow), a space or nothing (the final line),
     /// then the text. One line break after the final line is allowed; anything else
-    /// after it is `trailing_data`. Other reasons: `empty`, `bad_code`,
+    /// after it is `trailing_data`. Other reasons: `empty`, `nul_byte`, `bad_code`,
     /// `bad_separator`, `mixed_codes`, `missing_final_line`, `line_too_long`,
     /// `too_many_lines`, `reply_too_long`; the position is the byte offset.
     pub fn parse(text: &str) -> Result<Reply> {

@@ -1,10 +1,12 @@
 //! The Email 365 status API: building the request, parsing the response into typed
-//! events and per-recipient state, and the polling plan that every wait loop executes.
+//! events and per-recipient state, the polling plan, and the wait loop without I/O
+//! ([`Poller`]) that every client drives.
 //!
 //! The rules and the decisions taken where the vendor's spec is silent are written
 //! down in `docs/STATUS.md`.
 
 mod answer;
+mod poll;
 mod request;
 mod response;
 mod timestamp;
@@ -18,6 +20,9 @@ use std::time::Duration;
 pub use answer::{
     error_excerpt, http_error, judge_answer, parse_retry_after, retry_after_millis, HttpAnswer,
     HttpVerdict, ERROR_EXCERPT, MAX_SAFE_MILLIS,
+};
+pub use poll::{
+    FetchFailure, PollStep, Poller, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT, LAST_POLL_TIME,
 };
 pub use timestamp::Timestamp;
 
@@ -206,7 +211,7 @@ impl Notification {
     }
 
     /// Whether the notification was found, has events, and every recipient's latest
-    /// state is final: a wait loop stops here (or when `found` is false).
+    /// state is final: a wait for every recipient ([`Poller`]) stops here.
     pub fn all_final(&self) -> bool {
         self.found && !self.events.is_empty() && self.recipients().iter().all(|r| r.is_final)
     }

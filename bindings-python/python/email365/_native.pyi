@@ -17,7 +17,7 @@ __all__ = [
     "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "RecipientState", "status_request", "parse_status", "is_final",
     "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
-    "SmtpClient", "StatusClient",
+    "SmtpClient", "StatusClient", "StatusPoller", "PollStep",
 ]
 
 def error_kinds() -> List[Tuple[str, int]]:
@@ -282,6 +282,57 @@ def status_http_error(
     ``retry_after`` (seconds, from the ``Retry-After`` header value read against ``now``,
     the current time by default) set. ``body`` may be quoted in the message unless it
     holds ``username``, ``password`` or their Basic token; ``url`` names the request."""
+
+@final
+class PollStep:
+    """What to do next (immutable): ``action`` is ``"fetch"`` (make one request within
+    ``time_limit`` seconds, ``None`` without a deadline, and report it), ``"sleep"``
+    (wait ``delay`` seconds, then ask again), ``"done"`` (``notification`` is final) or
+    ``"give_up"`` (raise ``error``)."""
+
+    @property
+    def action(self) -> Literal["fetch", "sleep", "done", "give_up"]: ...
+    @property
+    def time_limit(self) -> Optional[float]: ...
+    @property
+    def delay(self) -> Optional[float]: ...
+    @property
+    def notification(self) -> Optional[Notification]: ...
+    @property
+    def error(self) -> Optional[Email365Error]: ...
+
+@final
+class StatusPoller:
+    """The core's status wait loop: ``next(now)`` says what to do, ``record_answer`` /
+    ``record_failure`` report each request (docs/STATUS.md, "Waiting")."""
+
+    def __new__(
+        cls, notification_id: str, recipient: Optional[str] = None, *, deadline: Optional[float] = None
+    ) -> StatusPoller:
+        """A poller waiting for ``recipient``'s final state (every recipient's when
+        ``None``), giving up ``deadline`` seconds after the first :meth:`next`."""
+    def next(self, now: float) -> PollStep:
+        """What to do at ``now`` (seconds on any clock that moves forward)."""
+    def record_answer(
+        self,
+        status: int,
+        retry_after: Optional[str] = None,
+        *,
+        body: str = "",
+        now: Optional[datetime.datetime] = None,
+        url: str = "",
+        username: str = "",
+        password: str = "",
+    ) -> Optional[Notification]:
+        """Reports the HTTP answer to the request; returns the notification of a 2xx
+        answer that parsed, else ``None``."""
+    def record_failure(
+        self, failure: Literal["network", "timeout", "redirect", "body_too_large"], *, url: str = "", detail: str = ""
+    ) -> None:
+        """Reports a request that got no answer to judge."""
+    @property
+    def last_notification(self) -> Optional[Notification]:
+        """The notification of the last successful request, if any."""
 
 @final
 class Envelope:

@@ -14,4 +14,5 @@ const api = createApi(wasm);
 export const {
   validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest, parseStatus,
   isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, version, getStatus, waitForStatus,
+  StatusPoller,
 } = api;

@@ -5,6 +5,7 @@
 mod address;
 mod args;
 mod message;
+mod poll;
 mod reply;
 mod smtp;
 mod status;
@@ -50,6 +51,7 @@ pub fn handle_request(request: &Value) -> Result<Value, Error> {
         "status_request" => status::status_request(args),
         "parse_status" => status::parse_status(args),
         "status_http_error" => status::status_http_error(args),
+        "status_poll" => poll::status_poll(args),
         "build_message" => message::build_message(args),
         "envelope_from_message" => message::envelope_from_message(args),
         "smtp_send" => smtp::smtp_send(args),

@@ -552,8 +552,9 @@ impl Engine {
     }
 
     fn line(&mut self, line: &[u8]) -> Result<()> {
-        self.actions
-            .push_back(Action::Received(String::from_utf8_lossy(line).into_owned()));
+        self.actions.push_back(Action::Received(
+            crate::reply::escape_controls(&String::from_utf8_lossy(line)).into_owned(),
+        ));
         // The core's reply reader checks codes, continuation marks and size bounds.
         let reply = self.reader.push_line(line).map_err(|e| {
             protocol(

@@ -1,0 +1,57 @@
+//! The one rule for server text that reaches a log line, an error message or a C
+//! string: control characters are escaped, never passed raw (an ANSI escape sequence
+//! in a 550 text must not recolour or rewrite a terminal), and NUL is refused where a
+//! reply is parsed ([`super::Reply::parse`], [`super::ReplyReader`]: reason `nul_byte`),
+//! since a C string would end there. `docs/REPLIES.md` ("Server text") states it.
+
+use std::borrow::Cow;
+
+/// Whether `c` is escaped by [`escape_controls`]: every C0 control but TAB, DEL, and the
+/// C1 controls (U+0080 to U+009F; U+009B is a one-character escape sequence).
+fn escaped(c: char) -> bool {
+    c.is_control() && c != '\t'
+}
+
+/// `text` with each control character other than TAB written as `\xNN` (C0 and DEL) or
+/// `\u{NN}` (C1); borrowed when there is none. The reply's own line structure is not
+/// part of `text`: callers escape line by line, or join lines after escaping.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !escaped(c) {
+            out.push(c);
+        } else if (c as u32) < 0x80 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ansi_escape_sequences_are_written_out() {
+        assert_eq!(
+            escape_controls("550 \x1b[2J\x1b[31mno\x07"),
+            "550 \\x1b[2J\\x1b[31mno\\x07"
+        );
+        assert_eq!(escape_controls("a\u{9b}31m\u{7f}"), "a\\u{9b}31m\\x7f");
+        assert_eq!(escape_controls("cr\rlf\n"), "cr\\x0dlf\\x0a");
+        assert_eq!(escape_controls("nul\0"), "nul\\x00");
+    }
+
+    #[test]
+    fn plain_text_and_tabs_are_borrowed_unchanged() {
+        assert!(matches!(
+            escape_controls("250 ok\tfine é"),
+            Cow::Borrowed(_)
+        ));
+    }
+}
