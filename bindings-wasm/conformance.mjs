@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The Node conformance driver (DESIGN.md, "the conformance driver"): one JSON request a
+// The Node conformance driver (docs/ARCHITECTURE.md, "The conformance protocol"): one JSON request a
 // line on stdin, `{"op", "args"}`, one JSON answer a line on stdout, `{"ok": …}` or
-// `{"error": {kind, reason, message, position}}`. Arguments and results use DESIGN.md's
+// `{"error": {kind, reason, message, position}}`. Arguments and results use docs/ARCHITECTURE.md's
 // snake_case names; this file only renames them to and from the package's camelCase API
 // (built into pkg/ by scripts/build-wasm.sh) and never decides a result itself.
 import { createInterface } from "node:readline";

@@ -1,4 +1,4 @@
-// The driver as a process: the line protocol of DESIGN.md, whatever the ops answer.
+// The driver as a process: the line protocol of docs/ARCHITECTURE.md, whatever the ops answer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";

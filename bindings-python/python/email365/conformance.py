@@ -3,7 +3,7 @@
 Reads one JSON request a line on stdin, ``{"op": "...", "args": {...}}``, and writes one
 JSON line per request on stdout: ``{"ok": <result>}``, ``{"error": {"kind", "reason",
 "message", "position", "transient", "reply", "replies"}}``, or ``{"unsupported": why}``
-for a request the package's API cannot express yet (DESIGN.md, "the conformance
+for a request the package's API cannot express yet (docs/ARCHITECTURE.md, "The conformance
 driver"; tests/vectors/README.md). Every op goes through
 the public Python API of ``email365``, and its arguments are read with the same rules
 as the Rust driver's (``tests/conformance/src/args.rs``), so that both drivers give the

@@ -1,5 +1,5 @@
 //! The Rust conformance driver: one JSON request a line on stdin, one JSON answer a line
-//! on stdout (DESIGN.md, "the conformance driver").
+//! on stdout (docs/ARCHITECTURE.md, "The conformance protocol").
 
 use std::io::{BufRead, Write};
 
