@@ -70,7 +70,7 @@ pub fn step_data(step: PollStep) -> PollStepData {
         }
         PollStep::Done(n) => {
             data.action = "done";
-            data.notification = Some(n.into());
+            data.notification = Some(n);
         }
         PollStep::GiveUp(e) => {
             data.action = "give_up";

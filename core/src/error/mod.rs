@@ -67,9 +67,14 @@ impl Error {
             reason: None,
             message: message.into(),
             position: None,
+            // An unknown outcome is transient too: sending again (with the same
+            // Message-ID) is what the caller should do, as after a 4xx.
             transient: matches!(
                 kind,
-                ErrorKind::SmtpTransient | ErrorKind::Connection | ErrorKind::Timeout
+                ErrorKind::SmtpTransient
+                    | ErrorKind::Connection
+                    | ErrorKind::Timeout
+                    | ErrorKind::OutcomeUnknown
             ),
             replies: Vec::new(),
         }
@@ -167,5 +172,6 @@ mod tests {
     fn transient_defaults_follow_the_kind() {
         assert!(Error::new(ErrorKind::SmtpTransient, "x").transient());
         assert!(!Error::new(ErrorKind::SmtpPermanent, "x").transient());
+        assert!(Error::new(ErrorKind::OutcomeUnknown, "x").transient());
     }
 }

@@ -199,7 +199,6 @@ impl Engine {
                     format!("the session ended ({}) after the message data was written and before its final reply: the message may or may not have been accepted; resend with the same Message-ID", cause.message()),
                 )
                 .with_reason("in_flight")
-                .with_transient(true)
             } else {
                 not_sent(cause)
             };
