@@ -14,7 +14,7 @@ __version__: str
 
 __all__ = [
     "__version__", "error_kinds", "error_kind_table", "Address", "validate_address", "SenderPolicy", "Reply",
-    "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
+    "Classification", "classify_reply", "cli_main", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "RecipientState", "status_request", "parse_status", "is_final",
     "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
     "SmtpClient", "StatusClient", "StatusPoller", "PollStep",
