@@ -4,8 +4,17 @@
  * Built three times (shared library, static library, static + ASan/UBSan) and run
  * under valgrind as well (bindings-c/Makefile, `make test`).
  */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "email365.h"
 #include "runner.h"
@@ -951,6 +960,119 @@ static void test_smtp_pool_arguments(void) {
     e365_smtp_pool_free(NULL);
 }
 
+/* --- SMTP step deadlines against a scripted server (a forked child on loopback) ------- */
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Writes `text` one byte per 0.5 s, stopping once the client is gone. */
+static void drip(int fd, const char *text) {
+    struct timespec half = {0, 500000000L};
+    for (size_t i = 0; text[i] != '\0'; i++) {
+        if (send(fd, text + i, 1, MSG_NOSIGNAL) != 1) {
+            return;
+        }
+        nanosleep(&half, NULL);
+    }
+}
+
+/* Reads up to and including the next LF (or EOF). */
+static void read_line(int fd) {
+    char c = 0;
+    while (read(fd, &c, 1) == 1 && c != '\n') {
+    }
+}
+
+/* A child process on 127.0.0.1 that accepts one connection, sends `before` at once,
+ * reads one line if `before` is not empty, then drips `dripped`. Returns its pid and
+ * writes the port. */
+static pid_t scripted_server(const char *before, const char *dripped, uint16_t *port) {
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 1) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &len) != 0) {
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int c = accept(l, NULL, NULL);
+        if (before[0] != '\0') {
+            if (send(c, before, strlen(before), MSG_NOSIGNAL) < 0) {
+                _exit(0);
+            }
+            read_line(c);
+        }
+        drip(c, dripped);
+        pause(); /* until the parent kills it */
+        _exit(0);
+    }
+    close(l);
+    return pid;
+}
+
+/* Connects (plaintext, every step limited to 1 s) to a server dripping `dripped`; the
+ * call must fail with E365_TIMEOUT and `reason` within the limit plus a second. */
+static void expect_timeout_against(const char *before, const char *dripped, const char *reason) {
+    uint16_t port = 0;
+    pid_t pid = scripted_server(before, dripped, &port);
+    CHECK(pid > 0);
+    if (pid <= 0) {
+        return;
+    }
+    e365_smtp_options o;
+    memset(&o, 0, sizeof o);
+    o.host = text("127.0.0.1");
+    o.port = port;
+    o.tls = E365_TLS_INSECURE_PLAINTEXT;
+    o.connect_timeout_ms = 1000;
+    o.greeting_timeout_ms = 1000;
+    o.command_timeout_ms = 1000;
+    o.data_timeout_ms = 1000;
+    o.data_end_timeout_ms = 1000;
+    e365_smtp_client *c = SENTINEL;
+    e365_error *err = NULL;
+    double started = now_seconds();
+    CHECK(e365_smtp_client_connect(&o, &c, &err) == E365_TIMEOUT);
+    double took = now_seconds() - started;
+    CHECK(took < 2.0);
+    CHECK(reason_is(err, reason));
+    CHECK(c == SENTINEL);
+    e365_error_free(err);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+static void test_smtp_greeting_dripped_one_byte_per_half_second_times_out(void) {
+    expect_timeout_against("", "220 mx.test ESMTP a greeting that takes a while\r\n", "greeting");
+}
+
+static void test_smtp_ehlo_reply_dripped_one_byte_per_half_second_times_out(void) {
+    expect_timeout_against("220 mx.test ESMTP\r\n", "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+                           "reply");
+}
+
+static void test_smtp_insecure_plaintext_to_a_remote_host_is_refused(void) {
+    e365_smtp_options o;
+    memset(&o, 0, sizeof o);
+    o.host = text("192.0.2.1");
+    o.port = 25;
+    o.tls = E365_TLS_INSECURE_PLAINTEXT;
+    e365_smtp_client *c = SENTINEL;
+    e365_error *err = NULL;
+    CHECK(e365_smtp_client_connect(&o, &c, &err) == E365_INVALID_ARGUMENT);
+    CHECK(reason_is(err, "plaintext_not_loopback"));
+    CHECK(c == SENTINEL);
+    e365_error_free(err);
+}
+
 static void test_status_client_arguments(void) {
     e365_status_client_options o;
     memset(&o, 0, sizeof o);
@@ -1018,5 +1140,8 @@ int main(void) {
     RUN(test_smtp_pool_arguments);
     RUN(test_outgoing_arguments);
     RUN(test_status_client_arguments);
+    RUN(test_smtp_greeting_dripped_one_byte_per_half_second_times_out);
+    RUN(test_smtp_ehlo_reply_dripped_one_byte_per_half_second_times_out);
+    RUN(test_smtp_insecure_plaintext_to_a_remote_host_is_refused);
     return SUMMARY();
 }

@@ -445,6 +445,33 @@ impl PySmtpClient {
     }
 }
 
+/// An unclosed client is closed when Python frees it (often inside garbage collection,
+/// on whatever thread triggered it): the QUIT exchange (each step bounded by the core to
+/// at most 5 s) runs with the GIL released, so other Python threads keep running.
+impl Drop for PySmtpClient {
+    fn drop(&mut self) {
+        let single = match &mut self.transport {
+            Transport::Single(m) => m.get_mut().unwrap_or_else(|p| p.into_inner()).take(),
+            Transport::Pool(_) => None,
+        };
+        let pool = match &self.transport {
+            Transport::Pool(p) => Some(p),
+            Transport::Single(_) => None,
+        };
+        if single.is_none() && pool.is_none() {
+            return;
+        }
+        Python::attach(|py| {
+            py.detach(|| {
+                drop(single);
+                if let Some(p) = pool {
+                    p.close();
+                }
+            })
+        });
+    }
+}
+
 #[pymethods]
 impl PySmtpClient {
     #[new]

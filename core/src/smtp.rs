@@ -21,5 +21,6 @@ pub mod transport;
 
 pub use tls::TrustSettings;
 pub use transport::{
-    Outgoing, SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook, DEFAULT_PORT,
+    Outgoing, SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook, DEFAULT_IDLE_EXPIRY,
+    DEFAULT_PORT,
 };

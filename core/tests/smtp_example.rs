@@ -101,3 +101,38 @@ fn example_reports_errors_as_json_with_non_zero_exit() {
     assert_eq!(code, 2);
     assert_eq!(v["error"]["kind"], "invalid_argument");
 }
+
+#[test]
+fn timeout_flag_bounds_a_dripped_greeting() {
+    let pki = pki();
+    let (port, _w, h) = serve(1, |_, p| {
+        p.drip(
+            "220 mx.test ESMTP a greeting that takes a while\r\n",
+            std::time::Duration::from_millis(500),
+        );
+    });
+    let t = std::time::Instant::now();
+    let (code, v, out) = run(
+        port,
+        &pki,
+        &[
+            "--timeout",
+            "1",
+            "--to",
+            "a@example.net",
+            "--subject",
+            "s",
+            "--text",
+            "t",
+        ],
+    );
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(v["error"]["kind"], "timeout", "{out}");
+    assert_eq!(v["error"]["reason"], "greeting", "{out}");
+    h.join().unwrap();
+}

@@ -1,15 +1,14 @@
 //! TLS for the transport: rustls with the `ring` provider, roots from the operating
 //! system's store plus an optional extra CA file (PEM), hostname verification.
 
+use super::transport::DeadlineSocket;
 use crate::error::{Error, ErrorKind, Result};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use std::io;
-use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Where trusted roots come from.
 #[derive(Debug, Clone, Default)]
@@ -94,8 +93,8 @@ pub fn client_config(trust: &TrustSettings) -> Result<Arc<ClientConfig>> {
     Ok(Arc::new(config))
 }
 
-/// A TLS stream over TCP.
-pub type TlsStream = StreamOwned<ClientConnection, TcpStream>;
+/// A TLS stream over TCP (each step bounded by the socket's deadline).
+pub type TlsStream = StreamOwned<ClientConnection, DeadlineSocket>;
 
 /// Maps an I/O error of the handshake.
 fn handshake_error(e: io::Error) -> Error {
@@ -121,12 +120,13 @@ fn handshake_error(e: io::Error) -> Error {
     }
 }
 
-/// Runs the TLS handshake on `tcp` for `server_name`, within `timeout`.
+/// Runs the TLS handshake on `sock` for `server_name`, within the deadline the caller
+/// set on the socket (a stalled or dripping handshake fails with `timeout`, reason
+/// `tls_handshake`).
 pub fn handshake(
-    mut tcp: TcpStream,
+    mut sock: DeadlineSocket,
     config: Arc<ClientConfig>,
     server_name: &str,
-    timeout: Duration,
 ) -> Result<TlsStream> {
     let name = ServerName::try_from(server_name.to_string()).map_err(|e| {
         Error::new(
@@ -137,10 +137,8 @@ pub fn handshake(
     })?;
     let mut conn = ClientConnection::new(config, name)
         .map_err(|e| tls_error("handshake", format!("TLS setup: {e}")))?;
-    let _ = tcp.set_read_timeout(Some(timeout));
-    let _ = tcp.set_write_timeout(Some(timeout));
     while conn.is_handshaking() {
-        conn.complete_io(&mut tcp).map_err(handshake_error)?;
+        conn.complete_io(&mut sock).map_err(handshake_error)?;
     }
-    Ok(StreamOwned::new(conn, tcp))
+    Ok(StreamOwned::new(conn, sock))
 }

@@ -103,6 +103,70 @@ impl Peer {
         let _ = r;
     }
 
+    /// Sends `s` one byte at a time, `interval` apart; stops (false) once the client is
+    /// gone.
+    pub fn drip(&mut self, s: &str, interval: Duration) -> bool {
+        for b in s.bytes() {
+            let r = match &mut self.stream {
+                PStream::Plain(t) => t.write_all(&[b]).and_then(|_| t.flush()),
+                PStream::Tls(t) => t.write_all(&[b]).and_then(|_| t.flush()),
+                PStream::Gone => return false,
+            };
+            if r.is_err() {
+                return false;
+            }
+            std::thread::sleep(interval);
+        }
+        true
+    }
+
+    /// Answers the client's TLS hello with the server's first flight, one byte at a time,
+    /// `interval` apart; stops once the client is gone.
+    pub fn drip_tls_handshake(&mut self, cfg: Arc<ServerConfig>, interval: Duration) {
+        let PStream::Plain(tcp) = &mut self.stream else {
+            return;
+        };
+        let mut conn = ServerConnection::new(cfg).expect("server conn");
+        while !conn.wants_write() {
+            match conn.read_tls(tcp) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {
+                    if conn.process_new_packets().is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let mut flight = Vec::new();
+        while conn.wants_write() {
+            if conn.write_tls(&mut flight).is_err() {
+                return;
+            }
+        }
+        for b in flight {
+            if tcp.write_all(&[b]).is_err() {
+                return;
+            }
+            std::thread::sleep(interval);
+        }
+    }
+
+    /// Reads `chunk` bytes every `interval` until the client is gone or `total` passed
+    /// (a receiver that drains its window slowly).
+    pub fn read_slowly(&mut self, chunk: usize, interval: Duration, total: Duration) {
+        let PStream::Plain(tcp) = &mut self.stream else {
+            return;
+        };
+        let end = std::time::Instant::now() + total;
+        let mut b = vec![0u8; chunk];
+        while std::time::Instant::now() < end {
+            match tcp.read(&mut b) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => std::thread::sleep(interval),
+            }
+        }
+    }
+
     fn fill(&mut self) -> bool {
         let mut b = [0u8; 65536];
         let n = match &mut self.stream {

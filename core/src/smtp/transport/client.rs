@@ -1,212 +1,30 @@
-//! The blocking transport: a short loop around [`Engine`] over `std::net` and rustls.
-//! It is the only code that touches sockets. One [`SmtpClient`] is one connection
-//! (re-opened when needed); [`SmtpPool`] shares up to N clients between threads.
-//! [`SmtpClient::send_many`] keeps several whole transactions in flight on one
-//! connection (PIPELINING, ideally CHUNKING); [`SmtpPool::send_many`] spreads a list
-//! over the pool's connections.
+//! [`SmtpClient`]: one SMTP connection, opened on first use, and the loop that drives
+//! the engine over it. Every step runs under a deadline (see `socket`): the greeting,
+//! each TLS handshake, each reply, each write, the final reply.
 
-use super::credentials::Credentials;
-use super::engine::{
-    Action, AuthMechanism, Delivery, Direction, Engine, EngineConfig, MessageNeeds, TlsMode, Wait,
-    DEFAULT_WINDOW,
+use super::super::engine::{
+    Action, Delivery, Direction, Engine, EngineConfig, MessageNeeds, TlsMode, Wait,
 };
-use super::tls::{self, TlsStream, TrustSettings};
-use super::Capabilities;
+use super::super::tls;
+use super::super::Capabilities;
+use super::connect;
+use super::options::SmtpOptions;
+use super::socket::{is_timeout, DeadlineSocket, Stream};
 use crate::address::{Address, AddressOptions, Mode};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{BuiltMessage, Envelope};
 use crate::policy::SenderPolicy;
 use rustls::ClientConfig;
 use std::fmt;
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zeroize::Zeroize;
 
-/// Time limits of each step. The defaults follow RFC 5321 §4.5.3.2, with connect and
-/// greeting capped at 60 s or less.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// TCP connect, per resolved address (default 30 s).
-    pub connect: Duration,
-    /// The server's greeting, and the TLS handshake (default 60 s).
-    pub greeting: Duration,
-    /// The reply to each command (default 300 s, RFC 5321's MAIL/RCPT value).
-    pub command: Duration,
-    /// Writing the message data (default 180 s, RFC 5321's data block value).
-    pub data_write: Duration,
-    /// The final reply after the data (default 600 s, RFC 5321's value), so that
-    /// `outcome_unknown` is not raised spuriously.
-    pub data_end: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Timeouts {
-            connect: Duration::from_secs(30),
-            greeting: Duration::from_secs(60),
-            command: Duration::from_secs(300),
-            data_write: Duration::from_secs(180),
-            data_end: Duration::from_secs(600),
-        }
-    }
-}
-
-/// The port of the service's SMTP submission: 25, with STARTTLS required. The bindings
-/// use it when the caller gives no port.
-pub const DEFAULT_PORT: u16 = 25;
-
-/// Receives each protocol line sent or received, credentials redacted.
-pub type TranscriptHook = Arc<dyn Fn(Direction, &str) + Send + Sync>;
-
-/// Where and how to connect.
-#[derive(Clone)]
-pub struct SmtpOptions {
-    /// Host name or IP address.
-    pub host: String,
-    /// Port (25 or 587 with STARTTLS, 465 with implicit TLS).
-    pub port: u16,
-    /// How the connection is protected (STARTTLS required by default).
-    pub tls: TlsMode,
-    /// The name checked against the server's certificate (default: `host`).
-    pub server_name: Option<String>,
-    /// Trusted roots: system roots plus an optional extra CA.
-    pub trust: TrustSettings,
-    /// Credentials for AUTH (sent only over TLS).
-    pub credentials: Option<Arc<Credentials>>,
-    /// The AUTH mechanism (PLAIN by default).
-    pub auth_mechanism: AuthMechanism,
-    /// The EHLO name (default: the local address as an address literal).
-    pub ehlo_name: Option<String>,
-    /// Time limits.
-    pub timeouts: Timeouts,
-    /// Use PIPELINING when offered (default true).
-    pub pipelining: bool,
-    /// Use BDAT (RFC 3030) instead of DATA when the server offers CHUNKING (default
-    /// true).
-    pub chunking: bool,
-    /// How many whole transactions [`SmtpClient::send_many`] keeps in flight on one
-    /// connection (default 16; at least 1).
-    pub window: usize,
-    /// A reused connection idle for longer than this is checked with RSET (one round
-    /// trip) before the next message (default 1 s). Within it the message goes at once;
-    /// a server that closed the connection meanwhile answers 421 or nothing, and the
-    /// message is sent again on a new connection when that cannot duplicate it (see
-    /// `docs/TRANSPORT.md`).
-    pub probe_idle_after: Duration,
-    /// A protocol transcript hook.
-    pub transcript: Option<TranscriptHook>,
-    /// The registered senders: when set, a MAIL FROM outside it (or the empty reverse
-    /// path `<>`) is refused with `sender_not_registered` before anything is sent.
-    pub sender_policy: Option<SenderPolicy>,
-}
-
-impl fmt::Debug for SmtpOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmtpOptions")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls)
-            .field("server_name", &self.server_name)
-            .field("credentials", &self.credentials)
-            .field("auth_mechanism", &self.auth_mechanism)
-            .field("ehlo_name", &self.ehlo_name)
-            .field("timeouts", &self.timeouts)
-            .field("pipelining", &self.pipelining)
-            .field("chunking", &self.chunking)
-            .field("window", &self.window)
-            .field("probe_idle_after", &self.probe_idle_after)
-            .field("transcript", &self.transcript.as_ref().map(|_| "<hook>"))
-            .field("sender_policy", &self.sender_policy)
-            .finish()
-    }
-}
-
-impl SmtpOptions {
-    /// STARTTLS to `host:port`, system roots, no credentials.
-    pub fn new(host: impl Into<String>, port: u16) -> SmtpOptions {
-        SmtpOptions {
-            host: host.into(),
-            port,
-            tls: TlsMode::StartTls,
-            server_name: None,
-            trust: TrustSettings::system(),
-            credentials: None,
-            auth_mechanism: AuthMechanism::Plain,
-            ehlo_name: None,
-            timeouts: Timeouts::default(),
-            pipelining: true,
-            chunking: true,
-            window: DEFAULT_WINDOW,
-            probe_idle_after: Duration::from_secs(1),
-            transcript: None,
-            sender_policy: None,
-        }
-    }
-
-    /// Sets the credentials.
-    pub fn credentials(mut self, username: &str, password: &str) -> SmtpOptions {
-        self.credentials = Some(Arc::new(Credentials::new(username, password)));
-        self
-    }
-
-    /// Adds the CA certificates of a PEM file to the trusted roots.
-    pub fn ca_file(mut self, path: impl AsRef<Path>) -> Result<SmtpOptions> {
-        self.trust.extra_ca_pem = Some(tls::read_ca_file(path.as_ref())?);
-        Ok(self)
-    }
-
-    /// Sets the TLS mode.
-    pub fn tls(mut self, mode: TlsMode) -> SmtpOptions {
-        self.tls = mode;
-        self
-    }
-}
-
-enum Stream {
-    Plain(TcpStream),
-    Tls(Box<TlsStream>),
-    Gone,
-}
-
-impl Stream {
-    fn tcp(&self) -> Option<&TcpStream> {
-        match self {
-            Stream::Plain(s) => Some(s),
-            Stream::Tls(s) => Some(s.get_ref()),
-            Stream::Gone => None,
-        }
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-            Stream::Gone => Err(io::Error::new(io::ErrorKind::NotConnected, "closed")),
-        }
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.write_all(buf).and_then(|_| s.flush()),
-            Stream::Tls(s) => s.write_all(buf).and_then(|_| s.flush()),
-            Stream::Gone => Err(io::Error::new(io::ErrorKind::NotConnected, "closed")),
-        }
-    }
-
-    fn shutdown(&mut self) {
-        if let Stream::Tls(s) = self {
-            s.conn.send_close_notify();
-            let _ = s.flush();
-        }
-        if let Some(t) = self.tcp() {
-            let _ = t.shutdown(std::net::Shutdown::Both);
-        }
-        *self = Stream::Gone;
-    }
-}
+/// The longest wait for the server's answer to the QUIT sent when a client is dropped
+/// or a connection expires (each step is bounded by it or by the command limit, if
+/// shorter).
+const QUIT_ON_DROP_LIMIT: Duration = Duration::from_secs(5);
 
 struct Connection {
     stream: Stream,
@@ -215,6 +33,9 @@ struct Connection {
     used: bool,
     /// When its last exchange ended.
     last_used: Instant,
+    /// The deadline of the reply being read, set when the first read for it starts and
+    /// cleared when its last line arrives.
+    reply_deadline: Option<Instant>,
 }
 
 enum Goal {
@@ -275,7 +96,7 @@ const MAX_BATCH_ATTEMPTS: usize = 3;
 /// while idle. Sends QUIT when dropped.
 pub struct SmtpClient {
     options: SmtpOptions,
-    tls_config: Option<Arc<ClientConfig>>,
+    pub(crate) tls_config: Option<Arc<ClientConfig>>,
     conn: Option<Box<Connection>>,
     /// Round trips of the connections already closed.
     closed_round_trips: u64,
@@ -316,21 +137,21 @@ fn check_sender(policy: &SenderPolicy, envelope: &Envelope) -> Result<()> {
     policy.check(&Address::parse(from, &options)?)
 }
 
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
+/// Whether a received line is the last line of its reply: no `-` after the code (RFC
+/// 5321 §4.2.1; the engine has already checked the line's form).
+fn ends_reply(line: &str) -> bool {
+    line.as_bytes().get(3) != Some(&b'-')
 }
 
 impl SmtpClient {
     /// A client that connects on first use. Checks the options (TLS roots, CA file).
     pub fn new(options: SmtpOptions) -> Result<SmtpClient> {
         if let Some(name) = &options.ehlo_name {
-            super::engine::check_ehlo_name(name)?;
+            super::super::engine::check_ehlo_name(name)?;
         }
         let tls_config = match options.tls {
             TlsMode::InsecurePlaintext => {
+                connect::check_plaintext_host(&options.host)?;
                 if options.credentials.is_some() {
                     return Err(Error::new(
                         ErrorKind::InvalidArgument,
@@ -345,7 +166,10 @@ impl SmtpClient {
         Ok(SmtpClient::with_config(options, tls_config))
     }
 
-    fn with_config(options: SmtpOptions, tls_config: Option<Arc<ClientConfig>>) -> SmtpClient {
+    pub(crate) fn with_config(
+        options: SmtpOptions,
+        tls_config: Option<Arc<ClientConfig>>,
+    ) -> SmtpClient {
         SmtpClient {
             options,
             tls_config,
@@ -386,51 +210,6 @@ impl SmtpClient {
         }
     }
 
-    fn tcp_connect(&self) -> Result<TcpStream> {
-        let addrs: Vec<SocketAddr> = (self.options.host.as_str(), self.options.port)
-            .to_socket_addrs()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Connection,
-                    format!("cannot resolve {}: {e}", self.options.host),
-                )
-                .with_reason("resolve")
-            })?
-            .collect();
-        if addrs.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Connection,
-                format!("{} resolves to no address", self.options.host),
-            )
-            .with_reason("resolve"));
-        }
-        let mut failures = Vec::new();
-        let mut all_timed_out = true;
-        for addr in &addrs {
-            match TcpStream::connect_timeout(addr, self.options.timeouts.connect) {
-                Ok(s) => {
-                    let _ = s.set_nodelay(true);
-                    return Ok(s);
-                }
-                Err(e) => {
-                    all_timed_out &= is_timeout(&e);
-                    failures.push(format!("{addr}: {e}"));
-                }
-            }
-        }
-        let message = format!(
-            "cannot connect to {}:{} ({})",
-            self.options.host,
-            self.options.port,
-            failures.join("; ")
-        );
-        if all_timed_out {
-            Err(Error::new(ErrorKind::Timeout, message).with_reason("connect"))
-        } else {
-            Err(Error::new(ErrorKind::Connection, message).with_reason("connect"))
-        }
-    }
-
     fn server_name(&self) -> &str {
         self.options
             .server_name
@@ -440,7 +219,13 @@ impl SmtpClient {
 
     fn open(&mut self) -> Result<()> {
         self.conn = None;
-        let tcp = self.tcp_connect()?;
+        let plaintext = self.options.tls == TlsMode::InsecurePlaintext;
+        let tcp = connect::tcp_connect(
+            &self.options.host,
+            self.options.port,
+            plaintext,
+            self.options.timeouts.connect,
+        )?;
         let ehlo_name = match &self.options.ehlo_name {
             Some(n) => n.clone(),
             None => match tcp.local_addr() {
@@ -464,20 +249,17 @@ impl SmtpClient {
                     "implicit TLS without a TLS configuration",
                 )
             })?;
-            Stream::Tls(Box::new(tls::handshake(
-                tcp,
-                config,
-                self.server_name(),
-                self.options.timeouts.greeting,
-            )?))
+            let sock = DeadlineSocket::new(tcp, self.options.timeouts.greeting);
+            Stream::Tls(Box::new(tls::handshake(sock, config, self.server_name())?))
         } else {
-            Stream::Plain(tcp)
+            Stream::Plain(DeadlineSocket::new(tcp, self.options.timeouts.greeting))
         };
         self.conn = Some(Box::new(Connection {
             stream,
             engine,
             used: false,
             last_used: Instant::now(),
+            reply_deadline: None,
         }));
         self.drive(Goal::Ready).map(|_| ())
     }
@@ -486,7 +268,8 @@ impl SmtpClient {
         if let Some(mut c) = self.conn.take() {
             self.finished.extend(c.engine.take_finished());
             self.closed_round_trips += c.engine.round_trips();
-            c.stream.shutdown();
+            c.stream
+                .shutdown(self.options.timeouts.command.min(QUIT_ON_DROP_LIMIT));
         }
     }
 
@@ -524,9 +307,7 @@ impl SmtpClient {
                         } else {
                             self.options.timeouts.command
                         };
-                        if let Some(tcp) = conn.stream.tcp() {
-                            let _ = tcp.set_write_timeout(Some(t));
-                        }
+                        conn.stream.start_step(t);
                         let r = conn.stream.write_all(&out.bytes);
                         if out.sensitive {
                             out.bytes.zeroize();
@@ -546,7 +327,12 @@ impl SmtpClient {
                             break;
                         }
                     }
-                    Action::Received(line) => hooks.push((Direction::Received, line)),
+                    Action::Received(line) => {
+                        if ends_reply(&line) {
+                            conn.reply_deadline = None;
+                        }
+                        hooks.push((Direction::Received, line));
+                    }
                     Action::StartTls => {
                         let Stream::Plain(tcp) = std::mem::replace(&mut conn.stream, Stream::Gone)
                         else {
@@ -568,7 +354,9 @@ impl SmtpClient {
                             .server_name
                             .as_deref()
                             .unwrap_or(&self.options.host);
-                        match tls::handshake(tcp, config, name, self.options.timeouts.greeting) {
+                        let mut tcp = tcp;
+                        tcp.start_step(self.options.timeouts.greeting);
+                        match tls::handshake(tcp, config, name) {
                             Ok(s) => {
                                 conn.stream = Stream::Tls(Box::new(s));
                                 if let Err(e) = conn.engine.tls_established() {
@@ -636,9 +424,10 @@ impl SmtpClient {
                     ))
                 }
             };
-            if let Some(tcp) = conn.stream.tcp() {
-                let _ = tcp.set_read_timeout(Some(t));
-            }
+            let deadline = *conn
+                .reply_deadline
+                .get_or_insert_with(|| Instant::now() + t);
+            conn.stream.set_deadline(deadline);
             let n = match conn.stream.read(&mut buf) {
                 Ok(0) => {
                     return Err(conn
@@ -673,6 +462,10 @@ impl SmtpClient {
     /// reconnects when the server closed it while idle (nothing of the message has been
     /// sent yet, so this is always safe).
     fn ensure_ready(&mut self) -> Result<()> {
+        if self.idle_expired() {
+            // Idle for longer than the server may keep it: QUIT, and a new connection.
+            self.close_bounded();
+        }
         match &self.conn {
             None => return self.open(),
             Some(c) if !c.used => return Ok(()),
@@ -909,6 +702,32 @@ impl SmtpClient {
         }
     }
 
+    /// Whether the open connection has been idle for longer than
+    /// [`SmtpOptions::idle_expiry`].
+    pub(crate) fn idle_expired(&self) -> bool {
+        self.conn
+            .as_ref()
+            .is_some_and(|c| c.last_used.elapsed() > self.options.idle_expiry)
+    }
+
+    /// QUIT with each step bounded by [`QUIT_ON_DROP_LIMIT`] (or the command limit if
+    /// shorter), then closes the connection, whatever the answer.
+    fn close_bounded(&mut self) {
+        if self.conn.as_ref().is_some_and(|c| c.engine.is_ready()) {
+            let command = self.options.timeouts.command;
+            self.options.timeouts.command = command.min(QUIT_ON_DROP_LIMIT);
+            let _ = self.quit();
+            self.options.timeouts.command = command;
+        }
+        self.drop_conn();
+    }
+
+    /// Closes the connection without a word (its state is unknown, e.g. after a panic
+    /// in the middle of a send).
+    pub(crate) fn discard(&mut self) {
+        self.drop_conn();
+    }
+
     /// Ends the session politely (QUIT) and closes the connection.
     pub fn quit(&mut self) -> Result<()> {
         let Some(conn) = self.conn.as_mut() else {
@@ -923,165 +742,6 @@ impl SmtpClient {
 
 impl Drop for SmtpClient {
     fn drop(&mut self) {
-        if let Some(c) = self.conn.as_mut() {
-            if c.engine.is_ready() {
-                self.options.timeouts.command =
-                    self.options.timeouts.command.min(Duration::from_secs(5));
-                let _ = self.quit();
-            }
-        }
-        self.drop_conn();
-    }
-}
-
-struct PoolState {
-    idle: Vec<SmtpClient>,
-    open: usize,
-}
-
-/// Up to `max` clients shared between threads: each send takes an idle client (or
-/// opens a new one while fewer than `max` exist, else waits for one).
-pub struct SmtpPool {
-    options: SmtpOptions,
-    tls_config: Option<Arc<ClientConfig>>,
-    max: usize,
-    state: Mutex<PoolState>,
-    freed: Condvar,
-}
-
-impl fmt::Debug for SmtpPool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmtpPool")
-            .field("options", &self.options)
-            .field("max", &self.max)
-            .finish()
-    }
-}
-
-impl SmtpPool {
-    /// A pool of at most `max` connections (at least 1).
-    pub fn new(options: SmtpOptions, max: usize) -> Result<SmtpPool> {
-        let probe = SmtpClient::new(options.clone())?;
-        let tls_config = probe.tls_config.clone();
-        Ok(SmtpPool {
-            options,
-            tls_config,
-            max: max.max(1),
-            state: Mutex::new(PoolState {
-                idle: Vec::new(),
-                open: 0,
-            }),
-            freed: Condvar::new(),
-        })
-    }
-
-    fn take(&self) -> SmtpClient {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            if let Some(c) = st.idle.pop() {
-                return c;
-            }
-            if st.open < self.max {
-                st.open += 1;
-                return SmtpClient::with_config(self.options.clone(), self.tls_config.clone());
-            }
-            st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
-        }
-    }
-
-    fn give_back(&self, client: SmtpClient) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.idle.push(client);
-        self.freed.notify_one();
-    }
-
-    /// Sends a built message on a pooled connection.
-    pub fn send(&self, message: &BuiltMessage) -> Result<Delivery> {
-        let mut c = self.take();
-        let r = c.send(message);
-        self.give_back(c);
-        r
-    }
-
-    /// Sends raw bytes with an envelope on a pooled connection.
-    pub fn send_raw(&self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery> {
-        let mut c = self.take();
-        let r = c.send_raw(envelope, bytes);
-        self.give_back(c);
-        r
-    }
-
-    /// Sends with explicit needs on a pooled connection (see [`SmtpClient::send_with`]):
-    /// a built message's bytes and needs with another envelope, say.
-    pub fn send_with(
-        &self,
-        envelope: &Envelope,
-        bytes: &[u8],
-        needs: MessageNeeds,
-    ) -> Result<Delivery> {
-        let mut c = self.take();
-        let r = c.send_with(envelope, bytes, needs);
-        self.give_back(c);
-        r
-    }
-
-    /// Sends several messages and returns one result per message, in input order. The
-    /// list is cut into contiguous parts, one per connection (at most the pool size,
-    /// and no part smaller than [`SmtpOptions::window`], so a short list stays on one
-    /// connection), each sent with [`SmtpClient::send_many`] on its own thread.
-    pub fn send_many(&self, messages: &[BuiltMessage]) -> Vec<Result<Delivery>> {
-        let items: Vec<Outgoing<'_>> = messages.iter().map(Outgoing::from).collect();
-        self.send_many_outgoing(&items)
-    }
-
-    /// [`SmtpPool::send_many`] for envelopes and bytes built elsewhere.
-    pub fn send_many_outgoing(&self, items: &[Outgoing<'_>]) -> Vec<Result<Delivery>> {
-        if items.is_empty() {
-            return Vec::new();
-        }
-        let window = self.options.window.max(1);
-        let parts = items.len().div_ceil(window).clamp(1, self.max);
-        let size = items.len().div_ceil(parts);
-        if parts == 1 {
-            let mut c = self.take();
-            let r = c.send_many_outgoing(items);
-            self.give_back(c);
-            return r;
-        }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = items
-                .chunks(size)
-                .map(|chunk| {
-                    scope.spawn(move || {
-                        let mut c = self.take();
-                        let r = c.send_many_outgoing(chunk);
-                        self.give_back(c);
-                        r
-                    })
-                })
-                .collect();
-            let mut out = Vec::with_capacity(items.len());
-            for (h, chunk) in handles.into_iter().zip(items.chunks(size)) {
-                match h.join() {
-                    Ok(r) => out.extend(r),
-                    Err(_) => out.extend(chunk.iter().map(|_| {
-                        Err(Error::new(ErrorKind::Internal, "a sending thread panicked"))
-                    })),
-                }
-            }
-            out
-        })
-    }
-
-    /// Closes every idle connection (QUIT).
-    pub fn close(&self) {
-        let idle = {
-            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            st.open -= st.idle.len().min(st.open);
-            std::mem::take(&mut st.idle)
-        };
-        for mut c in idle {
-            let _ = c.quit();
-        }
+        self.close_bounded();
     }
 }

@@ -1,0 +1,330 @@
+//! Opening the TCP connection within one deadline: name resolution in a helper thread
+//! (the system resolver has no timeout of its own), then each resolved address in turn
+//! with an equal share of what is left, and the rule that plaintext goes to loopback
+//! hosts only.
+
+use crate::error::{Error, ErrorKind, Result};
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::socket::is_timeout;
+
+/// Whether `host` is a loopback host: `localhost`, or an IP address (IPv6 possibly in
+/// brackets) in 127.0.0.0/8 or `::1`.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<IpAddr>()
+        .is_ok_and(|ip| ip.to_canonical().is_loopback())
+}
+
+/// The error when plaintext would leave the machine.
+fn plaintext_refused(what: String) -> Error {
+    Error::new(
+        ErrorKind::InvalidArgument,
+        format!(
+            "the insecure plaintext mode is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), and {what}: use STARTTLS or implicit TLS"
+        ),
+    )
+    .with_reason("plaintext_not_loopback")
+}
+
+/// Refuses the insecure plaintext mode to a host that is not a loopback host.
+pub(crate) fn check_plaintext_host(host: &str) -> Result<()> {
+    if is_loopback_host(host) {
+        Ok(())
+    } else {
+        Err(plaintext_refused(format!("{host:?} is not one")))
+    }
+}
+
+/// Refuses resolved addresses outside loopback (a `localhost` that resolves elsewhere).
+fn check_plaintext_addrs(host: &str, addrs: &[SocketAddr]) -> Result<()> {
+    match addrs.iter().find(|a| !a.ip().to_canonical().is_loopback()) {
+        Some(a) => Err(plaintext_refused(format!(
+            "{host:?} resolves to {} (not a loopback address)",
+            a.ip()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Runs `lookup` in a helper thread and waits for it until `deadline`: a resolver that
+/// hangs is left behind (its thread ends when the system resolver gives up) and the
+/// step fails with `timeout`, reason `resolve`.
+pub(crate) fn resolve_with<F>(host: &str, deadline: Instant, lookup: F) -> Result<Vec<SocketAddr>>
+where
+    F: FnOnce() -> io::Result<Vec<SocketAddr>> + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("email365-resolve".into())
+        .spawn(move || {
+            let _ = tx.send(lookup());
+        })
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Connection,
+                format!("cannot start the resolver thread: {e}"),
+            )
+            .with_reason("resolve")
+        })?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let addrs = match rx.recv_timeout(left) {
+        Ok(Ok(addrs)) => addrs,
+        Ok(Err(e)) => {
+            return Err(
+                Error::new(ErrorKind::Connection, format!("cannot resolve {host}: {e}"))
+                    .with_reason("resolve"),
+            )
+        }
+        Err(_) => {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "resolving {host} took longer than the connect time limit ({} s)",
+                    left.as_secs_f64()
+                ),
+            )
+            .with_reason("resolve"))
+        }
+    };
+    if addrs.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Connection,
+            format!("{host} resolves to no address"),
+        )
+        .with_reason("resolve"));
+    }
+    Ok(addrs)
+}
+
+/// The addresses of `host:port`: an IP address as it is, a name through the system
+/// resolver within `deadline`.
+fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let name = host.to_string();
+    resolve_with(host, deadline, move || {
+        (name.as_str(), port).to_socket_addrs().map(|a| a.collect())
+    })
+}
+
+/// Tries each address in turn until one connects, all within `deadline`; each attempt
+/// gets an equal share of what is left, so an address that never answers leaves time
+/// for the next ones, and a refused one passes its time on at once. Errors: `timeout`
+/// (reason `connect`) when every attempt timed out or no time was left, else
+/// `connection` (reason `connect`) listing each failure.
+pub(crate) fn connect_any<T, F>(
+    host: &str,
+    port: u16,
+    addrs: &[SocketAddr],
+    deadline: Instant,
+    mut attempt: F,
+) -> Result<T>
+where
+    F: FnMut(&SocketAddr, Duration) -> io::Result<T>,
+{
+    let mut failures = Vec::new();
+    let mut all_timed_out = true;
+    for (i, addr) in addrs.iter().enumerate() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            failures.push(format!("{addr}: no time left"));
+            break;
+        }
+        let share = left / u32::try_from(addrs.len() - i).unwrap_or(u32::MAX);
+        match attempt(addr, share.max(Duration::from_millis(1))) {
+            Ok(s) => return Ok(s),
+            Err(e) => {
+                all_timed_out &= is_timeout(&e);
+                failures.push(format!("{addr}: {e}"));
+            }
+        }
+    }
+    let message = format!("cannot connect to {host}:{port} ({})", failures.join("; "));
+    if all_timed_out {
+        Err(Error::new(ErrorKind::Timeout, message).with_reason("connect"))
+    } else {
+        Err(Error::new(ErrorKind::Connection, message).with_reason("connect"))
+    }
+}
+
+/// Resolves `host` and connects to one of its addresses, all within `limit`; with
+/// `plaintext`, every resolved address must be a loopback address.
+pub(crate) fn tcp_connect(
+    host: &str,
+    port: u16,
+    plaintext: bool,
+    limit: Duration,
+) -> Result<TcpStream> {
+    let deadline = Instant::now() + limit;
+    let addrs = resolve(host, port, deadline)?;
+    if plaintext {
+        check_plaintext_addrs(host, &addrs)?;
+    }
+    let tcp = connect_any(host, port, &addrs, deadline, |a, t| {
+        TcpStream::connect_timeout(a, t)
+    })?;
+    let _ = tcp.set_nodelay(true);
+    Ok(tcp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "localhost",
+            "LOCALHOST",
+            "localhost.",
+            "127.0.0.1",
+            "127.9.8.7",
+            "::1",
+            "[::1]",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in [
+            "smtp.example.com",
+            "10.0.0.1",
+            "128.0.0.1",
+            "::2",
+            "localhost.example.com",
+            "[127.0.0.1",
+            "",
+        ] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn plaintext_to_a_remote_host_is_refused_before_connecting() {
+        let e = check_plaintext_host("smtp.example.com").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(e.reason(), Some("plaintext_not_loopback"));
+        let addr: SocketAddr = "192.0.2.1:25".parse().unwrap();
+        let e = check_plaintext_addrs("localhost", &[addr]).unwrap_err();
+        assert_eq!(e.reason(), Some("plaintext_not_loopback"));
+    }
+
+    #[test]
+    fn hanging_dns_resolution_times_out_within_the_connect_deadline() {
+        let limit = Duration::from_millis(500);
+        let t = Instant::now();
+        let e = resolve_with("hangs.example", Instant::now() + limit, || {
+            std::thread::sleep(Duration::from_secs(5));
+            Ok(Vec::new())
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert_eq!(e.reason(), Some("resolve"));
+        assert!(
+            t.elapsed() < limit + Duration::from_secs(1),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+
+    #[test]
+    fn failed_dns_resolution_is_a_connection_error() {
+        let e = resolve_with(
+            "nx.example",
+            Instant::now() + Duration::from_secs(5),
+            || Err(io::Error::new(io::ErrorKind::NotFound, "no such host")),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Connection);
+        assert_eq!(e.reason(), Some("resolve"));
+        let e = resolve_with(
+            "empty.example",
+            Instant::now() + Duration::from_secs(5),
+            || Ok(Vec::new()),
+        )
+        .unwrap_err();
+        assert_eq!(e.reason(), Some("resolve"));
+    }
+
+    #[test]
+    fn refused_address_passes_on_to_the_next() {
+        // A port with nothing listening (bound, then closed), then a listener.
+        let closed = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let open = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addrs = [closed, open.local_addr().unwrap()];
+        let s = connect_any(
+            "h",
+            25,
+            &addrs,
+            Instant::now() + Duration::from_secs(5),
+            TcpStream::connect_timeout,
+        )
+        .unwrap();
+        assert_eq!(s.peer_addr().unwrap(), open.local_addr().unwrap());
+    }
+
+    #[test]
+    fn black_holed_address_leaves_time_for_the_next() {
+        // The first address never answers: it may use only its share of the deadline.
+        let addrs: Vec<SocketAddr> = ["192.0.2.1:25", "192.0.2.2:25"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let limit = Duration::from_millis(800);
+        let t = Instant::now();
+        let mut shares = Vec::new();
+        let r = connect_any("h", 25, &addrs, t + limit, |a, share| {
+            shares.push(share);
+            if a == &addrs[0] {
+                std::thread::sleep(share);
+                Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
+            } else {
+                Ok(*a)
+            }
+        });
+        assert_eq!(r.unwrap(), addrs[1]);
+        assert!(shares[0] <= limit / 2, "{shares:?}");
+        assert!(t.elapsed() < limit, "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn every_address_timing_out_is_a_timeout_within_the_deadline() {
+        let addrs: Vec<SocketAddr> = ["192.0.2.1:25", "192.0.2.2:25", "192.0.2.3:25"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let limit = Duration::from_millis(600);
+        let t = Instant::now();
+        let e = connect_any("h", 25, &addrs, t + limit, |_, share| -> io::Result<()> {
+            std::thread::sleep(share);
+            Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert_eq!(e.reason(), Some("connect"));
+        assert!(
+            t.elapsed() < limit + Duration::from_secs(1),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+}
