@@ -1027,20 +1027,18 @@ static void expect_timeout_against(const char *before, const char *dripped, cons
     if (pid <= 0) {
         return;
     }
-    e365_smtp_options o;
-    memset(&o, 0, sizeof o);
-    o.host = text("127.0.0.1");
-    o.port = port;
-    o.tls = E365_TLS_INSECURE_PLAINTEXT;
-    o.connect_timeout_ms = 1000;
-    o.greeting_timeout_ms = 1000;
-    o.command_timeout_ms = 1000;
-    o.data_timeout_ms = 1000;
-    o.data_end_timeout_ms = 1000;
+    e365_smtp_options *o = NULL;
+    CHECK(e365_smtp_options_new("127.0.0.1", 9, &o, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_port(o, port, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_tls_mode(o, E365_TLS_INSECURE_PLAINTEXT, NULL) == E365_OK);
+    for (uint32_t step = E365_TIMEOUT_STEP_CONNECT; step <= E365_TIMEOUT_STEP_DATA_END; step++) {
+        CHECK(e365_smtp_options_set_timeout_ms(o, step, 1000, NULL) == E365_OK);
+    }
     e365_smtp_client *c = SENTINEL;
     e365_error *err = NULL;
     double started = now_seconds();
-    CHECK(e365_smtp_client_connect(&o, &c, &err) == E365_TIMEOUT);
+    CHECK(e365_smtp_client_connect(o, &c, &err) == E365_TIMEOUT);
+    e365_smtp_options_free(o);
     double took = now_seconds() - started;
     CHECK(took < 2.0);
     CHECK(reason_is(err, reason));
@@ -1060,14 +1058,13 @@ static void test_smtp_ehlo_reply_dripped_one_byte_per_half_second_times_out(void
 }
 
 static void test_smtp_insecure_plaintext_to_a_remote_host_is_refused(void) {
-    e365_smtp_options o;
-    memset(&o, 0, sizeof o);
-    o.host = text("192.0.2.1");
-    o.port = 25;
-    o.tls = E365_TLS_INSECURE_PLAINTEXT;
+    e365_smtp_options *o = NULL;
+    CHECK(e365_smtp_options_new("192.0.2.1", 9, &o, NULL) == E365_OK);
+    CHECK(e365_smtp_options_set_tls_mode(o, E365_TLS_INSECURE_PLAINTEXT, NULL) == E365_OK);
     e365_smtp_client *c = SENTINEL;
     e365_error *err = NULL;
-    CHECK(e365_smtp_client_connect(&o, &c, &err) == E365_INVALID_ARGUMENT);
+    CHECK(e365_smtp_client_connect(o, &c, &err) == E365_INVALID_ARGUMENT);
+    e365_smtp_options_free(o);
     CHECK(reason_is(err, "plaintext_not_loopback"));
     CHECK(c == SENTINEL);
     e365_error_free(err);
