@@ -17,7 +17,7 @@ __all__ = [
     "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "RecipientState", "status_request", "parse_status", "is_final",
     "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
-    "SmtpClient", "StatusClient",
+    "SmtpClient", "StatusClient", "cli_main",
 ]
 
 def error_kinds() -> List[Tuple[str, int]]:
