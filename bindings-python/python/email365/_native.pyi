@@ -463,7 +463,11 @@ class SendResult:
         """The server's final reply to the message data."""
     @property
     def accepted(self) -> Tuple[str, ...]:
-        """The recipients the server accepted."""
+        """The recipients the server accepted, in RCPT order."""
+    @property
+    def accepted_replies(self) -> Dict[str, Reply]:
+        """The recipients the server accepted, each with its reply to RCPT TO, in RCPT
+        order (the same recipients as :attr:`accepted`)."""
     @property
     def rejected(self) -> Dict[str, Reply]:
         """The recipients the server refused, each with the reply that refused it."""
