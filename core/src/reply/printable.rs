@@ -23,13 +23,24 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     for c in text.chars() {
         if !escaped(c) {
             out.push(c);
-        } else if (c as u32) < 0x80 {
-            out.push_str(&format!("\\x{:02x}", c as u32));
-        } else {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            continue;
+        }
+        // Every escaped character is below U+00A0: two hex digits, written by hand
+        // (no formatting machinery in the wasm module).
+        let n = c as u32 as u8;
+        out.push_str(if n < 0x80 { "\\x" } else { "\\u{" });
+        out.push(hex_digit(n >> 4));
+        out.push(hex_digit(n & 0xf));
+        if n >= 0x80 {
+            out.push('}');
         }
     }
     Cow::Owned(out)
+}
+
+/// The lower-case hex digit of `n` (0 to 15).
+fn hex_digit(n: u8) -> char {
+    char::from(b"0123456789abcdef"[usize::from(n & 0xf)])
 }
 
 #[cfg(test)]
