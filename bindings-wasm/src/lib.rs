@@ -46,18 +46,27 @@ pub(crate) const RESULTS: serde_wasm_bindgen::Serializer =
 
 /// Serialises a result into a plain JS value (`null` for `None`, plain objects for maps).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value.serialize(&RESULTS).map_err(|e| {
-        error::to_js(&email365::Error::new(
-            email365::ErrorKind::Internal,
-            format!("could not convert a result to JavaScript: {e}"),
-        ))
-    })
+    value.serialize(&RESULTS).map_err(result_error)
+}
+
+/// The thrown error of a result that could not be serialised (one copy for every `T`).
+#[inline(never)]
+fn result_error(e: serde_wasm_bindgen::Error) -> JsValue {
+    error::to_js(&email365::Error::new(
+        email365::ErrorKind::Internal,
+        format!("could not convert a result to JavaScript: {e}"),
+    ))
 }
 
 /// Reads an argument object; a wrong shape is an `invalid_argument` error naming `what`.
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| error::to_js(&error::bad_argument(what, &e.to_string())))
+    serde_wasm_bindgen::from_value(value).map_err(|e| argument_error(what, e))
+}
+
+/// The thrown error of an argument object of the wrong shape (one copy for every `T`).
+#[inline(never)]
+fn argument_error(what: &str, e: serde_wasm_bindgen::Error) -> JsValue {
+    error::to_js(&error::bad_argument(what, &e.to_string()))
 }
 
 /// Reads an optional options object: absent, `null` or `undefined` give the defaults.
