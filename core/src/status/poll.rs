@@ -344,19 +344,25 @@ fn describe(n: &Notification, recipient: Option<&str>) -> String {
     if states.is_empty() {
         return "no event yet".to_string();
     }
-    let mut parts: Vec<String> = states
-        .iter()
-        .take(DESCRIBED_RECIPIENTS)
-        .map(|s| {
-            let who = s.recipient.as_deref().unwrap_or("(no recipient)");
-            let fin = if s.is_final { " (final)" } else { "" };
-            format!("{who} at {}{fin}", s.latest.code)
-        })
-        .collect();
-    if states.len() > DESCRIBED_RECIPIENTS {
-        parts.push(format!("and {} more", states.len() - DESCRIBED_RECIPIENTS));
+    // Written piece by piece into one string (one formatted number at most).
+    let mut out = String::from("last state: ");
+    for (i, s) in states.iter().take(DESCRIBED_RECIPIENTS).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(s.recipient.as_deref().unwrap_or("(no recipient)"));
+        out.push_str(" at ");
+        out.push_str(&s.latest.code);
+        if s.is_final {
+            out.push_str(" (final)");
+        }
     }
-    format!("last state: {}", parts.join(", "))
+    if states.len() > DESCRIBED_RECIPIENTS {
+        out.push_str(", and ");
+        out.push_str(&(states.len() - DESCRIBED_RECIPIENTS).to_string());
+        out.push_str(" more");
+    }
+    out
 }
 
 #[cfg(test)]
