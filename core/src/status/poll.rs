@@ -113,11 +113,7 @@ impl FetchFailure {
     /// The error of this failure of `GET url`; `detail` (what the HTTP layer said) ends
     /// the message.
     pub fn error(self, url: &str, detail: &str) -> Error {
-        let detail = if detail.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", crate::reply::escape_controls(detail))
-        };
+        let sep = if detail.is_empty() { "" } else { ": " };
         let (kind, reason, transient, what) = match self {
             FetchFailure::Network => (
                 ErrorKind::Connection,
@@ -139,7 +135,8 @@ impl FetchFailure {
                 "the response body is too large",
             ),
         };
-        Error::new(kind, format!("GET {url}: {what}{detail}"))
+        let detail = crate::reply::escape_controls(detail);
+        Error::new(kind, format!("GET {url}: {what}{sep}{detail}"))
             .with_reason(reason)
             .with_transient(transient)
     }
