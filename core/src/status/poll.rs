@@ -464,6 +464,24 @@ mod tests {
     }
 
     #[test]
+    fn the_give_up_message_lists_ten_recipient_states_and_counts_the_rest() {
+        let mut events: Vec<(String, &str)> =
+            (0..12).map(|i| (format!("r{i}@x"), "CAAS_SENT")).collect();
+        events[1].1 = "CH_SENT";
+        let codes: Vec<(&str, &str)> = events.iter().map(|(r, c)| (r.as_str(), *c)).collect();
+        let mut n = note(&codes);
+        n.events[0].recipient = None;
+        assert_eq!(
+            describe(&n, None),
+            "last state: (no recipient) at CAAS_SENT, r1@x at CH_SENT (final), r2@x at CAAS_SENT, \
+             r3@x at CAAS_SENT, r4@x at CAAS_SENT, r5@x at CAAS_SENT, r6@x at CAAS_SENT, \
+             r7@x at CAAS_SENT, r8@x at CAAS_SENT, r9@x at CAAS_SENT, and 2 more"
+        );
+        let one = note(&[("a@x", "CAAS_SENT")]);
+        assert_eq!(describe(&one, None), "last state: a@x at CAAS_SENT");
+    }
+
+    #[test]
     fn fetch_failures_have_their_names_and_kinds() {
         for f in FetchFailure::ALL {
             assert_eq!(FetchFailure::from_name(f.name()).unwrap(), f);
