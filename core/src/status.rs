@@ -167,6 +167,26 @@ pub struct RecipientState {
 }
 
 impl Notification {
+    /// A found notification (id `1`) with one bare event per `(recipient, code)`: the
+    /// answer the unit tests of the poller and the status client feed in.
+    #[cfg(test)]
+    pub(crate) fn of_codes(codes: &[(&str, &str)]) -> Self {
+        Notification {
+            found: true,
+            notification_id: Some("1".into()),
+            events: codes
+                .iter()
+                .map(|(r, c)| StatusEvent {
+                    code: c.to_string(),
+                    text: None,
+                    channel: None,
+                    recipient: Some(r.to_string()),
+                    timestamp: None,
+                })
+                .collect(),
+        }
+    }
+
     /// Every recipient's latest state, in order of first appearance. The latest event
     /// is the last one in response order (not the one with the latest timestamp:
     /// timestamps are optional and may tie). Addresses are matched on the exact local
