@@ -218,115 +218,21 @@ fn status_of_an_unknown_id_is_not_found_and_exits_zero() {
 
 #[test]
 fn bad_arguments_exit_two_with_a_usage_error_and_send_nothing() {
-    let cases: &[(&[&str], &str)] = &[
-        (&["--host", "localhost", "--bogus", "x"], "--bogus"),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--port",
-                "0",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-            ],
-            "--port",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-                "--subject",
-                "s",
-                "--text",
-                "t",
-                "--username",
-                "u",
-            ],
-            "--password-env",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-                "--subject",
-                "s",
-                "--text",
-                "t",
-                "--timeout",
-                "-1",
-            ],
-            "--timeout",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-                "--subject",
-                "s",
-                "--text",
-                "t",
-                "--repeat",
-                "0",
-            ],
-            "--repeat",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-                "--eml",
-                "x.eml",
-                "--subject",
-                "s",
-            ],
-            "--eml",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--host",
-                "other",
-                "--from",
-                "a@example.com",
-            ],
-            "--host",
-        ),
-        (&["--host", "localhost", "--from", "a@example.com"], "--to"),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--tls",
-                "none",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-            ],
-            "--tls",
-        ),
+    // Each case: the arguments (split on spaces) and the flag the error must name.
+    let cases: &[(&str, &str)] = &[
+        ("--host localhost --bogus x", "--bogus"),
+        ("--host localhost --port 0 --from a@example.com --to b@example.com", "--port"),
+        ("--host localhost --from a@example.com --to b@example.com --subject s --text t --username u", "--password-env"),
+        ("--host localhost --from a@example.com --to b@example.com --subject s --text t --timeout -1", "--timeout"),
+        ("--host localhost --from a@example.com --to b@example.com --subject s --text t --repeat 0", "--repeat"),
+        ("--host localhost --from a@example.com --to b@example.com --eml x.eml --subject s", "--eml"),
+        ("--host localhost --host other --from a@example.com", "--host"),
+        ("--host localhost --from a@example.com", "--to"),
+        ("--host localhost --tls none --from a@example.com --to b@example.com", "--tls"),
     ];
-    for (args, mentioned) in cases {
-        let r = run("send", args);
+    for (line, mentioned) in cases {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let r = run("send", &args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
         let e = &r.lines.last().unwrap()["error"];
         assert_eq!(e["kind"], "invalid_argument", "{args:?}");

@@ -193,6 +193,26 @@ fn insecure_plaintext_to_a_remote_host_is_refused_before_connecting() {
     }
 }
 
+/// After the session is set up: `250 ok` to each command, each message's data queued as
+/// `queue_id`, until QUIT (`on_quit` runs, then `221`) or the end of the connection.
+fn answer_until_quit(p: &mut Peer, queue_id: &str, on_quit: impl FnOnce()) {
+    loop {
+        let Some(line) = p.line() else { return };
+        let up = line.to_ascii_uppercase();
+        if up == "DATA" {
+            p.send("354 go\r\n");
+            p.data();
+            p.send(&format!("250 2.0.0 Ok: queued as {queue_id}\r\n"));
+        } else if up == "QUIT" {
+            on_quit();
+            p.send("221 bye\r\n");
+            return;
+        } else {
+            p.send("250 ok\r\n");
+        }
+    }
+}
+
 #[test]
 fn idle_pooled_connection_expires_and_is_closed_with_quit() {
     let pki = pki();
@@ -201,21 +221,7 @@ fn idle_pooled_connection_expires_and_is_closed_with_quit() {
     let q = quits.clone();
     let (port, _w, h) = serve(2, move |i, p| {
         p.standard_session(&tls, CAPS);
-        loop {
-            let Some(line) = p.line() else { return };
-            let up = line.to_ascii_uppercase();
-            if up == "DATA" {
-                p.send("354 go\r\n");
-                p.data();
-                p.send(&format!("250 2.0.0 Ok: queued as Q{i}\r\n"));
-            } else if up == "QUIT" {
-                q.lock().unwrap().push(i);
-                p.send("221 bye\r\n");
-                return;
-            } else {
-                p.send("250 ok\r\n");
-            }
-        }
+        answer_until_quit(p, &format!("Q{i}"), || q.lock().unwrap().push(i));
     });
     let mut o = options(port, &pki);
     o.idle_expiry = Duration::from_millis(200);
@@ -241,20 +247,7 @@ fn connection_within_its_idle_expiry_is_reused() {
     let tls = server_config(&pki.good.0, &pki.good.1);
     let (port, _w, h) = serve(1, move |_, p| {
         p.standard_session(&tls, CAPS);
-        loop {
-            let Some(line) = p.line() else { return };
-            let up = line.to_ascii_uppercase();
-            if up == "DATA" {
-                p.send("354 go\r\n");
-                p.data();
-                p.send("250 2.0.0 Ok: queued as Q0\r\n");
-            } else if up == "QUIT" {
-                p.send("221 bye\r\n");
-                return;
-            } else {
-                p.send("250 ok\r\n");
-            }
-        }
+        answer_until_quit(p, "Q0", || {});
     });
     let mut o = options(port, &pki);
     o.idle_expiry = Duration::from_secs(30);

@@ -11,7 +11,7 @@
 
 mod smtp_support;
 
-use email365::smtp::{Direction, SmtpClient, SmtpOptions};
+use email365::smtp::{SmtpClient, SmtpOptions};
 use email365::ErrorKind;
 use smtp_support::batch::*;
 use smtp_support::*;
@@ -139,13 +139,7 @@ fn start() -> Exim {
 impl Exim {
     fn options(&self) -> (SmtpOptions, Arc<Mutex<Vec<String>>>) {
         let mut o = options(self.port, &self.pki);
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        o.transcript = Some(Arc::new(move |d, l: &str| {
-            if d == Direction::Sent {
-                sink.lock().unwrap().push(l.to_string());
-            }
-        }));
+        let lines = record_sent(&mut o);
         (o, lines)
     }
 
@@ -277,12 +271,7 @@ fn exim_send_many(chunking: bool) {
     } else {
         assert!(per_message <= 1.2, "{rt} round trips for {n} messages");
     }
-    c.send_raw(
-        &envelope("sender@example.com", &["z@example.net"]),
-        &message(99),
-    )
-    .expect("usable after the batch");
-    c.quit().unwrap();
+    send_one_more_and_quit(c, "sender@example.com", &message(99));
 }
 
 #[test]

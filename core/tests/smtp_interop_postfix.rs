@@ -19,7 +19,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use smtp_support::assert_succeeded;
-use smtp_support::batch::{envelope, send_many_counted};
+use smtp_support::batch::{envelope, send_many_counted, send_one_more_and_quit};
 
 struct Postfix {
     child: Child,
@@ -237,12 +237,7 @@ fn postfix_send_many_pipelines_several_messages_over_one_connection() {
         round_trips < n as u64,
         "{round_trips} round trips for {n} messages: not pipelined"
     );
-    c.send_raw(
-        &envelope("shop@example.com", &["z@example.net"]),
-        &message(9),
-    )
-    .expect("usable after the batch");
-    c.quit().unwrap();
+    send_one_more_and_quit(c, "shop@example.com", &message(9));
 }
 
 #[test]

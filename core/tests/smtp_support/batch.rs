@@ -75,3 +75,11 @@ pub fn check_mixed_outcome(i: usize, r: &Result<Delivery>) {
         }
     }
 }
+
+/// Sends one more message from `from` after a batch (the connection is still usable),
+/// then ends the session.
+pub fn send_one_more_and_quit(mut c: SmtpClient, from: &str, data: &[u8]) {
+    c.send_raw(&envelope(from, &["z@example.net"]), data)
+        .expect("usable after the batch");
+    c.quit().unwrap();
+}

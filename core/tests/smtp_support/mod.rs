@@ -423,3 +423,16 @@ pub fn assert_succeeded(out: &std::process::Output) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Records every command line the client sends (the transcript's sent side) into the
+/// returned list.
+pub fn record_sent(o: &mut SmtpOptions) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    o.transcript = Some(Arc::new(move |d, l: &str| {
+        if d == email365::smtp::Direction::Sent {
+            sink.lock().unwrap().push(l.to_string());
+        }
+    }));
+    lines
+}
