@@ -131,6 +131,19 @@ impl StatusEvent {
     pub fn is_final(&self) -> bool {
         is_final(&self.code)
     }
+
+    /// The event as JSON, the shape the commands and the conformance drivers print:
+    /// `{code, text, channel, recipient, timestamp}`, the timestamp as
+    /// [`Timestamp::to_rfc3339`], absent fields `null`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.code,
+            "text": self.text,
+            "channel": self.channel,
+            "recipient": self.recipient,
+            "timestamp": self.timestamp.map(|t| t.to_rfc3339()),
+        })
+    }
 }
 
 /// A parsed status response. With the `wasm` feature it serialises as JavaScript's
