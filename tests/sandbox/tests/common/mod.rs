@@ -82,27 +82,26 @@ impl Client {
         Self::connect_to(sb.smtp_addr(), sb.ca_pem())
     }
 
-    pub fn connect_to(addr: SocketAddr, ca_pem: &str) -> (Client, Reply) {
+    /// A plain TCP connection to `addr` (10 s read timeout), nothing read yet.
+    fn open(addr: SocketAddr, ca_pem: &str) -> Client {
         let tcp = TcpStream::connect(addr).expect("connect");
         tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut c = Client {
+        Client {
             conn: Conn::Plain(tcp),
             buf: Vec::new(),
             ca_pem: ca_pem.to_string(),
-        };
+        }
+    }
+
+    pub fn connect_to(addr: SocketAddr, ca_pem: &str) -> (Client, Reply) {
+        let mut c = Self::open(addr, ca_pem);
         let greeting = c.read_reply();
         (c, greeting)
     }
 
     /// Connects with TLS from the first byte (implicit TLS) and reads the greeting.
     pub fn connect_tls(addr: SocketAddr, ca_pem: &str) -> (Client, Reply) {
-        let tcp = TcpStream::connect(addr).expect("connect");
-        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut c = Client {
-            conn: Conn::Plain(tcp),
-            buf: Vec::new(),
-            ca_pem: ca_pem.to_string(),
-        };
+        let mut c = Self::open(addr, ca_pem);
         c.handshake().expect("TLS handshake");
         let greeting = c.read_reply();
         (c, greeting)
