@@ -62,6 +62,21 @@ fn smtp_flags(sb: &Sandbox) -> Vec<String> {
     ]
 }
 
+/// The `status` flags that reach the sandbox's status API with its credentials.
+fn status_flags(sb: &Sandbox) -> Vec<String> {
+    let c = sb.config();
+    vec![
+        "--account".into(),
+        c.account_id.clone(),
+        "--username".into(),
+        c.username.clone(),
+        "--password-env".into(),
+        "E365_CLI_PASSWORD".into(),
+        "--base-url".into(),
+        sb.http_url(),
+    ]
+}
+
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -121,28 +136,23 @@ fn send_repeat_builds_each_copy_and_status_waits_until_final() {
     assert!(text.contains("filename=\"report.csv\""), "{text}");
     assert!(!r.stdout.contains(PASSWORD));
 
-    let c = sb.config();
     let id = r.lines[0]["ok"]["notification_id"]
         .as_str()
         .unwrap()
         .to_string();
-    let status = [
-        "--account",
-        &c.account_id,
-        "--username",
-        &c.username,
-        "--password-env",
-        "E365_CLI_PASSWORD",
-        "--base-url",
-        &sb.http_url(),
-        "--id",
-        &id,
-        "--recipient",
-        "alice@example.org",
-        "--wait",
-        "20",
-    ];
-    let s = run("status", &status);
+    let mut status = status_flags(&sb);
+    status.extend(
+        [
+            "--id",
+            &id,
+            "--recipient",
+            "alice@example.org",
+            "--wait",
+            "20",
+        ]
+        .map(String::from),
+    );
+    let s = run("status", &strs(&status));
     assert_eq!(s.code, 0, "{}", s.stdout);
     let ok = &s.lines.last().unwrap()["ok"];
     assert_eq!(ok["found"], true);
@@ -195,22 +205,9 @@ fn send_eml_uses_the_flags_envelope() {
 #[test]
 fn status_of_an_unknown_id_is_not_found_and_exits_zero() {
     let sb = sandbox();
-    let c = sb.config();
-    let s = run(
-        "status",
-        &[
-            "--account",
-            &c.account_id,
-            "--username",
-            &c.username,
-            "--password-env",
-            "E365_CLI_PASSWORD",
-            "--base-url",
-            &sb.http_url(),
-            "--id",
-            "99999999",
-        ],
-    );
+    let mut args = status_flags(&sb);
+    args.extend(["--id", "99999999"].map(String::from));
+    let s = run("status", &strs(&args));
     assert_eq!(s.code, 0, "{}", s.stdout);
     assert_eq!(s.lines[0]["ok"]["found"], false);
     assert_eq!(s.lines[0]["ok"]["all_final"], false);
