@@ -10,7 +10,7 @@ use email365::http::StatusClient;
 use email365::message::{Attachment, BuiltMessage, MessageBuilder};
 use email365::policy::SenderPolicy;
 use email365::reply::{Category, Command, Severity};
-use email365::smtp::{Direction, SmtpClient, SmtpOptions};
+use email365::smtp::{Delivery, Direction, RecipientReply, SmtpClient, SmtpOptions};
 use email365::status::{Notification, PollPlan};
 use email365::ErrorKind;
 use email365_sandbox::{Config, Sandbox};
@@ -195,6 +195,25 @@ fn waiting_follows_the_status_in_real_time_until_final() {
     assert_eq!(n.events.len(), 8);
 }
 
+/// The one rejected recipient of `delivery`, checked: `recipient`, with reply `code` and
+/// enhanced status `enhanced`.
+fn only_rejected<'a>(
+    delivery: &'a Delivery,
+    recipient: &str,
+    code: u16,
+    enhanced: &str,
+) -> &'a RecipientReply {
+    assert_eq!(delivery.rejected.len(), 1, "{delivery:?}");
+    let r = &delivery.rejected[0];
+    assert_eq!(r.recipient, recipient);
+    assert_eq!(r.reply.code, code);
+    assert_eq!(
+        r.reply.enhanced.map(|e| e.to_string()).as_deref(),
+        Some(enhanced)
+    );
+    r
+}
+
 #[test]
 fn rejected_recipient_is_reported_and_the_other_still_delivered() {
     let sb = sandbox_with(|_| {});
@@ -206,14 +225,7 @@ fn rejected_recipient_is_reported_and_the_other_still_delivered() {
         .map(|r| r.recipient.as_str())
         .collect();
     assert_eq!(accepted, ["alice@example.org"]);
-    assert_eq!(delivery.rejected.len(), 1);
-    let rejected = &delivery.rejected[0];
-    assert_eq!(rejected.recipient, "reject-bob@example.org");
-    assert_eq!(rejected.reply.code, 550);
-    assert_eq!(
-        rejected.reply.enhanced.map(|e| e.to_string()).as_deref(),
-        Some("5.1.1")
-    );
+    let rejected = only_rejected(&delivery, "reject-bob@example.org", 550, "5.1.1");
     assert!(rejected.reply.text().contains("User unknown"));
     let c = rejected.reply.classify(Some(Command::Rcpt));
     assert_eq!(c.severity, Severity::Permanent);
@@ -251,14 +263,7 @@ fn greylisted_recipient_is_transient() {
     let delivery =
         send(&sb, &["alice@example.org", "greylist-carol@example.org"]).expect("accepted for one");
     assert_eq!(delivery.accepted.len(), 1);
-    assert_eq!(delivery.rejected.len(), 1);
-    let r = &delivery.rejected[0];
-    assert_eq!(r.recipient, "greylist-carol@example.org");
-    assert_eq!(r.reply.code, 451);
-    assert_eq!(
-        r.reply.enhanced.map(|e| e.to_string()).as_deref(),
-        Some("4.7.1")
-    );
+    let r = only_rejected(&delivery, "greylist-carol@example.org", 451, "4.7.1");
     let c = r.reply.classify(Some(Command::Rcpt));
     assert_eq!(c.severity, Severity::Transient);
     assert!(c.retry);
