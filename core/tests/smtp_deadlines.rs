@@ -46,52 +46,52 @@ fn assert_within_limit(started: Instant) {
     );
 }
 
-#[test]
-fn greeting_dripped_one_byte_per_half_second_times_out() {
+/// Connects, every step limited to [`LIMIT`], to a server running `script`: the
+/// connection fails within the limit (plus a second); its error.
+fn connect_fails_in_time(script: impl Fn(&mut Peer) + Send + 'static) -> email365::Error {
     let pki = pki();
-    let (port, _w, h) = serve(1, |_, p| {
-        p.drip("220 mx.test ESMTP a greeting that takes a while\r\n", DRIP);
-    });
+    let (port, _w, h) = serve(1, move |_, p| script(p));
     let t = Instant::now();
     let e = SmtpClient::connect(limited(port, &pki)).unwrap_err();
     assert_within_limit(t);
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("greeting"));
     h.join().unwrap();
+    e
+}
+
+fn assert_timeout(e: &email365::Error, reason: &str) {
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert_eq!(e.reason(), Some(reason));
+}
+
+#[test]
+fn greeting_dripped_one_byte_per_half_second_times_out() {
+    let e = connect_fails_in_time(|p| {
+        p.drip("220 mx.test ESMTP a greeting that takes a while\r\n", DRIP);
+    });
+    assert_timeout(&e, "greeting");
 }
 
 #[test]
 fn ehlo_reply_dripped_one_byte_per_half_second_times_out() {
-    let pki = pki();
-    let (port, _w, h) = serve(1, |_, p| {
+    let e = connect_fails_in_time(|p| {
         p.send("220 mx.test ESMTP\r\n");
         p.expect("EHLO");
         p.drip("250-mx.test\r\n250-STARTTLS\r\n250 8BITMIME\r\n", DRIP);
     });
-    let t = Instant::now();
-    let e = SmtpClient::connect(limited(port, &pki)).unwrap_err();
-    assert_within_limit(t);
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("reply"));
-    h.join().unwrap();
+    assert_timeout(&e, "reply");
 }
 
+/// Greeting, EHLO and STARTTLS answered at once, then `handshake`: the handshake's
+/// limit is what counts.
 fn starttls_then(handshake: impl Fn(&mut Peer) + Send + 'static) -> email365::Error {
-    let pki = pki();
-    let (port, _w, h) = serve(1, move |_, p| {
+    connect_fails_in_time(move |p| {
         p.send("220 mx.test ESMTP\r\n");
         p.expect("EHLO");
         p.send("250-mx.test\r\n250 STARTTLS\r\n");
         p.expect("STARTTLS");
         p.send("220 2.0.0 go ahead\r\n");
         handshake(p);
-    });
-    let t = Instant::now();
-    let e = SmtpClient::connect(limited(port, &pki)).unwrap_err();
-    // Greeting, EHLO and STARTTLS answer at once: the handshake's limit is what counts.
-    assert_within_limit(t);
-    h.join().unwrap();
-    e
+    })
 }
 
 #[test]
@@ -99,8 +99,7 @@ fn tls_handshake_dripped_one_byte_per_half_second_times_out() {
     let pki = pki();
     let tls = server_config(&pki.good.0, &pki.good.1);
     let e = starttls_then(move |p| p.drip_tls_handshake(tls.clone(), DRIP));
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("tls_handshake"));
+    assert_timeout(&e, "tls_handshake");
 }
 
 #[test]
@@ -110,8 +109,7 @@ fn tls_handshake_stalled_by_a_silent_server_times_out() {
         p.read_some(1);
         std::thread::sleep(LIMIT * 2);
     });
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("tls_handshake"));
+    assert_timeout(&e, "tls_handshake");
 }
 
 /// A plaintext session on loopback up to the data, then `after_data` on the server.
@@ -167,8 +165,7 @@ fn message_data_drained_slowly_by_the_server_times_out() {
     let (e, took) = plaintext_send(message, |p| {
         p.read_slowly(4096, Duration::from_millis(100), Duration::from_secs(3));
     });
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("write"));
+    assert_timeout(&e, "write");
     assert!(took < LIMIT + Duration::from_secs(1), "{took:?}");
 }
 
