@@ -175,6 +175,18 @@ class Server:
         self.controller.stop()
 
 
+def receipt(i: int = 0, **fields: Any) -> email365.Message:
+    """Receipt ``i`` from the shop (From, Subject, text); ``fields`` add to or override
+    those (the recipients among them)."""
+    fields = {
+        "from_addr": "Shop <shop@example.com>",
+        "subject": f"Receipt {i}",
+        "text": "Thank you!\n",
+        **fields,
+    }
+    return email365.Message(**fields)
+
+
 def tls_client(server: Server, **options: Any) -> email365.SmtpClient:
     """A client of ``server`` over STARTTLS with its credentials (both overridable)."""
     options.setdefault("username", USERNAME)

@@ -13,21 +13,14 @@ import pytest
 import email365
 from email365 import Message, SmtpClient
 from smtpd_helpers import PASSWORD, QUEUE_ID, USERNAME, Server, Ticker, free_port
+from smtpd_helpers import receipt
 from smtpd_helpers import tls_client as client
 
 api: Any = email365
 
 
 def message(i: int = 0, **extra: Any) -> Message:
-    fields: dict[str, Any] = {
-        "from_addr": "Shop <shop@example.com>",
-        "to": ["alice@example.org"],
-        "bcc": "audit@example.com",
-        "subject": f"Receipt {i}",
-        "text": "Thank you!\n",
-    }
-    fields.update(extra)
-    return Message(**fields)
+    return receipt(i, **{"to": ["alice@example.org"], "bcc": "audit@example.com", **extra})
 
 
 def test_send_over_starttls_with_auth_plain(smtpd: Server) -> None:

@@ -13,20 +13,14 @@ import pytest
 import email365
 from email365 import Message, SmtpClient
 from smtpd_helpers import QUEUE_ID, LoopbackListener, Server
+from smtpd_helpers import receipt
 from smtpd_helpers import tls_client as client
 
 api: Any = email365
 
 
 def message(i: int = 0, **extra: Any) -> Message:
-    fields: dict[str, Any] = {
-        "from_addr": "Shop <shop@example.com>",
-        "to": "rcpt@example.org",
-        "subject": f"Receipt {i}",
-        "text": "Thank you!\n",
-    }
-    fields.update(extra)
-    return Message(**fields)
+    return receipt(i, **{"to": "rcpt@example.org", **extra})
 
 
 def test_envelope_differing_from_the_headers_reaches_every_recipient(smtpd: Server) -> None:

@@ -62,6 +62,16 @@ fn smtp_flags(sb: &Sandbox) -> Vec<String> {
     ]
 }
 
+/// The `send` flags of a message from `sender@example.com` to `to` through the sandbox.
+fn send_flags(sb: &Sandbox, to: &[&str]) -> Vec<String> {
+    let mut args = smtp_flags(sb);
+    args.extend(["--from", "sender@example.com"].map(String::from));
+    for r in to {
+        args.extend(["--to", *r].map(String::from));
+    }
+    args
+}
+
 /// The `status` flags that reach the sandbox's status API with its credentials.
 fn status_flags(sb: &Sandbox) -> Vec<String> {
     let c = sb.config();
@@ -88,15 +98,9 @@ fn send_repeat_builds_each_copy_and_status_waits_until_final() {
     std::fs::create_dir_all(&dir).unwrap();
     let attachment = dir.join("report.csv");
     std::fs::write(&attachment, b"a,b\n1,2\n").unwrap();
-    let mut args = smtp_flags(&sb);
+    let mut args = send_flags(&sb, &["alice@example.org", "reject-bob@example.org"]);
     args.extend(
         [
-            "--from",
-            "sender@example.com",
-            "--to",
-            "alice@example.org",
-            "--to",
-            "reject-bob@example.org",
             "--subject",
             "Report",
             "--text",
@@ -175,20 +179,8 @@ fn send_eml_uses_the_flags_envelope() {
         b"From: sender@example.com\r\nTo: alice@example.org\r\nSubject: x\r\n\r\nbody\r\n",
     )
     .unwrap();
-    let mut args = smtp_flags(&sb);
-    args.extend(
-        [
-            "--from",
-            "sender@example.com",
-            "--to",
-            "alice@example.org",
-            "--to",
-            "carol@example.org",
-            "--eml",
-            eml.to_str().unwrap(),
-        ]
-        .map(String::from),
-    );
+    let mut args = send_flags(&sb, &["alice@example.org", "carol@example.org"]);
+    args.extend(["--eml", eml.to_str().unwrap()].map(String::from));
     let r = run("send", &strs(&args));
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(r.code, 0, "{}", r.stdout);
