@@ -159,10 +159,7 @@ fn life_cycle_moves_through_every_code_as_the_clock_advances() {
 #[test]
 fn waiting_gives_up_at_the_deadline_while_the_state_is_not_final() {
     let sb = sandbox_with(|c| c.step = Duration::from_secs(3600));
-    let id = send(&sb, &["alice@example.org"])
-        .expect("accepted")
-        .notification_id
-        .expect("id");
+    let id = sent_id(&sb, &["alice@example.org"]);
     let err = status_client(&sb)
         .wait_for(&id, None, Duration::from_millis(300))
         .expect_err("never final within 300 ms");
@@ -193,6 +190,11 @@ fn waiting_follows_the_status_in_real_time_until_final() {
         ]
     );
     assert_eq!(n.events.len(), 8);
+}
+
+/// Sends to `to` through the sandbox: the notification id of the accepted message.
+fn sent_id(sb: &Sandbox, to: &[&str]) -> String {
+    send(sb, to).expect("accepted").notification_id.expect("id")
 }
 
 /// The one rejected recipient of `delivery`, checked: `recipient`, with reply `code` and
@@ -349,10 +351,7 @@ fn bounce_recipient_ends_in_ch_bounced() {
 #[test]
 fn notification_expires_after_seven_days() {
     let sb = sandbox_with(|_| {});
-    let id = send(&sb, &["alice@example.org"])
-        .expect("accepted")
-        .notification_id
-        .expect("id");
+    let id = sent_id(&sb, &["alice@example.org"]);
     let client = status_client(&sb);
     let n = client.get(&id, None).expect("status");
     assert!(n.found && n.all_final());
@@ -396,10 +395,7 @@ fn wrong_smtp_credentials_are_an_auth_error() {
 #[test]
 fn wrong_status_credentials_are_an_auth_error() {
     let sb = sandbox_with(|_| {});
-    let id = send(&sb, &["alice@example.org"])
-        .expect("accepted")
-        .notification_id
-        .expect("id");
+    let id = sent_id(&sb, &["alice@example.org"]);
     let password = "wrong-status-password-7731";
     let client = status_client_as(&sb, "sandbox", password);
     let err = client.get(&id, None).expect_err("401");
