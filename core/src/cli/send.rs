@@ -12,66 +12,21 @@ use std::io::Write;
 use std::path::Path;
 
 const FLAGS: &[Flag] = &[
-    Flag {
-        name: "host",
-        repeats: false,
-    },
-    Flag {
-        name: "port",
-        repeats: false,
-    },
-    Flag {
-        name: "tls",
-        repeats: false,
-    },
-    Flag {
-        name: "ca",
-        repeats: false,
-    },
-    Flag {
-        name: "username",
-        repeats: false,
-    },
-    Flag {
-        name: "password-env",
-        repeats: false,
-    },
-    Flag {
-        name: "from",
-        repeats: false,
-    },
-    Flag {
-        name: "to",
-        repeats: true,
-    },
-    Flag {
-        name: "eml",
-        repeats: false,
-    },
-    Flag {
-        name: "subject",
-        repeats: false,
-    },
-    Flag {
-        name: "text",
-        repeats: false,
-    },
-    Flag {
-        name: "html",
-        repeats: false,
-    },
-    Flag {
-        name: "attach",
-        repeats: true,
-    },
-    Flag {
-        name: "timeout",
-        repeats: false,
-    },
-    Flag {
-        name: "repeat",
-        repeats: false,
-    },
+    Flag::once("host"),
+    Flag::once("port"),
+    Flag::once("tls"),
+    Flag::once("ca"),
+    Flag::once("username"),
+    Flag::once("password-env"),
+    Flag::once("from"),
+    Flag::repeated("to"),
+    Flag::once("eml"),
+    Flag::once("subject"),
+    Flag::once("text"),
+    Flag::once("html"),
+    Flag::repeated("attach"),
+    Flag::once("timeout"),
+    Flag::once("repeat"),
 ];
 
 /// The most copies `--repeat` sends.

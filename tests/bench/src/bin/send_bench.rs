@@ -141,23 +141,8 @@ fn run_email365_many(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
 
 /// lettre: its blocking `SmtpConnection` (one connection, plaintext).
 fn run_lettre(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
-    use lettre::address::{Address, Envelope};
-    use lettre::transport::smtp::client::SmtpConnection;
-    use lettre::transport::smtp::extension::ClientId;
-    let parse = |a: &str| a.parse::<Address>().map_err(|e| e.to_string());
-    let to = workload::recipients(case.rcpts)
-        .iter()
-        .map(|r| parse(r))
-        .collect::<Result<Vec<_>, _>>()?;
-    let envelope = Envelope::new(Some(parse(workload::SENDER)?), to).map_err(|e| e.to_string())?;
-    let mut conn = SmtpConnection::connect(
-        proxy.addr(),
-        Some(Duration::from_secs(60)),
-        &ClientId::Domain("bench.example".into()),
-        None,
-        None,
-    )
-    .map_err(|e| e.to_string())?;
+    let (mut conn, envelope) =
+        workload::lettre_session(proxy.addr(), Duration::from_secs(60), case.rcpts)?;
     let bytes = &case.message.bytes;
     let m = measure_in_process(proxy, case.bounds, &mut conn, |c| {
         c.send(&envelope, bytes)
