@@ -24,7 +24,8 @@ fn sandbox() -> Sandbox {
 }
 
 fn options(sb: &Sandbox) -> (SmtpOptions, Arc<Mutex<Vec<String>>>) {
-    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string(), sb.smtp_addr().port())
+    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string())
+        .port(sb.smtp_addr().port())
         .credentials(&sb.config().username, &sb.config().password)
         .ca_file(sb.ca_file())
         .expect("CA file");

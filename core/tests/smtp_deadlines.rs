@@ -177,7 +177,7 @@ fn insecure_plaintext_to_a_remote_host_is_refused_before_connecting() {
         "[2001:db8::1]",
         "localhost.example.com",
     ] {
-        let o = SmtpOptions::new(host, 25).tls(TlsMode::InsecurePlaintext);
+        let o = SmtpOptions::new(host).tls(TlsMode::InsecurePlaintext);
         let e = SmtpClient::new(o.clone()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{host}");
         assert_eq!(e.reason(), Some("plaintext_not_loopback"), "{host}");
@@ -185,7 +185,7 @@ fn insecure_plaintext_to_a_remote_host_is_refused_before_connecting() {
         assert_eq!(e.reason(), Some("plaintext_not_loopback"), "{host}");
     }
     for host in ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"] {
-        let o = SmtpOptions::new(host, 25).tls(TlsMode::InsecurePlaintext);
+        let o = SmtpOptions::new(host).tls(TlsMode::InsecurePlaintext);
         assert!(SmtpClient::new(o).is_ok(), "{host}");
     }
 }

@@ -93,7 +93,9 @@ impl Postfix {
         let port = self.info["port"].as_u64().expect("port") as u16;
         let ca = std::fs::read(self.info["ca_file"].as_str().expect("ca_file")).expect("CA");
         let user = self.info["username"].as_str().expect("username");
-        let mut o = SmtpOptions::new("localhost", port).credentials(user, password);
+        let mut o = SmtpOptions::new("localhost")
+            .port(port)
+            .credentials(user, password);
         o.trust = TrustSettings {
             system_roots: false,
             extra_ca_pem: Some(ca),

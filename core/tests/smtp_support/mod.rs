@@ -341,7 +341,9 @@ where
 /// Client options for the scripted server: STARTTLS, the test CA only, credentials,
 /// short timeouts.
 pub fn options(port: u16, pki: &Pki) -> SmtpOptions {
-    let mut o = SmtpOptions::new("localhost", port).credentials(USER, PASS);
+    let mut o = SmtpOptions::new("localhost")
+        .port(port)
+        .credentials(USER, PASS);
     o.trust = TrustSettings {
         system_roots: false,
         extra_ca_pem: Some(pki.ca_pem.clone().into_bytes()),

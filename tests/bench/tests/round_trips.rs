@@ -13,8 +13,9 @@ fn email365_turns(rcpts: usize, messages: usize) -> (f64, usize) {
     let sink = Sink::start(SinkOptions::default()).unwrap();
     let proxy = Proxy::start(sink.addr(), Duration::from_millis(1)).unwrap();
     let message = workload::message(rcpts).unwrap();
-    let options =
-        SmtpOptions::new("127.0.0.1", proxy.addr().port()).tls(TlsMode::InsecurePlaintext);
+    let options = SmtpOptions::new("127.0.0.1")
+        .port(proxy.addr().port())
+        .tls(TlsMode::InsecurePlaintext);
     let mut client = SmtpClient::new(options).unwrap();
     client.send(&message).unwrap();
     let t0 = proxy.total_turns();

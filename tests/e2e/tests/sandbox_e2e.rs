@@ -30,7 +30,8 @@ fn sandbox_with(f: impl FnOnce(&mut Config)) -> Sandbox {
 
 /// STARTTLS + AUTH PLAIN to the sandbox, trusting only its CA.
 fn smtp_options(sb: &Sandbox) -> SmtpOptions {
-    let mut options = SmtpOptions::new(sb.smtp_addr().ip().to_string(), sb.smtp_addr().port())
+    let mut options = SmtpOptions::new(sb.smtp_addr().ip().to_string())
+        .port(sb.smtp_addr().port())
         .credentials(&sb.config().username, &sb.config().password)
         .ca_file(sb.ca_file())
         .expect("the sandbox's CA file is readable");

@@ -97,7 +97,9 @@ fn measure_in_process<S>(
 }
 
 fn email365_options(addr: SocketAddr) -> SmtpOptions {
-    let mut o = SmtpOptions::new("127.0.0.1", addr.port()).tls(TlsMode::InsecurePlaintext);
+    let mut o = SmtpOptions::new("127.0.0.1")
+        .port(addr.port())
+        .tls(TlsMode::InsecurePlaintext);
     o.timeouts.command = Duration::from_secs(60);
     o.timeouts.data_end = Duration::from_secs(60);
     o
