@@ -6,9 +6,7 @@
 use crate::policy::e365_sender_policy;
 use crate::{e365_error, e365_result, ffi_boundary, text, try_out};
 use email365::names::{self, WireName};
-use email365::smtp::{
-    engine::check_ehlo_name, AuthMechanism, Direction, SmtpOptions, TlsMode, DEFAULT_PORT,
-};
+use email365::smtp::{engine::check_ehlo_name, AuthMechanism, Direction, SmtpOptions, TlsMode};
 use email365::{Error, ErrorKind};
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
@@ -174,7 +172,7 @@ pub unsafe extern "C" fn e365_smtp_options_new(
         let out = try_out!(out, "out");
         let host = unsafe { text(host, host_len, "host")? };
         *out = Box::into_raw(Box::new(e365_smtp_options {
-            inner: SmtpOptions::new(host, DEFAULT_PORT),
+            inner: SmtpOptions::new(host),
             max_connections: 1,
         }));
         Ok(())
