@@ -451,7 +451,7 @@ mod tests {
             (0..12).map(|i| (format!("r{i}@x"), "CAAS_SENT")).collect();
         events[1].1 = "CH_SENT";
         let codes: Vec<(&str, &str)> = events.iter().map(|(r, c)| (r.as_str(), *c)).collect();
-        let mut n = note(&codes);
+        let mut n = Notification::of_codes(&codes);
         n.events[0].recipient = None;
         assert_eq!(
             describe(&n, None),
@@ -459,7 +459,7 @@ mod tests {
              r3@x at CAAS_SENT, r4@x at CAAS_SENT, r5@x at CAAS_SENT, r6@x at CAAS_SENT, \
              r7@x at CAAS_SENT, r8@x at CAAS_SENT, r9@x at CAAS_SENT, and 2 more"
         );
-        let one = note(&[("a@x", "CAAS_SENT")]);
+        let one = Notification::of_codes(&[("a@x", "CAAS_SENT")]);
         assert_eq!(describe(&one, None), "last state: a@x at CAAS_SENT");
     }
 
