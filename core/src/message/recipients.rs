@@ -24,8 +24,11 @@ pub(crate) fn distinct<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<V
     let mut seen: HashMap<Option<RecipientKey<'a>>, usize> = HashMap::new();
     let mut kept: Vec<String> = Vec::new();
     for path in paths {
-        let key = Some(RecipientKey::new(path));
-        if seen.contains_key(&key) {
+        // One lookup: a key already there is a repeat (its value is not read).
+        if seen
+            .insert(Some(RecipientKey::new(path)), kept.len())
+            .is_some()
+        {
             continue;
         }
         if kept.len() == MAX_RECIPIENTS {
@@ -34,7 +37,6 @@ pub(crate) fn distinct<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<V
                 format!("the message has more than {MAX_RECIPIENTS} distinct recipients"),
             ));
         }
-        seen.insert(key, kept.len());
         kept.push(path.to_string());
     }
     Ok(kept)
