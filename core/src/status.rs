@@ -209,13 +209,15 @@ impl Notification {
         let mut states: Vec<RecipientState> = Vec::new();
         for event in &self.events {
             let key = event.recipient.as_deref().map(RecipientKey::new);
-            match index.get(&key) {
-                Some(&i) => {
+            // Insert-or-find in one call (the map's only operation, so the wasm module
+            // carries no separate lookup); a repeated key gets its first index back.
+            match index.insert(key, states.len()) {
+                Some(i) => {
+                    index.insert(key, i);
                     states[i].latest = event.clone();
                     states[i].is_final = event.is_final();
                 }
                 None => {
-                    index.insert(key, states.len());
                     states.push(RecipientState {
                         recipient: event.recipient.clone(),
                         latest: event.clone(),
