@@ -27,6 +27,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub mod address;
 pub mod cli;
 pub mod error;
+mod ffi;
 pub mod message;
 pub mod notification_id;
 pub mod options;
@@ -111,14 +112,13 @@ impl<V, K> Owned<V, K> {
         unsafe { ptr.cast::<Owned<V, K>>().as_ref() }
     }
 
-    /// Frees a pointer made by [`Owned::into_raw`]; NULL is ignored.
+    /// Frees a pointer made by [`Owned::into_raw`] ([`ffi::free_box`]: NULL is ignored,
+    /// a panic is caught).
     ///
     /// # Safety
     /// `ptr` is NULL or came from `Owned::<V, K>::into_raw` and was not freed.
     pub(crate) unsafe fn free(ptr: *mut V) {
-        if !ptr.is_null() {
-            drop(unsafe { Box::from_raw(ptr.cast::<Owned<V, K>>()) });
-        }
+        unsafe { ffi::free_box(ptr.cast::<Owned<V, K>>()) }
     }
 }
 

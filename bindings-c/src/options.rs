@@ -3,6 +3,7 @@
 //! rustls-ffi grow without breaking the ABI: a new option is a new function), over the
 //! core's `SmtpOptions`. Also the transcript callback (`e365_smtp_options_set_log`).
 
+use crate::ffi::{free_box, new_boxed};
 use crate::policy::e365_sender_policy;
 use crate::{e365_error, e365_result, ffi_boundary, text, try_out};
 use email365::names::{self, WireName};
@@ -170,14 +171,12 @@ pub unsafe extern "C" fn e365_smtp_options_new(
     out: *mut *mut e365_smtp_options,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let host = unsafe { text(host, host_len, "host")? };
-        *out = Box::into_raw(Box::new(e365_smtp_options {
+        e365_smtp_options {
             inner: SmtpOptions::new(host, DEFAULT_PORT),
             max_connections: 1,
-        }));
-        Ok(())
+        }
     })
 }
 
@@ -187,11 +186,7 @@ pub unsafe extern "C" fn e365_smtp_options_new(
 /// `options` is NULL or options from this library that were not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_smtp_options_free(options: *mut e365_smtp_options) {
-    if !options.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(options) });
-        }));
-    }
+    unsafe { free_box(options) }
 }
 
 /// Sets the port (default 25; 587 is the other STARTTLS port, 465 goes with

@@ -1,6 +1,7 @@
 //! Raw messages for the `send_many_raw` calls in C: an opaque `e365_outgoing` holding a
 //! copy of an envelope and RFC 5322 bytes, handed to the core as `Outgoing::raw`.
 
+use crate::ffi::{free_box, new_boxed};
 use crate::pool::e365_smtp_pool;
 use crate::smtp::{e365_send_results, e365_smtp_client, envelope, results_into};
 use crate::{e365_error, e365_result, e365_str, ffi_boundary, items, try_out, try_ref};
@@ -38,12 +39,10 @@ pub unsafe extern "C" fn e365_outgoing_new(
     out: *mut *mut e365_outgoing,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let envelope = unsafe { envelope(mail_from, rcpt_to, rcpt_to_len)? };
         let bytes = unsafe { crate::bytes(bytes.cast(), len, "bytes")? }.to_vec();
-        *out = Box::into_raw(Box::new(e365_outgoing { envelope, bytes }));
-        Ok(())
+        e365_outgoing { envelope, bytes }
     })
 }
 
@@ -53,11 +52,7 @@ pub unsafe extern "C" fn e365_outgoing_new(
 /// `outgoing` is NULL or an outgoing message from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_outgoing_free(outgoing: *mut e365_outgoing) {
-    if !outgoing.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(outgoing) });
-        }));
-    }
+    unsafe { free_box(outgoing) }
 }
 
 /// The core's view of `items_len` outgoing messages (none NULL).

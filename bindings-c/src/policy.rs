@@ -3,7 +3,8 @@
 
 use crate::address::e365_address;
 use crate::address::AddressBox;
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, items, str_text, try_out, try_ref};
+use crate::ffi::{free_box, new_boxed};
+use crate::{e365_error, e365_result, e365_str, ffi_boundary, items, str_text, try_ref};
 use email365::policy::SenderPolicy;
 
 /// The registered sender domains and addresses of an account (opaque). Made by
@@ -45,8 +46,7 @@ pub unsafe extern "C" fn e365_sender_policy_new(
     out: *mut *mut e365_sender_policy,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let domains = unsafe { items(domains, domains_len, "domains")? }
             .iter()
             .map(|s| unsafe { str_text(*s, "domains[i]") })
@@ -56,8 +56,7 @@ pub unsafe extern "C" fn e365_sender_policy_new(
             .map(|s| unsafe { str_text(*s, "addresses[i]") })
             .collect::<Result<Vec<&str>, _>>()?;
         let inner = SenderPolicy::new(&domains, &addresses)?;
-        *out = Box::into_raw(Box::new(e365_sender_policy { inner }));
-        Ok(())
+        e365_sender_policy { inner }
     })
 }
 
@@ -93,11 +92,7 @@ pub unsafe extern "C" fn e365_sender_policy_check(
 /// `policy` is NULL or a policy from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_sender_policy_free(policy: *mut e365_sender_policy) {
-    if !policy.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(policy) });
-        }));
-    }
+    unsafe { free_box(policy) }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! `e365_status_poller_record_answer` / `e365_status_poller_record_failure`.
 //! `e365_status_client_wait` drives the same poller inside the library.
 
+use crate::ffi::{free_box, new_boxed};
 use crate::status::{e365_http_answer, e365_notification, notification_into_raw};
 use crate::{
     e365_error, e365_result, e365_str, ffi_boundary, opt_text, str_opt_text, text, try_out,
@@ -85,14 +86,12 @@ pub unsafe extern "C" fn e365_status_poller_new(
     out: *mut *mut e365_status_poller,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let id = unsafe { text(notification_id, id_len, "notification_id")? };
         let recipient = unsafe { opt_text(recipient, recipient_len, "recipient")? };
         let deadline = unsafe { deadline_ms.as_ref() }.map(|ms| Duration::from_millis(*ms));
         let inner = Poller::new(PollPlan::DEFAULT, id, recipient, deadline);
-        *out = Box::into_raw(Box::new(e365_status_poller { inner }));
-        Ok(())
+        e365_status_poller { inner }
     })
 }
 
@@ -225,11 +224,7 @@ pub unsafe extern "C" fn e365_status_poller_record_failure(
 /// `poller` is NULL or a poller from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_status_poller_free(poller: *mut e365_status_poller) {
-    if !poller.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(poller) });
-        }));
-    }
+    unsafe { free_box(poller) }
 }
 
 #[cfg(test)]

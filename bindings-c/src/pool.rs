@@ -1,6 +1,7 @@
 //! The SMTP pool in C: `e365_smtp_pool_*` over the core's `SmtpPool`, up to N
 //! connections shared by every thread that sends through one pool handle.
 
+use crate::ffi::{free_box_with, new_boxed};
 use crate::message::{e365_message, MessageBox};
 use crate::options::e365_smtp_options;
 use crate::smtp::{
@@ -43,12 +44,10 @@ pub unsafe extern "C" fn e365_smtp_pool_new(
     out: *mut *mut e365_smtp_pool,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let options = try_ref!(options, "options");
         let inner = SmtpPool::new(options.core().clone(), options.max_connections())?;
-        *out = Box::into_raw(Box::new(e365_smtp_pool { inner }));
-        Ok(())
+        e365_smtp_pool { inner }
     })
 }
 
@@ -159,12 +158,7 @@ pub unsafe extern "C" fn e365_smtp_pool_close(pool: *const e365_smtp_pool) {
 /// `pool` is NULL or a pool from this library that was not freed yet and is not in use.
 #[no_mangle]
 pub unsafe extern "C" fn e365_smtp_pool_free(pool: *mut e365_smtp_pool) {
-    if !pool.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let pool = unsafe { Box::from_raw(pool) };
-            pool.inner.close();
-        }));
-    }
+    unsafe { free_box_with(pool, |pool| pool.inner.close()) }
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! SMTP reply classification in C: `e365_reply_classify` (a whole reply) and
 //! `e365_reply_classify_code` (a code pair), over the core's `reply` module.
 
-use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, Owned, Strings,
-};
+use crate::ffi::new_raw;
+use crate::{e365_error, e365_result, e365_str, opt_text, text, Owned, Strings};
 use email365::names::WireName;
 use email365::reply::{
     check_code, classify_code, Category, Classification, Command, EnhancedCode, Reply, Severity,
@@ -155,12 +154,10 @@ pub unsafe extern "C" fn e365_reply_classify(
     out: *mut *mut e365_classification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let command = unsafe { self::command(command, command_len)? };
         let reply = Reply::parse(unsafe { text(reply, reply_len, "reply")? })?;
-        *out = into_raw(&reply.classify(command));
-        Ok(())
+        into_raw(&reply.classify(command))
     })
 }
 
@@ -189,15 +186,13 @@ pub unsafe extern "C" fn e365_reply_classify_code(
     out: *mut *mut e365_classification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let command = unsafe { self::command(command, command_len)? };
         let code = check_code(code)?;
         let enhanced = unsafe { opt_text(enhanced, enhanced_len, "enhanced")? }
             .map(EnhancedCode::parse)
             .transpose()?;
-        *out = into_raw(&classify_code(code, enhanced, command));
-        Ok(())
+        into_raw(&classify_code(code, enhanced, command))
     })
 }
 
@@ -208,7 +203,7 @@ pub unsafe extern "C" fn e365_reply_classify_code(
 /// yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_classification_free(classification: *mut e365_classification) {
-    let _ = std::panic::catch_unwind(|| unsafe { ClassificationBox::free(classification) });
+    unsafe { ClassificationBox::free(classification) }
 }
 
 #[cfg(test)]

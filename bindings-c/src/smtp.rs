@@ -4,6 +4,7 @@
 //! (`e365_delivery`, `e365_send_results`, opaque with accessors) and the envelope
 //! conversion the pool shares.
 
+use crate::ffi::{at, free_box, new_boxed, read, read_opt};
 use crate::message::{e365_message, MessageBox};
 use crate::options::e365_smtp_options;
 use crate::{
@@ -53,12 +54,10 @@ pub unsafe extern "C" fn e365_smtp_client_connect(
     out: *mut *mut e365_smtp_client,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let options = try_ref!(options, "options").core().clone();
         let inner = SmtpClient::connect(options)?;
-        *out = Box::into_raw(Box::new(e365_smtp_client { inner }));
-        Ok(())
+        e365_smtp_client { inner }
     })
 }
 
@@ -250,6 +249,15 @@ impl Drop for SendResult {
     }
 }
 
+/// The outcome at `index` of the results behind `results` (`None` for NULL or an index
+/// out of range).
+///
+/// # Safety
+/// `results` is NULL or live results.
+unsafe fn outcome<'a>(results: *const e365_send_results, index: usize) -> Option<&'a SendResult> {
+    unsafe { results.as_ref() }.and_then(|r| r.items.get(index))
+}
+
 /// Writes the outcomes of a `send_many` into `*out` (a new `e365_send_results`).
 pub(crate) fn results_into(
     out: &mut *mut e365_send_results,
@@ -309,11 +317,7 @@ pub unsafe extern "C" fn e365_smtp_client_send_many(
 /// `e365_smtp_pool_send*` that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_free(delivery: *mut e365_delivery) {
-    if !delivery.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(delivery) });
-        }));
-    }
+    unsafe { free_box(delivery) }
 }
 
 /// The notification id of the (first) transaction, for the status API; `{NULL, 0}` when
@@ -323,7 +327,7 @@ pub unsafe extern "C" fn e365_delivery_free(delivery: *mut e365_delivery) {
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_notification_id(delivery: *const e365_delivery) -> e365_str {
-    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.notification_id)
+    unsafe { read(delivery, |d| d.notification_id) }
 }
 
 /// The basic code of the final reply to the message data (0 for NULL).
@@ -332,7 +336,7 @@ pub unsafe extern "C" fn e365_delivery_notification_id(delivery: *const e365_del
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_final_code(delivery: *const e365_delivery) -> u16 {
-    unsafe { delivery.as_ref() }.map_or(0, |d| d.final_code)
+    unsafe { read(delivery, |d| d.final_code) }
 }
 
 /// The enhanced code of the final reply, or `{NULL, 0}`.
@@ -341,7 +345,7 @@ pub unsafe extern "C" fn e365_delivery_final_code(delivery: *const e365_delivery
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_final_enhanced(delivery: *const e365_delivery) -> e365_str {
-    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.final_enhanced)
+    unsafe { read(delivery, |d| d.final_enhanced) }
 }
 
 /// The final reply as it came on the wire (codes included, lines joined with CRLF);
@@ -351,7 +355,7 @@ pub unsafe extern "C" fn e365_delivery_final_enhanced(delivery: *const e365_deli
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_final_reply(delivery: *const e365_delivery) -> e365_str {
-    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.final_reply)
+    unsafe { read(delivery, |d| d.final_reply) }
 }
 
 /// The number of SMTP transactions used (more than one when the server limited the
@@ -361,7 +365,7 @@ pub unsafe extern "C" fn e365_delivery_final_reply(delivery: *const e365_deliver
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_transactions(delivery: *const e365_delivery) -> usize {
-    unsafe { delivery.as_ref() }.map_or(0, |d| d.transactions)
+    unsafe { read(delivery, |d| d.transactions) }
 }
 
 /// The number of accepted recipients (0 for NULL).
@@ -370,7 +374,7 @@ pub unsafe extern "C" fn e365_delivery_transactions(delivery: *const e365_delive
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_accepted_len(delivery: *const e365_delivery) -> usize {
-    unsafe { delivery.as_ref() }.map_or(0, |d| d.accepted.len())
+    unsafe { read(delivery, |d| d.accepted.len()) }
 }
 
 /// The accepted recipient at `index` (in RCPT order) with its reply; NULL when `index`
@@ -383,9 +387,7 @@ pub unsafe extern "C" fn e365_delivery_accepted(
     delivery: *const e365_delivery,
     index: usize,
 ) -> *const e365_recipient_reply {
-    unsafe { delivery.as_ref() }
-        .and_then(|d| d.accepted.get(index))
-        .map_or(std::ptr::null(), |r| r)
+    unsafe { read_opt(delivery, |d| at(&d.accepted, index)) }
 }
 
 /// The number of refused recipients (0 for NULL).
@@ -394,7 +396,7 @@ pub unsafe extern "C" fn e365_delivery_accepted(
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_rejected_len(delivery: *const e365_delivery) -> usize {
-    unsafe { delivery.as_ref() }.map_or(0, |d| d.rejected.len())
+    unsafe { read(delivery, |d| d.rejected.len()) }
 }
 
 /// The refused recipient at `index` with the reply that refused it; NULL when `index` is
@@ -407,9 +409,7 @@ pub unsafe extern "C" fn e365_delivery_rejected(
     delivery: *const e365_delivery,
     index: usize,
 ) -> *const e365_recipient_reply {
-    unsafe { delivery.as_ref() }
-        .and_then(|d| d.rejected.get(index))
-        .map_or(std::ptr::null(), |r| r)
+    unsafe { read_opt(delivery, |d| at(&d.rejected, index)) }
 }
 
 /// The recipient as given in RCPT TO; `{NULL, 0}` for NULL.
@@ -420,7 +420,7 @@ pub unsafe extern "C" fn e365_delivery_rejected(
 pub unsafe extern "C" fn e365_recipient_reply_recipient(
     reply: *const e365_recipient_reply,
 ) -> e365_str {
-    unsafe { reply.as_ref() }.map_or(e365_str::NONE, |r| r.recipient)
+    unsafe { read(reply, |r| r.recipient) }
 }
 
 /// The basic code of the server's reply (to RCPT, or to the data); 0 for NULL.
@@ -429,7 +429,7 @@ pub unsafe extern "C" fn e365_recipient_reply_recipient(
 /// `reply` is NULL or a reply of a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_recipient_reply_code(reply: *const e365_recipient_reply) -> u16 {
-    unsafe { reply.as_ref() }.map_or(0, |r| r.code)
+    unsafe { read(reply, |r| r.code) }
 }
 
 /// The enhanced code of the reply, or `{NULL, 0}`.
@@ -440,7 +440,7 @@ pub unsafe extern "C" fn e365_recipient_reply_code(reply: *const e365_recipient_
 pub unsafe extern "C" fn e365_recipient_reply_enhanced(
     reply: *const e365_recipient_reply,
 ) -> e365_str {
-    unsafe { reply.as_ref() }.map_or(e365_str::NONE, |r| r.enhanced)
+    unsafe { read(reply, |r| r.enhanced) }
 }
 
 /// The reply text, lines joined with `\n`, codes removed; `{NULL, 0}` for NULL.
@@ -449,7 +449,7 @@ pub unsafe extern "C" fn e365_recipient_reply_enhanced(
 /// `reply` is NULL or a reply of a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_recipient_reply_text(reply: *const e365_recipient_reply) -> e365_str {
-    unsafe { reply.as_ref() }.map_or(e365_str::NONE, |r| r.text)
+    unsafe { read(reply, |r| r.text) }
 }
 
 /// The number of messages (the `messages_len` of the call; 0 for NULL).
@@ -458,7 +458,7 @@ pub unsafe extern "C" fn e365_recipient_reply_text(reply: *const e365_recipient_
 /// `results` is NULL or live results.
 #[no_mangle]
 pub unsafe extern "C" fn e365_send_results_len(results: *const e365_send_results) -> usize {
-    unsafe { results.as_ref() }.map_or(0, |r| r.items.len())
+    unsafe { read(results, |r| r.items.len()) }
 }
 
 /// The outcome of message `index` as a result code: `E365_OK` when it was accepted for
@@ -472,7 +472,7 @@ pub unsafe extern "C" fn e365_send_results_code(
     results: *const e365_send_results,
     index: usize,
 ) -> e365_result {
-    match unsafe { results.as_ref() }.and_then(|r| r.items.get(index)) {
+    match unsafe { outcome(results, index) } {
         Some(SendResult::Delivered(_)) => e365_result::E365_OK,
         Some(SendResult::Failed(code, _)) => *code,
         None => e365_result::E365_INVALID_ARGUMENT,
@@ -489,7 +489,7 @@ pub unsafe extern "C" fn e365_send_results_delivery(
     results: *const e365_send_results,
     index: usize,
 ) -> *const e365_delivery {
-    match unsafe { results.as_ref() }.and_then(|r| r.items.get(index)) {
+    match unsafe { outcome(results, index) } {
         Some(SendResult::Delivered(d)) => &**d,
         _ => std::ptr::null(),
     }
@@ -506,7 +506,7 @@ pub unsafe extern "C" fn e365_send_results_error(
     results: *const e365_send_results,
     index: usize,
 ) -> *const e365_error {
-    match unsafe { results.as_ref() }.and_then(|r| r.items.get(index)) {
+    match unsafe { outcome(results, index) } {
         Some(SendResult::Failed(_, e)) => *e,
         _ => std::ptr::null(),
     }
@@ -518,11 +518,7 @@ pub unsafe extern "C" fn e365_send_results_error(
 /// `results` is NULL or results from this library that were not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_send_results_free(results: *mut e365_send_results) {
-    if !results.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(results) });
-        }));
-    }
+    unsafe { free_box(results) }
 }
 
 /// Ends the session politely (QUIT), closes the connection and frees the client, then
@@ -560,11 +556,7 @@ pub unsafe extern "C" fn e365_smtp_client_close(
 /// `client` is NULL or a client from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_smtp_client_free(client: *mut e365_smtp_client) {
-    if !client.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(client) });
-        }));
-    }
+    unsafe { free_box(client) }
 }
 
 #[cfg(test)]

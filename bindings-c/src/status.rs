@@ -3,6 +3,7 @@
 //! the polling plan (`e365_status_next_delay`), and what an HTTP answer of the status API
 //! means (`e365_status_http_error`), over the core's `status` module.
 
+use crate::ffi::{array_ptr, free_box, new_boxed, new_raw};
 use crate::{
     e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, str_text, text, try_out,
     try_ref, Owned, Strings,
@@ -106,8 +107,7 @@ pub unsafe extern "C" fn e365_status_request_build(
     out: *mut *mut e365_status_request,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let q = try_ref!(query, "query");
         let query = unsafe { core_query(q)? };
         let request = status::status_request(&query)?;
@@ -118,8 +118,7 @@ pub unsafe extern "C" fn e365_status_request_build(
             authorization: s.0.keep(&request.authorization),
             accept: s.0.keep(request.accept),
         };
-        *out = RequestBox::into_raw(view, s);
-        Ok(())
+        RequestBox::into_raw(view, s)
     })
 }
 
@@ -129,7 +128,7 @@ pub unsafe extern "C" fn e365_status_request_build(
 /// `request` is NULL or a request from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_status_request_free(request: *mut e365_status_request) {
-    let _ = std::panic::catch_unwind(|| unsafe { RequestBox::free(request) });
+    unsafe { RequestBox::free(request) }
 }
 
 /// One status event, in response order. The strings belong to the notification.
@@ -219,17 +218,12 @@ pub(crate) fn notification_into_raw(n: &Notification) -> *mut e365_notification 
             is_final: r.is_final,
         })
         .collect();
-    let ptr_of = |len: usize, p| if len == 0 { std::ptr::null() } else { p };
     let view = e365_notification {
         found: n.found,
         notification_id: s.keep_opt(n.notification_id.as_deref()),
-        events: ptr_of(events.len(), events.as_ptr()),
+        events: array_ptr(&events),
         events_len: events.len(),
-        recipients: if recipients.is_empty() {
-            std::ptr::null()
-        } else {
-            recipients.as_ptr()
-        },
+        recipients: array_ptr(&recipients),
         recipients_len: recipients.len(),
         all_final: n.all_final(),
     };
@@ -257,11 +251,9 @@ pub unsafe extern "C" fn e365_status_parse(
     out: *mut *mut e365_notification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let notification = status::parse_status(unsafe { text(body, len, "body")? })?;
-        *out = notification_into_raw(&notification);
-        Ok(())
+        notification_into_raw(&notification)
     })
 }
 
@@ -271,7 +263,7 @@ pub unsafe extern "C" fn e365_status_parse(
 /// `notification` is NULL or a notification from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_notification_free(notification: *mut e365_notification) {
-    let _ = std::panic::catch_unwind(|| unsafe { NotificationBox::free(notification) });
+    unsafe { NotificationBox::free(notification) }
 }
 
 /// The polling plan that every wait loop executes: writes into `*delay_ms_out` how long
@@ -470,8 +462,7 @@ pub unsafe extern "C" fn e365_status_client_new(
     out: *mut *mut e365_status_client,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let o = try_ref!(options, "options");
         let (account, user, password) = unsafe {
             (
@@ -499,10 +490,9 @@ pub unsafe extern "C" fn e365_status_client_new(
             builder =
                 builder.request_timeout(Duration::from_millis(u64::from(o.request_timeout_ms)));
         }
-        *out = Box::into_raw(Box::new(e365_status_client {
+        e365_status_client {
             inner: builder.build()?,
-        }));
-        Ok(())
+        }
     })
 }
 
@@ -532,14 +522,12 @@ pub unsafe extern "C" fn e365_status_client_get(
     out: *mut *mut e365_notification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let client = try_ref!(client, "client");
         let id = unsafe { text(notification_id, id_len, "notification_id")? };
         let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
         let notification = client.inner.get(id, recipient)?;
-        *out = notification_into_raw(&notification);
-        Ok(())
+        notification_into_raw(&notification)
     })
 }
 
@@ -574,8 +562,7 @@ pub unsafe extern "C" fn e365_status_client_wait(
     out: *mut *mut e365_notification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let client = try_ref!(client, "client");
         let id = unsafe { text(notification_id, id_len, "notification_id")? };
         let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
@@ -583,8 +570,7 @@ pub unsafe extern "C" fn e365_status_client_wait(
             client
                 .inner
                 .wait_for(id, recipient, Duration::from_millis(deadline_ms))?;
-        *out = notification_into_raw(&notification);
-        Ok(())
+        notification_into_raw(&notification)
     })
 }
 
@@ -594,11 +580,7 @@ pub unsafe extern "C" fn e365_status_client_wait(
 /// `client` is NULL or a client from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_status_client_free(client: *mut e365_status_client) {
-    if !client.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(client) });
-        }));
-    }
+    unsafe { free_box(client) }
 }
 
 #[cfg(test)]
