@@ -36,6 +36,7 @@ pub mod policy;
 pub mod poll;
 pub mod pool;
 pub mod reply;
+mod sending;
 pub mod smtp;
 pub mod status;
 
@@ -228,6 +229,44 @@ pub(crate) unsafe fn items<'a, T>(ptr: *const T, n: usize, name: &str) -> Result
         .with_reason("bad_length"));
     }
     Ok(unsafe { std::slice::from_raw_parts(ptr, n) })
+}
+
+/// Borrows the texts of `n` input [`e365_str`]s at `ptr` (`name`; NULL allowed only when
+/// `n` is 0), each required (`entry` names one in errors).
+///
+/// # Safety
+/// As for [`items`], and each entry as for [`str_text`].
+pub(crate) unsafe fn str_list<'a>(
+    ptr: *const e365_str,
+    n: usize,
+    name: &str,
+    entry: &str,
+) -> Result<Vec<&'a str>, Error> {
+    unsafe { items(ptr, n, name)? }
+        .iter()
+        .map(|s| unsafe { str_text(*s, entry) })
+        .collect()
+}
+
+/// Reads `n` object pointers at `ptr` (`name`; NULL allowed only when `n` is 0) through
+/// `get`, which gives `None` for a NULL entry (→ `null_argument` naming `entry`).
+///
+/// # Safety
+/// `ptr` is NULL or valid for reading `n` pointers, each as `get`
+/// requires.
+pub(crate) unsafe fn pointers<T, R>(
+    ptr: *const *const T,
+    n: usize,
+    name: &str,
+    entry: &str,
+    get: impl FnMut(*const T) -> Option<R>,
+) -> Result<Vec<R>, Error> {
+    unsafe { items(ptr, n, name)? }
+        .iter()
+        .copied()
+        .map(get)
+        .map(|r| r.ok_or_else(|| null_argument(entry)))
+        .collect()
 }
 
 /// Borrows the object behind a pointer argument, or returns `null_argument` from the

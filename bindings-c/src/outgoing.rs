@@ -3,8 +3,9 @@
 
 use crate::ffi::{free_box, new_boxed};
 use crate::pool::e365_smtp_pool;
-use crate::smtp::{e365_send_results, e365_smtp_client, envelope, results_into};
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, items, try_out, try_ref};
+use crate::sending::{self, envelope};
+use crate::smtp::{e365_send_results, e365_smtp_client};
+use crate::{e365_error, e365_result, e365_str, pointers};
 use email365::message::Envelope;
 use email365::smtp::Outgoing;
 use email365::Error;
@@ -64,13 +65,11 @@ unsafe fn raw_items<'a>(
     list: *const *const e365_outgoing,
     len: usize,
 ) -> Result<Vec<Outgoing<'a>>, Error> {
-    unsafe { items(list, len, "items")? }
-        .iter()
-        .map(|o| match unsafe { o.as_ref() } {
-            Some(o) => Ok(Outgoing::raw(&o.envelope, &o.bytes)),
-            None => Err(crate::null_argument("items[i]")),
+    unsafe {
+        pointers(list, len, "items", "items[i]", |o| {
+            o.as_ref().map(|o| Outgoing::raw(&o.envelope, &o.bytes))
         })
-        .collect()
+    }
 }
 
 /// `e365_smtp_client_send_many` for messages built elsewhere (`e365_outgoing_new`):
@@ -92,13 +91,7 @@ pub unsafe extern "C" fn e365_smtp_client_send_many_raw(
     out: *mut *mut e365_send_results,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let client = try_out!(client, "client");
-        let items = unsafe { raw_items(items, items_len)? };
-        results_into(out, client.core().send_many_outgoing(&items));
-        Ok(())
-    })
+    unsafe { sending::send_many(client, || raw_items(items, items_len), out, err_out) }
 }
 
 /// `e365_smtp_pool_send_many` for messages built elsewhere (`e365_outgoing_new`).
@@ -117,13 +110,7 @@ pub unsafe extern "C" fn e365_smtp_pool_send_many_raw(
     out: *mut *mut e365_send_results,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let pool = try_ref!(pool, "pool");
-        let items = unsafe { raw_items(items, items_len)? };
-        results_into(out, pool.core().send_many_outgoing(&items));
-        Ok(())
-    })
+    unsafe { sending::send_many(pool, || raw_items(items, items_len), out, err_out) }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use crate::address::e365_address;
 use crate::address::AddressBox;
 use crate::ffi::{free_box, new_boxed};
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, items, str_text, try_ref};
+use crate::{e365_error, e365_result, e365_str, ffi_boundary, str_list, try_ref};
 use email365::policy::SenderPolicy;
 
 /// The registered sender domains and addresses of an account (opaque). Made by
@@ -47,14 +47,8 @@ pub unsafe extern "C" fn e365_sender_policy_new(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     new_boxed!(out, err_out, {
-        let domains = unsafe { items(domains, domains_len, "domains")? }
-            .iter()
-            .map(|s| unsafe { str_text(*s, "domains[i]") })
-            .collect::<Result<Vec<&str>, _>>()?;
-        let addresses = unsafe { items(addresses, addresses_len, "addresses")? }
-            .iter()
-            .map(|s| unsafe { str_text(*s, "addresses[i]") })
-            .collect::<Result<Vec<&str>, _>>()?;
+        let domains = unsafe { str_list(domains, domains_len, "domains", "domains[i]")? };
+        let addresses = unsafe { str_list(addresses, addresses_len, "addresses", "addresses[i]")? };
         let inner = SenderPolicy::new(&domains, &addresses)?;
         e365_sender_policy { inner }
     })

@@ -2,13 +2,12 @@
 //! connections shared by every thread that sends through one pool handle.
 
 use crate::ffi::{free_box_with, new_boxed};
-use crate::message::{e365_message, MessageBox};
+use crate::message::e365_message;
 use crate::options::e365_smtp_options;
-use crate::smtp::{
-    built_messages, deliver, e365_delivery, e365_send_results, envelope, results_into,
-};
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, try_out, try_ref};
-use email365::smtp::{Outgoing, SmtpPool};
+use crate::sending;
+use crate::smtp::{e365_delivery, e365_send_results};
+use crate::{e365_error, e365_result, e365_str, try_ref};
+use email365::smtp::SmtpPool;
 
 /// Up to `max_connections` SMTP connections shared between threads (opaque): made by
 /// `e365_smtp_pool_new`, freed by `e365_smtp_pool_free`.
@@ -66,14 +65,7 @@ pub unsafe extern "C" fn e365_smtp_pool_send(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let pool = try_ref!(pool, "pool");
-        let Some(message) = (unsafe { MessageBox::core(message) }) else {
-            return Err(crate::null_argument("message"));
-        };
-        deliver(out, pool.inner.send(message))
-    })
+    unsafe { sending::send(pool, message, out, err_out) }
 }
 
 /// Sends RFC 5322 bytes with an explicit envelope on a pooled connection: as
@@ -97,13 +89,18 @@ pub unsafe extern "C" fn e365_smtp_pool_send_raw(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let pool = try_ref!(pool, "pool");
-        let envelope = unsafe { envelope(mail_from, rcpt_to, rcpt_to_len)? };
-        let data = unsafe { crate::bytes(bytes.cast(), len, "bytes")? };
-        deliver(out, pool.inner.send_raw(&envelope, data))
-    })
+    unsafe {
+        sending::send_raw(
+            pool,
+            mail_from,
+            rcpt_to,
+            rcpt_to_len,
+            bytes,
+            len,
+            out,
+            err_out,
+        )
+    }
 }
 
 /// Sends several built messages and writes one outcome per message, in the order
@@ -126,14 +123,8 @@ pub unsafe extern "C" fn e365_smtp_pool_send_many(
     out: *mut *mut e365_send_results,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let pool = try_ref!(pool, "pool");
-        let messages = unsafe { built_messages(messages, messages_len)? };
-        let items: Vec<Outgoing<'_>> = messages.iter().map(|m| Outgoing::from(*m)).collect();
-        results_into(out, pool.inner.send_many_outgoing(&items));
-        Ok(())
-    })
+    let messages = || unsafe { sending::built_messages(messages, messages_len) };
+    unsafe { sending::send_many(pool, messages, out, err_out) }
 }
 
 /// Closes the pool's idle connections politely (QUIT); connections in use by other

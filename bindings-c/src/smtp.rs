@@ -5,14 +5,12 @@
 //! conversion the pool shares.
 
 use crate::ffi::{at, free_box, new_boxed, read, read_opt};
-use crate::message::{e365_message, MessageBox};
+use crate::message::e365_message;
 use crate::options::e365_smtp_options;
-use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, items, str_text, try_out, try_ref, Strings,
-};
-use email365::message::{BuiltMessage, Envelope};
+use crate::sending;
+use crate::{e365_error, e365_result, e365_str, ffi_boundary, try_ref, Strings};
 use email365::reply::Reply;
-use email365::smtp::{Delivery, Outgoing, SmtpClient};
+use email365::smtp::{Delivery, SmtpClient};
 use email365::Error;
 
 /// One SMTP connection (opaque): opened by `e365_smtp_client_connect`, re-opened when
@@ -95,7 +93,8 @@ fn recipient(s: &mut Strings, recipient: &str, reply: &Reply) -> e365_recipient_
 }
 
 impl e365_delivery {
-    fn new(d: &Delivery) -> e365_delivery {
+    /// The C view of a core delivery.
+    pub(crate) fn new(d: &Delivery) -> e365_delivery {
         let mut s = Strings::default();
         let accepted = d
             .accepted
@@ -118,48 +117,6 @@ impl e365_delivery {
             _strings: s,
         }
     }
-}
-
-/// Writes the outcome of one send into `*out` (a new delivery) or returns its error.
-pub(crate) fn deliver(
-    out: &mut *mut e365_delivery,
-    outcome: Result<Delivery, Error>,
-) -> Result<(), Error> {
-    *out = Box::into_raw(Box::new(e365_delivery::new(&outcome?)));
-    Ok(())
-}
-
-/// The envelope of `e365_smtp_client_send_raw` / `e365_smtp_pool_send_raw`.
-///
-/// # Safety
-/// As for those functions.
-pub(crate) unsafe fn envelope(
-    mail_from: e365_str,
-    rcpt_to: *const e365_str,
-    rcpt_to_len: usize,
-) -> Result<Envelope, Error> {
-    Ok(Envelope {
-        mail_from: unsafe { str_text(mail_from, "mail_from")? }.to_string(),
-        rcpt_to: unsafe { items(rcpt_to, rcpt_to_len, "rcpt_to")? }
-            .iter()
-            .map(|r| unsafe { str_text(*r, "rcpt_to[i]") }.map(str::to_string))
-            .collect::<Result<_, _>>()?,
-    })
-}
-
-/// The built messages of a `send_many` call (`messages_len` pointers, none NULL).
-///
-/// # Safety
-/// `messages` is NULL (with length 0) or valid for reading `messages_len` pointers, each
-/// NULL or a live message.
-pub(crate) unsafe fn built_messages<'a>(
-    messages: *const *const e365_message,
-    messages_len: usize,
-) -> Result<Vec<&'a BuiltMessage>, Error> {
-    unsafe { items(messages, messages_len, "messages")? }
-        .iter()
-        .map(|m| unsafe { MessageBox::core(*m) }.ok_or_else(|| crate::null_argument("messages[i]")))
-        .collect()
 }
 
 /// Sends a built message (`e365_message_builder_build`) to its envelope's recipients.
@@ -186,14 +143,7 @@ pub unsafe extern "C" fn e365_smtp_client_send(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let client = try_out!(client, "client");
-        let Some(message) = (unsafe { MessageBox::core(message) }) else {
-            return Err(crate::null_argument("message"));
-        };
-        deliver(out, client.inner.send(message))
-    })
+    unsafe { sending::send(client, message, out, err_out) }
 }
 
 /// Sends RFC 5322 bytes built elsewhere (`bytes`, `len`) with an explicit envelope:
@@ -218,13 +168,18 @@ pub unsafe extern "C" fn e365_smtp_client_send_raw(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let client = try_out!(client, "client");
-        let envelope = unsafe { envelope(mail_from, rcpt_to, rcpt_to_len)? };
-        let data = unsafe { crate::bytes(bytes.cast(), len, "bytes")? };
-        deliver(out, client.inner.send_raw(&envelope, data))
-    })
+    unsafe {
+        sending::send_raw(
+            client,
+            mail_from,
+            rcpt_to,
+            rcpt_to_len,
+            bytes,
+            len,
+            out,
+            err_out,
+        )
+    }
 }
 
 /// The outcome of each message of a `send_many` call, in the order given (opaque): for
@@ -258,19 +213,20 @@ unsafe fn outcome<'a>(results: *const e365_send_results, index: usize) -> Option
     unsafe { results.as_ref() }.and_then(|r| r.items.get(index))
 }
 
-/// Writes the outcomes of a `send_many` into `*out` (a new `e365_send_results`).
-pub(crate) fn results_into(
-    out: &mut *mut e365_send_results,
-    outcomes: Vec<Result<Delivery, Error>>,
-) {
-    let items = outcomes
-        .into_iter()
-        .map(|r| match r {
-            Ok(d) => SendResult::Delivered(Box::new(e365_delivery::new(&d))),
-            Err(e) => SendResult::Failed(e365_result::from_kind(e.kind()), e365_error::into_raw(e)),
-        })
-        .collect();
-    *out = Box::into_raw(Box::new(e365_send_results { items }));
+impl e365_send_results {
+    /// The C view of the outcomes of a `send_many`.
+    pub(crate) fn new(outcomes: Vec<Result<Delivery, Error>>) -> e365_send_results {
+        let items = outcomes
+            .into_iter()
+            .map(|r| match r {
+                Ok(d) => SendResult::Delivered(Box::new(e365_delivery::new(&d))),
+                Err(e) => {
+                    SendResult::Failed(e365_result::from_kind(e.kind()), e365_error::into_raw(e))
+                }
+            })
+            .collect();
+        e365_send_results { items }
+    }
 }
 
 /// Sends `messages_len` built messages over this connection and writes one outcome per
@@ -299,14 +255,8 @@ pub unsafe extern "C" fn e365_smtp_client_send_many(
     out: *mut *mut e365_send_results,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let client = try_out!(client, "client");
-        let messages = unsafe { built_messages(messages, messages_len)? };
-        let items: Vec<Outgoing<'_>> = messages.iter().map(|m| Outgoing::from(*m)).collect();
-        results_into(out, client.inner.send_many_outgoing(&items));
-        Ok(())
-    })
+    let messages = || unsafe { sending::built_messages(messages, messages_len) };
+    unsafe { sending::send_many(client, messages, out, err_out) }
 }
 
 /// Frees a delivery; NULL is ignored. Never call it on a delivery returned by
@@ -650,13 +600,11 @@ mod tests {
 
     #[test]
     fn results_hold_one_outcome_per_message_in_order() {
-        let mut r = null_mut();
-        results_into(
-            &mut r,
-            vec![Err(
-                Error::new(email365::ErrorKind::Timeout, "slow").with_reason("x")
-            )],
-        );
+        let r = Box::into_raw(Box::new(e365_send_results::new(vec![Err(Error::new(
+            email365::ErrorKind::Timeout,
+            "slow",
+        )
+        .with_reason("x"))])));
         unsafe {
             assert_eq!(e365_send_results_len(r), 1);
             assert_eq!(e365_send_results_code(r, 0), e365_result::E365_TIMEOUT);
