@@ -176,12 +176,7 @@ mod tests {
         assert!(a.is_null(), "output untouched on failure");
         unsafe {
             assert_eq!(e365_error_kind(err), e365_result::E365_INVALID_ADDRESS);
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "no_at"
-            );
+            assert_eq!(crate::testing::reason(err), "no_at");
             let mut pos = 0;
             assert!(e365_error_position(err, &mut pos));
             assert_eq!(pos, 10);
@@ -219,8 +214,7 @@ mod tests {
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert!(out.is_null());
-            let reason = std::ffi::CStr::from_ptr(e365_error_reason(err));
-            assert_eq!(reason.to_str().unwrap(), "unknown_address_mode");
+            assert_eq!(crate::testing::reason(err), "unknown_address_mode");
             e365_error_free(err);
         }
     }

@@ -380,6 +380,12 @@ pub(crate) mod testing {
         Some(String::from_utf8(bytes[..s.len].to_vec()).expect("UTF-8"))
     }
 
+    /// The reason of an error object (it stays alive).
+    pub fn reason(err: *const e365_error) -> String {
+        let r = unsafe { std::ffi::CStr::from_ptr(error::e365_error_reason(err)) };
+        r.to_str().expect("UTF-8").to_string()
+    }
+
     /// An input view of `s`.
     pub fn input(s: &str) -> e365_str {
         e365_str {

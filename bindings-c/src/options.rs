@@ -585,8 +585,7 @@ mod tests {
     }
 
     fn reason(err: *mut e365_error) -> String {
-        let r = unsafe { std::ffi::CStr::from_ptr(e365_error_reason(err)) };
-        let r = r.to_str().unwrap().to_string();
+        let r = crate::testing::reason(err);
         unsafe { e365_error_free(err) };
         r
     }

@@ -168,12 +168,7 @@ mod tests {
                 e365_sender_policy_new(null(), 0, null(), 0, &mut policy, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(crate::error::e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "empty_policy"
-            );
+            assert_eq!(crate::testing::reason(err), "empty_policy");
             e365_error_free(err);
             assert!(policy.is_null());
         }

@@ -301,12 +301,7 @@ mod tests {
             e365_status_poller_next(p, 1600, step.as_mut_ptr(), null_mut());
             let s = step.assume_init_read();
             assert_eq!(s.action, e365_poll_action::E365_POLL_GIVE_UP);
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(s.error))
-                    .to_str()
-                    .unwrap(),
-                "deadline_exceeded"
-            );
+            assert_eq!(crate::testing::reason(s.error), "deadline_exceeded");
             e365_error_free(s.error);
             assert_eq!(
                 e365_status_poller_next(null_mut(), 0, step.as_mut_ptr(), null_mut()),

@@ -231,8 +231,7 @@ mod tests {
                 e365_result::E365_INVALID_REPLY
             );
             assert!(out.is_null());
-            let reason = std::ffi::CStr::from_ptr(e365_error_reason(err));
-            assert_eq!(reason.to_str().unwrap(), "nul_byte");
+            assert_eq!(crate::testing::reason(err), "nul_byte");
             e365_error_free(err);
         }
     }
@@ -306,12 +305,7 @@ mod tests {
                 e365_reply_classify_code(99, null(), 0, null(), 0, &mut out, &mut err),
                 e365_result::E365_INVALID_REPLY
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "bad_code"
-            );
+            assert_eq!(crate::testing::reason(err), "bad_code");
             e365_error_free(err);
             err = null_mut();
             assert_eq!(
@@ -325,12 +319,7 @@ mod tests {
                 ),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "unknown_command"
-            );
+            assert_eq!(crate::testing::reason(err), "unknown_command");
             e365_error_free(err);
             assert_eq!(
                 e365_reply_classify(

@@ -563,12 +563,7 @@ mod tests {
                 e365_smtp_client_connect(o, &mut c, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "auth_requires_tls"
-            );
+            assert_eq!(crate::testing::reason(err), "auth_requires_tls");
             e365_error_free(err);
             assert!(c.is_null());
             e365_smtp_options_free(o);

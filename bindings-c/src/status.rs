@@ -634,12 +634,7 @@ mod tests {
                 e365_status_request_build(&q, &mut out, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "invalid_region"
-            );
+            assert_eq!(crate::testing::reason(err), "invalid_region");
             e365_error_free(err);
             let mut q = query();
             q.password = e365_str::NONE;
@@ -712,12 +707,7 @@ mod tests {
                 e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, &mut err),
                 e365_result::E365_INVALID_STATUS_RESPONSE
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "wrong_type"
-            );
+            assert_eq!(crate::testing::reason(err), "wrong_type");
             e365_error_free(err);
             assert_eq!(
                 e365_status_parse(null(), 0, &mut out, null_mut()),
