@@ -3,7 +3,7 @@
 
 use crate::ffi::{free_box, new_boxed};
 use crate::pool::e365_smtp_pool;
-use crate::sending::{self, envelope};
+use crate::sending;
 use crate::smtp::{e365_send_results, e365_smtp_client};
 use crate::{e365_error, e365_result, e365_str, pointers};
 use email365::message::Envelope;
@@ -41,9 +41,12 @@ pub unsafe extern "C" fn e365_outgoing_new(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     new_boxed!(out, err_out, {
-        let envelope = unsafe { envelope(mail_from, rcpt_to, rcpt_to_len)? };
-        let bytes = unsafe { crate::bytes(bytes.cast(), len, "bytes")? }.to_vec();
-        e365_outgoing { envelope, bytes }
+        let (envelope, bytes) =
+            unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len)? };
+        e365_outgoing {
+            envelope,
+            bytes: bytes.to_vec(),
+        }
     })
 }
 

@@ -9,9 +9,9 @@ use crate::status::{e365_http_answer, e365_notification, notification_into_raw};
 use crate::{
     e365_error, e365_result, e365_str, ffi_boundary, opt_text, str_opt_text, text, try_out,
 };
-use email365::status::{self, FetchFailure, HttpAnswer, PollPlan, PollStep, Poller};
+use email365::status::{self, FetchFailure, PollPlan, PollStep, Poller};
 use std::ffi::c_char;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// What to do next.
 #[repr(u32)]
@@ -166,20 +166,7 @@ pub unsafe extern "C" fn e365_status_poller_record_answer(
     ffi_boundary!(err_out, {
         let poller = try_out!(poller, "poller");
         let a = crate::try_ref!(answer, "answer");
-        let text_or_empty =
-            |s: e365_str, name| unsafe { str_opt_text(s, name) }.map(|t| t.unwrap_or(""));
-        let answer = HttpAnswer {
-            status: a.status,
-            retry_after: unsafe { str_opt_text(a.retry_after, "retry_after")? },
-            url: text_or_empty(a.url, "url")?,
-            body: text_or_empty(a.body, "body")?,
-            username: text_or_empty(a.username, "username")?,
-            password: text_or_empty(a.password, "password")?,
-        };
-        let now = match unsafe { a.now_ms.as_ref() } {
-            Some(ms) => UNIX_EPOCH + Duration::from_millis(*ms),
-            None => SystemTime::now(),
-        };
+        let (answer, now) = unsafe { a.core()? };
         let fresh = poller.inner.record_answer(&answer, now);
         if let Some(out) = unsafe { notification_out.as_mut() } {
             *out = fresh.map_or(std::ptr::null_mut(), notification_into_raw);

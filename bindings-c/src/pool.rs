@@ -89,18 +89,8 @@ pub unsafe extern "C" fn e365_smtp_pool_send_raw(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    unsafe {
-        sending::send_raw(
-            pool,
-            mail_from,
-            rcpt_to,
-            rcpt_to_len,
-            bytes,
-            len,
-            out,
-            err_out,
-        )
-    }
+    let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
+    unsafe { sending::send_raw(pool, raw, out, err_out) }
 }
 
 /// Sends several built messages and writes one outcome per message, in the order

@@ -21,33 +21,27 @@ pub(crate) trait Transport {
     fn send_many(&mut self, items: &[Outgoing<'_>]) -> Vec<Result<Delivery, Error>>;
 }
 
-impl Transport for &mut SmtpClient {
-    fn send(&mut self, message: &BuiltMessage) -> Result<Delivery, Error> {
-        SmtpClient::send(self, message)
-    }
+/// Implements [`Transport`] for a borrowed core client or pool by calling its own
+/// methods of the same names.
+macro_rules! transport {
+    ($($borrowed:ty => $core:ident),*) => {$(
+        impl Transport for $borrowed {
+            fn send(&mut self, message: &BuiltMessage) -> Result<Delivery, Error> {
+                $core::send(self, message)
+            }
 
-    fn send_raw(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery, Error> {
-        SmtpClient::send_raw(self, envelope, bytes)
-    }
+            fn send_raw(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery, Error> {
+                $core::send_raw(self, envelope, bytes)
+            }
 
-    fn send_many(&mut self, items: &[Outgoing<'_>]) -> Vec<Result<Delivery, Error>> {
-        self.send_many_outgoing(items)
-    }
+            fn send_many(&mut self, items: &[Outgoing<'_>]) -> Vec<Result<Delivery, Error>> {
+                $core::send_many_outgoing(self, items)
+            }
+        }
+    )*};
 }
 
-impl Transport for &SmtpPool {
-    fn send(&mut self, message: &BuiltMessage) -> Result<Delivery, Error> {
-        SmtpPool::send(self, message)
-    }
-
-    fn send_raw(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery, Error> {
-        SmtpPool::send_raw(self, envelope, bytes)
-    }
-
-    fn send_many(&mut self, items: &[Outgoing<'_>]) -> Vec<Result<Delivery, Error>> {
-        self.send_many_outgoing(items)
-    }
-}
+transport!(&mut SmtpClient => SmtpClient, &SmtpPool => SmtpPool);
 
 /// A C handle that sends: `*mut e365_smtp_client` or `*const e365_smtp_pool`.
 pub(crate) trait Handle {
@@ -97,25 +91,20 @@ pub(crate) unsafe fn send(
     })
 }
 
-/// The body of `e365_smtp_client_send_raw` and `e365_smtp_pool_send_raw`.
+/// The body of `e365_smtp_client_send_raw` and `e365_smtp_pool_send_raw`: `raw` reads
+/// the envelope and bytes ([`raw_message`]) once the handle is checked.
 ///
 /// # Safety
 /// As for those functions.
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn send_raw(
+pub(crate) unsafe fn send_raw<'a>(
     handle: impl Handle,
-    mail_from: e365_str,
-    rcpt_to: *const e365_str,
-    rcpt_to_len: usize,
-    bytes: *const u8,
-    len: usize,
+    raw: impl FnOnce() -> Result<(Envelope, &'a [u8]), Error>,
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     new_boxed!(out, err_out, {
         let mut transport = unsafe { handle.transport()? };
-        let envelope = unsafe { envelope(mail_from, rcpt_to, rcpt_to_len)? };
-        let data = unsafe { crate::bytes(bytes.cast(), len, "bytes")? };
+        let (envelope, data) = raw()?;
         e365_delivery::new(&transport.send_raw(&envelope, data)?)
     })
 }
@@ -138,22 +127,27 @@ pub(crate) unsafe fn send_many<'a>(
     })
 }
 
-/// The envelope of the `send_raw` calls and of `e365_outgoing_new`.
+/// The envelope and bytes of the `send_raw` calls and of `e365_outgoing_new`.
 ///
 /// # Safety
 /// As for those functions.
-pub(crate) unsafe fn envelope(
+pub(crate) unsafe fn raw_message<'a>(
     mail_from: e365_str,
     rcpt_to: *const e365_str,
     rcpt_to_len: usize,
-) -> Result<Envelope, Error> {
-    Ok(Envelope {
+    bytes: *const u8,
+    len: usize,
+) -> Result<(Envelope, &'a [u8]), Error> {
+    let envelope = Envelope {
         mail_from: unsafe { str_text(mail_from, "mail_from")? }.to_string(),
         rcpt_to: unsafe { str_list(rcpt_to, rcpt_to_len, "rcpt_to", "rcpt_to[i]")? }
             .into_iter()
             .map(str::to_string)
             .collect(),
-    })
+    };
+    Ok((envelope, unsafe {
+        crate::bytes(bytes.cast(), len, "bytes")?
+    }))
 }
 
 /// The built messages of a `send_many` call (`messages_len` pointers, none NULL).

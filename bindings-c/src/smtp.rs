@@ -168,18 +168,8 @@ pub unsafe extern "C" fn e365_smtp_client_send_raw(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    unsafe {
-        sending::send_raw(
-            client,
-            mail_from,
-            rcpt_to,
-            rcpt_to_len,
-            bytes,
-            len,
-            out,
-            err_out,
-        )
-    }
+    let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
+    unsafe { sending::send_raw(client, raw, out, err_out) }
 }
 
 /// The outcome of each message of a `send_many` call, in the order given (opaque): for

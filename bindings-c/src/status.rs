@@ -342,6 +342,34 @@ pub struct e365_http_answer {
     pub password: e365_str,
 }
 
+impl e365_http_answer {
+    /// The core's answer (strings borrowed; an absent `url`, `body`, `username` or
+    /// `password` is empty) and the time of `now_ms` (NULL: the system clock).
+    ///
+    /// # Safety
+    /// Its strings are valid for reading their `len` bytes when `data` is not NULL and
+    /// its `now_ms` is NULL or valid for reading, for the lifetime `'a`.
+    pub(crate) unsafe fn core<'a>(
+        &self,
+    ) -> Result<(status::HttpAnswer<'a>, SystemTime), email365::Error> {
+        let or_empty =
+            |s: e365_str, name| unsafe { str_opt_text(s, name) }.map(Option::unwrap_or_default);
+        let answer = status::HttpAnswer {
+            status: self.status,
+            retry_after: unsafe { str_opt_text(self.retry_after, "retry_after")? },
+            url: or_empty(self.url, "url")?,
+            body: or_empty(self.body, "body")?,
+            username: or_empty(self.username, "username")?,
+            password: or_empty(self.password, "password")?,
+        };
+        let now = match unsafe { self.now_ms.as_ref() } {
+            Some(ms) => UNIX_EPOCH + Duration::from_millis(*ms),
+            None => SystemTime::now(),
+        };
+        Ok((answer, now))
+    }
+}
+
 /// What an HTTP answer of the status API means (written by `e365_status_http_error`).
 #[repr(C)]
 #[derive(Debug)]
@@ -382,23 +410,7 @@ pub unsafe extern "C" fn e365_status_http_error(
     ffi_boundary!(err_out, {
         let a = try_ref!(answer, "answer");
         let verdict_out = try_out!(verdict_out, "verdict_out");
-        let retry_after = unsafe { str_opt_text(a.retry_after, "retry_after")? };
-        let url = unsafe { str_opt_text(a.url, "url")? }.unwrap_or("");
-        let body = unsafe { str_opt_text(a.body, "body")? }.unwrap_or("");
-        let username = unsafe { str_opt_text(a.username, "username")? }.unwrap_or("");
-        let password = unsafe { str_opt_text(a.password, "password")? }.unwrap_or("");
-        let now = match unsafe { a.now_ms.as_ref() } {
-            Some(ms) => UNIX_EPOCH + Duration::from_millis(*ms),
-            None => SystemTime::now(),
-        };
-        let answer = status::HttpAnswer {
-            status: a.status,
-            retry_after,
-            url,
-            body,
-            username,
-            password,
-        };
+        let (answer, now) = unsafe { a.core()? };
         let verdict = status::judge_answer(&answer, now);
         *verdict_out = e365_http_verdict {
             error: verdict
