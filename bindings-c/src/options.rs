@@ -136,6 +136,14 @@ fn invalid(reason: &'static str, message: String) -> Error {
     Error::new(ErrorKind::InvalidArgument, message).with_reason(reason)
 }
 
+/// `value` (the option `name`) when it is at least 1; 0 is refused with `reason`.
+fn at_least_one(value: usize, name: &str, reason: &'static str) -> Result<usize, Error> {
+    if value == 0 {
+        return Err(invalid(reason, format!("{name} 0: give at least 1")));
+    }
+    Ok(value)
+}
+
 // `e365_tls_mode` and `e365_auth_mechanism` number the core's names in order
 // (`email365::names`; a test checks it), so the core reads them: an unknown number is
 // `unknown_tls_mode` / `unknown_auth_mechanism`.
@@ -434,13 +442,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_window(
 ) -> e365_result {
     unsafe {
         with_options(options, err_out, |o| {
-            if window == 0 {
-                return Err(invalid(
-                    "invalid_window",
-                    "window 0: give at least 1".into(),
-                ));
-            }
-            o.inner.window = window;
+            o.inner.window = at_least_one(window, "window", "invalid_window")?;
             Ok(())
         })
     }
@@ -527,13 +529,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_max_connections(
 ) -> e365_result {
     unsafe {
         with_options(options, err_out, |o| {
-            if max == 0 {
-                return Err(invalid(
-                    "invalid_max_connections",
-                    "max_connections 0: give at least 1".into(),
-                ));
-            }
-            o.max_connections = max;
+            o.max_connections = at_least_one(max, "max_connections", "invalid_max_connections")?;
             Ok(())
         })
     }

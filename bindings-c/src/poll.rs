@@ -5,10 +5,8 @@
 //! `e365_status_client_wait` drives the same poller inside the library.
 
 use crate::ffi::{free_box, new_boxed};
-use crate::status::{e365_http_answer, e365_notification, notification_into_raw};
-use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, opt_text, str_opt_text, text, try_out,
-};
+use crate::status::{e365_http_answer, e365_notification, id_and_recipient, notification_into_raw};
+use crate::{e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, text, try_out};
 use email365::status::{self, FetchFailure, PollPlan, PollStep, Poller};
 use std::ffi::c_char;
 use std::time::Duration;
@@ -87,8 +85,8 @@ pub unsafe extern "C" fn e365_status_poller_new(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     new_boxed!(out, err_out, {
-        let id = unsafe { text(notification_id, id_len, "notification_id")? };
-        let recipient = unsafe { opt_text(recipient, recipient_len, "recipient")? };
+        let (id, recipient) =
+            unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let deadline = unsafe { deadline_ms.as_ref() }.map(|ms| Duration::from_millis(*ms));
         let inner = Poller::new(PollPlan::DEFAULT, id, recipient, deadline);
         e365_status_poller { inner }

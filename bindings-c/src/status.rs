@@ -536,8 +536,8 @@ pub unsafe extern "C" fn e365_status_client_get(
 ) -> e365_result {
     new_raw!(out, err_out, {
         let client = try_ref!(client, "client");
-        let id = unsafe { text(notification_id, id_len, "notification_id")? };
-        let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
+        let (id, recipient) =
+            unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let notification = client.inner.get(id, recipient)?;
         notification_into_raw(&notification)
     })
@@ -576,14 +576,30 @@ pub unsafe extern "C" fn e365_status_client_wait(
 ) -> e365_result {
     new_raw!(out, err_out, {
         let client = try_ref!(client, "client");
-        let id = unsafe { text(notification_id, id_len, "notification_id")? };
-        let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
+        let (id, recipient) =
+            unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let notification =
             client
                 .inner
                 .wait_for(id, recipient, Duration::from_millis(deadline_ms))?;
         notification_into_raw(&notification)
     })
+}
+
+/// The notification id (required) and recipient (NULL: none) of
+/// `e365_status_client_get`, `e365_status_client_wait` and `e365_status_poller_new`.
+///
+/// # Safety
+/// Each pointer is NULL or valid for reading its length for the lifetime `'a`.
+pub(crate) unsafe fn id_and_recipient<'a>(
+    notification_id: *const c_char,
+    id_len: usize,
+    recipient: *const c_char,
+    recipient_len: usize,
+) -> Result<(&'a str, Option<&'a str>), email365::Error> {
+    let id = unsafe { text(notification_id, id_len, "notification_id")? };
+    let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
+    Ok((id, recipient))
 }
 
 /// Frees a status client; NULL is ignored.
