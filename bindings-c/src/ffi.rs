@@ -5,7 +5,8 @@
 //! reads them into the header and does not expand macros); only its body comes from
 //! here.
 
-use crate::{e365_result, e365_str};
+use crate::{boundary, e365_error, e365_result, e365_str, null_argument};
+use email365::Error;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The value an accessor returns for a NULL object or an index out of range.
@@ -84,6 +85,26 @@ pub(crate) unsafe fn free_box<T>(ptr: *mut T) {
 pub(crate) unsafe fn free_box_with<T>(ptr: *mut T, finish: impl FnOnce(Box<T>)) {
     if !ptr.is_null() {
         let _ = catch_unwind(AssertUnwindSafe(|| finish(unsafe { Box::from_raw(ptr) })));
+    }
+}
+
+/// The body of a function that changes an object: checks `ptr` (NULL →
+/// `null_argument` naming `name`), then runs `change` on it under [`boundary`].
+///
+/// # Safety
+/// `ptr` is NULL or a live object used by no other thread; `err_out` is NULL or valid
+/// for writing.
+pub(crate) unsafe fn change<T>(
+    ptr: *mut T,
+    name: &str,
+    err_out: *mut *mut e365_error,
+    change: impl FnOnce(&mut T) -> Result<(), Error>,
+) -> e365_result {
+    unsafe {
+        boundary(err_out, || match ptr.as_mut() {
+            Some(object) => change(object),
+            None => Err(null_argument(name)),
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! (`e365_message`) and the envelope of an existing message
 //! (`e365_envelope_from_message`), over the core's `message` module.
 
-use crate::ffi::{array_ptr, free_box, new_boxed, new_raw};
+use crate::ffi::{array_ptr, change, free_box, new_boxed, new_raw};
 use crate::policy::e365_sender_policy;
 use crate::{
     bytes, e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, try_ref,
@@ -67,15 +67,13 @@ unsafe fn set_text(
     err_out: *mut *mut e365_error,
     apply: fn(MessageBuilder<'static>, String) -> MessageBuilder<'static>,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let builder = match unsafe { builder.as_mut() } {
-            Some(b) => b,
-            None => return Err(crate::null_argument("builder")),
-        };
-        let value = unsafe { text(value, len, name)? }.to_string();
-        builder.with(|b| apply(b, value));
-        Ok(())
-    })
+    unsafe {
+        change(builder, "builder", err_out, |builder| {
+            let value = text(value, len, name)?.to_string();
+            builder.with(|b| apply(b, value));
+            Ok(())
+        })
+    }
 }
 
 /// Sets the From address, in header form (`Name <local@domain>` or `local@domain`;

@@ -3,9 +3,9 @@
 //! rustls-ffi grow without breaking the ABI: a new option is a new function), over the
 //! core's `SmtpOptions`. Also the transcript callback (`e365_smtp_options_set_log`).
 
-use crate::ffi::{free_box, new_boxed};
+use crate::ffi::{change, free_box, new_boxed};
 use crate::policy::e365_sender_policy;
-use crate::{e365_error, e365_result, ffi_boundary, text, try_out};
+use crate::{e365_error, e365_result, text};
 use email365::names::{self, WireName};
 use email365::smtp::{
     engine::check_ehlo_name, AuthMechanism, Direction, SmtpOptions, TlsMode, DEFAULT_PORT,
@@ -148,18 +148,6 @@ fn at_least_one(value: usize, name: &str, reason: &'static str) -> Result<usize,
 // (`email365::names`; a test checks it), so the core reads them: an unknown number is
 // `unknown_tls_mode` / `unknown_auth_mechanism`.
 
-/// Runs `f` on the options behind `options` (NULL → `null_argument`).
-unsafe fn with_options(
-    options: *mut e365_smtp_options,
-    err_out: *mut *mut e365_error,
-    f: impl FnOnce(&mut e365_smtp_options) -> Result<(), Error>,
-) -> e365_result {
-    ffi_boundary!(err_out, {
-        let options = try_out!(options, "options");
-        f(options)
-    })
-}
-
 /// Makes options for `host` (a host name or an IP address, `host_len` bytes) with every
 /// default: port 25 (the service's), STARTTLS required, the system's trusted roots, no
 /// AUTH, PIPELINING and CHUNKING when offered, a window of 16 transactions, the time
@@ -212,7 +200,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_port(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.port = names::port("port", port)?;
             Ok(())
         })
@@ -234,7 +222,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_tls_mode(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.tls = TlsMode::from_index(mode)?;
             Ok(())
         })
@@ -256,7 +244,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_server_name(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.server_name = Some(text(name, len, "name")?.to_string());
             Ok(())
         })
@@ -283,7 +271,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_credentials(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             let username = text(username, username_len, "username")?;
             let password = text(password, password_len, "password")?;
             o.inner = o.inner.clone().credentials(username, password);
@@ -306,7 +294,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_auth_mechanism(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.auth_mechanism = AuthMechanism::from_index(mechanism)?;
             Ok(())
         })
@@ -331,7 +319,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_ca_file(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             let path = text(path, len, "path")?;
             o.inner = o.inner.clone().ca_file(path)?;
             Ok(())
@@ -353,7 +341,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_system_roots(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.trust.system_roots = trusted;
             Ok(())
         })
@@ -377,7 +365,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_ehlo_name(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             let name = text(name, len, "name")?;
             check_ehlo_name(name)?;
             o.inner.ehlo_name = Some(name.to_string());
@@ -399,7 +387,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_pipelining(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.pipelining = enabled;
             Ok(())
         })
@@ -420,7 +408,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_chunking(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.chunking = enabled;
             Ok(())
         })
@@ -441,7 +429,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_window(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.window = at_least_one(window, "window", "invalid_window")?;
             Ok(())
         })
@@ -463,7 +451,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_timeout_ms(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             let t = &mut o.inner.timeouts;
             let field = match step {
                 0 => &mut t.connect,
@@ -506,7 +494,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_sender_policy(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.sender_policy = policy.as_ref().map(|p| p.core().clone());
             Ok(())
         })
@@ -528,7 +516,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_max_connections(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.max_connections = at_least_one(max, "max_connections", "invalid_max_connections")?;
             Ok(())
         })
@@ -556,7 +544,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_log(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.transcript = callback.map(|callback| {
                 let sink = LogSink { callback, userdata };
                 Arc::new(move |d: Direction, line: &str| sink.call(d, line)) as _
