@@ -1,5 +1,6 @@
 //! The C binding of email365: `extern "C"` functions over the core, one file per core
-//! module, and the conventions they share (this file).
+//! module, and the conventions they share (this file; the bodies the functions share
+//! are in `ffi` and `sending`).
 //!
 //! Conventions (also in the header and `bindings-c/README.md`):
 //! - Every fallible function returns an [`e365_result`]: `E365_OK` (0) or the number of
