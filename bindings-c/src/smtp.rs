@@ -1,8 +1,8 @@
 //! The native SMTP client in C: `e365_smtp_client_*` over the core's blocking
 //! transport (`email365::smtp::SmtpClient`: STARTTLS required by default, AUTH, SIZE,
 //! PIPELINING, per-recipient results, timeouts on every step), its results
-//! (`e365_delivery`, `e365_send_results`, opaque with accessors) and the envelope
-//! conversion the pool shares.
+//! (`e365_delivery`, `e365_send_results`, opaque with accessors). The send bodies it
+//! shares with the pool are in `sending`.
 
 use crate::ffi::{at, free_box, new_boxed, read, read_opt};
 use crate::message::e365_message;
