@@ -1,5 +1,5 @@
 /*
- * The C conformance driver of email365 (DESIGN.md, "the conformance driver"): one JSON
+ * The C conformance driver of email365 (docs/ARCHITECTURE.md, "The conformance protocol"): one JSON
  * request a line on stdin, one JSON answer a line on stdout, every op mapped through the
  * C API exactly as tests/conformance/src/ maps it through the Rust API.
  *
@@ -15,8 +15,9 @@
 
 #include "email365.h"
 
-/* An answer: exactly one of ok / error / unsupported is set (`unsupported` says why the
- * driver cannot run the request; run_vectors.py counts it as skipped). */
+/* An answer: exactly one of ok / error / unsupported is set (`unsupported` would say why
+ * the driver cannot run a request, which run_vectors.py counts as skipped; every op runs
+ * today, so it stays NULL). */
 typedef struct {
     json_t *ok;
     json_t *error;
@@ -34,10 +35,9 @@ static json_t *error_reply_json(const e365_smtp_reply *r) {
                      opt_string(r->recipient));
 }
 
-/* {"kind", "reason", "message", "position", "transient", "reply", "replies"} from a
- * library error (consumed). */
-static answer from_error(e365_result rc, e365_error *err) {
-    answer a = {NULL, NULL, NULL};
+/* {"kind", "reason", "message", "position", "transient", "reply", "replies"} of a library
+ * error (not consumed); `rc` names the kind when there is no error object. */
+static json_t *error_json(e365_result rc, const e365_error *err) {
     size_t n = 0;
     const e365_smtp_reply *replies = e365_error_replies(err, &n);
     json_t *list = json_array();
@@ -49,13 +49,19 @@ static answer from_error(e365_result rc, e365_error *err) {
     e365_str message = e365_error_message(err);
     size_t position = 0;
     int has_position = e365_error_position(err, &position);
-    a.error = json_pack("{s:s, s:o, s:o, s:o, s:b, s:o, s:o}", "kind", kind ? kind : "internal",
-                        "reason", reason ? json_string(reason) : json_null(), "message",
-                        message.data ? json_stringn(message.data, message.len)
-                                     : json_string("(no error object)"),
-                        "position", has_position ? json_integer((json_int_t)position) : json_null(),
-                        "transient", e365_error_transient(err), "reply",
-                        n ? error_reply_json(&replies[0]) : json_null(), "replies", list);
+    return json_pack("{s:s, s:o, s:o, s:o, s:b, s:o, s:o}", "kind", kind ? kind : "internal",
+                     "reason", reason ? json_string(reason) : json_null(), "message",
+                     message.data ? json_stringn(message.data, message.len)
+                                  : json_string("(no error object)"),
+                     "position", has_position ? json_integer((json_int_t)position) : json_null(),
+                     "transient", e365_error_transient(err), "reply",
+                     n ? error_reply_json(&replies[0]) : json_null(), "replies", list);
+}
+
+/* The answer of a library error (consumed). */
+static answer from_error(e365_result rc, e365_error *err) {
+    answer a = {NULL, NULL, NULL};
+    a.error = error_json(rc, err);
     e365_error_free(err);
     return a;
 }
@@ -71,11 +77,6 @@ static answer driver_error(const char *kind, const char *reason, const char *mes
 
 static answer ok(json_t *value) {
     answer a = {value, NULL, NULL};
-    return a;
-}
-
-static answer unsupported(const char *why) {
-    answer a = {NULL, NULL, why};
     return a;
 }
 
@@ -937,68 +938,63 @@ static answer envelope_from_message(json_t *args) {
     return ok(result);
 }
 
-/* --- smtp_send, as tests/conformance/src/smtp.rs ------------------------------------- */
+/* --- smtp_send and smtp_send_many, as tests/conformance/src/smtp.rs ------------------- */
 
-static json_t *reply_json(uint16_t code, e365_str enhanced, json_t *text) {
+static json_t *reply_json(uint16_t code, e365_str enhanced, e365_str text) {
     return json_pack("{s:i, s:o, s:o}", "code", (int)code, "enhanced", opt_string(enhanced),
-                     "text", text);
+                     "text", opt_string(text));
 }
 
-/* The text of a reply given as it came on the wire (`e365_delivery.final_reply`: lines
- * joined with CRLF, each with its code): the lines after their `ddd-` / `ddd `, joined
- * with \n. e365_delivery has no field with the text alone. */
-static json_t *wire_text(e365_str raw) {
-    char *out = malloc(raw.len + 1);
-    size_t o = 0, i = 0;
-    if (out == NULL) {
-        return NULL;
-    }
-    while (i < raw.len) {
-        size_t end = i;
-        while (end < raw.len && !(raw.data[end] == '\r' && end + 1 < raw.len && raw.data[end + 1] == '\n')) {
-            end++;
-        }
-        if (o > 0) {
-            out[o++] = '\n';
-        }
-        if (end - i > 4) {
-            memcpy(out + o, raw.data + i + 4, end - i - 4);
-            o += end - i - 4;
-        }
-        i = end + 2;
-    }
-    json_t *text = json_stringn(out, o);
-    free(out);
-    return text;
-}
-
-static json_t *recipients_json(const e365_recipient_reply *list, size_t n) {
+static json_t *recipients_json(const e365_delivery *d, int accepted) {
     json_t *array = json_array();
+    size_t n = accepted ? e365_delivery_accepted_len(d) : e365_delivery_rejected_len(d);
     for (size_t i = 0; i < n; i++) {
+        const e365_recipient_reply *r =
+            accepted ? e365_delivery_accepted(d, i) : e365_delivery_rejected(d, i);
         json_array_append_new(
-            array, json_pack("{s:o, s:o}", "recipient", opt_string(list[i].recipient), "reply",
-                             reply_json(list[i].code, list[i].enhanced, opt_string(list[i].text))));
+            array, json_pack("{s:o, s:o}", "recipient", opt_string(e365_recipient_reply_recipient(r)),
+                             "reply",
+                             reply_json(e365_recipient_reply_code(r), e365_recipient_reply_enhanced(r),
+                                        e365_recipient_reply_text(r))));
     }
     return array;
 }
 
+/* {notification_id, final_reply: {code, enhanced, text}, accepted, rejected}. */
 static json_t *delivery_json(const e365_delivery *d) {
-    return json_pack("{s:o, s:o, s:o, s:o}", "notification_id", opt_string(d->notification_id),
-                     "final_reply", reply_json(d->final_code, d->final_enhanced, wire_text(d->final_reply)),
-                     "accepted", recipients_json(d->accepted, d->accepted_len), "rejected",
-                     recipients_json(d->rejected, d->rejected_len));
+    return json_pack("{s:o, s:o, s:o, s:o}", "notification_id",
+                     opt_string(e365_delivery_notification_id(d)), "final_reply",
+                     reply_json(e365_delivery_final_code(d), e365_delivery_final_enhanced(d),
+                                e365_delivery_final_text(d)),
+                     "accepted", recipients_json(d, 1), "rejected", recipients_json(d, 0));
 }
 
-/* The client options of smtp.rs's `options`; returns 0 and sets *fail on a bad argument
- * or an option the C API lacks. */
-static int smtp_options(json_t *args, e365_smtp_options *o, answer *fail) {
-    uint64_t port = 0, ms = 0;
-    int has_port = 0, has_ms = 0;
-    e365_str tls;
-    bool value = false;
+static int str_is(e365_str s, const char *name) {
+    return s.len == strlen(name) && memcmp(s.data, name, s.len) == 0;
+}
+
+/* Applies one option setter's result: 0 and *fail set when it failed. */
+static int set(e365_result rc, e365_error *err, answer *fail) {
+    if (rc != E365_OK) {
+        *fail = from_error(rc, err);
+        return 0;
+    }
+    return 1;
+}
+
+/* The client options of smtp.rs's `options` ({host, port, options?}) as a new handle in
+ * *out; returns 0 and sets *fail on a bad argument or an option the library refuses.
+ * Absent options keep the API's defaults. */
+static int smtp_options(json_t *args, e365_smtp_options **out, answer *fail) {
+    uint64_t port = 0, ms = 0, window = 0;
+    int has_port = 0, has_ms = 0, has_window = 0;
+    e365_str host, tls, ca_file, server_name, ehlo_name, username, password;
+    e365_smtp_options *o = NULL;
+    e365_error *err = NULL;
     json_t *opts = json_object_get(args, "options");
-    memset(o, 0, sizeof *o);
-    if (!required(args, "host", &o->host, fail) ||
+    json_t *empty = NULL;
+    int good = 0;
+    if (!required(args, "host", &host, fail) ||
         !opt_whole(args, "port", 65535, &port, &has_port, fail)) {
         return 0;
     }
@@ -1006,46 +1002,147 @@ static int smtp_options(json_t *args, e365_smtp_options *o, answer *fail) {
         *fail = bad_arg("port", "is required");
         return 0;
     }
-    o->port = (uint16_t)port;
     if (opts == NULL || json_is_null(opts)) {
-        return 1;
-    }
-    if (!json_is_object(opts)) {
+        opts = empty = json_object();
+    } else if (!json_is_object(opts)) {
         *fail = bad_arg("options", "must be an object");
         return 0;
     }
-    if (!optional(opts, "tls", &tls, fail) || !optional(opts, "ca_file", &o->ca_file, fail) ||
-        !optional(opts, "server_name", &o->server_name, fail) ||
-        !optional(opts, "ehlo_name", &o->ehlo_name, fail) ||
-        !optional(opts, "username", &o->username, fail) ||
-        !optional(opts, "password", &o->password, fail) ||
+    if (!optional(opts, "tls", &tls, fail) || !optional(opts, "ca_file", &ca_file, fail) ||
+        !optional(opts, "server_name", &server_name, fail) ||
+        !optional(opts, "ehlo_name", &ehlo_name, fail) ||
+        !optional(opts, "username", &username, fail) ||
+        !opt_whole(opts, "window", UINT32_MAX, &window, &has_window, fail) ||
         !opt_whole(opts, "timeout_ms", UINT32_MAX, &ms, &has_ms, fail)) {
-        return 0;
+        goto done;
     }
-    if (tls.data == NULL || strcmp(tls.data, "starttls") == 0) {
-        o->tls = E365_TLS_STARTTLS;
-    } else if (strcmp(tls.data, "implicit") == 0) {
-        o->tls = E365_TLS_IMPLICIT;
-    } else if (strcmp(tls.data, "insecure_plaintext") == 0) {
-        o->tls = E365_TLS_INSECURE_PLAINTEXT;
-    } else {
-        *fail = bad_arg("tls", "names no TLS mode");
-        return 0;
+    if (username.data && !required(opts, "password", &password, fail)) {
+        goto done;
     }
-    if (json_is_false(json_object_get(opts, "pipelining"))) {
-        o->no_pipelining = true;
+    if (!set(e365_smtp_options_new(host.data, host.len, &o, &err), err, fail) ||
+        !set(e365_smtp_options_set_port(o, (uint32_t)port, &err), err, fail)) {
+        goto done;
     }
-    if (!flag(opts, "chunking", &value, fail)) {
-        return 0;
+    if (tls.data != NULL) {
+        uint32_t mode;
+        if (str_is(tls, "starttls")) {
+            mode = E365_TLS_STARTTLS;
+        } else if (str_is(tls, "implicit")) {
+            mode = E365_TLS_IMPLICIT;
+        } else if (str_is(tls, "insecure_plaintext")) {
+            mode = E365_TLS_INSECURE_PLAINTEXT;
+        } else {
+            *fail = bad_arg("tls", "names no TLS mode");
+            goto done;
+        }
+        if (!set(e365_smtp_options_set_tls_mode(o, mode, &err), err, fail)) {
+            goto done;
+        }
     }
-    if (json_is_false(json_object_get(opts, "chunking"))) {
-        *fail = unsupported("the C options have no chunking switch yet");
-        return 0;
+    if ((ca_file.data && !set(e365_smtp_options_set_ca_file(o, ca_file.data, ca_file.len, &err), err, fail)) ||
+        (server_name.data &&
+         !set(e365_smtp_options_set_server_name(o, server_name.data, server_name.len, &err), err, fail)) ||
+        (ehlo_name.data &&
+         !set(e365_smtp_options_set_ehlo_name(o, ehlo_name.data, ehlo_name.len, &err), err, fail)) ||
+        (username.data && !set(e365_smtp_options_set_credentials(o, username.data, username.len,
+                                                                 password.data, password.len, &err),
+                               err, fail))) {
+        goto done;
+    }
+    /* pipelining and chunking: only when given (absent keeps the default). */
+    const char *switches[2] = {"pipelining", "chunking"};
+    for (int i = 0; i < 2; i++) {
+        bool value = false;
+        if (!has(opts, switches[i])) {
+            continue;
+        }
+        if (!flag(opts, switches[i], &value, fail)) {
+            goto done;
+        }
+        e365_result rc = i == 0 ? e365_smtp_options_set_pipelining(o, value, &err)
+                                : e365_smtp_options_set_chunking(o, value, &err);
+        if (!set(rc, err, fail)) {
+            goto done;
+        }
+    }
+    if (has_window && !set(e365_smtp_options_set_window(o, (size_t)window, &err), err, fail)) {
+        goto done;
     }
     if (has_ms) {
-        o->connect_timeout_ms = o->greeting_timeout_ms = o->command_timeout_ms =
-            o->data_timeout_ms = o->data_end_timeout_ms = (uint32_t)ms;
+        const uint32_t steps[5] = {E365_TIMEOUT_STEP_CONNECT, E365_TIMEOUT_STEP_GREETING,
+                                   E365_TIMEOUT_STEP_COMMAND, E365_TIMEOUT_STEP_DATA_WRITE,
+                                   E365_TIMEOUT_STEP_DATA_END};
+        for (int i = 0; i < 5; i++) {
+            if (!set(e365_smtp_options_set_timeout_ms(o, steps[i], ms, &err), err, fail)) {
+                goto done;
+            }
+        }
     }
+    *out = o;
+    o = NULL;
+    good = 1;
+done:
+    e365_smtp_options_free(o);
+    json_decref(empty);
+    return good;
+}
+
+/* One message of a call: built from `message` (build_message's arguments) into `m`, or
+ * given as `raw` {mail_from, rcpt_to, data} (bytes with an explicit envelope; the strings
+ * point into the request). */
+typedef struct {
+    e365_message *m;
+    e365_str mail_from;
+    e365_str *rcpt;
+    size_t rcpt_len;
+    e365_str data;
+} item;
+
+static void item_free(item *it) {
+    e365_message_free(it->m);
+    free(it->rcpt);
+    it->m = NULL;
+    it->rcpt = NULL;
+}
+
+/* Reads one item from `args` ({message} or {raw}); returns 0 and sets *fail on error. */
+static int item_read(json_t *args, item *it, answer *fail) {
+    json_t *message = json_object_get(args, "message");
+    json_t *raw = json_object_get(args, "raw");
+    memset(it, 0, sizeof *it);
+    if (json_is_object(message) == json_is_object(raw)) {
+        *fail = driver_error("invalid_argument", NULL, "give exactly one of \"message\" and \"raw\"");
+        return 0;
+    }
+    if (message != NULL) {
+        return build(message, &it->m, fail);
+    }
+    json_t *list = json_object_get(raw, "rcpt_to");
+    if (!required(raw, "mail_from", &it->mail_from, fail) || !required(raw, "data", &it->data, fail)) {
+        return 0;
+    }
+    if (!json_is_array(list)) {
+        *fail = bad_arg("rcpt_to", "must be a list of strings");
+        return 0;
+    }
+    size_t n = json_array_size(list);
+    e365_str *rcpt = calloc(n ? n : 1, sizeof *rcpt);
+    if (rcpt == NULL) {
+        *fail = driver_error("internal", NULL, "out of memory");
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *entry = json_array_get(list, i);
+        if (!json_is_string(entry)) {
+            free(rcpt);
+            *fail = bad_arg("rcpt_to", "must hold only strings");
+            return 0;
+        }
+        rcpt[i].data = json_string_value(entry);
+        rcpt[i].len = json_string_length(entry);
+    }
+    it->rcpt = rcpt;
+    it->rcpt_len = n;
     return 1;
 }
 
@@ -1053,63 +1150,119 @@ static int smtp_options(json_t *args, e365_smtp_options *o, answer *fail) {
  * client sends QUIT before answering. */
 static answer smtp_send(json_t *args) {
     answer fail;
-    e365_smtp_options options;
-    json_t *message = json_object_get(args, "message");
-    json_t *raw = json_object_get(args, "raw");
-    e365_message *m = NULL;
-    e365_str mail_from = {NULL, 0}, data = {NULL, 0};
-    e365_str *rcpt = NULL;
-    size_t rcpt_len = 0;
+    e365_smtp_options *options = NULL;
+    item it;
     if (!smtp_options(args, &options, &fail)) {
         return fail;
     }
-    if (json_is_object(message) == json_is_object(raw)) {
-        return driver_error("invalid_argument", NULL, "give exactly one of \"message\" and \"raw\"");
-    }
-    if (message != NULL && !build(message, &m, &fail)) {
+    if (!item_read(args, &it, &fail)) {
+        e365_smtp_options_free(options);
         return fail;
-    }
-    if (raw != NULL) {
-        json_t *list = json_object_get(raw, "rcpt_to");
-        if (!required(raw, "mail_from", &mail_from, &fail) || !required(raw, "data", &data, &fail)) {
-            return fail;
-        }
-        if (!json_is_array(list)) {
-            return bad_arg("rcpt_to", "must be a list of strings");
-        }
-        rcpt_len = json_array_size(list);
-        rcpt = calloc(rcpt_len ? rcpt_len : 1, sizeof *rcpt);
-        if (rcpt == NULL) {
-            return driver_error("internal", NULL, "out of memory");
-        }
-        for (size_t i = 0; i < rcpt_len; i++) {
-            json_t *item = json_array_get(list, i);
-            if (!json_is_string(item)) {
-                free(rcpt);
-                return bad_arg("rcpt_to", "must hold only strings");
-            }
-            rcpt[i].data = json_string_value(item);
-            rcpt[i].len = json_string_length(item);
-        }
     }
     e365_smtp_client *client = NULL;
     e365_delivery *d = NULL;
     e365_error *err = NULL;
-    e365_result rc = e365_smtp_client_connect(&options, &client, &err);
+    e365_result rc = e365_smtp_client_connect(options, &client, &err);
+    e365_smtp_options_free(options);
     if (rc == E365_OK) {
-        rc = m ? e365_smtp_client_send(client, m, &d, &err)
-               : e365_smtp_client_send_raw(client, mail_from, rcpt, rcpt_len,
-                                           (const uint8_t *)data.data, data.len, &d, &err);
+        rc = it.m ? e365_smtp_client_send(client, it.m, &d, &err)
+                  : e365_smtp_client_send_raw(client, it.mail_from, it.rcpt, it.rcpt_len,
+                                              (const uint8_t *)it.data.data, it.data.len, &d, &err);
         e365_smtp_client_close(&client, NULL);
     }
-    free(rcpt);
-    e365_message_free(m);
+    item_free(&it);
     if (rc != E365_OK) {
         return from_error(rc, err);
     }
     json_t *result = delivery_json(d);
     e365_delivery_free(d);
     return ok(result);
+}
+
+/* The outcomes of a batch: {results: [{ok: delivery} | {error}]}, in input order. */
+static json_t *results_json(const e365_send_results *r) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < e365_send_results_len(r); i++) {
+        e365_result rc = e365_send_results_code(r, i);
+        json_array_append_new(list, rc == E365_OK
+                                        ? json_pack("{s:o}", "ok", delivery_json(e365_send_results_delivery(r, i)))
+                                        : json_pack("{s:o}", "error", error_json(rc, e365_send_results_error(r, i))));
+    }
+    return json_pack("{s:o}", "results", list);
+}
+
+/* `smtp_send_many` {host, port, options?, messages: [{message | raw}]}: one outcome per
+ * message, in order. Built messages only: `e365_smtp_client_send_many`; otherwise every
+ * message becomes an e365_outgoing for `send_many_raw` (a built one with its envelope
+ * and bytes, so its SMTPUTF8 / 8BITMIME needs are detected from them as for raw bytes). */
+static answer smtp_send_many(json_t *args) {
+    answer fail;
+    e365_smtp_options *options = NULL;
+    json_t *list = json_object_get(args, "messages");
+    size_t n = json_array_size(list), read = 0; /* 0 for a non-array */
+    item *items = calloc(n ? n : 1, sizeof *items);
+    const e365_message **messages = calloc(n ? n : 1, sizeof *messages);
+    e365_outgoing **outgoing = calloc(n ? n : 1, sizeof *outgoing);
+    int all_built = 1, good = smtp_options(args, &options, &fail);
+    if (good && !json_is_array(list)) {
+        fail = bad_arg("messages", "must be a list of objects");
+        good = 0;
+    }
+    if (good && (items == NULL || messages == NULL || outgoing == NULL)) {
+        fail = driver_error("internal", NULL, "out of memory");
+        good = 0;
+    }
+    for (; good && read < n; read++) {
+        json_t *entry = json_array_get(list, read);
+        if (!json_is_object(entry)) {
+            fail = bad_arg("messages", "must be a list of objects");
+            good = 0;
+        } else if (!item_read(entry, &items[read], &fail)) {
+            good = 0;
+        } else {
+            messages[read] = items[read].m;
+            all_built = all_built && items[read].m != NULL;
+        }
+    }
+    for (size_t i = 0; good && !all_built && i < n; i++) {
+        item *it = &items[i];
+        e365_error *err = NULL;
+        e365_result rc;
+        if (it->m) {
+            const e365_message *m = it->m;
+            rc = e365_outgoing_new(m->mail_from, m->rcpt_to, m->rcpt_to_len, m->bytes, m->size,
+                                   &outgoing[i], &err);
+        } else {
+            rc = e365_outgoing_new(it->mail_from, it->rcpt, it->rcpt_len,
+                                   (const uint8_t *)it->data.data, it->data.len, &outgoing[i], &err);
+        }
+        good = set(rc, err, &fail);
+    }
+    if (good) {
+        e365_smtp_client *client = NULL;
+        e365_send_results *results = NULL;
+        e365_error *err = NULL;
+        e365_result rc = e365_smtp_client_connect(options, &client, &err);
+        if (rc == E365_OK) {
+            rc = all_built ? e365_smtp_client_send_many(client, messages, n, &results, &err)
+                           : e365_smtp_client_send_many_raw(client, (const e365_outgoing *const *)outgoing,
+                                                            n, &results, &err);
+            e365_smtp_client_close(&client, NULL);
+        }
+        fail = rc == E365_OK ? ok(results_json(results)) : from_error(rc, err);
+        e365_send_results_free(results);
+    }
+    for (size_t i = 0; items != NULL && i < read; i++) {
+        item_free(&items[i]);
+    }
+    for (size_t i = 0; outgoing != NULL && i < n; i++) {
+        e365_outgoing_free(outgoing[i]);
+    }
+    e365_smtp_options_free(options);
+    free(items);
+    free(messages);
+    free(outgoing);
+    return fail;
 }
 
 /* --- the protocol -------------------------------------------------------------------- */
@@ -1151,7 +1304,7 @@ static answer handle(json_t *request) {
     } else if (OP("smtp_send")) {
         a = smtp_send(args);
     } else if (OP("smtp_send_many")) {
-        a = unsupported("the C API has no send_many yet");
+        a = smtp_send_many(args);
     } else {
         a = driver_error("invalid_argument", "unknown_op", "unknown op");
     }

@@ -2274,6 +2274,15 @@ e365_str e365_delivery_final_enhanced(const e365_delivery *delivery);
 e365_str e365_delivery_final_reply(const e365_delivery *delivery);
 
 /**
+ * The text of the final reply: its lines after their code (enhanced code included),
+ * joined with `\n`, as `e365_recipient_reply_text`; `{NULL, 0}` for NULL.
+ *
+ * # Safety
+ * `delivery` is NULL or a live delivery.
+ */
+e365_str e365_delivery_final_text(const e365_delivery *delivery);
+
+/**
  * The number of SMTP transactions used (more than one when the server limited the
  * recipients per transaction; 0 for NULL).
  *

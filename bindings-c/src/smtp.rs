@@ -77,6 +77,7 @@ pub struct e365_delivery {
     final_code: u16,
     final_enhanced: e365_str,
     final_reply: e365_str,
+    final_text: e365_str,
     accepted: Vec<e365_recipient_reply>,
     rejected: Vec<e365_recipient_reply>,
     transactions: usize,
@@ -111,6 +112,7 @@ impl e365_delivery {
             final_code: d.final_reply.code,
             final_enhanced: s.keep_opt(d.final_reply.enhanced.map(|e| e.to_string()).as_deref()),
             final_reply: s.keep(&d.final_reply_raw),
+            final_text: s.keep(&d.final_reply.text()),
             accepted,
             rejected,
             transactions: d.transactions.len(),
@@ -296,6 +298,16 @@ pub unsafe extern "C" fn e365_delivery_final_enhanced(delivery: *const e365_deli
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_final_reply(delivery: *const e365_delivery) -> e365_str {
     unsafe { read(delivery, |d| d.final_reply) }
+}
+
+/// The text of the final reply: its lines after their code (enhanced code included),
+/// joined with `\n`, as `e365_recipient_reply_text`; `{NULL, 0}` for NULL.
+///
+/// # Safety
+/// `delivery` is NULL or a live delivery.
+#[no_mangle]
+pub unsafe extern "C" fn e365_delivery_final_text(delivery: *const e365_delivery) -> e365_str {
+    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.final_text)
 }
 
 /// The number of SMTP transactions used (more than one when the server limited the

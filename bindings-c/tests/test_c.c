@@ -922,6 +922,7 @@ static void test_smtp_client_arguments(void) {
     CHECK(e365_delivery_notification_id(NULL).data == NULL);
     CHECK(e365_delivery_final_code(NULL) == 0 && e365_delivery_final_reply(NULL).data == NULL);
     CHECK(e365_delivery_final_enhanced(NULL).data == NULL && e365_delivery_transactions(NULL) == 0);
+    CHECK(e365_delivery_final_text(NULL).data == NULL);
     CHECK(e365_delivery_accepted_len(NULL) == 0 && e365_delivery_accepted(NULL, 0) == NULL);
     CHECK(e365_delivery_rejected_len(NULL) == 0 && e365_delivery_rejected(NULL, 0) == NULL);
     CHECK(e365_recipient_reply_recipient(NULL).data == NULL && e365_recipient_reply_code(NULL) == 0);

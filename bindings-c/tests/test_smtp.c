@@ -102,6 +102,8 @@ static void test_send_many_gives_every_outcome_in_order(void) {
     CHECK(id0.data != NULL && id2.data != NULL && strcmp(id0.data, id2.data) != 0);
     CHECK(e365_delivery_final_code(d0) == 250 && e365_delivery_transactions(d0) == 1);
     CHECK(strncmp(e365_delivery_final_reply(d0).data, "250", 3) == 0);
+    /* The text alone: the wire form without its code and the separator after it. */
+    CHECK(strcmp(e365_delivery_final_text(d0).data, e365_delivery_final_reply(d0).data + 4) == 0);
     CHECK(e365_delivery_rejected_len(d4) == 1);
     const e365_recipient_reply *refused = e365_delivery_rejected(d4, 0);
     CHECK(str_eq(e365_recipient_reply_recipient(refused), "reject-c@example.org"));

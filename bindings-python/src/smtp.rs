@@ -31,8 +31,18 @@ pub(crate) struct PySendResult {
     notification_id: Option<String>,
     message_id: Option<String>,
     final_reply: PyReply,
-    accepted: Vec<String>,
+    accepted: Vec<(String, PyReply)>,
     rejected: Vec<(String, PyReply)>,
+}
+
+/// `{recipient: reply}` in RCPT order (recipients are unique: the core de-duplicates
+/// the envelope).
+fn replies_dict<'py>(py: Python<'py>, list: &[(String, PyReply)]) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (rcpt, reply) in list {
+        d.set_item(rcpt, reply.clone())?;
+    }
+    Ok(d)
 }
 
 impl PySendResult {
@@ -41,7 +51,11 @@ impl PySendResult {
             notification_id: d.notification_id,
             message_id,
             final_reply: d.final_reply.into(),
-            accepted: d.accepted.into_iter().map(|r| r.recipient).collect(),
+            accepted: d
+                .accepted
+                .into_iter()
+                .map(|r| (r.recipient, r.reply.into()))
+                .collect(),
             rejected: d
                 .rejected
                 .into_iter()
@@ -72,20 +86,23 @@ impl PySendResult {
         self.final_reply.clone()
     }
 
-    /// The recipients the server accepted.
+    /// The recipients the server accepted, in RCPT order.
     #[getter]
     fn accepted<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, &self.accepted)
+        PyTuple::new(py, self.accepted.iter().map(|(r, _)| r.as_str()))
+    }
+
+    /// The recipients the server accepted, each with its reply to RCPT TO, in RCPT order
+    /// (the same recipients as `accepted`).
+    #[getter]
+    fn accepted_replies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        replies_dict(py, &self.accepted)
     }
 
     /// The recipients the server refused, each with the reply that refused it.
     #[getter]
     fn rejected<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (rcpt, reply) in &self.rejected {
-            d.set_item(rcpt, reply.clone())?;
-        }
-        Ok(d)
+        replies_dict(py, &self.rejected)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -93,7 +110,13 @@ impl PySendResult {
             "SendResult(notification_id={}, message_id={}, accepted={}, rejected={})",
             repr(py, &self.notification_id),
             repr(py, &self.message_id),
-            repr(py, &self.accepted),
+            repr(
+                py,
+                self.accepted
+                    .iter()
+                    .map(|(r, _)| r.as_str())
+                    .collect::<Vec<_>>()
+            ),
             repr(
                 py,
                 self.rejected

@@ -112,6 +112,10 @@ def test_some_recipients_refused(smtpd: Server) -> None:
     assert list(result.rejected) == ["reject-me@example.org"]
     reply = result.rejected["reject-me@example.org"]
     assert (reply.code, reply.enhanced) == (550, "5.1.1")
+    # Each accepted recipient with the server's reply to its RCPT TO, in RCPT order.
+    assert list(result.accepted_replies) == list(result.accepted)
+    for accepted in result.accepted_replies.values():
+        assert (accepted.code, accepted.enhanced, accepted.text) == (250, "2.1.5", "2.1.5 Ok")
 
 
 def test_every_recipient_refused(smtpd: Server) -> None:

@@ -54,6 +54,7 @@ from ._native import (
     StatusRequest,
     __version__,
     classify_reply,
+    cli_main,
     envelope_from_message,
     error_kind_table,
     error_kinds,
@@ -81,6 +82,7 @@ __all__ = [
     "Classification",
     "Reply",
     "classify_reply",
+    "cli_main",
     "extract_notification_id",
     # messages
     "Attachment",

@@ -14,7 +14,7 @@ __version__: str
 
 __all__ = [
     "__version__", "error_kinds", "error_kind_table", "Address", "validate_address", "SenderPolicy", "Reply",
-    "Classification", "classify_reply", "extract_notification_id", "StatusRequest",
+    "Classification", "classify_reply", "cli_main", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "RecipientState", "status_request", "parse_status", "is_final",
     "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
     "SmtpClient", "StatusClient", "StatusPoller", "PollStep",
@@ -463,7 +463,11 @@ class SendResult:
         """The server's final reply to the message data."""
     @property
     def accepted(self) -> Tuple[str, ...]:
-        """The recipients the server accepted."""
+        """The recipients the server accepted, in RCPT order."""
+    @property
+    def accepted_replies(self) -> Dict[str, Reply]:
+        """The recipients the server accepted, each with its reply to RCPT TO, in RCPT
+        order (the same recipients as :attr:`accepted`)."""
     @property
     def rejected(self) -> Dict[str, Reply]:
         """The recipients the server refused, each with the reply that refused it."""

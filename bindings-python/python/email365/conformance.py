@@ -1,10 +1,10 @@
 """The Python conformance driver: ``python -m email365.conformance``.
 
 Reads one JSON request a line on stdin, ``{"op": "...", "args": {...}}``, and writes one
-JSON line per request on stdout: ``{"ok": <result>}``, ``{"error": {"kind", "reason",
-"message", "position", "transient", "reply", "replies"}}``, or ``{"unsupported": why}``
-for a request the package's API cannot express yet (docs/ARCHITECTURE.md, "The conformance
-driver"; tests/vectors/README.md). Every op goes through
+JSON line per request on stdout: ``{"ok": <result>}`` or ``{"error": {"kind", "reason",
+"message", "position", "transient", "reply", "replies"}}`` (docs/ARCHITECTURE.md, "The
+conformance protocol"; tests/vectors/README.md; every op is supported, so the protocol's
+``{"unsupported": why}`` never appears). Every op goes through
 the public Python API of ``email365``, and its arguments are read with the same rules
 as the Rust driver's (``tests/conformance/src/args.rs``), so that both drivers give the
 same answers on every shared vector.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import inspect
 import json
 import sys
 from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
@@ -36,16 +35,6 @@ class _ArgError(Exception):
         self.message = message
         self.reason = reason
         self.kind = kind
-
-
-class _Unsupported(Exception):
-    """A request the package's API cannot express yet (answered ``{"unsupported": why}``,
-    with ``"succeeded": true`` when the call itself succeeded and only its result could
-    not be written, so that the runner still fails a case that expected an error)."""
-
-    def __init__(self, why: str, succeeded: bool = False) -> None:
-        super().__init__(why)
-        self.succeeded = succeeded
 
 
 def _bad(name: str, what: str) -> _ArgError:
@@ -347,17 +336,7 @@ def envelope_from_message(args: Args) -> Json:
 
 # --- smtp ----------------------------------------------------------------------------
 # The transport scenarios (tests/vectors/smtp/), run against run_vectors.py's scripted
-# server; the answer has the shape of the `send` command's JSON. Where the API cannot
-# express a request yet (an explicit envelope, the window, chunking off, per-recipient
-# replies of accepted recipients), the driver answers "unsupported" instead of guessing.
-
-
-def _accepts(func: Any, name: str) -> bool:
-    """Whether ``func`` takes the keyword argument ``name``."""
-    try:
-        return name in inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
+# server; the answer has the shape of the `send` command's JSON.
 
 
 def _object(args: Args, name: str) -> Optional[Args]:
@@ -385,12 +364,13 @@ def _client(args: Args) -> email365.SmtpClient:
         if type(timeout_ms) is not int or timeout_ms < 0:
             raise _bad("timeout_ms", "must be a whole number >= 0")
         kwargs["timeout"] = timeout_ms / 1000
-    for name in ("chunking", "window"):
-        if o.get(name) is None:
-            continue
-        if not _accepts(email365.SmtpClient, name):
-            raise _Unsupported(f"SmtpClient has no {name!r} option")
-        kwargs[name] = o[name]
+    if o.get("chunking") is not None:
+        kwargs["chunking"] = _flag(o, "chunking")
+    window = o.get("window")
+    if window is not None:
+        if type(window) is not int or window < 0:
+            raise _bad("window", "must be a whole number >= 0")
+        kwargs["window"] = window
     return email365.SmtpClient(host, port, **kwargs)
 
 
@@ -402,8 +382,6 @@ def _item(args: Args) -> Tuple[Any, Dict[str, Any]]:
     if message is not None:
         return _build(message), {}
     assert raw is not None
-    if not _accepts(email365.SmtpClient.send, "to_addrs"):
-        raise _Unsupported("SmtpClient.send takes no explicit envelope (from_addr, to_addrs)")
     data = _string(raw, "data").encode("utf-8")
     return data, {"from_addr": _string(raw, "mail_from"), "to_addrs": _string_list(raw, "rcpt_to")}
 
@@ -412,18 +390,15 @@ def _reply(reply: Any) -> Json:
     return {"code": reply.code, "enhanced": reply.enhanced, "text": reply.text}
 
 
-def _recipients(value: Any) -> Json:
-    pairs = value.items() if isinstance(value, dict) else ((r.recipient, r.reply) for r in value)
-    return [{"recipient": recipient, "reply": _reply(reply)} for recipient, reply in pairs]
+def _recipients(replies: Dict[str, email365.Reply]) -> Json:
+    return [{"recipient": recipient, "reply": _reply(reply)} for recipient, reply in replies.items()]
 
 
 def _delivery(result: email365.SendResult) -> Json:
-    if any(isinstance(a, str) for a in result.accepted):
-        raise _Unsupported("SendResult.accepted has no per-recipient replies", succeeded=True)
     return {
         "notification_id": result.notification_id,
         "final_reply": _reply(result.final_reply),
-        "accepted": _recipients(result.accepted),
+        "accepted": _recipients(result.accepted_replies),
         "rejected": _recipients(result.rejected),
     }
 
@@ -506,8 +481,6 @@ def handle_request(request: Json) -> Json:
         if handler is None:
             raise _ArgError(f"unknown op {json.dumps(op)}", reason="unknown_op")
         return {"ok": handler(args)}
-    except _Unsupported as e:
-        return {"unsupported": str(e), "succeeded": True} if e.succeeded else {"unsupported": str(e)}
     except email365.Email365Error as e:
         return _error_of(e)
     except _ArgError as e:
