@@ -307,7 +307,7 @@ pub unsafe extern "C" fn e365_delivery_final_reply(delivery: *const e365_deliver
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_final_text(delivery: *const e365_delivery) -> e365_str {
-    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.final_text)
+    unsafe { read(delivery, |d| d.final_text) }
 }
 
 /// The number of SMTP transactions used (more than one when the server limited the
