@@ -17,8 +17,9 @@ median of several runs:
 - C: the conformance vectors through the C driver vs the Rust driver (same JSON protocol);
 - sending over one connection (tests/bench send-bench): messages/s and round trips per
   message through the delay proxy at 0, 5 and 20 ms RTT with 1 and 10 recipients for
-  email365 (Rust, Python, C), lettre, smtplib and aiosmtplib, and email365's pool over 1,
-  4 and 16 connections at 20 ms; `--send-repeat` runs per case.
+  email365 (Rust, Python, C; one message at a time, and `send_many` in batches of 100),
+  lettre, smtplib and aiosmtplib, and email365's pool over 1, 4 and 16 connections at
+  20 ms; `--send-repeat` runs per case.
 
 A part that cannot run (a missing toolchain) is reported as an error row, never dropped.
 Wall-clock figures on a shared machine are noisy: compare ratios, not absolute times.
@@ -244,23 +245,26 @@ def bench_sending(repeat: int, seconds: float, messages: int) -> List[Row]:
     md = run(cmd, timeout=3600).stdout
     (OUT / "send.md").write_text(md)
     raw = json.loads(out.read_text())
-    base = {(r["rtt_ms"], r["rcpts"]): r for r in raw if r["client"] == "email365-rust"}
+    # One message at a time: against email365-rust; send_many: against email365-rust-many.
+    refs = {name: {(r["rtt_ms"], r["rcpts"]): r for r in raw if r["client"] == name}
+            for name in ("email365-rust", "email365-rust-many")}
     rows = []
     for r in raw:
         pool = r["client"] == "email365-rust-pool"
-        ref = base.get((r["rtt_ms"], r["rcpts"]))
+        peer = "email365-rust-many" if r["client"].endswith("-many") else "email365-rust"
+        ref = refs[peer].get((r["rtt_ms"], r["rcpts"]))
         if pool:
             ref = next((x for x in raw if x["client"] == "email365-rust-pool" and x["connections"] == 1), None)
         rate = r["messages_per_s"]
         ratio = rate / ref["messages_per_s"] if rate and ref and ref["messages_per_s"] else None
         err = r["error"]
-        if r["client"] == "email365-c" and err and c_error:
+        if r["client"].startswith("email365-c") and err and c_error:
             err = f"{err} (C client build: {c_error})"
         rows.append({
             "section": "sending (pool)" if pool else "sending, one connection",
             "benchmark": (f"{r['connections']} connections, {r['rtt_ms']:g} ms RTT" if pool
                           else f"{r['rtt_ms']:g} ms RTT, {r['rcpts']} rcpt"),
-            "ours": r["client"], "peer": "email365-rust (1 connection)" if pool else "email365-rust",
+            "ours": r["client"], "peer": "email365-rust (1 connection)" if pool else peer,
             "messages_per_s": rate, "round_trips_per_message": r["round_trips_per_message"],
             "ratio": ratio, "runs": len(r["runs"]), "runs_detail": r["runs"], "error": err,
         })
@@ -287,7 +291,8 @@ def to_markdown(rows: List[Row], meta: Dict[str, Any]) -> str:
     lines = [f"Run {meta['date']} on {meta['host']} ({meta['cpus']} CPUs, load average "
              f"{meta['load_start']} at start, {meta['load_end']} at end); {meta['elapsed_s']:.0f} s.",
              "Ratios: peer time / email365 time (> 1: email365 faster); sending: messages/s of the "
-             "client / messages/s of email365-rust in the same case (pool: / 1 connection).", ""]
+             "client / messages/s of email365-rust in the same case (`-many` clients: / "
+             "email365-rust-many; pool: / 1 connection).", ""]
     lines += ["| section | benchmark | email365 | peer | email365 figure | peer figure | ratio | runs |",
               "|---|---|---|---|---|---|---|---|"]
     for r in rows:

@@ -29,19 +29,12 @@ except ImportError:  # pragma: no cover - setup.sh installs it
     sys.exit("email-validator is not installed: run `bash scripts/setup.sh` first")
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "conformance"))
+from vector_values import expand  # noqa: E402
+
 VECTORS = ROOT / "tests" / "vectors"
 DOC = ROOT / "docs" / "ADDRESSES.md"
 SECTION = "## Differences from python email-validator"
-
-
-def expand(value):
-    if isinstance(value, dict):
-        if set(value) == {"$repeat", "times"} and isinstance(value["$repeat"], str):
-            return value["$repeat"] * int(value["times"])
-        return {k: expand(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [expand(v) for v in value]
-    return value
 
 
 def load_cases():

@@ -7,9 +7,7 @@ use crate::ffi::{change, free_box, new_boxed};
 use crate::policy::e365_sender_policy;
 use crate::{e365_error, e365_result, text};
 use email365::names::{self, WireName};
-use email365::smtp::{
-    engine::check_ehlo_name, AuthMechanism, Direction, SmtpOptions, TlsMode, DEFAULT_PORT,
-};
+use email365::smtp::{engine::check_ehlo_name, AuthMechanism, Direction, SmtpOptions, TlsMode};
 use email365::{Error, ErrorKind};
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
@@ -170,7 +168,7 @@ pub unsafe extern "C" fn e365_smtp_options_new(
     new_boxed!(out, err_out, {
         let host = unsafe { text(host, host_len, "host")? };
         e365_smtp_options {
-            inner: SmtpOptions::new(host, DEFAULT_PORT),
+            inner: SmtpOptions::new(host),
             max_connections: 1,
         }
     })

@@ -481,7 +481,7 @@ impl PySmtpClient {
     ) -> PyResult<Self> {
         let (mode, tls_name) = tls_mode(py, tls)?;
         let port = names::port("port", port).py(py)?;
-        let mut options = SmtpOptions::new(host.clone(), port).tls(mode);
+        let mut options = SmtpOptions::new(host.clone()).port(port).tls(mode);
         match (username, password) {
             (Some(u), Some(p)) => options = options.credentials(u, p),
             (None, None) => {}

@@ -1,5 +1,7 @@
 """A real SMTP server for the end-to-end tests: aiosmtpd on 127.0.0.1 with STARTTLS
-(a certificate made at test time) and AUTH PLAIN/LOGIN."""
+(a certificate made at test time) and AUTH PLAIN/LOGIN. Also what the SMTP tests
+share: a client of that server, a base for small scripted servers, and a thread that
+counts while the test waits (to show that the GIL was released)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pathlib
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
@@ -18,6 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+import email365
 
 USERNAME = "api-user"
 PASSWORD = "s3cret-pw"
@@ -168,3 +173,80 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+def receipt(i: int = 0, **fields: Any) -> email365.Message:
+    """Receipt ``i`` from the shop (From, Subject, text); ``fields`` add to or override
+    those (the recipients among them)."""
+    fields = {
+        "from_addr": "Shop <shop@example.com>",
+        "subject": f"Receipt {i}",
+        "text": "Thank you!\n",
+        **fields,
+    }
+    return email365.Message(**fields)
+
+
+def tls_client(server: Server, **options: Any) -> email365.SmtpClient:
+    """A client of ``server`` over STARTTLS with its credentials (both overridable)."""
+    options.setdefault("username", USERNAME)
+    options.setdefault("password", PASSWORD)
+    options.setdefault("timeout", 10.0)
+    return email365.SmtpClient("127.0.0.1", server.port, ca_file=server.cert, **options)
+
+
+class LoopbackListener:
+    """A listening socket on 127.0.0.1 that hands each accepted connection to
+    ``handle`` in its own daemon thread; ``close`` stops accepting and waits for them."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port: int = self.sock.getsockname()[1]
+        self.threads: List[threading.Thread] = []
+
+    def start(self) -> None:
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            t = threading.Thread(target=self.handle, args=(conn,), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self, wait: float = 0.0) -> None:
+        self.sock.close()
+        if wait:
+            for t in self.threads:
+                t.join(timeout=wait)
+
+
+class Ticker:
+    """A thread counting while the test waits: ``ticks`` shows how often other Python
+    threads ran (with the GIL released, many times)."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.ticks += 1
+            time.sleep(0.005)
+
+    def __enter__(self) -> "Ticker":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.message
 import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
@@ -13,28 +12,15 @@ import pytest
 
 import email365
 from email365 import Message, SmtpClient
-from smtpd_helpers import PASSWORD, QUEUE_ID, USERNAME, Server, free_port
+from smtpd_helpers import PASSWORD, QUEUE_ID, USERNAME, Server, Ticker, free_port
+from smtpd_helpers import receipt
+from smtpd_helpers import tls_client as client
 
 api: Any = email365
 
 
-def client(server: Server, **options: Any) -> SmtpClient:
-    options.setdefault("username", USERNAME)
-    options.setdefault("password", PASSWORD)
-    options.setdefault("timeout", 10.0)
-    return SmtpClient("127.0.0.1", server.port, ca_file=server.cert, **options)
-
-
 def message(i: int = 0, **extra: Any) -> Message:
-    fields: dict[str, Any] = {
-        "from_addr": "Shop <shop@example.com>",
-        "to": ["alice@example.org"],
-        "bcc": "audit@example.com",
-        "subject": f"Receipt {i}",
-        "text": "Thank you!\n",
-    }
-    fields.update(extra)
-    return Message(**fields)
+    return receipt(i, **{"to": ["alice@example.org"], "bcc": "audit@example.com", **extra})
 
 
 def test_send_over_starttls_with_auth_plain(smtpd: Server) -> None:
@@ -195,23 +181,11 @@ def test_greeting_timeout_is_a_timeout_error(silent_server: int) -> None:
 
 
 def test_the_gil_is_released_while_waiting(silent_server: int) -> None:
-    ticks = 0
-    stop = threading.Event()
-
-    def ticker() -> None:
-        nonlocal ticks
-        while not stop.is_set():
-            ticks += 1
-            time.sleep(0.005)
-
-    t = threading.Thread(target=ticker)
-    t.start()
-    c = SmtpClient("127.0.0.1", silent_server, username=USERNAME, password=PASSWORD, timeout=1.0)
-    with c, pytest.raises(email365.TimeoutExpiredError):
-        c.send(message())
-    stop.set()
-    t.join()
-    assert ticks > 50, f"the other thread ran only {ticks} times in 1 s"
+    with Ticker() as ticker:
+        c = SmtpClient("127.0.0.1", silent_server, username=USERNAME, password=PASSWORD, timeout=1.0)
+        with c, pytest.raises(email365.TimeoutExpiredError):
+            c.send(message())
+    assert ticker.ticks > 50, f"the other thread ran only {ticker.ticks} times in 1 s"
 
 
 def test_sender_policy_refuses_before_connecting(smtpd: Server) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 import email365
 from email365 import Message, SmtpClient
-from smtpd_helpers import make_certificate
+from smtpd_helpers import LoopbackListener, Ticker, make_certificate
 
 LIMIT = 1.0
 DRIP = 0.5
@@ -48,41 +48,33 @@ def read_line(conn: socket.socket) -> bytes:
     return line
 
 
-class Scripted:
+def accept_until_end_of_data(conn: socket.socket) -> None:
+    """Greets, answers EHLO, MAIL, RCPT and DATA, and reads the data up to its end."""
+    conn.sendall(b"220 mx.test ESMTP\r\n")
+    read_line(conn)
+    conn.sendall(b"250 mx.test\r\n")
+    for reply in (b"250 ok\r\n", b"250 ok\r\n", b"354 go\r\n"):
+        read_line(conn)
+        conn.sendall(reply)
+    while read_line(conn) not in (b".\r\n", b""):
+        pass
+
+
+class Scripted(LoopbackListener):
     """A server on 127.0.0.1 running `script` on each accepted connection (own thread)."""
 
     def __init__(self, script: Script) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port: int = self.sock.getsockname()[1]
+        super().__init__()
         self.script = script
-        self.threads: List[threading.Thread] = []
-        self.accepting = threading.Thread(target=self._accept, daemon=True)
-        self.accepting.start()
+        self.start()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            t = threading.Thread(target=self._run, args=(conn,), daemon=True)
-            t.start()
-            self.threads.append(t)
-
-    def _run(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         with conn:
             conn.settimeout(20)
             try:
                 self.script(conn)
             except OSError:
                 pass
-
-    def close(self) -> None:
-        self.sock.close()
-        for t in self.threads:
-            t.join(timeout=30)
 
 
 @pytest.fixture
@@ -96,7 +88,7 @@ def scripted() -> Iterator[Callable[[Script], Scripted]]:
 
     yield start
     for s in servers:
-        s.close()
+        s.close(wait=30)
 
 
 def plaintext(server: Scripted) -> SmtpClient:
@@ -128,14 +120,7 @@ def test_ehlo_reply_dripped_one_byte_per_half_second_times_out(scripted: Any) ->
 
 def test_final_reply_dripped_one_byte_per_half_second_is_outcome_unknown_in_time(scripted: Any) -> None:
     def script(conn: socket.socket) -> None:
-        conn.sendall(b"220 mx.test ESMTP\r\n")
-        read_line(conn)
-        conn.sendall(b"250 mx.test\r\n")
-        for reply in (b"250 ok\r\n", b"250 ok\r\n", b"354 go\r\n"):
-            read_line(conn)
-            conn.sendall(reply)
-        while read_line(conn) not in (b".\r\n", b""):
-            pass
+        accept_until_end_of_data(conn)
         drip(conn, b"250 2.0.0 Ok: queued as 12345\r\n")
 
     fails_in_time(plaintext(scripted(script)), email365.OutcomeUnknownError, "timeout")
@@ -171,14 +156,7 @@ def test_unclosed_client_collected_while_quit_is_unanswered_does_not_freeze_othe
     quit_seen = threading.Event()
 
     def script(conn: socket.socket) -> None:
-        conn.sendall(b"220 mx.test ESMTP\r\n")
-        read_line(conn)
-        conn.sendall(b"250 mx.test\r\n")
-        for reply in (b"250 ok\r\n", b"250 ok\r\n", b"354 go\r\n"):
-            read_line(conn)
-            conn.sendall(reply)
-        while read_line(conn) not in (b".\r\n", b""):
-            pass
+        accept_until_end_of_data(conn)
         conn.sendall(b"250 2.0.0 Ok: queued as 1\r\n")
         if read_line(conn).upper().startswith(b"QUIT"):
             quit_seen.set()
@@ -192,25 +170,13 @@ def test_unclosed_client_collected_while_quit_is_unanswered_does_not_freeze_othe
     box.append(box)
     del c, box
 
-    ticks = 0
-    stop = threading.Event()
-
-    def ticker() -> None:
-        nonlocal ticks
-        while not stop.is_set():
-            ticks += 1
-            time.sleep(0.005)
-
-    t = threading.Thread(target=ticker)
-    t.start()
-    time.sleep(0.05)
-    before = ticks
-    started = time.monotonic()
-    gc.collect()
-    took = time.monotonic() - started
-    during = ticks - before
-    stop.set()
-    t.join()
+    with Ticker() as ticker:
+        time.sleep(0.05)
+        before = ticker.ticks
+        started = time.monotonic()
+        gc.collect()
+        took = time.monotonic() - started
+        during = ticker.ticks - before
     assert quit_seen.is_set(), "the client sent no QUIT when collected"
     assert 1.0 < took < 2.0 + 1.0, f"the collection took {took:.2f} s"
     assert during > 50, f"the other thread ran only {during} times while the client was collected"

@@ -6,34 +6,21 @@ from __future__ import annotations
 import email.message
 import re
 import socket
-import threading
 from typing import Any, Iterator, List, Optional
 
 import pytest
 
 import email365
 from email365 import Message, SmtpClient
-from smtpd_helpers import PASSWORD, QUEUE_ID, USERNAME, Server
+from smtpd_helpers import QUEUE_ID, LoopbackListener, Server
+from smtpd_helpers import receipt
+from smtpd_helpers import tls_client as client
 
 api: Any = email365
 
 
-def client(server: Server, **options: Any) -> SmtpClient:
-    options.setdefault("username", USERNAME)
-    options.setdefault("password", PASSWORD)
-    options.setdefault("timeout", 10.0)
-    return SmtpClient("127.0.0.1", server.port, ca_file=server.cert, **options)
-
-
 def message(i: int = 0, **extra: Any) -> Message:
-    fields: dict[str, Any] = {
-        "from_addr": "Shop <shop@example.com>",
-        "to": "rcpt@example.org",
-        "subject": f"Receipt {i}",
-        "text": "Thank you!\n",
-    }
-    fields.update(extra)
-    return Message(**fields)
+    return receipt(i, **{"to": "rcpt@example.org", **extra})
 
 
 def test_envelope_differing_from_the_headers_reaches_every_recipient(smtpd: Server) -> None:
@@ -196,29 +183,17 @@ def test_window_chunking_and_probe_options_are_checked() -> None:
     SmtpClient("127.0.0.1", window=1, chunking=False, probe_idle_after=0.0).close()
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackListener):
     """A plaintext SMTP server for what aiosmtpd cannot do: it offers PIPELINING and
     CHUNKING, records the command of each message's data (DATA or BDAT) and its bytes,
     and closes the connection instead of answering the first ``drops`` messages."""
 
     def __init__(self, drops: int = 0) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port: int = self.sock.getsockname()[1]
+        super().__init__()
         self.drops = drops
         self.messages: List[bytes] = []
         self.data_commands: List[str] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+        self.start()
 
     def _received(self, command: str, data: bytes) -> bool:
         """Records a message; whether to answer it (False: drop the connection)."""
@@ -229,7 +204,7 @@ class ScriptedServer:
             return False
         return True
 
-    def _session(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         reader = conn.makefile("rb")
 
         def say(text: str) -> None:
@@ -264,9 +239,6 @@ class ScriptedServer:
         finally:
             reader.close()
             conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture

@@ -37,17 +37,10 @@ pub struct StatusRequestOptions {
     pub password: String,
 }
 
+/// Shown as the core's query, whose `Debug` redacts the credentials.
 impl std::fmt::Debug for StatusRequestOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StatusRequestOptions")
-            .field("account_id", &self.account_id)
-            .field("notification_id", &self.notification_id)
-            .field("recipient", &self.recipient)
-            .field("region", &self.region)
-            .field("base_url", &self.base_url)
-            .field("username", &"<redacted>")
-            .field("password", &"<redacted>")
-            .finish()
+        self.query().fmt(f)
     }
 }
 
@@ -262,7 +255,9 @@ mod tests {
             password: "s3cret-pw".into(),
             ..Default::default()
         };
-        assert!(!format!("{o:?}").contains("s3cret-pw"));
+        let shown = format!("{o:?}");
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 
     #[test]

@@ -12,7 +12,8 @@ use email365_sandbox::{Config, Sandbox};
 use std::time::Instant;
 
 fn options(sb: &Sandbox) -> SmtpOptions {
-    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string(), sb.smtp_addr().port())
+    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string())
+        .port(sb.smtp_addr().port())
         .credentials(&sb.config().username, &sb.config().password)
         .ca_file(sb.ca_file())
         .expect("the sandbox's CA file");

@@ -17,6 +17,7 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::loopback::is_loopback_host;
 /// Moved to [`crate::status::parse_retry_after`] (the wasm package needs it too);
 /// re-exported here so that existing callers keep working.
 pub use crate::status::parse_retry_after;
@@ -301,15 +302,6 @@ fn origin_host(url: &str) -> &str {
     } else {
         authority.split(':').next().unwrap_or(authority)
     }
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A blocking client of the status API. Credentials are held in buffers wiped when the
@@ -667,7 +659,6 @@ fn wait_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::StatusEvent;
 
     struct FakeClock {
         now: Instant,
@@ -690,23 +681,6 @@ mod tests {
         fn sleep(&mut self, d: Duration) {
             self.slept.push(d);
             self.now += d;
-        }
-    }
-
-    fn note(codes: &[(&str, &str)]) -> Notification {
-        Notification {
-            found: true,
-            notification_id: Some("1".into()),
-            events: codes
-                .iter()
-                .map(|(r, c)| StatusEvent {
-                    code: c.to_string(),
-                    text: None,
-                    channel: None,
-                    recipient: Some(r.to_string()),
-                    timestamp: None,
-                })
-                .collect(),
         }
     }
 
@@ -734,10 +708,10 @@ mod tests {
     fn waits_follow_the_plan_until_final() {
         let mut clock = FakeClock::new();
         let mut script = vec![
-            ok(note(&[("a@x", "CAAS_RECEIVED")])),
-            ok(note(&[("a@x", "CAAS_SENT")])),
+            ok(Notification::of_codes(&[("a@x", "CAAS_RECEIVED")])),
+            ok(Notification::of_codes(&[("a@x", "CAAS_SENT")])),
             transient(None),
-            ok(note(&[("a@x", "CH_SENT")])),
+            ok(Notification::of_codes(&[("a@x", "CH_SENT")])),
         ]
         .into_iter();
         let n = wait_loop(&PollPlan::DEFAULT, "1", None, secs(60), &mut clock, |_| {
@@ -751,8 +725,11 @@ mod tests {
     #[test]
     fn retry_after_lengthens_the_wait() {
         let mut clock = FakeClock::new();
-        let mut script =
-            vec![transient(Some(secs(7))), ok(note(&[("a@x", "CH_SENT")]))].into_iter();
+        let mut script = vec![
+            transient(Some(secs(7))),
+            ok(Notification::of_codes(&[("a@x", "CH_SENT")])),
+        ]
+        .into_iter();
         wait_loop(&PollPlan::DEFAULT, "1", None, secs(60), &mut clock, |_| {
             script.next().unwrap()
         })
@@ -769,7 +746,12 @@ mod tests {
             Some("A@X"),
             secs(60),
             &mut clock,
-            |_| ok(note(&[("a@x", "CH_SENT"), ("b@x", "CAAS_SENT")])),
+            |_| {
+                ok(Notification::of_codes(&[
+                    ("a@x", "CH_SENT"),
+                    ("b@x", "CAAS_SENT"),
+                ]))
+            },
         );
         // Local parts are exact: `A@X` is not `a@x`, so this one never ends.
         assert_eq!(n.unwrap_err().kind(), ErrorKind::Timeout);
@@ -780,7 +762,12 @@ mod tests {
             Some("a@X"),
             secs(60),
             &mut clock,
-            |_| ok(note(&[("a@x", "CH_SENT"), ("b@x", "CAAS_SENT")])),
+            |_| {
+                ok(Notification::of_codes(&[
+                    ("a@x", "CH_SENT"),
+                    ("b@x", "CAAS_SENT"),
+                ]))
+            },
         )
         .unwrap();
         assert!(!n.all_final());
@@ -799,7 +786,10 @@ mod tests {
             &mut clock,
             |rem| {
                 remaining_seen.push(rem);
-                ok(note(&[("a@x", "CH_RECEIVED"), ("b@x", "CH_BOUNCED")]))
+                ok(Notification::of_codes(&[
+                    ("a@x", "CH_RECEIVED"),
+                    ("b@x", "CH_BOUNCED"),
+                ]))
             },
         )
         .unwrap_err();
@@ -865,7 +855,7 @@ mod tests {
             None,
             Duration::ZERO,
             &mut clock,
-            |_| ok(note(&[("a@x", "CH_SENT")])),
+            |_| ok(Notification::of_codes(&[("a@x", "CH_SENT")])),
         )
         .unwrap();
         assert!(n.all_final());
@@ -875,7 +865,7 @@ mod tests {
             None,
             Duration::ZERO,
             &mut clock,
-            |_| ok(note(&[("a@x", "CAAS_SENT")])),
+            |_| ok(Notification::of_codes(&[("a@x", "CAAS_SENT")])),
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout);
@@ -889,10 +879,6 @@ mod tests {
             origin_host("https://eu.email.sdi.sinch.com/v1"),
             "eu.email.sdi.sinch.com"
         );
-        assert!(is_loopback_host("[::1]"));
-        assert!(is_loopback_host("127.3.4.5"));
-        assert!(is_loopback_host("LOCALHOST"));
-        assert!(!is_loopback_host("eu.email.sdi.sinch.com"));
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod cli;
 pub mod error;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(any(feature = "smtp", feature = "http"))]
+mod loopback;
 pub mod message;
 pub mod names;
 pub mod notification_id;

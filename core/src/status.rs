@@ -131,6 +131,19 @@ impl StatusEvent {
     pub fn is_final(&self) -> bool {
         is_final(&self.code)
     }
+
+    /// The event as JSON, the shape the commands and the conformance drivers print:
+    /// `{code, text, channel, recipient, timestamp}`, the timestamp as
+    /// [`Timestamp::to_rfc3339`], absent fields `null`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.code,
+            "text": self.text,
+            "channel": self.channel,
+            "recipient": self.recipient,
+            "timestamp": self.timestamp.map(|t| t.to_rfc3339()),
+        })
+    }
 }
 
 /// A parsed status response. With the `wasm` feature it serialises as JavaScript's
@@ -167,6 +180,26 @@ pub struct RecipientState {
 }
 
 impl Notification {
+    /// A found notification (id `1`) with one bare event per `(recipient, code)`: the
+    /// answer the unit tests of the poller and the status client feed in.
+    #[cfg(test)]
+    pub(crate) fn of_codes(codes: &[(&str, &str)]) -> Self {
+        Notification {
+            found: true,
+            notification_id: Some("1".into()),
+            events: codes
+                .iter()
+                .map(|(r, c)| StatusEvent {
+                    code: c.to_string(),
+                    text: None,
+                    channel: None,
+                    recipient: Some(r.to_string()),
+                    timestamp: None,
+                })
+                .collect(),
+        }
+    }
+
     /// Every recipient's latest state, in order of first appearance. The latest event
     /// is the last one in response order (not the one with the latest timestamp:
     /// timestamps are optional and may tie). Addresses are matched on the exact local

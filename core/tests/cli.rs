@@ -62,6 +62,31 @@ fn smtp_flags(sb: &Sandbox) -> Vec<String> {
     ]
 }
 
+/// The `send` flags of a message from `sender@example.com` to `to` through the sandbox.
+fn send_flags(sb: &Sandbox, to: &[&str]) -> Vec<String> {
+    let mut args = smtp_flags(sb);
+    args.extend(["--from", "sender@example.com"].map(String::from));
+    for r in to {
+        args.extend(["--to", *r].map(String::from));
+    }
+    args
+}
+
+/// The `status` flags that reach the sandbox's status API with its credentials.
+fn status_flags(sb: &Sandbox) -> Vec<String> {
+    let c = sb.config();
+    vec![
+        "--account".into(),
+        c.account_id.clone(),
+        "--username".into(),
+        c.username.clone(),
+        "--password-env".into(),
+        "E365_CLI_PASSWORD".into(),
+        "--base-url".into(),
+        sb.http_url(),
+    ]
+}
+
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -73,15 +98,9 @@ fn send_repeat_builds_each_copy_and_status_waits_until_final() {
     std::fs::create_dir_all(&dir).unwrap();
     let attachment = dir.join("report.csv");
     std::fs::write(&attachment, b"a,b\n1,2\n").unwrap();
-    let mut args = smtp_flags(&sb);
+    let mut args = send_flags(&sb, &["alice@example.org", "reject-bob@example.org"]);
     args.extend(
         [
-            "--from",
-            "sender@example.com",
-            "--to",
-            "alice@example.org",
-            "--to",
-            "reject-bob@example.org",
             "--subject",
             "Report",
             "--text",
@@ -121,28 +140,23 @@ fn send_repeat_builds_each_copy_and_status_waits_until_final() {
     assert!(text.contains("filename=\"report.csv\""), "{text}");
     assert!(!r.stdout.contains(PASSWORD));
 
-    let c = sb.config();
     let id = r.lines[0]["ok"]["notification_id"]
         .as_str()
         .unwrap()
         .to_string();
-    let status = [
-        "--account",
-        &c.account_id,
-        "--username",
-        &c.username,
-        "--password-env",
-        "E365_CLI_PASSWORD",
-        "--base-url",
-        &sb.http_url(),
-        "--id",
-        &id,
-        "--recipient",
-        "alice@example.org",
-        "--wait",
-        "20",
-    ];
-    let s = run("status", &status);
+    let mut status = status_flags(&sb);
+    status.extend(
+        [
+            "--id",
+            &id,
+            "--recipient",
+            "alice@example.org",
+            "--wait",
+            "20",
+        ]
+        .map(String::from),
+    );
+    let s = run("status", &strs(&status));
     assert_eq!(s.code, 0, "{}", s.stdout);
     let ok = &s.lines.last().unwrap()["ok"];
     assert_eq!(ok["found"], true);
@@ -165,20 +179,8 @@ fn send_eml_uses_the_flags_envelope() {
         b"From: sender@example.com\r\nTo: alice@example.org\r\nSubject: x\r\n\r\nbody\r\n",
     )
     .unwrap();
-    let mut args = smtp_flags(&sb);
-    args.extend(
-        [
-            "--from",
-            "sender@example.com",
-            "--to",
-            "alice@example.org",
-            "--to",
-            "carol@example.org",
-            "--eml",
-            eml.to_str().unwrap(),
-        ]
-        .map(String::from),
-    );
+    let mut args = send_flags(&sb, &["alice@example.org", "carol@example.org"]);
+    args.extend(["--eml", eml.to_str().unwrap()].map(String::from));
     let r = run("send", &strs(&args));
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(r.code, 0, "{}", r.stdout);
@@ -195,22 +197,9 @@ fn send_eml_uses_the_flags_envelope() {
 #[test]
 fn status_of_an_unknown_id_is_not_found_and_exits_zero() {
     let sb = sandbox();
-    let c = sb.config();
-    let s = run(
-        "status",
-        &[
-            "--account",
-            &c.account_id,
-            "--username",
-            &c.username,
-            "--password-env",
-            "E365_CLI_PASSWORD",
-            "--base-url",
-            &sb.http_url(),
-            "--id",
-            "99999999",
-        ],
-    );
+    let mut args = status_flags(&sb);
+    args.extend(["--id", "99999999"].map(String::from));
+    let s = run("status", &strs(&args));
     assert_eq!(s.code, 0, "{}", s.stdout);
     assert_eq!(s.lines[0]["ok"]["found"], false);
     assert_eq!(s.lines[0]["ok"]["all_final"], false);
@@ -218,115 +207,21 @@ fn status_of_an_unknown_id_is_not_found_and_exits_zero() {
 
 #[test]
 fn bad_arguments_exit_two_with_a_usage_error_and_send_nothing() {
-    let cases: &[(&[&str], &str)] = &[
-        (&["--host", "localhost", "--bogus", "x"], "--bogus"),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--port",
-                "0",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-            ],
-            "--port",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-                "--subject",
-                "s",
-                "--text",
-                "t",
-                "--username",
-                "u",
-            ],
-            "--password-env",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-                "--subject",
-                "s",
-                "--text",
-                "t",
-                "--timeout",
-                "-1",
-            ],
-            "--timeout",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-                "--subject",
-                "s",
-                "--text",
-                "t",
-                "--repeat",
-                "0",
-            ],
-            "--repeat",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-                "--eml",
-                "x.eml",
-                "--subject",
-                "s",
-            ],
-            "--eml",
-        ),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--host",
-                "other",
-                "--from",
-                "a@example.com",
-            ],
-            "--host",
-        ),
-        (&["--host", "localhost", "--from", "a@example.com"], "--to"),
-        (
-            &[
-                "--host",
-                "localhost",
-                "--tls",
-                "none",
-                "--from",
-                "a@example.com",
-                "--to",
-                "b@example.com",
-            ],
-            "--tls",
-        ),
+    // Each case: the arguments (split on spaces) and the flag the error must name.
+    let cases: &[(&str, &str)] = &[
+        ("--host localhost --bogus x", "--bogus"),
+        ("--host localhost --port 0 --from a@example.com --to b@example.com", "--port"),
+        ("--host localhost --from a@example.com --to b@example.com --subject s --text t --username u", "--password-env"),
+        ("--host localhost --from a@example.com --to b@example.com --subject s --text t --timeout -1", "--timeout"),
+        ("--host localhost --from a@example.com --to b@example.com --subject s --text t --repeat 0", "--repeat"),
+        ("--host localhost --from a@example.com --to b@example.com --eml x.eml --subject s", "--eml"),
+        ("--host localhost --host other --from a@example.com", "--host"),
+        ("--host localhost --from a@example.com", "--to"),
+        ("--host localhost --tls none --from a@example.com --to b@example.com", "--tls"),
     ];
-    for (args, mentioned) in cases {
-        let r = run("send", args);
+    for (line, mentioned) in cases {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let r = run("send", &args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
         let e = &r.lines.last().unwrap()["error"];
         assert_eq!(e["kind"], "invalid_argument", "{args:?}");

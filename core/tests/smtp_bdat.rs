@@ -3,11 +3,16 @@
 //! windows with failures in the middle, and the pool spreading a list over connections.
 #![cfg(feature = "smtp")]
 
+mod smtp_support;
+
 use email365::message::Envelope;
-use email365::smtp::{Direction, Outgoing, SmtpClient, SmtpOptions, SmtpPool};
+use email365::smtp::{Outgoing, SmtpClient, SmtpOptions, SmtpPool};
 use email365::ErrorKind;
 use email365_sandbox::{Config, Sandbox};
 use std::sync::{Arc, Mutex};
+
+use smtp_support::batch::{check_mixed_outcome, mixed_envelopes, outgoing, send_many_counted};
+use smtp_support::record_sent;
 
 fn sandbox() -> Sandbox {
     Sandbox::start(Config {
@@ -19,19 +24,25 @@ fn sandbox() -> Sandbox {
 }
 
 fn options(sb: &Sandbox) -> (SmtpOptions, Arc<Mutex<Vec<String>>>) {
-    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string(), sb.smtp_addr().port())
+    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string())
+        .port(sb.smtp_addr().port())
         .credentials(&sb.config().username, &sb.config().password)
         .ca_file(sb.ca_file())
         .expect("CA file");
     o.trust.system_roots = false;
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    o.transcript = Some(Arc::new(move |d, l: &str| {
-        if d == Direction::Sent {
-            sink.lock().unwrap().push(l.to_string());
-        }
-    }));
+    let lines = record_sent(&mut o);
     (o, lines)
+}
+
+/// A client of the sandbox with `tweak` applied to its options, and the command lines
+/// it sends.
+fn connect(
+    sb: &Sandbox,
+    tweak: impl FnOnce(&mut SmtpOptions),
+) -> (SmtpClient, Arc<Mutex<Vec<String>>>) {
+    let (mut o, lines) = options(sb);
+    tweak(&mut o);
+    (SmtpClient::connect(o).unwrap(), lines)
 }
 
 fn env(to: &[&str]) -> Envelope {
@@ -51,8 +62,7 @@ fn body(i: usize) -> Vec<u8> {
 #[test]
 fn bdat_is_used_with_chunking_and_costs_one_round_trip_per_message() {
     let sb = sandbox();
-    let (o, lines) = options(&sb);
-    let mut c = SmtpClient::connect(o).unwrap();
+    let (mut c, lines) = connect(&sb, |_| {});
     assert!(c.capabilities().unwrap().chunking);
     let before = c.round_trips();
     for i in 0..4 {
@@ -76,9 +86,7 @@ fn bdat_is_used_with_chunking_and_costs_one_round_trip_per_message() {
 #[test]
 fn chunking_disabled_falls_back_to_data_with_two_round_trips() {
     let sb = sandbox();
-    let (mut o, lines) = options(&sb);
-    o.chunking = false;
-    let mut c = SmtpClient::connect(o).unwrap();
+    let (mut c, lines) = connect(&sb, |o| o.chunking = false);
     let before = c.round_trips();
     for i in 0..3 {
         c.send_raw(&env(&["a@example.net"]), &body(i)).unwrap();
@@ -92,8 +100,7 @@ fn chunking_disabled_falls_back_to_data_with_two_round_trips() {
 #[test]
 fn bdat_partial_and_refused_recipients_keep_the_connection_usable() {
     let sb = sandbox();
-    let (o, _) = options(&sb);
-    let mut c = SmtpClient::connect(o).unwrap();
+    let (mut c, _) = connect(&sb, |_| {});
     let d = c
         .send_raw(&env(&["a@example.net", "reject-b@example.net"]), &body(0))
         .unwrap();
@@ -125,67 +132,33 @@ fn bdat_partial_and_refused_recipients_keep_the_connection_usable() {
 
 fn many_with_failures(chunking: bool) {
     let sb = sandbox();
-    let (mut o, _) = options(&sb);
-    o.chunking = chunking;
-    o.window = 8;
-    let mut c = SmtpClient::connect(o).unwrap();
+    let (mut c, _) = connect(&sb, |o| {
+        o.chunking = chunking;
+        o.window = 8;
+    });
     let bodies: Vec<Vec<u8>> = (0..40).map(body).collect();
-    let envs: Vec<Envelope> = (0..40)
-        .map(|i| match i % 10 {
-            3 => env(&["reject-a@example.net", "reject-b@example.net"]),
-            5 => Envelope {
-                mail_from: "x@unregistered.example".into(),
-                rcpt_to: vec!["a@example.net".into()],
-            },
-            7 => env(&["a@example.net", "reject-b@example.net"]),
-            // More recipients than the server takes per transaction (3).
-            9 => env(&[
-                "a@example.net",
-                "b@example.net",
-                "c@example.net",
-                "d@example.net",
-                "e@example.net",
-            ]),
-            _ => env(&[&format!("r{i}@example.net")]),
-        })
-        .collect();
-    let items: Vec<Outgoing<'_>> = envs
-        .iter()
-        .zip(&bodies)
-        .map(|(e, b)| Outgoing::raw(e, b))
-        .collect();
-    let before = c.round_trips();
-    let results = c.send_many_outgoing(&items);
-    let rt = c.round_trips() - before;
-    assert_eq!(results.len(), 40);
+    let mut envs = mixed_envelopes(40, "sender@example.com");
+    // More recipients than the server takes per transaction (3).
+    for e in envs.iter_mut().skip(9).step_by(10) {
+        *e = env(&[
+            "a@example.net",
+            "b@example.net",
+            "c@example.net",
+            "d@example.net",
+            "e@example.net",
+        ]);
+    }
+    let (results, rt) = send_many_counted(&mut c, &envs, &bodies);
+
     let stored = sb.messages();
     let mut delivered = 0;
     for (i, r) in results.iter().enumerate() {
-        match i % 10 {
-            3 => assert_eq!(
-                r.as_ref().unwrap_err().kind(),
-                ErrorKind::RecipientsRejected,
-                "{i}"
-            ),
-            5 => assert_eq!(
-                r.as_ref().unwrap_err().reason(),
-                Some("mail_refused"),
-                "{i}"
-            ),
-            7 => {
-                let d = r.as_ref().unwrap();
-                assert_eq!(d.accepted.len(), 1);
-                assert_eq!(d.rejected[0].recipient, "reject-b@example.net");
-            }
-            9 => {
-                let d = r.as_ref().unwrap();
-                assert_eq!(d.transactions.len(), 2, "{i}");
-                assert_eq!(d.accepted.len(), 5);
-            }
-            _ => {
-                let d = r.as_ref().unwrap();
-                assert_eq!(d.accepted[0].recipient, format!("r{i}@example.net"));
-            }
+        if i % 10 == 9 {
+            let d = r.as_ref().unwrap();
+            assert_eq!(d.transactions.len(), 2, "{i}");
+            assert_eq!(d.accepted.len(), 5);
+        } else {
+            check_mixed_outcome(i, r);
         }
         // Each delivery's notification id is the one the server stored for that very
         // message (matched by its bytes).
@@ -223,9 +196,7 @@ fn send_many_with_data_attributes_every_reply_in_about_one_round_trip_per_messag
 #[test]
 fn send_many_without_pipelining_sends_serially() {
     let sb = sandbox();
-    let (mut o, lines) = options(&sb);
-    o.pipelining = false;
-    let mut c = SmtpClient::connect(o).unwrap();
+    let (mut c, lines) = connect(&sb, |o| o.pipelining = false);
     let bodies: Vec<Vec<u8>> = (0..3).map(body).collect();
     let e = env(&["a@example.net"]);
     let items: Vec<Outgoing<'_>> = bodies.iter().map(|b| Outgoing::raw(&e, b)).collect();
@@ -246,11 +217,7 @@ fn pool_send_many_spreads_over_connections_and_keeps_order() {
     let envs: Vec<Envelope> = (0..50)
         .map(|i| env(&[&format!("r{i}@example.net")]))
         .collect();
-    let items: Vec<Outgoing<'_>> = envs
-        .iter()
-        .zip(&bodies)
-        .map(|(e, b)| Outgoing::raw(e, b))
-        .collect();
+    let items = outgoing(&envs, &bodies);
     let results = pool.send_many_outgoing(&items);
     let stored = sb.messages();
     assert_eq!(stored.len(), 50);

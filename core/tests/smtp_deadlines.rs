@@ -46,52 +46,52 @@ fn assert_within_limit(started: Instant) {
     );
 }
 
-#[test]
-fn greeting_dripped_one_byte_per_half_second_times_out() {
+/// Connects, every step limited to [`LIMIT`], to a server running `script`: the
+/// connection fails within the limit (plus a second); its error.
+fn connect_fails_in_time(script: impl Fn(&mut Peer) + Send + 'static) -> email365::Error {
     let pki = pki();
-    let (port, _w, h) = serve(1, |_, p| {
-        p.drip("220 mx.test ESMTP a greeting that takes a while\r\n", DRIP);
-    });
+    let (port, _w, h) = serve(1, move |_, p| script(p));
     let t = Instant::now();
     let e = SmtpClient::connect(limited(port, &pki)).unwrap_err();
     assert_within_limit(t);
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("greeting"));
     h.join().unwrap();
+    e
+}
+
+fn assert_timeout(e: &email365::Error, reason: &str) {
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert_eq!(e.reason(), Some(reason));
+}
+
+#[test]
+fn greeting_dripped_one_byte_per_half_second_times_out() {
+    let e = connect_fails_in_time(|p| {
+        p.drip("220 mx.test ESMTP a greeting that takes a while\r\n", DRIP);
+    });
+    assert_timeout(&e, "greeting");
 }
 
 #[test]
 fn ehlo_reply_dripped_one_byte_per_half_second_times_out() {
-    let pki = pki();
-    let (port, _w, h) = serve(1, |_, p| {
+    let e = connect_fails_in_time(|p| {
         p.send("220 mx.test ESMTP\r\n");
         p.expect("EHLO");
         p.drip("250-mx.test\r\n250-STARTTLS\r\n250 8BITMIME\r\n", DRIP);
     });
-    let t = Instant::now();
-    let e = SmtpClient::connect(limited(port, &pki)).unwrap_err();
-    assert_within_limit(t);
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("reply"));
-    h.join().unwrap();
+    assert_timeout(&e, "reply");
 }
 
+/// Greeting, EHLO and STARTTLS answered at once, then `handshake`: the handshake's
+/// limit is what counts.
 fn starttls_then(handshake: impl Fn(&mut Peer) + Send + 'static) -> email365::Error {
-    let pki = pki();
-    let (port, _w, h) = serve(1, move |_, p| {
+    connect_fails_in_time(move |p| {
         p.send("220 mx.test ESMTP\r\n");
         p.expect("EHLO");
         p.send("250-mx.test\r\n250 STARTTLS\r\n");
         p.expect("STARTTLS");
         p.send("220 2.0.0 go ahead\r\n");
         handshake(p);
-    });
-    let t = Instant::now();
-    let e = SmtpClient::connect(limited(port, &pki)).unwrap_err();
-    // Greeting, EHLO and STARTTLS answer at once: the handshake's limit is what counts.
-    assert_within_limit(t);
-    h.join().unwrap();
-    e
+    })
 }
 
 #[test]
@@ -99,8 +99,7 @@ fn tls_handshake_dripped_one_byte_per_half_second_times_out() {
     let pki = pki();
     let tls = server_config(&pki.good.0, &pki.good.1);
     let e = starttls_then(move |p| p.drip_tls_handshake(tls.clone(), DRIP));
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("tls_handshake"));
+    assert_timeout(&e, "tls_handshake");
 }
 
 #[test]
@@ -110,8 +109,7 @@ fn tls_handshake_stalled_by_a_silent_server_times_out() {
         p.read_some(1);
         std::thread::sleep(LIMIT * 2);
     });
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("tls_handshake"));
+    assert_timeout(&e, "tls_handshake");
 }
 
 /// A plaintext session on loopback up to the data, then `after_data` on the server.
@@ -167,8 +165,7 @@ fn message_data_drained_slowly_by_the_server_times_out() {
     let (e, took) = plaintext_send(message, |p| {
         p.read_slowly(4096, Duration::from_millis(100), Duration::from_secs(3));
     });
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
-    assert_eq!(e.reason(), Some("write"));
+    assert_timeout(&e, "write");
     assert!(took < LIMIT + Duration::from_secs(1), "{took:?}");
 }
 
@@ -180,7 +177,7 @@ fn insecure_plaintext_to_a_remote_host_is_refused_before_connecting() {
         "[2001:db8::1]",
         "localhost.example.com",
     ] {
-        let o = SmtpOptions::new(host, 25).tls(TlsMode::InsecurePlaintext);
+        let o = SmtpOptions::new(host).tls(TlsMode::InsecurePlaintext);
         let e = SmtpClient::new(o.clone()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{host}");
         assert_eq!(e.reason(), Some("plaintext_not_loopback"), "{host}");
@@ -188,8 +185,28 @@ fn insecure_plaintext_to_a_remote_host_is_refused_before_connecting() {
         assert_eq!(e.reason(), Some("plaintext_not_loopback"), "{host}");
     }
     for host in ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"] {
-        let o = SmtpOptions::new(host, 25).tls(TlsMode::InsecurePlaintext);
+        let o = SmtpOptions::new(host).tls(TlsMode::InsecurePlaintext);
         assert!(SmtpClient::new(o).is_ok(), "{host}");
+    }
+}
+
+/// After the session is set up: `250 ok` to each command, each message's data queued as
+/// `queue_id`, until QUIT (`on_quit` runs, then `221`) or the end of the connection.
+fn answer_until_quit(p: &mut Peer, queue_id: &str, on_quit: impl FnOnce()) {
+    loop {
+        let Some(line) = p.line() else { return };
+        let up = line.to_ascii_uppercase();
+        if up == "DATA" {
+            p.send("354 go\r\n");
+            p.data();
+            p.send(&format!("250 2.0.0 Ok: queued as {queue_id}\r\n"));
+        } else if up == "QUIT" {
+            on_quit();
+            p.send("221 bye\r\n");
+            return;
+        } else {
+            p.send("250 ok\r\n");
+        }
     }
 }
 
@@ -201,21 +218,7 @@ fn idle_pooled_connection_expires_and_is_closed_with_quit() {
     let q = quits.clone();
     let (port, _w, h) = serve(2, move |i, p| {
         p.standard_session(&tls, CAPS);
-        loop {
-            let Some(line) = p.line() else { return };
-            let up = line.to_ascii_uppercase();
-            if up == "DATA" {
-                p.send("354 go\r\n");
-                p.data();
-                p.send(&format!("250 2.0.0 Ok: queued as Q{i}\r\n"));
-            } else if up == "QUIT" {
-                q.lock().unwrap().push(i);
-                p.send("221 bye\r\n");
-                return;
-            } else {
-                p.send("250 ok\r\n");
-            }
-        }
+        answer_until_quit(p, &format!("Q{i}"), || q.lock().unwrap().push(i));
     });
     let mut o = options(port, &pki);
     o.idle_expiry = Duration::from_millis(200);
@@ -241,20 +244,7 @@ fn connection_within_its_idle_expiry_is_reused() {
     let tls = server_config(&pki.good.0, &pki.good.1);
     let (port, _w, h) = serve(1, move |_, p| {
         p.standard_session(&tls, CAPS);
-        loop {
-            let Some(line) = p.line() else { return };
-            let up = line.to_ascii_uppercase();
-            if up == "DATA" {
-                p.send("354 go\r\n");
-                p.data();
-                p.send("250 2.0.0 Ok: queued as Q0\r\n");
-            } else if up == "QUIT" {
-                p.send("221 bye\r\n");
-                return;
-            } else {
-                p.send("250 ok\r\n");
-            }
-        }
+        answer_until_quit(p, "Q0", || {});
     });
     let mut o = options(port, &pki);
     o.idle_expiry = Duration::from_secs(30);

@@ -11,9 +11,9 @@
 
 mod smtp_support;
 
-use email365::message::Envelope;
-use email365::smtp::{Direction, Outgoing, SmtpClient, SmtpOptions};
+use email365::smtp::{SmtpClient, SmtpOptions};
 use email365::ErrorKind;
+use smtp_support::batch::*;
 use smtp_support::*;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -139,13 +139,7 @@ fn start() -> Exim {
 impl Exim {
     fn options(&self) -> (SmtpOptions, Arc<Mutex<Vec<String>>>) {
         let mut o = options(self.port, &self.pki);
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        o.transcript = Some(Arc::new(move |d, l: &str| {
-            if d == Direction::Sent {
-                sink.lock().unwrap().push(l.to_string());
-            }
-        }));
+        let lines = record_sent(&mut o);
         (o, lines)
     }
 
@@ -155,13 +149,6 @@ impl Exim {
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let start = bytes.iter().position(|&b| b == b'\n').map_or(0, |p| p + 1);
         bytes[start..].to_vec()
-    }
-}
-
-fn env(from: &str, to: &[&str]) -> Envelope {
-    Envelope {
-        mail_from: from.into(),
-        rcpt_to: to.iter().map(|s| s.to_string()).collect(),
     }
 }
 
@@ -187,7 +174,10 @@ fn exim_bdat_one_round_trip_per_message_and_the_bytes_stored() {
     let before = c.round_trips();
     for i in 0..5 {
         let d = c
-            .send_raw(&env("sender@example.com", &["a@example.net"]), &message(i))
+            .send_raw(
+                &envelope("sender@example.com", &["a@example.net"]),
+                &message(i),
+            )
             .expect("send");
         let id = d.notification_id.clone().expect("exim's id=");
         assert_eq!(s.stored_body(&id), body_lf(i), "message {i}");
@@ -212,7 +202,7 @@ fn exim_bdat_refusals_keep_the_connection_usable() {
     let mut c = SmtpClient::connect(o).expect("connect");
     let d = c
         .send_raw(
-            &env(
+            &envelope(
                 "sender@example.com",
                 &["a@example.net", "reject-b@example.net"],
             ),
@@ -224,21 +214,24 @@ fn exim_bdat_refusals_keep_the_connection_usable() {
     assert_eq!(d.rejected[0].reply.code, 550);
     let e = c
         .send_raw(
-            &env("sender@example.com", &["reject-x@example.net"]),
+            &envelope("sender@example.com", &["reject-x@example.net"]),
             &message(1),
         )
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RecipientsRejected, "{e:?}");
     let e = c
         .send_raw(
-            &env("x@unregistered.example", &["a@example.net"]),
+            &envelope("x@unregistered.example", &["a@example.net"]),
             &message(2),
         )
         .unwrap_err();
     assert_eq!(e.reason(), Some("mail_refused"), "{e:?}");
     assert_eq!(e.reply().unwrap().code, 550);
     let d = c
-        .send_raw(&env("sender@example.com", &["c@example.net"]), &message(3))
+        .send_raw(
+            &envelope("sender@example.com", &["c@example.net"]),
+            &message(3),
+        )
         .expect("still usable");
     assert_eq!(
         s.stored_body(d.notification_id.as_deref().unwrap()),
@@ -254,52 +247,11 @@ fn exim_send_many(chunking: bool) {
     o.window = 8;
     let mut c = SmtpClient::connect(o).expect("connect");
     let n = 30;
-    let envs: Vec<Envelope> = (0..n)
-        .map(|i| match i % 10 {
-            3 => env(
-                "sender@example.com",
-                &["reject-a@example.net", "reject-b@example.net"],
-            ),
-            5 => env("x@unregistered.example", &["a@example.net"]),
-            7 => env(
-                "sender@example.com",
-                &["a@example.net", "reject-b@example.net"],
-            ),
-            _ => env("sender@example.com", &[&format!("r{i}@example.net")]),
-        })
-        .collect();
+    let envs = mixed_envelopes(n, "sender@example.com");
     let bodies: Vec<Vec<u8>> = (0..n).map(message).collect();
-    let items: Vec<Outgoing<'_>> = envs
-        .iter()
-        .zip(&bodies)
-        .map(|(e, b)| Outgoing::raw(e, b))
-        .collect();
-    let before = c.round_trips();
-    let results = c.send_many_outgoing(&items);
-    let rt = c.round_trips() - before;
-    assert_eq!(results.len(), n);
+    let (results, rt) = send_many_counted(&mut c, &envs, &bodies);
     for (i, r) in results.iter().enumerate() {
-        match i % 10 {
-            3 => assert_eq!(
-                r.as_ref().unwrap_err().kind(),
-                ErrorKind::RecipientsRejected,
-                "{i}: {r:?}"
-            ),
-            5 => assert_eq!(
-                r.as_ref().unwrap_err().reason(),
-                Some("mail_refused"),
-                "{i}: {r:?}"
-            ),
-            7 => {
-                let d = r.as_ref().unwrap();
-                assert_eq!(d.accepted.len(), 1);
-                assert_eq!(d.rejected[0].recipient, "reject-b@example.net");
-            }
-            _ => {
-                let d = r.as_ref().unwrap();
-                assert_eq!(d.accepted[0].recipient, format!("r{i}@example.net"));
-            }
-        }
+        check_mixed_outcome(i, r);
         if let Ok(d) = r {
             let id = d.notification_id.as_deref().expect("id");
             assert_eq!(
@@ -319,9 +271,7 @@ fn exim_send_many(chunking: bool) {
     } else {
         assert!(per_message <= 1.2, "{rt} round trips for {n} messages");
     }
-    c.send_raw(&env("sender@example.com", &["z@example.net"]), &message(99))
-        .expect("usable after the batch");
-    c.quit().unwrap();
+    send_one_more_and_quit(c, "sender@example.com", &message(99));
 }
 
 #[test]

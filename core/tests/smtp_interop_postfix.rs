@@ -7,14 +7,19 @@
 //! the queue id of Postfix's `250 2.0.0 Ok: queued as <id>` reply.
 #![cfg(feature = "smtp")]
 
+mod smtp_support;
+
 use base64::Engine as _;
 use email365::message::Envelope;
-use email365::smtp::{Outgoing, SmtpClient, SmtpOptions, Timeouts, TrustSettings};
+use email365::smtp::{SmtpClient, SmtpOptions, Timeouts, TrustSettings};
 use email365::ErrorKind;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use smtp_support::assert_succeeded;
+use smtp_support::batch::{envelope, send_many_counted, send_one_more_and_quit};
 
 struct Postfix {
     child: Child,
@@ -60,11 +65,7 @@ fn start() -> Postfix {
         .arg("--check")
         .output()
         .expect("run the Postfix harness");
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert_succeeded(&check);
     let mut child = Command::new(&python)
         .arg(&harness)
         .stdin(Stdio::piped())
@@ -92,7 +93,9 @@ impl Postfix {
         let port = self.info["port"].as_u64().expect("port") as u16;
         let ca = std::fs::read(self.info["ca_file"].as_str().expect("ca_file")).expect("CA");
         let user = self.info["username"].as_str().expect("username");
-        let mut o = SmtpOptions::new("localhost", port).credentials(user, password);
+        let mut o = SmtpOptions::new("localhost")
+            .port(port)
+            .credentials(user, password);
         o.trust = TrustSettings {
             system_roots: false,
             extra_ca_pem: Some(ca),
@@ -138,13 +141,6 @@ impl Postfix {
     }
 }
 
-fn env(from: &str, to: &[&str]) -> Envelope {
-    Envelope {
-        mail_from: from.into(),
-        rcpt_to: to.iter().map(|s| s.to_string()).collect(),
-    }
-}
-
 /// A message whose only header recipient is `rcpt@example.net`, with a line that needs
 /// dot-stuffing.
 fn message(i: usize) -> Vec<u8> {
@@ -174,7 +170,7 @@ fn postfix_delivers_to_an_envelope_that_differs_from_the_headers_and_reports_the
         "reject-x@example.net",
     ];
     let d = c
-        .send_raw(&env("bounces@example.com", &to), &message(0))
+        .send_raw(&envelope("bounces@example.com", &to), &message(0))
         .expect("send");
     let accepted: Vec<&str> = d.accepted.iter().map(|r| r.recipient.as_str()).collect();
     assert_eq!(accepted, ["rcpt@example.net", "other@example.org"]);
@@ -210,25 +206,17 @@ fn postfix_send_many_pipelines_several_messages_over_one_connection() {
     let n = 6;
     let envs: Vec<Envelope> = (0..n)
         .map(|i| match i {
-            2 => env("shop@example.com", &["reject-a@example.net"]),
-            4 => env(
+            2 => envelope("shop@example.com", &["reject-a@example.net"]),
+            4 => envelope(
                 "shop@example.com",
                 &[&format!("r{i}@example.net"), "reject-b@example.net"],
             ),
-            _ => env("shop@example.com", &[&format!("r{i}@example.net")]),
+            _ => envelope("shop@example.com", &[&format!("r{i}@example.net")]),
         })
         .collect();
     let bodies: Vec<Vec<u8>> = (0..n).map(message).collect();
-    let items: Vec<Outgoing<'_>> = envs
-        .iter()
-        .zip(&bodies)
-        .map(|(e, b)| Outgoing::raw(e, b))
-        .collect();
-    let before = c.round_trips();
-    let results = c.send_many_outgoing(&items);
-    let round_trips = c.round_trips() - before;
+    let (results, round_trips) = send_many_counted(&mut c, &envs, &bodies);
     eprintln!("postfix send_many: {round_trips} round trips for {n} messages");
-    assert_eq!(results.len(), n);
     for (i, r) in results.iter().enumerate() {
         if i == 2 {
             let e = r.as_ref().unwrap_err();
@@ -251,9 +239,7 @@ fn postfix_send_many_pipelines_several_messages_over_one_connection() {
         round_trips < n as u64,
         "{round_trips} round trips for {n} messages: not pipelined"
     );
-    c.send_raw(&env("shop@example.com", &["z@example.net"]), &message(9))
-        .expect("usable after the batch");
-    c.quit().unwrap();
+    send_one_more_and_quit(c, "shop@example.com", &message(9));
 }
 
 #[test]

@@ -33,19 +33,11 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import smtp_server  # noqa: E402
+from vector_values import expand  # noqa: E402
 
 ANSWER_TIMEOUT = 60  # seconds a driver may take for one scenario
 SESSIONS_TIMEOUT = 10  # seconds the connections may stay open after the answer
 
-
-def expand(value):
-    if isinstance(value, dict):
-        if set(value) == {"$repeat", "times"} and isinstance(value["$repeat"], str):
-            return value["$repeat"] * int(value["times"])
-        return {k: expand(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [expand(v) for v in value]
-    return value
 
 
 def load_cases(directory, prefix=""):

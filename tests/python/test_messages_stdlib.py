@@ -19,18 +19,11 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "conformance"))
+from vector_values import expand  # noqa: E402
+
 VECTORS = ROOT / "tests" / "vectors"
 DRIVER = ROOT / "target" / "release" / "email365-conformance"
-
-
-def expand(value):
-    if isinstance(value, dict):
-        if set(value) == {"$repeat", "times"}:
-            return value["$repeat"] * int(value["times"])
-        return {k: expand(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [expand(v) for v in value]
-    return value
 
 
 def vector_files():

@@ -14,6 +14,24 @@ pub(super) struct Flag {
     pub repeats: bool,
 }
 
+impl Flag {
+    /// A flag given at most once.
+    pub const fn once(name: &'static str) -> Flag {
+        Flag {
+            name,
+            repeats: false,
+        }
+    }
+
+    /// A flag that may be given many times (each value kept, in order).
+    pub const fn repeated(name: &'static str) -> Flag {
+        Flag {
+            name,
+            repeats: true,
+        }
+    }
+}
+
 /// The values given, by flag name, in command-line order.
 pub(super) struct Flags {
     values: HashMap<&'static str, Vec<String>>,

@@ -5,7 +5,7 @@
 use crate::error::ErrorReply;
 use crate::reply::Reply;
 use crate::smtp::{Delivery, RecipientReply};
-use crate::status::Notification;
+use crate::status::{Notification, StatusEvent};
 use crate::Error;
 use serde_json::{json, Value};
 
@@ -57,15 +57,6 @@ pub(super) fn error(e: &Error) -> Value {
 
 /// `{"ok": {found, notification_id, all_final, recipients, events}}`.
 pub(super) fn notification(n: &Notification) -> Value {
-    let event = |e: &crate::status::StatusEvent| {
-        json!({
-            "code": e.code,
-            "text": e.text,
-            "channel": e.channel,
-            "recipient": e.recipient,
-            "timestamp": e.timestamp.map(|t| t.to_rfc3339()),
-        })
-    };
     let recipients: Vec<Value> = n
         .recipients()
         .iter()
@@ -82,6 +73,6 @@ pub(super) fn notification(n: &Notification) -> Value {
         "notification_id": n.notification_id,
         "all_final": n.all_final(),
         "recipients": recipients,
-        "events": n.events.iter().map(event).collect::<Vec<_>>(),
+        "events": n.events.iter().map(StatusEvent::to_json).collect::<Vec<_>>(),
     }})
 }

@@ -5,73 +5,28 @@
 use super::args::{Flag, Flags};
 use super::{json, usage, EXIT_FAILED, EXIT_OK};
 use crate::message::{Attachment, BuiltMessage, Envelope, MessageBuilder};
-use crate::smtp::{Outgoing, SmtpClient, SmtpOptions, TlsMode};
+use crate::smtp::{Outgoing, SmtpClient, SmtpOptions, TlsMode, DEFAULT_PORT};
 use crate::{Error, ErrorKind};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
 
 const FLAGS: &[Flag] = &[
-    Flag {
-        name: "host",
-        repeats: false,
-    },
-    Flag {
-        name: "port",
-        repeats: false,
-    },
-    Flag {
-        name: "tls",
-        repeats: false,
-    },
-    Flag {
-        name: "ca",
-        repeats: false,
-    },
-    Flag {
-        name: "username",
-        repeats: false,
-    },
-    Flag {
-        name: "password-env",
-        repeats: false,
-    },
-    Flag {
-        name: "from",
-        repeats: false,
-    },
-    Flag {
-        name: "to",
-        repeats: true,
-    },
-    Flag {
-        name: "eml",
-        repeats: false,
-    },
-    Flag {
-        name: "subject",
-        repeats: false,
-    },
-    Flag {
-        name: "text",
-        repeats: false,
-    },
-    Flag {
-        name: "html",
-        repeats: false,
-    },
-    Flag {
-        name: "attach",
-        repeats: true,
-    },
-    Flag {
-        name: "timeout",
-        repeats: false,
-    },
-    Flag {
-        name: "repeat",
-        repeats: false,
-    },
+    Flag::once("host"),
+    Flag::once("port"),
+    Flag::once("tls"),
+    Flag::once("ca"),
+    Flag::once("username"),
+    Flag::once("password-env"),
+    Flag::once("from"),
+    Flag::repeated("to"),
+    Flag::once("eml"),
+    Flag::once("subject"),
+    Flag::once("text"),
+    Flag::once("html"),
+    Flag::repeated("attach"),
+    Flag::once("timeout"),
+    Flag::once("repeat"),
 ];
 
 /// The most copies `--repeat` sends.
@@ -98,7 +53,9 @@ pub(super) fn main(args: Vec<OsString>, out: &mut dyn Write) -> u8 {
 /// Everything checked and read before a connection is opened.
 fn prepare(flags: &Flags) -> Result<(SmtpOptions, Payload), Error> {
     let host = flags.required("host")?;
-    let port = flags.number("port", 1, 65_535)?.unwrap_or(25) as u16;
+    let port = flags
+        .number("port", 1, 65_535)?
+        .map_or(DEFAULT_PORT, |p| p as u16);
     let tls = match flags.get("tls").unwrap_or("starttls") {
         "starttls" => TlsMode::StartTls,
         "implicit" => TlsMode::Implicit,
@@ -108,7 +65,7 @@ fn prepare(flags: &Flags) -> Result<(SmtpOptions, Payload), Error> {
             )))
         }
     };
-    let mut options = SmtpOptions::new(host, port).tls(tls);
+    let mut options = SmtpOptions::new(host).port(port).tls(tls);
     match (flags.get("username"), flags.password()?) {
         (Some(user), Some(password)) => options = options.credentials(user, &password),
         (None, None) => {}

@@ -9,46 +9,16 @@ use std::ffi::OsString;
 use std::io::Write;
 
 const FLAGS: &[Flag] = &[
-    Flag {
-        name: "account",
-        repeats: false,
-    },
-    Flag {
-        name: "username",
-        repeats: false,
-    },
-    Flag {
-        name: "password-env",
-        repeats: false,
-    },
-    Flag {
-        name: "region",
-        repeats: false,
-    },
-    Flag {
-        name: "base-url",
-        repeats: false,
-    },
-    Flag {
-        name: "ca",
-        repeats: false,
-    },
-    Flag {
-        name: "id",
-        repeats: false,
-    },
-    Flag {
-        name: "recipient",
-        repeats: false,
-    },
-    Flag {
-        name: "wait",
-        repeats: false,
-    },
-    Flag {
-        name: "timeout",
-        repeats: false,
-    },
+    Flag::once("account"),
+    Flag::once("username"),
+    Flag::once("password-env"),
+    Flag::once("region"),
+    Flag::once("base-url"),
+    Flag::once("ca"),
+    Flag::once("id"),
+    Flag::once("recipient"),
+    Flag::once("wait"),
+    Flag::once("timeout"),
 ];
 
 pub(super) fn main(args: Vec<OsString>, out: &mut dyn Write) -> u8 {

@@ -362,27 +362,9 @@ fn describe(n: &Notification, recipient: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::StatusEvent;
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
-    }
-
-    fn note(codes: &[(&str, &str)]) -> Notification {
-        Notification {
-            found: true,
-            notification_id: Some("1".into()),
-            events: codes
-                .iter()
-                .map(|(r, c)| StatusEvent {
-                    code: c.to_string(),
-                    text: None,
-                    channel: None,
-                    recipient: Some(r.to_string()),
-                    timestamp: None,
-                })
-                .collect(),
-        }
     }
 
     #[test]
@@ -400,14 +382,14 @@ mod tests {
                 time_limit: Some(secs(59))
             }
         );
-        p.record(Ok(note(&[("a@x", "CAAS_SENT")])), None);
+        p.record(Ok(Notification::of_codes(&[("a@x", "CAAS_SENT")])), None);
         assert_eq!(p.next(secs(101)), PollStep::Sleep(secs(1)));
         assert_eq!(
             p.next(Duration::from_millis(101_400)),
             PollStep::Sleep(Duration::from_millis(600))
         );
         assert!(matches!(p.next(secs(102)), PollStep::Fetch { .. }));
-        p.record(Ok(note(&[("a@x", "CH_SENT")])), None);
+        p.record(Ok(Notification::of_codes(&[("a@x", "CH_SENT")])), None);
         let done = p.next(secs(102));
         assert!(matches!(&done, PollStep::Done(n) if n.all_final()));
         assert_eq!(p.next(secs(500)), done);
@@ -436,7 +418,7 @@ mod tests {
     fn the_last_poll_gets_at_least_the_last_poll_time() {
         let mut p = Poller::new(PollPlan::DEFAULT, "7", Some("a@x"), Some(secs(2)));
         assert!(matches!(p.next(secs(0)), PollStep::Fetch { .. }));
-        p.record(Ok(note(&[("a@x", "CH_RECEIVED")])), None);
+        p.record(Ok(Notification::of_codes(&[("a@x", "CH_RECEIVED")])), None);
         assert_eq!(
             p.next(Duration::from_millis(1500)),
             PollStep::Sleep(Duration::from_millis(500))
@@ -447,7 +429,7 @@ mod tests {
                 time_limit: Some(LAST_POLL_TIME)
             }
         );
-        p.record(Ok(note(&[("a@x", "CH_RECEIVED")])), None);
+        p.record(Ok(Notification::of_codes(&[("a@x", "CH_RECEIVED")])), None);
         let PollStep::GiveUp(e) = p.next(secs(3)) else {
             panic!("expected to give up")
         };
@@ -456,7 +438,7 @@ mod tests {
         assert!(e.message().contains("(2 polls)"), "{e}");
         assert_eq!(
             p.last_notification(),
-            Some(&note(&[("a@x", "CH_RECEIVED")]))
+            Some(&Notification::of_codes(&[("a@x", "CH_RECEIVED")]))
         );
     }
 

@@ -3,6 +3,8 @@
 //! every byte the client sent, so tests assert what did and did not reach the wire.
 #![allow(dead_code)]
 
+pub mod batch;
+
 use email365::smtp::{SmtpOptions, Timeouts, TrustSettings};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -339,7 +341,9 @@ where
 /// Client options for the scripted server: STARTTLS, the test CA only, credentials,
 /// short timeouts.
 pub fn options(port: u16, pki: &Pki) -> SmtpOptions {
-    let mut o = SmtpOptions::new("localhost", port).credentials(USER, PASS);
+    let mut o = SmtpOptions::new("localhost")
+        .port(port)
+        .credentials(USER, PASS);
     o.trust = TrustSettings {
         system_roots: false,
         extra_ca_pem: Some(pki.ca_pem.clone().into_bytes()),
@@ -405,14 +409,32 @@ pub fn example(name: &str) -> std::path::PathBuf {
         .args(["--features", "cli", "--message-format=json"])
         .output()
         .expect("cargo build --example");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find_map(|v| v["executable"].as_str().map(std::path::PathBuf::from))
         .expect("the example's executable")
+}
+
+/// Fails the test with the command's error output unless it exited with success.
+pub fn assert_succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Records every command line the client sends (the transcript's sent side) into the
+/// returned list.
+pub fn record_sent(o: &mut SmtpOptions) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    o.transcript = Some(Arc::new(move |d, l: &str| {
+        if d == email365::smtp::Direction::Sent {
+            sink.lock().unwrap().push(l.to_string());
+        }
+    }));
+    lines
 }

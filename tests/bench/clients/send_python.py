@@ -2,11 +2,13 @@
 
     send_python.py CLIENT HOST PORT MESSAGE_FILE RCPTS MAX_MESSAGES MAX_SECONDS
 
-CLIENT is `email365` (the Python package, plaintext test mode), `smtplib` or
-`aiosmtplib`. One connection: it sends one warm-up message, prints `ready`, waits for a
-line on stdin, sends the message until MAX_MESSAGES or MAX_SECONDS, prints
-`done <count> <seconds>`, waits for a line, then quits. Every message is the same bytes
-with the envelope bench@sender.example -> rcpt1..N@example.org.
+CLIENT is `email365` (the Python package, plaintext test mode, `SmtpClient.send` with the
+explicit envelope), `email365-many` (`SmtpClient.send_many` with batches of 100, default
+window), `smtplib` or `aiosmtplib`. One connection: it sends one warm-up message, prints
+`ready`, waits for a line on stdin, sends the message until MAX_MESSAGES or MAX_SECONDS
+(`email365-many`: whole batches, at least one), prints `done <count> <seconds>`, waits for
+a line, then quits. Every message is the same bytes with the envelope
+bench@sender.example -> rcpt1..N@example.org, given explicitly by every client.
 """
 
 from __future__ import annotations
@@ -41,12 +43,39 @@ def bounded(send: Callable[[], None], max_messages: int, max_seconds: float) -> 
     return loop
 
 
+BATCH = 100
+
+
 def run_email365(host: str, port: int, data: bytes, rcpts: List[str], n: int, t: float) -> None:
     import email365
 
     client = email365.SmtpClient(host, port, tls="insecure_plaintext", timeout=60)
-    client.send(data)
-    handshake(bounded(lambda: client.send(data), n, t))
+
+    def send() -> None:
+        client.send(data, from_addr=SENDER, to_addrs=rcpts)
+
+    send()
+    handshake(bounded(send, n, t))
+    client.close()
+
+
+def run_email365_many(host: str, port: int, data: bytes, rcpts: List[str], n: int, t: float) -> None:
+    import email365
+
+    client = email365.SmtpClient(host, port, tls="insecure_plaintext", timeout=60)
+    client.send(data, from_addr=SENDER, to_addrs=rcpts)
+    batch = [(data, SENDER, rcpts)] * BATCH
+
+    def loop() -> int:
+        # As the Rust `email365-rust-many` client: whole batches until the bounds; a
+        # failed message raises SendManyError.
+        start = time.perf_counter()
+        count = 0
+        while count < n and (count == 0 or time.perf_counter() - start < t):
+            count += len(client.send_many(batch))
+        return count
+
+    handshake(loop)
     client.close()
 
 
@@ -98,6 +127,7 @@ def run_aiosmtplib(host: str, port: int, data: bytes, rcpts: List[str], n: int, 
 
 RUNNERS: dict[str, Callable[[str, int, bytes, List[str], int, float], None]] = {
     "email365": run_email365,
+    "email365-many": run_email365_many,
     "smtplib": run_smtplib,
     "aiosmtplib": run_aiosmtplib,
 }

@@ -198,8 +198,9 @@ pub fn run(config: &SoakConfig) -> std::io::Result<SoakReport> {
         faults: config.faults.clone(),
         ..SinkOptions::default()
     })?;
-    let mut options =
-        SmtpOptions::new("127.0.0.1", sink.addr().port()).tls(TlsMode::InsecurePlaintext);
+    let mut options = SmtpOptions::new("127.0.0.1")
+        .port(sink.addr().port())
+        .tls(TlsMode::InsecurePlaintext);
     let t = Duration::from_secs(10);
     options.timeouts.connect = t;
     options.timeouts.greeting = t;

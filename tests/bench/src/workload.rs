@@ -1,6 +1,7 @@
 //! The message every sending benchmark sends: built once by email365 with a fixed
 //! Message-ID and date, so that every client (Rust, Python, C, the peers) sends the very
-//! same bytes and envelope. About 2 KB of plain text, 1 or N recipients in To.
+//! same bytes and envelope. About 2 KB of plain text, 1 or N recipients in To. Also
+//! the lettre peer's session for that message.
 
 use email365::message::{BuiltMessage, MessageBuilder};
 
@@ -35,6 +36,39 @@ pub fn message_with_id(n: usize, id: &str) -> email365::Result<BuiltMessage> {
         b = b.to(r);
     }
     b.build()
+}
+
+/// A lettre connection to `addr` (plaintext, EHLO `bench.example`, `timeout` per
+/// step) and the lettre envelope of the message with `n` recipients.
+pub fn lettre_session(
+    addr: std::net::SocketAddr,
+    timeout: std::time::Duration,
+    n: usize,
+) -> Result<
+    (
+        lettre::transport::smtp::client::SmtpConnection,
+        lettre::address::Envelope,
+    ),
+    String,
+> {
+    use lettre::address::{Address, Envelope};
+    use lettre::transport::smtp::client::SmtpConnection;
+    use lettre::transport::smtp::extension::ClientId;
+    let parse = |a: &str| a.parse::<Address>().map_err(|e| e.to_string());
+    let to = recipients(n)
+        .iter()
+        .map(|r| parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let envelope = Envelope::new(Some(parse(SENDER)?), to).map_err(|e| e.to_string())?;
+    let conn = SmtpConnection::connect(
+        addr,
+        Some(timeout),
+        &ClientId::Domain("bench.example".into()),
+        None,
+        None,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((conn, envelope))
 }
 
 #[cfg(test)]

@@ -13,8 +13,9 @@ fn email365_turns(rcpts: usize, messages: usize) -> (f64, usize) {
     let sink = Sink::start(SinkOptions::default()).unwrap();
     let proxy = Proxy::start(sink.addr(), Duration::from_millis(1)).unwrap();
     let message = workload::message(rcpts).unwrap();
-    let options =
-        SmtpOptions::new("127.0.0.1", proxy.addr().port()).tls(TlsMode::InsecurePlaintext);
+    let options = SmtpOptions::new("127.0.0.1")
+        .port(proxy.addr().port())
+        .tls(TlsMode::InsecurePlaintext);
     let mut client = SmtpClient::new(options).unwrap();
     client.send(&message).unwrap();
     let t0 = proxy.total_turns();
@@ -40,26 +41,12 @@ fn email365_needs_at_most_three_round_trips_per_message_whatever_the_recipients(
 
 #[test]
 fn lettre_waits_for_every_reply() {
-    use lettre::address::{Address, Envelope};
-    use lettre::transport::smtp::client::SmtpConnection;
-    use lettre::transport::smtp::extension::ClientId;
     let sink = Sink::start(SinkOptions::default()).unwrap();
     let proxy = Proxy::start(sink.addr(), Duration::from_millis(1)).unwrap();
     for rcpts in [1usize, 10] {
         let message = workload::message(rcpts).unwrap();
-        let to: Vec<Address> = workload::recipients(rcpts)
-            .iter()
-            .map(|r| r.parse().unwrap())
-            .collect();
-        let envelope = Envelope::new(Some(workload::SENDER.parse().unwrap()), to).unwrap();
-        let mut conn = SmtpConnection::connect(
-            proxy.addr(),
-            Some(Duration::from_secs(10)),
-            &ClientId::Domain("bench.example".into()),
-            None,
-            None,
-        )
-        .unwrap();
+        let (mut conn, envelope) =
+            workload::lettre_session(proxy.addr(), Duration::from_secs(10), rcpts).unwrap();
         let t0 = proxy.total_turns();
         for _ in 0..5 {
             conn.send(&envelope, &message.bytes).unwrap();

@@ -55,7 +55,7 @@ impl Item {
 fn options(args: &Value) -> Result<SmtpOptions, Error> {
     let port = args::opt_uint(args, "port", u16::MAX.into())?
         .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "argument \"port\" is required"))?;
-    let mut options = SmtpOptions::new(args::string(args, "host")?, port as u16);
+    let mut options = SmtpOptions::new(args::string(args, "host")?).port(port as u16);
     let empty = json!({});
     let o = args::opt_object(args, "options")?.unwrap_or(&empty);
     if let Some(tls) = args::opt_string(o, "tls")? {

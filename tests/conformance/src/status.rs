@@ -1,7 +1,7 @@
 //! Driver ops of the `status` module.
 
 use crate::args;
-use email365::status::{self, StatusQuery};
+use email365::status::{self, StatusEvent, StatusQuery};
 use email365::{Error, ErrorKind};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -36,15 +36,7 @@ pub fn parse_status(args: &Value) -> Result<Value, Error> {
     let events: Vec<Value> = notification
         .events
         .iter()
-        .map(|e| {
-            json!({
-                "code": e.code,
-                "text": e.text,
-                "channel": e.channel,
-                "recipient": e.recipient,
-                "timestamp": e.timestamp.map(|t| t.to_rfc3339()),
-            })
-        })
+        .map(StatusEvent::to_json)
         .collect();
     Ok(json!({
         "found": notification.found,

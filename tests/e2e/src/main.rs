@@ -524,7 +524,8 @@ fn run(settings: &Settings, sandbox: Option<&Sandbox>, args: &Args) -> Outcome {
             settings.smtp_host, settings.smtp_port, settings.username
         ),
     );
-    let mut options = SmtpOptions::new(settings.smtp_host.clone(), settings.smtp_port)
+    let mut options = SmtpOptions::new(settings.smtp_host.clone())
+        .port(settings.smtp_port)
         .tls(settings.tls)
         .credentials(&settings.username, &settings.password);
     if let Some(ca) = &settings.ca_file {

@@ -147,6 +147,28 @@ fn a_partial_real_service_configuration_is_refused_without_printing_secrets() {
     assert!(stdout.is_empty(), "nothing is sent: {stdout}");
 }
 
+/// The job with a complete set of made-up variables (port 587, region `eu`), `extra`
+/// added or overriding.
+fn with_variables(extra: &[(&str, &str)]) -> Command {
+    let mut command = main_job();
+    for (name, value) in [
+        ("EMAIL365_HOST", "127.0.0.1"),
+        ("EMAIL365_PORT", "587"),
+        ("EMAIL365_USERNAME", "u"),
+        ("EMAIL365_PASSWORD", "p"),
+        ("EMAIL365_ACCOUNT_ID", "a"),
+        ("EMAIL365_REGION", "eu"),
+        ("EMAIL365_FROM", "shop@example.com"),
+        ("EMAIL365_TO", "alice@example.org"),
+    ]
+    .iter()
+    .chain(extra)
+    {
+        command.env(name, value);
+    }
+    command
+}
+
 #[test]
 fn bad_arguments_and_conflicting_variables_exit_2() {
     let output = main_job().arg("--bogus").output().expect("runs");
@@ -157,30 +179,13 @@ fn bad_arguments_and_conflicting_variables_exit_2() {
     assert_eq!(output.status.code(), Some(0));
     assert!(text(&output).0.starts_with("usage: email365-e2e"));
 
-    let output = main_job()
-        .env("EMAIL365_HOST", "127.0.0.1")
-        .env("EMAIL365_PORT", "587")
-        .env("EMAIL365_USERNAME", "u")
-        .env("EMAIL365_PASSWORD", "p")
-        .env("EMAIL365_ACCOUNT_ID", "a")
-        .env("EMAIL365_REGION", "eu")
-        .env("EMAIL365_BASE_URL", "http://127.0.0.1:1")
-        .env("EMAIL365_FROM", "shop@example.com")
-        .env("EMAIL365_TO", "alice@example.org")
+    let output = with_variables(&[("EMAIL365_BASE_URL", "http://127.0.0.1:1")])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output).1.contains("not both"));
 
-    let output = main_job()
-        .env("EMAIL365_HOST", "127.0.0.1")
-        .env("EMAIL365_PORT", "smtp")
-        .env("EMAIL365_USERNAME", "u")
-        .env("EMAIL365_PASSWORD", "p")
-        .env("EMAIL365_ACCOUNT_ID", "a")
-        .env("EMAIL365_REGION", "eu")
-        .env("EMAIL365_FROM", "shop@example.com")
-        .env("EMAIL365_TO", "alice@example.org")
+    let output = with_variables(&[("EMAIL365_PORT", "smtp")])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));

@@ -10,7 +10,7 @@ use email365::http::StatusClient;
 use email365::message::{Attachment, BuiltMessage, MessageBuilder};
 use email365::policy::SenderPolicy;
 use email365::reply::{Category, Command, Severity};
-use email365::smtp::{Direction, SmtpClient, SmtpOptions};
+use email365::smtp::{Delivery, Direction, RecipientReply, SmtpClient, SmtpOptions};
 use email365::status::{Notification, PollPlan};
 use email365::ErrorKind;
 use email365_sandbox::{Config, Sandbox};
@@ -30,7 +30,8 @@ fn sandbox_with(f: impl FnOnce(&mut Config)) -> Sandbox {
 
 /// STARTTLS + AUTH PLAIN to the sandbox, trusting only its CA.
 fn smtp_options(sb: &Sandbox) -> SmtpOptions {
-    let mut options = SmtpOptions::new(sb.smtp_addr().ip().to_string(), sb.smtp_addr().port())
+    let mut options = SmtpOptions::new(sb.smtp_addr().ip().to_string())
+        .port(sb.smtp_addr().port())
         .credentials(&sb.config().username, &sb.config().password)
         .ca_file(sb.ca_file())
         .expect("the sandbox's CA file is readable");
@@ -159,10 +160,7 @@ fn life_cycle_moves_through_every_code_as_the_clock_advances() {
 #[test]
 fn waiting_gives_up_at_the_deadline_while_the_state_is_not_final() {
     let sb = sandbox_with(|c| c.step = Duration::from_secs(3600));
-    let id = send(&sb, &["alice@example.org"])
-        .expect("accepted")
-        .notification_id
-        .expect("id");
+    let id = sent_id(&sb, &["alice@example.org"]);
     let err = status_client(&sb)
         .wait_for(&id, None, Duration::from_millis(300))
         .expect_err("never final within 300 ms");
@@ -195,6 +193,30 @@ fn waiting_follows_the_status_in_real_time_until_final() {
     assert_eq!(n.events.len(), 8);
 }
 
+/// Sends to `to` through the sandbox: the notification id of the accepted message.
+fn sent_id(sb: &Sandbox, to: &[&str]) -> String {
+    send(sb, to).expect("accepted").notification_id.expect("id")
+}
+
+/// The one rejected recipient of `delivery`, checked: `recipient`, with reply `code` and
+/// enhanced status `enhanced`.
+fn only_rejected<'a>(
+    delivery: &'a Delivery,
+    recipient: &str,
+    code: u16,
+    enhanced: &str,
+) -> &'a RecipientReply {
+    assert_eq!(delivery.rejected.len(), 1, "{delivery:?}");
+    let r = &delivery.rejected[0];
+    assert_eq!(r.recipient, recipient);
+    assert_eq!(r.reply.code, code);
+    assert_eq!(
+        r.reply.enhanced.map(|e| e.to_string()).as_deref(),
+        Some(enhanced)
+    );
+    r
+}
+
 #[test]
 fn rejected_recipient_is_reported_and_the_other_still_delivered() {
     let sb = sandbox_with(|_| {});
@@ -206,14 +228,7 @@ fn rejected_recipient_is_reported_and_the_other_still_delivered() {
         .map(|r| r.recipient.as_str())
         .collect();
     assert_eq!(accepted, ["alice@example.org"]);
-    assert_eq!(delivery.rejected.len(), 1);
-    let rejected = &delivery.rejected[0];
-    assert_eq!(rejected.recipient, "reject-bob@example.org");
-    assert_eq!(rejected.reply.code, 550);
-    assert_eq!(
-        rejected.reply.enhanced.map(|e| e.to_string()).as_deref(),
-        Some("5.1.1")
-    );
+    let rejected = only_rejected(&delivery, "reject-bob@example.org", 550, "5.1.1");
     assert!(rejected.reply.text().contains("User unknown"));
     let c = rejected.reply.classify(Some(Command::Rcpt));
     assert_eq!(c.severity, Severity::Permanent);
@@ -251,14 +266,7 @@ fn greylisted_recipient_is_transient() {
     let delivery =
         send(&sb, &["alice@example.org", "greylist-carol@example.org"]).expect("accepted for one");
     assert_eq!(delivery.accepted.len(), 1);
-    assert_eq!(delivery.rejected.len(), 1);
-    let r = &delivery.rejected[0];
-    assert_eq!(r.recipient, "greylist-carol@example.org");
-    assert_eq!(r.reply.code, 451);
-    assert_eq!(
-        r.reply.enhanced.map(|e| e.to_string()).as_deref(),
-        Some("4.7.1")
-    );
+    let r = only_rejected(&delivery, "greylist-carol@example.org", 451, "4.7.1");
     let c = r.reply.classify(Some(Command::Rcpt));
     assert_eq!(c.severity, Severity::Transient);
     assert!(c.retry);
@@ -344,10 +352,7 @@ fn bounce_recipient_ends_in_ch_bounced() {
 #[test]
 fn notification_expires_after_seven_days() {
     let sb = sandbox_with(|_| {});
-    let id = send(&sb, &["alice@example.org"])
-        .expect("accepted")
-        .notification_id
-        .expect("id");
+    let id = sent_id(&sb, &["alice@example.org"]);
     let client = status_client(&sb);
     let n = client.get(&id, None).expect("status");
     assert!(n.found && n.all_final());
@@ -391,10 +396,7 @@ fn wrong_smtp_credentials_are_an_auth_error() {
 #[test]
 fn wrong_status_credentials_are_an_auth_error() {
     let sb = sandbox_with(|_| {});
-    let id = send(&sb, &["alice@example.org"])
-        .expect("accepted")
-        .notification_id
-        .expect("id");
+    let id = sent_id(&sb, &["alice@example.org"]);
     let password = "wrong-status-password-7731";
     let client = status_client_as(&sb, "sandbox", password);
     let err = client.get(&id, None).expect_err("401");

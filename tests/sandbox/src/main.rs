@@ -69,22 +69,18 @@ fn config_from(m: &ArgMatches) -> Config {
     if let Some(v) = m.get_one::<String>("account-id") {
         c.account_id = v.clone();
     }
-    let domains: Vec<String> = m
-        .get_many::<String>("sender-domain")
-        .map(|v| {
-            v.map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    let addresses: Vec<String> = m
-        .get_many::<String>("sender-address")
-        .map(|v| {
-            v.map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    // The non-empty values of a repeated flag, trimmed.
+    let listed = |flag: &str| -> Vec<String> {
+        m.get_many::<String>(flag)
+            .map(|v| {
+                v.map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let domains = listed("sender-domain");
+    let addresses = listed("sender-address");
     if !domains.is_empty() || !addresses.is_empty() {
         c.sender_domains = domains;
         c.sender_addresses = addresses;

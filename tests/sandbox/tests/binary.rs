@@ -113,22 +113,23 @@ fn end_of_stdin_stops_when_asked() {
     assert!(cert_dir.join("ca.pem").exists());
 }
 
-#[test]
-fn invalid_configuration_fails_with_a_message() {
-    let out = Command::new(env!("CARGO_BIN_EXE_email365-sandbox"))
-        .args(["--account-id", "has/slash"])
+/// Runs the sandbox binary with `args` and no input, to its end.
+fn run_sandbox(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_email365-sandbox"))
+        .args(args)
         .stdin(Stdio::null())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn invalid_configuration_fails_with_a_message() {
+    let out = run_sandbox(&["--account-id", "has/slash"]);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("account id"), "{err}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_email365-sandbox"))
-        .args(["--smtp-port", "not-a-port"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = run_sandbox(&["--smtp-port", "not-a-port"]);
     assert!(!out.status.success());
 }

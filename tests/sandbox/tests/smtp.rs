@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{b64, queued_id, sandbox_with, Client, PASS, USER};
+use common::{auth_plain, b64, queued_id, sandbox_with, Client, PASS, USER};
 
 #[test]
 fn greeting_and_capabilities_change_with_tls() {
@@ -38,10 +38,7 @@ fn auth_and_mail_before_tls_get_530() {
     let sb = sandbox_with(|_| {});
     let (mut c, _) = Client::connect(&sb);
     c.cmd("EHLO client.test");
-    let auth = c.cmd(&format!(
-        "AUTH PLAIN {}",
-        b64(format!("\0{USER}\0{PASS}").as_bytes())
-    ));
+    let auth = c.cmd(&auth_plain());
     assert!(auth.starts("530 5.7.0"), "{auth:?}");
     let mail = c.cmd("MAIL FROM:<me@example.com>");
     assert!(mail.starts("530 5.7.0"), "{mail:?}");
@@ -50,10 +47,7 @@ fn auth_and_mail_before_tls_get_530() {
 #[test]
 fn mail_before_auth_gets_530_and_rcpt_without_mail_503() {
     let sb = sandbox_with(|_| {});
-    let (mut c, _) = Client::connect(&sb);
-    c.cmd("EHLO client.test");
-    c.starttls();
-    c.cmd("EHLO client.test");
+    let mut c = Client::secured(&sb);
     assert!(c.cmd("MAIL FROM:<me@example.com>").starts("530 5.7.0"));
     assert!(c.cmd("RCPT TO:<a@x.org>").starts("503 5.5.1"));
 }
@@ -64,20 +58,14 @@ fn mail_needs_ehlo_again_after_starttls() {
     let (mut c, _) = Client::connect(&sb);
     c.cmd("EHLO client.test");
     c.starttls();
-    let auth = c.cmd(&format!(
-        "AUTH PLAIN {}",
-        b64(format!("\0{USER}\0{PASS}").as_bytes())
-    ));
+    let auth = c.cmd(&auth_plain());
     assert!(auth.starts("503 5.5.1"), "{auth:?}");
 }
 
 #[test]
 fn wrong_credentials_get_535_then_421_after_three() {
     let sb = sandbox_with(|_| {});
-    let (mut c, _) = Client::connect(&sb);
-    c.cmd("EHLO client.test");
-    c.starttls();
-    c.cmd("EHLO client.test");
+    let mut c = Client::secured(&sb);
     let bad = b64(format!("\0{USER}\0wrong").as_bytes());
     assert!(c.cmd(&format!("AUTH PLAIN {bad}")).starts("535 5.7.8"));
     // authzid different from authcid is refused even with the right password.
@@ -94,10 +82,7 @@ fn wrong_credentials_get_535_then_421_after_three() {
 #[test]
 fn auth_login_and_plain_with_continuation() {
     let sb = sandbox_with(|_| {});
-    let (mut c, _) = Client::connect(&sb);
-    c.cmd("EHLO client.test");
-    c.starttls();
-    c.cmd("EHLO client.test");
+    let mut c = Client::secured(&sb);
     assert!(c.cmd("AUTH LOGIN").starts("334 VXNlcm5hbWU6"));
     assert!(c.cmd(&b64(USER.as_bytes())).starts("334 UGFzc3dvcmQ6"));
     assert!(c.cmd(&b64(b"bad")).starts("535 5.7.8"));
@@ -346,10 +331,7 @@ fn implicit_tls_port_serves_the_same_dialogue() {
     assert!(greeting.starts("220"));
     let ehlo = c.cmd("EHLO client.test");
     assert!(ehlo.lines.contains(&"AUTH PLAIN LOGIN".to_string()));
-    let r = c.cmd(&format!(
-        "AUTH PLAIN {}",
-        b64(format!("\0{USER}\0{PASS}").as_bytes())
-    ));
+    let r = c.cmd(&auth_plain());
     assert!(r.starts("235"));
     let replies = c.send_message("me@example.com", &["a@x.org"], b"Subject: t\r\n\r\nx\r\n");
     queued_id(replies.last().unwrap());

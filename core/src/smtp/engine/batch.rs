@@ -21,12 +21,6 @@ impl Engine {
         data: &[u8],
         needs: MessageNeeds,
     ) -> Result<()> {
-        if !self.is_ready() {
-            return Err(Error::new(
-                ErrorKind::Internal,
-                "the session is not ready for a message",
-            ));
-        }
         let txn = self.prepare(envelope, data, needs, tag)?;
         self.queued.push_back(Box::new(txn));
         Ok(())

@@ -56,12 +56,6 @@ impl Engine {
         data: &[u8],
         needs: MessageNeeds,
     ) -> Result<()> {
-        if !self.is_ready() {
-            return Err(Error::new(
-                ErrorKind::Internal,
-                "the session is not ready for a message",
-            ));
-        }
         let txn = self.prepare(envelope, data, needs, 0)?;
         self.resendable = false;
         self.begin(Box::new(txn));
@@ -76,7 +70,8 @@ impl Engine {
         self.resendable
     }
 
-    /// Checks a message and makes its transaction (nothing is written).
+    /// Checks that the session is ready and the message sound, and makes its
+    /// transaction (nothing is written).
     pub(super) fn prepare(
         &self,
         envelope: &Envelope,
@@ -84,6 +79,12 @@ impl Engine {
         needs: MessageNeeds,
         tag: usize,
     ) -> Result<Txn> {
+        if !self.is_ready() {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "the session is not ready for a message",
+            ));
+        }
         check_arg("MAIL FROM address", &envelope.mail_from, false)?;
         if envelope.rcpt_to.is_empty() {
             return Err(

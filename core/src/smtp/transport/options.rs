@@ -128,11 +128,12 @@ impl fmt::Debug for SmtpOptions {
 }
 
 impl SmtpOptions {
-    /// STARTTLS to `host:port`, system roots, no credentials.
-    pub fn new(host: impl Into<String>, port: u16) -> SmtpOptions {
+    /// STARTTLS to `host` on port 25 (the service's, [`DEFAULT_PORT`]; change it with
+    /// [`SmtpOptions::port`]), system roots, no credentials.
+    pub fn new(host: impl Into<String>) -> SmtpOptions {
         SmtpOptions {
             host: host.into(),
-            port,
+            port: DEFAULT_PORT,
             tls: TlsMode::StartTls,
             server_name: None,
             trust: TrustSettings::system(),
@@ -148,6 +149,12 @@ impl SmtpOptions {
             transcript: None,
             sender_policy: None,
         }
+    }
+
+    /// Sets the port (587 with STARTTLS and 465 with implicit TLS work too).
+    pub fn port(mut self, port: u16) -> SmtpOptions {
+        self.port = port;
+        self
     }
 
     /// Sets the credentials.

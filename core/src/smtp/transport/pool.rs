@@ -227,7 +227,9 @@ mod tests {
     use std::time::Duration;
 
     fn pool(max: usize) -> SmtpPool {
-        let options = SmtpOptions::new("127.0.0.1", 9).tls(TlsMode::InsecurePlaintext);
+        let options = SmtpOptions::new("127.0.0.1")
+            .port(9)
+            .tls(TlsMode::InsecurePlaintext);
         SmtpPool::new(options, max).unwrap()
     }
 

@@ -13,7 +13,9 @@
 //!             [--seconds 2] [--repeat 3] [--pool 1,4,16] [--pool-rtt-ms 20]
 //!             [--python .venv/bin/python] [--c-client PATH] [--json FILE]`
 //!
-//! Clients: email365-rust, email365-python, email365-c, lettre, smtplib, aiosmtplib.
+//! Clients: email365-rust, email365-python, email365-c (one message at a time),
+//! email365-rust-many, email365-python-many, email365-c-many (`send_many` with batches of
+//! 100, default window), lettre, smtplib, aiosmtplib.
 
 use email365::smtp::{SmtpClient, SmtpOptions, SmtpPool, TlsMode};
 use email365_bench::args::Args;
@@ -31,7 +33,9 @@ const CLIENTS: &[&str] = &[
     "email365-rust",
     "email365-rust-many",
     "email365-python",
+    "email365-python-many",
     "email365-c",
+    "email365-c-many",
     "lettre",
     "smtplib",
     "aiosmtplib",
@@ -93,7 +97,9 @@ fn measure_in_process<S>(
 }
 
 fn email365_options(addr: SocketAddr) -> SmtpOptions {
-    let mut o = SmtpOptions::new("127.0.0.1", addr.port()).tls(TlsMode::InsecurePlaintext);
+    let mut o = SmtpOptions::new("127.0.0.1")
+        .port(addr.port())
+        .tls(TlsMode::InsecurePlaintext);
     o.timeouts.command = Duration::from_secs(60);
     o.timeouts.data_end = Duration::from_secs(60);
     o
@@ -137,23 +143,8 @@ fn run_email365_many(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
 
 /// lettre: its blocking `SmtpConnection` (one connection, plaintext).
 fn run_lettre(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
-    use lettre::address::{Address, Envelope};
-    use lettre::transport::smtp::client::SmtpConnection;
-    use lettre::transport::smtp::extension::ClientId;
-    let parse = |a: &str| a.parse::<Address>().map_err(|e| e.to_string());
-    let to = workload::recipients(case.rcpts)
-        .iter()
-        .map(|r| parse(r))
-        .collect::<Result<Vec<_>, _>>()?;
-    let envelope = Envelope::new(Some(parse(workload::SENDER)?), to).map_err(|e| e.to_string())?;
-    let mut conn = SmtpConnection::connect(
-        proxy.addr(),
-        Some(Duration::from_secs(60)),
-        &ClientId::Domain("bench.example".into()),
-        None,
-        None,
-    )
-    .map_err(|e| e.to_string())?;
+    let (mut conn, envelope) =
+        workload::lettre_session(proxy.addr(), Duration::from_secs(60), case.rcpts)?;
     let bytes = &case.message.bytes;
     let m = measure_in_process(proxy, case.bounds, &mut conn, |c| {
         c.send(&envelope, bytes)
@@ -220,6 +211,15 @@ fn run_external(mut cmd: Command, proxy: &Proxy) -> Result<Measure, String> {
     }
 }
 
+/// The CLIENT argument of `clients/send_python.py` for a Python client of the table.
+fn python_mode(client: &str) -> &str {
+    match client {
+        "email365-python" => "email365",
+        "email365-python-many" => "email365-many",
+        other => other,
+    }
+}
+
 struct Setup {
     python: PathBuf,
     c_client: Option<PathBuf>,
@@ -240,22 +240,23 @@ fn run_client(client: &str, setup: &Setup, proxy: &Proxy, case: &Case) -> Result
         "email365-rust" => run_email365_rust(proxy, case),
         "email365-rust-many" => run_email365_many(proxy, case),
         "lettre" => run_lettre(proxy, case),
-        "email365-python" | "smtplib" | "aiosmtplib" => {
+        "email365-python" | "email365-python-many" | "smtplib" | "aiosmtplib" => {
             let mut cmd = Command::new(&setup.python);
-            cmd.arg(&setup.script).arg(
-                client
-                    .trim_start_matches("email365-")
-                    .replace("python", "email365"),
-            );
+            cmd.arg(&setup.script).arg(python_mode(client));
             common(&mut cmd);
             run_external(cmd, proxy)
         }
-        "email365-c" => {
+        "email365-c" | "email365-c-many" => {
             let path = setup
                 .c_client
                 .as_ref()
                 .ok_or("no --c-client given (scripts/bench.py builds it)")?;
             let mut cmd = Command::new(path);
+            cmd.arg(if client.ends_with("-many") {
+                "many"
+            } else {
+                "one"
+            });
             common(&mut cmd);
             run_external(cmd, proxy)
         }

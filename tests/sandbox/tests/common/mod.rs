@@ -28,6 +28,11 @@ pub fn sandbox_with(f: impl FnOnce(&mut Config)) -> Sandbox {
     Sandbox::start(c).expect("sandbox starts")
 }
 
+/// The AUTH PLAIN command with the default credentials.
+pub fn auth_plain() -> String {
+    format!("AUTH PLAIN {}", b64(format!("\0{USER}\0{PASS}").as_bytes()))
+}
+
 pub fn b64(s: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
@@ -82,27 +87,26 @@ impl Client {
         Self::connect_to(sb.smtp_addr(), sb.ca_pem())
     }
 
-    pub fn connect_to(addr: SocketAddr, ca_pem: &str) -> (Client, Reply) {
+    /// A plain TCP connection to `addr` (10 s read timeout), nothing read yet.
+    fn open(addr: SocketAddr, ca_pem: &str) -> Client {
         let tcp = TcpStream::connect(addr).expect("connect");
         tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut c = Client {
+        Client {
             conn: Conn::Plain(tcp),
             buf: Vec::new(),
             ca_pem: ca_pem.to_string(),
-        };
+        }
+    }
+
+    pub fn connect_to(addr: SocketAddr, ca_pem: &str) -> (Client, Reply) {
+        let mut c = Self::open(addr, ca_pem);
         let greeting = c.read_reply();
         (c, greeting)
     }
 
     /// Connects with TLS from the first byte (implicit TLS) and reads the greeting.
     pub fn connect_tls(addr: SocketAddr, ca_pem: &str) -> (Client, Reply) {
-        let tcp = TcpStream::connect(addr).expect("connect");
-        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut c = Client {
-            conn: Conn::Plain(tcp),
-            buf: Vec::new(),
-            ca_pem: ca_pem.to_string(),
-        };
+        let mut c = Self::open(addr, ca_pem);
         c.handshake().expect("TLS handshake");
         let greeting = c.read_reply();
         (c, greeting)
@@ -207,16 +211,19 @@ impl Client {
         self.handshake().expect("TLS handshake");
     }
 
-    /// EHLO, STARTTLS, EHLO again, AUTH PLAIN with the default credentials.
-    pub fn ready(sb: &Sandbox) -> Client {
+    /// EHLO, STARTTLS, EHLO again: a TLS session, not authenticated.
+    pub fn secured(sb: &Sandbox) -> Client {
         let (mut c, _) = Client::connect(sb);
         assert_eq!(c.cmd("EHLO client.test").code, 250);
         c.starttls();
         assert_eq!(c.cmd("EHLO client.test").code, 250);
-        let r = c.cmd(&format!(
-            "AUTH PLAIN {}",
-            b64(format!("\0{USER}\0{PASS}").as_bytes())
-        ));
+        c
+    }
+
+    /// [`Client::secured`], then AUTH PLAIN with the default credentials.
+    pub fn ready(sb: &Sandbox) -> Client {
+        let mut c = Client::secured(sb);
+        let r = c.cmd(&auth_plain());
         assert!(r.starts("235 2.7.0"), "{r:?}");
         c
     }
