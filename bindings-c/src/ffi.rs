@@ -1,6 +1,7 @@
 //! The bodies every extern fn of the binding shares (after rustls-ffi's `ffi.rs`):
 //! freeing a boxed object, reading through a pointer that may be NULL (with the neutral
-//! value for NULL), handing a new object out through `out`, an item of a list by index.
+//! value for NULL), an item of a list by index, changing an object, handing a new object
+//! out through `out`.
 //! Each `#[no_mangle] extern "C" fn` stays written out with its documentation (cbindgen
 //! reads them into the header and does not expand macros); only its body comes from
 //! here.
@@ -55,7 +56,7 @@ pub(crate) unsafe fn read_opt<T, R: Neutral>(ptr: *const T, f: impl FnOnce(&T) -
     unsafe { ptr.as_ref() }.and_then(f).unwrap_or(R::NEUTRAL)
 }
 
-/// A pointer to `items[index]`, NULL when `index` is out of range.
+/// A pointer to `items[index]`, `None` when `index` is out of range (for [`read_opt`]).
 pub(crate) fn at<T>(items: &[T], index: usize) -> Option<*const T> {
     items.get(index).map(std::ptr::from_ref)
 }
