@@ -1,6 +1,7 @@
 //! Addresses in C: `e365_address_parse` over the core's `Address::parse`.
 
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, text, try_out, Owned, Strings};
+use crate::ffi::new_raw;
+use crate::{e365_error, e365_result, e365_str, text, Owned, Strings};
 use email365::address::{Address, AddressOptions, Mode};
 use email365::names::WireName;
 use email365::Error;
@@ -119,13 +120,11 @@ pub unsafe extern "C" fn e365_address_parse(
     out: *mut *mut e365_address,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let input = unsafe { text(input, len, "input")? };
         let options = self::options(unsafe { options.as_ref() })?;
         let address = Address::parse(input, &options)?;
-        *out = into_raw(address);
-        Ok(())
+        into_raw(address)
     })
 }
 
@@ -135,7 +134,7 @@ pub unsafe extern "C" fn e365_address_parse(
 /// `address` is NULL or an address from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_address_free(address: *mut e365_address) {
-    let _ = std::panic::catch_unwind(|| unsafe { AddressBox::free(address) });
+    unsafe { AddressBox::free(address) }
 }
 
 #[cfg(test)]
@@ -177,12 +176,7 @@ mod tests {
         assert!(a.is_null(), "output untouched on failure");
         unsafe {
             assert_eq!(e365_error_kind(err), e365_result::E365_INVALID_ADDRESS);
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "no_at"
-            );
+            assert_eq!(crate::testing::reason(err), "no_at");
             let mut pos = 0;
             assert!(e365_error_position(err, &mut pos));
             assert_eq!(pos, 10);
@@ -220,8 +214,7 @@ mod tests {
                 e365_result::E365_INVALID_ARGUMENT
             );
             assert!(out.is_null());
-            let reason = std::ffi::CStr::from_ptr(e365_error_reason(err));
-            assert_eq!(reason.to_str().unwrap(), "unknown_address_mode");
+            assert_eq!(crate::testing::reason(err), "unknown_address_mode");
             e365_error_free(err);
         }
     }

@@ -1,5 +1,6 @@
 //! The C binding of email365: `extern "C"` functions over the core, one file per core
-//! module, and the conventions they share (this file).
+//! module, and the conventions they share (this file; the bodies the functions share
+//! are in `ffi` and `sending`).
 //!
 //! Conventions (also in the header and `bindings-c/README.md`):
 //! - Every fallible function returns an [`e365_result`]: `E365_OK` (0) or the number of
@@ -27,6 +28,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub mod address;
 pub mod cli;
 pub mod error;
+mod ffi;
 pub mod message;
 pub mod notification_id;
 pub mod options;
@@ -35,6 +37,7 @@ pub mod policy;
 pub mod poll;
 pub mod pool;
 pub mod reply;
+mod sending;
 pub mod smtp;
 pub mod status;
 
@@ -111,14 +114,13 @@ impl<V, K> Owned<V, K> {
         unsafe { ptr.cast::<Owned<V, K>>().as_ref() }
     }
 
-    /// Frees a pointer made by [`Owned::into_raw`]; NULL is ignored.
+    /// Frees a pointer made by [`Owned::into_raw`] ([`ffi::free_box`]: NULL is ignored,
+    /// a panic is caught).
     ///
     /// # Safety
     /// `ptr` is NULL or came from `Owned::<V, K>::into_raw` and was not freed.
     pub(crate) unsafe fn free(ptr: *mut V) {
-        if !ptr.is_null() {
-            drop(unsafe { Box::from_raw(ptr.cast::<Owned<V, K>>()) });
-        }
+        unsafe { ffi::free_box(ptr.cast::<Owned<V, K>>()) }
     }
 }
 
@@ -230,6 +232,44 @@ pub(crate) unsafe fn items<'a, T>(ptr: *const T, n: usize, name: &str) -> Result
     Ok(unsafe { std::slice::from_raw_parts(ptr, n) })
 }
 
+/// Borrows the texts of `n` input [`e365_str`]s at `ptr` (`name`; NULL allowed only when
+/// `n` is 0), each required (`entry` names one in errors).
+///
+/// # Safety
+/// As for [`items`], and each entry as for [`str_text`].
+pub(crate) unsafe fn str_list<'a>(
+    ptr: *const e365_str,
+    n: usize,
+    name: &str,
+    entry: &str,
+) -> Result<Vec<&'a str>, Error> {
+    unsafe { items(ptr, n, name)? }
+        .iter()
+        .map(|s| unsafe { str_text(*s, entry) })
+        .collect()
+}
+
+/// Reads `n` object pointers at `ptr` (`name`; NULL allowed only when `n` is 0) through
+/// `get`, which gives `None` for a NULL entry (→ `null_argument` naming `entry`).
+///
+/// # Safety
+/// `ptr` is NULL or valid for reading `n` pointers, each as `get`
+/// requires.
+pub(crate) unsafe fn pointers<T, R>(
+    ptr: *const *const T,
+    n: usize,
+    name: &str,
+    entry: &str,
+    get: impl FnMut(*const T) -> Option<R>,
+) -> Result<Vec<R>, Error> {
+    unsafe { items(ptr, n, name)? }
+        .iter()
+        .copied()
+        .map(get)
+        .map(|r| r.ok_or_else(|| null_argument(entry)))
+        .collect()
+}
+
 /// Borrows the object behind a pointer argument, or returns `null_argument` from the
 /// enclosing closure.
 macro_rules! try_ref {
@@ -339,6 +379,12 @@ pub(crate) mod testing {
         let bytes = unsafe { std::slice::from_raw_parts(s.data.cast::<u8>(), s.len + 1) };
         assert_eq!(bytes[s.len], 0, "output text is NUL-terminated");
         Some(String::from_utf8(bytes[..s.len].to_vec()).expect("UTF-8"))
+    }
+
+    /// The reason of an error object (it stays alive).
+    pub fn reason(err: *const e365_error) -> String {
+        let r = unsafe { std::ffi::CStr::from_ptr(error::e365_error_reason(err)) };
+        r.to_str().expect("UTF-8").to_string()
     }
 
     /// An input view of `s`.

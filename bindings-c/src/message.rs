@@ -2,6 +2,7 @@
 //! (`e365_message`) and the envelope of an existing message
 //! (`e365_envelope_from_message`), over the core's `message` module.
 
+use crate::ffi::{array_ptr, change, free_box, new_boxed, new_raw};
 use crate::policy::e365_sender_policy;
 use crate::{
     bytes, e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, try_ref,
@@ -41,12 +42,10 @@ pub unsafe extern "C" fn e365_message_builder_new(
     out: *mut *mut e365_message_builder,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        *out = Box::into_raw(Box::new(e365_message_builder {
+    new_boxed!(out, err_out, {
+        e365_message_builder {
             inner: MessageBuilder::new(),
-        }));
-        Ok(())
+        }
     })
 }
 
@@ -56,11 +55,7 @@ pub unsafe extern "C" fn e365_message_builder_new(
 /// `builder` is NULL or a builder from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_message_builder_free(builder: *mut e365_message_builder) {
-    if !builder.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(builder) });
-        }));
-    }
+    unsafe { free_box(builder) }
 }
 
 /// The body of a text setter: checks the builder and the text, then records it.
@@ -72,15 +67,13 @@ unsafe fn set_text(
     err_out: *mut *mut e365_error,
     apply: fn(MessageBuilder<'static>, String) -> MessageBuilder<'static>,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let builder = match unsafe { builder.as_mut() } {
-            Some(b) => b,
-            None => return Err(crate::null_argument("builder")),
-        };
-        let value = unsafe { text(value, len, name)? }.to_string();
-        builder.with(|b| apply(b, value));
-        Ok(())
-    })
+    unsafe {
+        change(builder, "builder", err_out, |builder| {
+            let value = text(value, len, name)?.to_string();
+            builder.with(|b| apply(b, value));
+            Ok(())
+        })
+    }
 }
 
 /// Sets the From address, in header form (`Name <local@domain>` or `local@domain`;
@@ -461,11 +454,7 @@ fn message_into_raw(built: BuiltMessage) -> *mut e365_message {
         bytes: built.bytes.as_ptr(),
         size: built.bytes.len(),
         mail_from: s.keep(&built.envelope.mail_from),
-        rcpt_to: if rcpt.is_empty() {
-            std::ptr::null()
-        } else {
-            rcpt.as_ptr()
-        },
+        rcpt_to: array_ptr(&rcpt),
         rcpt_to_len: rcpt.len(),
         message_id: s.keep(&built.message_id),
         smtputf8: built.smtputf8,
@@ -492,12 +481,10 @@ pub unsafe extern "C" fn e365_message_builder_build(
     out: *mut *mut e365_message,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let builder = try_ref!(builder, "builder");
         let built = builder.inner.build()?;
-        *out = message_into_raw(built);
-        Ok(())
+        message_into_raw(built)
     })
 }
 
@@ -507,7 +494,7 @@ pub unsafe extern "C" fn e365_message_builder_build(
 /// `message` is NULL or a message from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_message_free(message: *mut e365_message) {
-    let _ = std::panic::catch_unwind(|| unsafe { MessageBox::free(message) });
+    unsafe { MessageBox::free(message) }
 }
 
 /// The envelope of an existing RFC 5322 message, and its bytes without Bcc. Read-only;
@@ -550,25 +537,19 @@ pub unsafe extern "C" fn e365_envelope_from_message(
     out: *mut *mut e365_envelope,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let input = unsafe { bytes(message.cast(), len, "message")? };
         let (envelope, stripped) = envelope_from_message(input)?;
         let mut s = Strings::default();
         let rcpt: Vec<e365_str> = envelope.rcpt_to.iter().map(|r| s.keep(r)).collect();
         let view = e365_envelope {
             mail_from: s.keep(&envelope.mail_from),
-            rcpt_to: if rcpt.is_empty() {
-                std::ptr::null()
-            } else {
-                rcpt.as_ptr()
-            },
+            rcpt_to: array_ptr(&rcpt),
             rcpt_to_len: rcpt.len(),
             bytes: stripped.as_ptr(),
             bytes_len: stripped.len(),
         };
-        *out = EnvelopeBox::into_raw(view, (stripped, rcpt, s));
-        Ok(())
+        EnvelopeBox::into_raw(view, (stripped, rcpt, s))
     })
 }
 
@@ -578,7 +559,7 @@ pub unsafe extern "C" fn e365_envelope_from_message(
 /// `envelope` is NULL or an envelope from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_envelope_free(envelope: *mut e365_envelope) {
-    let _ = std::panic::catch_unwind(|| unsafe { EnvelopeBox::free(envelope) });
+    unsafe { EnvelopeBox::free(envelope) }
 }
 
 #[cfg(test)]

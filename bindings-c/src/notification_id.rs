@@ -45,46 +45,33 @@ mod tests {
     use std::ffi::CStr;
     use std::ptr::{null, null_mut};
 
+    /// Extracts from `reply` into `id_out`.
+    fn extract(reply: &str, id_out: *mut *mut c_char) -> e365_result {
+        unsafe {
+            e365_notification_id_extract(reply.as_ptr().cast(), reply.len(), id_out, null_mut())
+        }
+    }
+
     #[test]
     fn extracts_or_gives_null() {
         let mut id = null_mut();
-        let reply = "250 2.0.0 Ok: queued as 10000000902077";
+        assert_eq!(
+            extract("250 2.0.0 Ok: queued as 10000000902077", &mut id),
+            e365_result::E365_OK
+        );
         unsafe {
-            assert_eq!(
-                e365_notification_id_extract(
-                    reply.as_ptr().cast(),
-                    reply.len(),
-                    &mut id,
-                    null_mut()
-                ),
-                e365_result::E365_OK
-            );
             assert_eq!(CStr::from_ptr(id).to_str().unwrap(), "10000000902077");
             e365_string_free(id);
-            let reply = "250 OK";
-            assert_eq!(
-                e365_notification_id_extract(
-                    reply.as_ptr().cast(),
-                    reply.len(),
-                    &mut id,
-                    null_mut()
-                ),
-                e365_result::E365_OK
-            );
-            assert!(id.is_null());
-            assert_eq!(
-                e365_notification_id_extract(null(), 0, &mut id, null_mut()),
-                e365_result::E365_INVALID_ARGUMENT
-            );
-            assert_eq!(
-                e365_notification_id_extract(
-                    reply.as_ptr().cast(),
-                    reply.len(),
-                    null_mut(),
-                    null_mut()
-                ),
-                e365_result::E365_INVALID_ARGUMENT
-            );
         }
+        assert_eq!(extract("250 OK", &mut id), e365_result::E365_OK);
+        assert!(id.is_null());
+        assert_eq!(
+            unsafe { e365_notification_id_extract(null(), 0, &mut id, null_mut()) },
+            e365_result::E365_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            extract("250 OK", null_mut()),
+            e365_result::E365_INVALID_ARGUMENT
+        );
     }
 }

@@ -3,8 +3,9 @@
 //! rustls-ffi grow without breaking the ABI: a new option is a new function), over the
 //! core's `SmtpOptions`. Also the transcript callback (`e365_smtp_options_set_log`).
 
+use crate::ffi::{change, free_box, new_boxed};
 use crate::policy::e365_sender_policy;
-use crate::{e365_error, e365_result, ffi_boundary, text, try_out};
+use crate::{e365_error, e365_result, text};
 use email365::names::{self, WireName};
 use email365::smtp::{engine::check_ehlo_name, AuthMechanism, Direction, SmtpOptions, TlsMode};
 use email365::{Error, ErrorKind};
@@ -133,21 +134,17 @@ fn invalid(reason: &'static str, message: String) -> Error {
     Error::new(ErrorKind::InvalidArgument, message).with_reason(reason)
 }
 
+/// `value` (the option `name`) when it is at least 1; 0 is refused with `reason`.
+fn at_least_one(value: usize, name: &str, reason: &'static str) -> Result<usize, Error> {
+    if value == 0 {
+        return Err(invalid(reason, format!("{name} 0: give at least 1")));
+    }
+    Ok(value)
+}
+
 // `e365_tls_mode` and `e365_auth_mechanism` number the core's names in order
 // (`email365::names`; a test checks it), so the core reads them: an unknown number is
 // `unknown_tls_mode` / `unknown_auth_mechanism`.
-
-/// Runs `f` on the options behind `options` (NULL → `null_argument`).
-unsafe fn with_options(
-    options: *mut e365_smtp_options,
-    err_out: *mut *mut e365_error,
-    f: impl FnOnce(&mut e365_smtp_options) -> Result<(), Error>,
-) -> e365_result {
-    ffi_boundary!(err_out, {
-        let options = try_out!(options, "options");
-        f(options)
-    })
-}
 
 /// Makes options for `host` (a host name or an IP address, `host_len` bytes) with every
 /// default: port 25 (the service's), STARTTLS required, the system's trusted roots, no
@@ -168,14 +165,12 @@ pub unsafe extern "C" fn e365_smtp_options_new(
     out: *mut *mut e365_smtp_options,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let host = unsafe { text(host, host_len, "host")? };
-        *out = Box::into_raw(Box::new(e365_smtp_options {
+        e365_smtp_options {
             inner: SmtpOptions::new(host),
             max_connections: 1,
-        }));
-        Ok(())
+        }
     })
 }
 
@@ -185,11 +180,7 @@ pub unsafe extern "C" fn e365_smtp_options_new(
 /// `options` is NULL or options from this library that were not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_smtp_options_free(options: *mut e365_smtp_options) {
-    if !options.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(options) });
-        }));
-    }
+    unsafe { free_box(options) }
 }
 
 /// Sets the port (default 25; 587 is the other STARTTLS port, 465 goes with
@@ -207,7 +198,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_port(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.port = names::port("port", port)?;
             Ok(())
         })
@@ -229,7 +220,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_tls_mode(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.tls = TlsMode::from_index(mode)?;
             Ok(())
         })
@@ -251,7 +242,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_server_name(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.server_name = Some(text(name, len, "name")?.to_string());
             Ok(())
         })
@@ -278,7 +269,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_credentials(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             let username = text(username, username_len, "username")?;
             let password = text(password, password_len, "password")?;
             o.inner = o.inner.clone().credentials(username, password);
@@ -301,7 +292,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_auth_mechanism(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.auth_mechanism = AuthMechanism::from_index(mechanism)?;
             Ok(())
         })
@@ -326,7 +317,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_ca_file(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             let path = text(path, len, "path")?;
             o.inner = o.inner.clone().ca_file(path)?;
             Ok(())
@@ -348,7 +339,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_system_roots(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.trust.system_roots = trusted;
             Ok(())
         })
@@ -372,7 +363,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_ehlo_name(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             let name = text(name, len, "name")?;
             check_ehlo_name(name)?;
             o.inner.ehlo_name = Some(name.to_string());
@@ -394,7 +385,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_pipelining(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.pipelining = enabled;
             Ok(())
         })
@@ -415,7 +406,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_chunking(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.chunking = enabled;
             Ok(())
         })
@@ -436,14 +427,8 @@ pub unsafe extern "C" fn e365_smtp_options_set_window(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
-            if window == 0 {
-                return Err(invalid(
-                    "invalid_window",
-                    "window 0: give at least 1".into(),
-                ));
-            }
-            o.inner.window = window;
+        change(options, "options", err_out, |o| {
+            o.inner.window = at_least_one(window, "window", "invalid_window")?;
             Ok(())
         })
     }
@@ -464,7 +449,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_timeout_ms(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             let t = &mut o.inner.timeouts;
             let field = match step {
                 0 => &mut t.connect,
@@ -507,7 +492,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_sender_policy(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.sender_policy = policy.as_ref().map(|p| p.core().clone());
             Ok(())
         })
@@ -529,14 +514,8 @@ pub unsafe extern "C" fn e365_smtp_options_set_max_connections(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
-            if max == 0 {
-                return Err(invalid(
-                    "invalid_max_connections",
-                    "max_connections 0: give at least 1".into(),
-                ));
-            }
-            o.max_connections = max;
+        change(options, "options", err_out, |o| {
+            o.max_connections = at_least_one(max, "max_connections", "invalid_max_connections")?;
             Ok(())
         })
     }
@@ -563,7 +542,7 @@ pub unsafe extern "C" fn e365_smtp_options_set_log(
     err_out: *mut *mut e365_error,
 ) -> e365_result {
     unsafe {
-        with_options(options, err_out, |o| {
+        change(options, "options", err_out, |o| {
             o.inner.transcript = callback.map(|callback| {
                 let sink = LogSink { callback, userdata };
                 Arc::new(move |d: Direction, line: &str| sink.call(d, line)) as _
@@ -588,8 +567,7 @@ mod tests {
     }
 
     fn reason(err: *mut e365_error) -> String {
-        let r = unsafe { std::ffi::CStr::from_ptr(e365_error_reason(err)) };
-        let r = r.to_str().unwrap().to_string();
+        let r = crate::testing::reason(err);
         unsafe { e365_error_free(err) };
         r
     }

@@ -1,9 +1,11 @@
 //! Raw messages for the `send_many_raw` calls in C: an opaque `e365_outgoing` holding a
 //! copy of an envelope and RFC 5322 bytes, handed to the core as `Outgoing::raw`.
 
+use crate::ffi::{free_box, new_boxed};
 use crate::pool::e365_smtp_pool;
-use crate::smtp::{e365_send_results, e365_smtp_client, envelope, results_into};
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, items, try_out, try_ref};
+use crate::sending;
+use crate::smtp::{e365_send_results, e365_smtp_client};
+use crate::{e365_error, e365_result, e365_str, pointers};
 use email365::message::Envelope;
 use email365::smtp::Outgoing;
 use email365::Error;
@@ -38,12 +40,13 @@ pub unsafe extern "C" fn e365_outgoing_new(
     out: *mut *mut e365_outgoing,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let envelope = unsafe { envelope(mail_from, rcpt_to, rcpt_to_len)? };
-        let bytes = unsafe { crate::bytes(bytes.cast(), len, "bytes")? }.to_vec();
-        *out = Box::into_raw(Box::new(e365_outgoing { envelope, bytes }));
-        Ok(())
+    new_boxed!(out, err_out, {
+        let (envelope, bytes) =
+            unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len)? };
+        e365_outgoing {
+            envelope,
+            bytes: bytes.to_vec(),
+        }
     })
 }
 
@@ -53,11 +56,7 @@ pub unsafe extern "C" fn e365_outgoing_new(
 /// `outgoing` is NULL or an outgoing message from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_outgoing_free(outgoing: *mut e365_outgoing) {
-    if !outgoing.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(outgoing) });
-        }));
-    }
+    unsafe { free_box(outgoing) }
 }
 
 /// The core's view of `items_len` outgoing messages (none NULL).
@@ -69,13 +68,11 @@ unsafe fn raw_items<'a>(
     list: *const *const e365_outgoing,
     len: usize,
 ) -> Result<Vec<Outgoing<'a>>, Error> {
-    unsafe { items(list, len, "items")? }
-        .iter()
-        .map(|o| match unsafe { o.as_ref() } {
-            Some(o) => Ok(Outgoing::raw(&o.envelope, &o.bytes)),
-            None => Err(crate::null_argument("items[i]")),
+    unsafe {
+        pointers(list, len, "items", "items[i]", |o| {
+            o.as_ref().map(|o| Outgoing::raw(&o.envelope, &o.bytes))
         })
-        .collect()
+    }
 }
 
 /// `e365_smtp_client_send_many` for messages built elsewhere (`e365_outgoing_new`):
@@ -97,13 +94,7 @@ pub unsafe extern "C" fn e365_smtp_client_send_many_raw(
     out: *mut *mut e365_send_results,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let client = try_out!(client, "client");
-        let items = unsafe { raw_items(items, items_len)? };
-        results_into(out, client.core().send_many_outgoing(&items));
-        Ok(())
-    })
+    unsafe { sending::send_many(client, || raw_items(items, items_len), out, err_out) }
 }
 
 /// `e365_smtp_pool_send_many` for messages built elsewhere (`e365_outgoing_new`).
@@ -122,13 +113,7 @@ pub unsafe extern "C" fn e365_smtp_pool_send_many_raw(
     out: *mut *mut e365_send_results,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let pool = try_ref!(pool, "pool");
-        let items = unsafe { raw_items(items, items_len)? };
-        results_into(out, pool.core().send_many_outgoing(&items));
-        Ok(())
-    })
+    unsafe { sending::send_many(pool, || raw_items(items, items_len), out, err_out) }
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 
 use crate::address::e365_address;
 use crate::address::AddressBox;
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, items, str_text, try_out, try_ref};
+use crate::ffi::{free_box, new_boxed};
+use crate::{e365_error, e365_result, e365_str, ffi_boundary, str_list, try_ref};
 use email365::policy::SenderPolicy;
 
 /// The registered sender domains and addresses of an account (opaque). Made by
@@ -45,19 +46,11 @@ pub unsafe extern "C" fn e365_sender_policy_new(
     out: *mut *mut e365_sender_policy,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let domains = unsafe { items(domains, domains_len, "domains")? }
-            .iter()
-            .map(|s| unsafe { str_text(*s, "domains[i]") })
-            .collect::<Result<Vec<&str>, _>>()?;
-        let addresses = unsafe { items(addresses, addresses_len, "addresses")? }
-            .iter()
-            .map(|s| unsafe { str_text(*s, "addresses[i]") })
-            .collect::<Result<Vec<&str>, _>>()?;
+    new_boxed!(out, err_out, {
+        let domains = unsafe { str_list(domains, domains_len, "domains", "domains[i]")? };
+        let addresses = unsafe { str_list(addresses, addresses_len, "addresses", "addresses[i]")? };
         let inner = SenderPolicy::new(&domains, &addresses)?;
-        *out = Box::into_raw(Box::new(e365_sender_policy { inner }));
-        Ok(())
+        e365_sender_policy { inner }
     })
 }
 
@@ -93,11 +86,7 @@ pub unsafe extern "C" fn e365_sender_policy_check(
 /// `policy` is NULL or a policy from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_sender_policy_free(policy: *mut e365_sender_policy) {
-    if !policy.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(policy) });
-        }));
-    }
+    unsafe { free_box(policy) }
 }
 
 #[cfg(test)]
@@ -179,12 +168,7 @@ mod tests {
                 e365_sender_policy_new(null(), 0, null(), 0, &mut policy, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(crate::error::e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "empty_policy"
-            );
+            assert_eq!(crate::testing::reason(err), "empty_policy");
             e365_error_free(err);
             assert!(policy.is_null());
         }

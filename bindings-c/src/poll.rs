@@ -4,13 +4,12 @@
 //! `e365_status_poller_record_answer` / `e365_status_poller_record_failure`.
 //! `e365_status_client_wait` drives the same poller inside the library.
 
-use crate::status::{e365_http_answer, e365_notification, notification_into_raw};
-use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, opt_text, str_opt_text, text, try_out,
-};
-use email365::status::{self, FetchFailure, HttpAnswer, PollPlan, PollStep, Poller};
+use crate::ffi::{free_box, new_boxed};
+use crate::status::{e365_http_answer, e365_notification, id_and_recipient, notification_into_raw};
+use crate::{e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, text, try_out};
+use email365::status::{self, FetchFailure, PollPlan, PollStep, Poller};
 use std::ffi::c_char;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// What to do next.
 #[repr(u32)]
@@ -85,14 +84,12 @@ pub unsafe extern "C" fn e365_status_poller_new(
     out: *mut *mut e365_status_poller,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let id = unsafe { text(notification_id, id_len, "notification_id")? };
-        let recipient = unsafe { opt_text(recipient, recipient_len, "recipient")? };
+    new_boxed!(out, err_out, {
+        let (id, recipient) =
+            unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let deadline = unsafe { deadline_ms.as_ref() }.map(|ms| Duration::from_millis(*ms));
         let inner = Poller::new(PollPlan::DEFAULT, id, recipient, deadline);
-        *out = Box::into_raw(Box::new(e365_status_poller { inner }));
-        Ok(())
+        e365_status_poller { inner }
     })
 }
 
@@ -167,20 +164,7 @@ pub unsafe extern "C" fn e365_status_poller_record_answer(
     ffi_boundary!(err_out, {
         let poller = try_out!(poller, "poller");
         let a = crate::try_ref!(answer, "answer");
-        let text_or_empty =
-            |s: e365_str, name| unsafe { str_opt_text(s, name) }.map(|t| t.unwrap_or(""));
-        let answer = HttpAnswer {
-            status: a.status,
-            retry_after: unsafe { str_opt_text(a.retry_after, "retry_after")? },
-            url: text_or_empty(a.url, "url")?,
-            body: text_or_empty(a.body, "body")?,
-            username: text_or_empty(a.username, "username")?,
-            password: text_or_empty(a.password, "password")?,
-        };
-        let now = match unsafe { a.now_ms.as_ref() } {
-            Some(ms) => UNIX_EPOCH + Duration::from_millis(*ms),
-            None => SystemTime::now(),
-        };
+        let (answer, now) = unsafe { a.core()? };
         let fresh = poller.inner.record_answer(&answer, now);
         if let Some(out) = unsafe { notification_out.as_mut() } {
             *out = fresh.map_or(std::ptr::null_mut(), notification_into_raw);
@@ -225,11 +209,7 @@ pub unsafe extern "C" fn e365_status_poller_record_failure(
 /// `poller` is NULL or a poller from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_status_poller_free(poller: *mut e365_status_poller) {
-    if !poller.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(poller) });
-        }));
-    }
+    unsafe { free_box(poller) }
 }
 
 #[cfg(test)]
@@ -306,12 +286,7 @@ mod tests {
             e365_status_poller_next(p, 1600, step.as_mut_ptr(), null_mut());
             let s = step.assume_init_read();
             assert_eq!(s.action, e365_poll_action::E365_POLL_GIVE_UP);
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(s.error))
-                    .to_str()
-                    .unwrap(),
-                "deadline_exceeded"
-            );
+            assert_eq!(crate::testing::reason(s.error), "deadline_exceeded");
             e365_error_free(s.error);
             assert_eq!(
                 e365_status_poller_next(null_mut(), 0, step.as_mut_ptr(), null_mut()),

@@ -1,13 +1,13 @@
 //! The SMTP pool in C: `e365_smtp_pool_*` over the core's `SmtpPool`, up to N
 //! connections shared by every thread that sends through one pool handle.
 
-use crate::message::{e365_message, MessageBox};
+use crate::ffi::{free_box_with, new_boxed};
+use crate::message::e365_message;
 use crate::options::e365_smtp_options;
-use crate::smtp::{
-    built_messages, deliver, e365_delivery, e365_send_results, envelope, results_into,
-};
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, try_out, try_ref};
-use email365::smtp::{Outgoing, SmtpPool};
+use crate::sending;
+use crate::smtp::{e365_delivery, e365_send_results};
+use crate::{e365_error, e365_result, e365_str, try_ref};
+use email365::smtp::SmtpPool;
 
 /// Up to `max_connections` SMTP connections shared between threads (opaque): made by
 /// `e365_smtp_pool_new`, freed by `e365_smtp_pool_free`.
@@ -43,12 +43,10 @@ pub unsafe extern "C" fn e365_smtp_pool_new(
     out: *mut *mut e365_smtp_pool,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let options = try_ref!(options, "options");
         let inner = SmtpPool::new(options.core().clone(), options.max_connections())?;
-        *out = Box::into_raw(Box::new(e365_smtp_pool { inner }));
-        Ok(())
+        e365_smtp_pool { inner }
     })
 }
 
@@ -67,14 +65,7 @@ pub unsafe extern "C" fn e365_smtp_pool_send(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let pool = try_ref!(pool, "pool");
-        let Some(message) = (unsafe { MessageBox::core(message) }) else {
-            return Err(crate::null_argument("message"));
-        };
-        deliver(out, pool.inner.send(message))
-    })
+    unsafe { sending::send(pool, message, out, err_out) }
 }
 
 /// Sends RFC 5322 bytes with an explicit envelope on a pooled connection: as
@@ -98,13 +89,8 @@ pub unsafe extern "C" fn e365_smtp_pool_send_raw(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let pool = try_ref!(pool, "pool");
-        let envelope = unsafe { envelope(mail_from, rcpt_to, rcpt_to_len)? };
-        let data = unsafe { crate::bytes(bytes.cast(), len, "bytes")? };
-        deliver(out, pool.inner.send_raw(&envelope, data))
-    })
+    let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
+    unsafe { sending::send_raw(pool, raw, out, err_out) }
 }
 
 /// Sends several built messages and writes one outcome per message, in the order
@@ -127,14 +113,8 @@ pub unsafe extern "C" fn e365_smtp_pool_send_many(
     out: *mut *mut e365_send_results,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let pool = try_ref!(pool, "pool");
-        let messages = unsafe { built_messages(messages, messages_len)? };
-        let items: Vec<Outgoing<'_>> = messages.iter().map(|m| Outgoing::from(*m)).collect();
-        results_into(out, pool.inner.send_many_outgoing(&items));
-        Ok(())
-    })
+    let messages = || unsafe { sending::built_messages(messages, messages_len) };
+    unsafe { sending::send_many(pool, messages, out, err_out) }
 }
 
 /// Closes the pool's idle connections politely (QUIT); connections in use by other
@@ -159,12 +139,7 @@ pub unsafe extern "C" fn e365_smtp_pool_close(pool: *const e365_smtp_pool) {
 /// `pool` is NULL or a pool from this library that was not freed yet and is not in use.
 #[no_mangle]
 pub unsafe extern "C" fn e365_smtp_pool_free(pool: *mut e365_smtp_pool) {
-    if !pool.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let pool = unsafe { Box::from_raw(pool) };
-            pool.inner.close();
-        }));
-    }
+    unsafe { free_box_with(pool, |pool| pool.inner.close()) }
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! SMTP reply classification in C: `e365_reply_classify` (a whole reply) and
 //! `e365_reply_classify_code` (a code pair), over the core's `reply` module.
 
-use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, Owned, Strings,
-};
+use crate::ffi::new_raw;
+use crate::{e365_error, e365_result, e365_str, opt_text, text, Owned, Strings};
 use email365::names::WireName;
 use email365::reply::{
     check_code, classify_code, Category, Classification, Command, EnhancedCode, Reply, Severity,
@@ -155,12 +154,10 @@ pub unsafe extern "C" fn e365_reply_classify(
     out: *mut *mut e365_classification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let command = unsafe { self::command(command, command_len)? };
         let reply = Reply::parse(unsafe { text(reply, reply_len, "reply")? })?;
-        *out = into_raw(&reply.classify(command));
-        Ok(())
+        into_raw(&reply.classify(command))
     })
 }
 
@@ -189,15 +186,13 @@ pub unsafe extern "C" fn e365_reply_classify_code(
     out: *mut *mut e365_classification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let command = unsafe { self::command(command, command_len)? };
         let code = check_code(code)?;
         let enhanced = unsafe { opt_text(enhanced, enhanced_len, "enhanced")? }
             .map(EnhancedCode::parse)
             .transpose()?;
-        *out = into_raw(&classify_code(code, enhanced, command));
-        Ok(())
+        into_raw(&classify_code(code, enhanced, command))
     })
 }
 
@@ -208,7 +203,7 @@ pub unsafe extern "C" fn e365_reply_classify_code(
 /// yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_classification_free(classification: *mut e365_classification) {
-    let _ = std::panic::catch_unwind(|| unsafe { ClassificationBox::free(classification) });
+    unsafe { ClassificationBox::free(classification) }
 }
 
 #[cfg(test)]
@@ -236,8 +231,7 @@ mod tests {
                 e365_result::E365_INVALID_REPLY
             );
             assert!(out.is_null());
-            let reason = std::ffi::CStr::from_ptr(e365_error_reason(err));
-            assert_eq!(reason.to_str().unwrap(), "nul_byte");
+            assert_eq!(crate::testing::reason(err), "nul_byte");
             e365_error_free(err);
         }
     }
@@ -311,12 +305,7 @@ mod tests {
                 e365_reply_classify_code(99, null(), 0, null(), 0, &mut out, &mut err),
                 e365_result::E365_INVALID_REPLY
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "bad_code"
-            );
+            assert_eq!(crate::testing::reason(err), "bad_code");
             e365_error_free(err);
             err = null_mut();
             assert_eq!(
@@ -330,12 +319,7 @@ mod tests {
                 ),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "unknown_command"
-            );
+            assert_eq!(crate::testing::reason(err), "unknown_command");
             e365_error_free(err);
             assert_eq!(
                 e365_reply_classify(

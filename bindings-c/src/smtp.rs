@@ -1,17 +1,16 @@
 //! The native SMTP client in C: `e365_smtp_client_*` over the core's blocking
 //! transport (`email365::smtp::SmtpClient`: STARTTLS required by default, AUTH, SIZE,
 //! PIPELINING, per-recipient results, timeouts on every step), its results
-//! (`e365_delivery`, `e365_send_results`, opaque with accessors) and the envelope
-//! conversion the pool shares.
+//! (`e365_delivery`, `e365_send_results`, opaque with accessors). The send bodies it
+//! shares with the pool are in `sending`.
 
-use crate::message::{e365_message, MessageBox};
+use crate::ffi::{at, free_box, new_boxed, read, read_opt};
+use crate::message::e365_message;
 use crate::options::e365_smtp_options;
-use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, items, str_text, try_out, try_ref, Strings,
-};
-use email365::message::{BuiltMessage, Envelope};
+use crate::sending;
+use crate::{e365_error, e365_result, e365_str, ffi_boundary, try_ref, Strings};
 use email365::reply::Reply;
-use email365::smtp::{Delivery, Outgoing, SmtpClient};
+use email365::smtp::{Delivery, SmtpClient};
 use email365::Error;
 
 /// One SMTP connection (opaque): opened by `e365_smtp_client_connect`, re-opened when
@@ -53,12 +52,10 @@ pub unsafe extern "C" fn e365_smtp_client_connect(
     out: *mut *mut e365_smtp_client,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let options = try_ref!(options, "options").core().clone();
         let inner = SmtpClient::connect(options)?;
-        *out = Box::into_raw(Box::new(e365_smtp_client { inner }));
-        Ok(())
+        e365_smtp_client { inner }
     })
 }
 
@@ -97,7 +94,8 @@ fn recipient(s: &mut Strings, recipient: &str, reply: &Reply) -> e365_recipient_
 }
 
 impl e365_delivery {
-    fn new(d: &Delivery) -> e365_delivery {
+    /// The C view of a core delivery.
+    pub(crate) fn new(d: &Delivery) -> e365_delivery {
         let mut s = Strings::default();
         let accepted = d
             .accepted
@@ -121,48 +119,6 @@ impl e365_delivery {
             _strings: s,
         }
     }
-}
-
-/// Writes the outcome of one send into `*out` (a new delivery) or returns its error.
-pub(crate) fn deliver(
-    out: &mut *mut e365_delivery,
-    outcome: Result<Delivery, Error>,
-) -> Result<(), Error> {
-    *out = Box::into_raw(Box::new(e365_delivery::new(&outcome?)));
-    Ok(())
-}
-
-/// The envelope of `e365_smtp_client_send_raw` / `e365_smtp_pool_send_raw`.
-///
-/// # Safety
-/// As for those functions.
-pub(crate) unsafe fn envelope(
-    mail_from: e365_str,
-    rcpt_to: *const e365_str,
-    rcpt_to_len: usize,
-) -> Result<Envelope, Error> {
-    Ok(Envelope {
-        mail_from: unsafe { str_text(mail_from, "mail_from")? }.to_string(),
-        rcpt_to: unsafe { items(rcpt_to, rcpt_to_len, "rcpt_to")? }
-            .iter()
-            .map(|r| unsafe { str_text(*r, "rcpt_to[i]") }.map(str::to_string))
-            .collect::<Result<_, _>>()?,
-    })
-}
-
-/// The built messages of a `send_many` call (`messages_len` pointers, none NULL).
-///
-/// # Safety
-/// `messages` is NULL (with length 0) or valid for reading `messages_len` pointers, each
-/// NULL or a live message.
-pub(crate) unsafe fn built_messages<'a>(
-    messages: *const *const e365_message,
-    messages_len: usize,
-) -> Result<Vec<&'a BuiltMessage>, Error> {
-    unsafe { items(messages, messages_len, "messages")? }
-        .iter()
-        .map(|m| unsafe { MessageBox::core(*m) }.ok_or_else(|| crate::null_argument("messages[i]")))
-        .collect()
 }
 
 /// Sends a built message (`e365_message_builder_build`) to its envelope's recipients.
@@ -189,14 +145,7 @@ pub unsafe extern "C" fn e365_smtp_client_send(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let client = try_out!(client, "client");
-        let Some(message) = (unsafe { MessageBox::core(message) }) else {
-            return Err(crate::null_argument("message"));
-        };
-        deliver(out, client.inner.send(message))
-    })
+    unsafe { sending::send(client, message, out, err_out) }
 }
 
 /// Sends RFC 5322 bytes built elsewhere (`bytes`, `len`) with an explicit envelope:
@@ -221,13 +170,8 @@ pub unsafe extern "C" fn e365_smtp_client_send_raw(
     out: *mut *mut e365_delivery,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let client = try_out!(client, "client");
-        let envelope = unsafe { envelope(mail_from, rcpt_to, rcpt_to_len)? };
-        let data = unsafe { crate::bytes(bytes.cast(), len, "bytes")? };
-        deliver(out, client.inner.send_raw(&envelope, data))
-    })
+    let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
+    unsafe { sending::send_raw(client, raw, out, err_out) }
 }
 
 /// The outcome of each message of a `send_many` call, in the order given (opaque): for
@@ -252,19 +196,29 @@ impl Drop for SendResult {
     }
 }
 
-/// Writes the outcomes of a `send_many` into `*out` (a new `e365_send_results`).
-pub(crate) fn results_into(
-    out: &mut *mut e365_send_results,
-    outcomes: Vec<Result<Delivery, Error>>,
-) {
-    let items = outcomes
-        .into_iter()
-        .map(|r| match r {
-            Ok(d) => SendResult::Delivered(Box::new(e365_delivery::new(&d))),
-            Err(e) => SendResult::Failed(e365_result::from_kind(e.kind()), e365_error::into_raw(e)),
-        })
-        .collect();
-    *out = Box::into_raw(Box::new(e365_send_results { items }));
+/// The outcome at `index` of the results behind `results` (`None` for NULL or an index
+/// out of range).
+///
+/// # Safety
+/// `results` is NULL or live results.
+unsafe fn outcome<'a>(results: *const e365_send_results, index: usize) -> Option<&'a SendResult> {
+    unsafe { results.as_ref() }.and_then(|r| r.items.get(index))
+}
+
+impl e365_send_results {
+    /// The C view of the outcomes of a `send_many`.
+    pub(crate) fn new(outcomes: Vec<Result<Delivery, Error>>) -> e365_send_results {
+        let items = outcomes
+            .into_iter()
+            .map(|r| match r {
+                Ok(d) => SendResult::Delivered(Box::new(e365_delivery::new(&d))),
+                Err(e) => {
+                    SendResult::Failed(e365_result::from_kind(e.kind()), e365_error::into_raw(e))
+                }
+            })
+            .collect();
+        e365_send_results { items }
+    }
 }
 
 /// Sends `messages_len` built messages over this connection and writes one outcome per
@@ -293,14 +247,8 @@ pub unsafe extern "C" fn e365_smtp_client_send_many(
     out: *mut *mut e365_send_results,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
-        let client = try_out!(client, "client");
-        let messages = unsafe { built_messages(messages, messages_len)? };
-        let items: Vec<Outgoing<'_>> = messages.iter().map(|m| Outgoing::from(*m)).collect();
-        results_into(out, client.inner.send_many_outgoing(&items));
-        Ok(())
-    })
+    let messages = || unsafe { sending::built_messages(messages, messages_len) };
+    unsafe { sending::send_many(client, messages, out, err_out) }
 }
 
 /// Frees a delivery; NULL is ignored. Never call it on a delivery returned by
@@ -311,11 +259,7 @@ pub unsafe extern "C" fn e365_smtp_client_send_many(
 /// `e365_smtp_pool_send*` that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_free(delivery: *mut e365_delivery) {
-    if !delivery.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(delivery) });
-        }));
-    }
+    unsafe { free_box(delivery) }
 }
 
 /// The notification id of the (first) transaction, for the status API; `{NULL, 0}` when
@@ -325,7 +269,7 @@ pub unsafe extern "C" fn e365_delivery_free(delivery: *mut e365_delivery) {
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_notification_id(delivery: *const e365_delivery) -> e365_str {
-    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.notification_id)
+    unsafe { read(delivery, |d| d.notification_id) }
 }
 
 /// The basic code of the final reply to the message data (0 for NULL).
@@ -334,7 +278,7 @@ pub unsafe extern "C" fn e365_delivery_notification_id(delivery: *const e365_del
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_final_code(delivery: *const e365_delivery) -> u16 {
-    unsafe { delivery.as_ref() }.map_or(0, |d| d.final_code)
+    unsafe { read(delivery, |d| d.final_code) }
 }
 
 /// The enhanced code of the final reply, or `{NULL, 0}`.
@@ -343,7 +287,7 @@ pub unsafe extern "C" fn e365_delivery_final_code(delivery: *const e365_delivery
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_final_enhanced(delivery: *const e365_delivery) -> e365_str {
-    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.final_enhanced)
+    unsafe { read(delivery, |d| d.final_enhanced) }
 }
 
 /// The final reply as it came on the wire (codes included, lines joined with CRLF);
@@ -353,7 +297,7 @@ pub unsafe extern "C" fn e365_delivery_final_enhanced(delivery: *const e365_deli
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_final_reply(delivery: *const e365_delivery) -> e365_str {
-    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.final_reply)
+    unsafe { read(delivery, |d| d.final_reply) }
 }
 
 /// The text of the final reply: its lines after their code (enhanced code included),
@@ -363,7 +307,7 @@ pub unsafe extern "C" fn e365_delivery_final_reply(delivery: *const e365_deliver
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_final_text(delivery: *const e365_delivery) -> e365_str {
-    unsafe { delivery.as_ref() }.map_or(e365_str::NONE, |d| d.final_text)
+    unsafe { read(delivery, |d| d.final_text) }
 }
 
 /// The number of SMTP transactions used (more than one when the server limited the
@@ -373,7 +317,7 @@ pub unsafe extern "C" fn e365_delivery_final_text(delivery: *const e365_delivery
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_transactions(delivery: *const e365_delivery) -> usize {
-    unsafe { delivery.as_ref() }.map_or(0, |d| d.transactions)
+    unsafe { read(delivery, |d| d.transactions) }
 }
 
 /// The number of accepted recipients (0 for NULL).
@@ -382,7 +326,7 @@ pub unsafe extern "C" fn e365_delivery_transactions(delivery: *const e365_delive
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_accepted_len(delivery: *const e365_delivery) -> usize {
-    unsafe { delivery.as_ref() }.map_or(0, |d| d.accepted.len())
+    unsafe { read(delivery, |d| d.accepted.len()) }
 }
 
 /// The accepted recipient at `index` (in RCPT order) with its reply; NULL when `index`
@@ -395,9 +339,7 @@ pub unsafe extern "C" fn e365_delivery_accepted(
     delivery: *const e365_delivery,
     index: usize,
 ) -> *const e365_recipient_reply {
-    unsafe { delivery.as_ref() }
-        .and_then(|d| d.accepted.get(index))
-        .map_or(std::ptr::null(), |r| r)
+    unsafe { read_opt(delivery, |d| at(&d.accepted, index)) }
 }
 
 /// The number of refused recipients (0 for NULL).
@@ -406,7 +348,7 @@ pub unsafe extern "C" fn e365_delivery_accepted(
 /// `delivery` is NULL or a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_delivery_rejected_len(delivery: *const e365_delivery) -> usize {
-    unsafe { delivery.as_ref() }.map_or(0, |d| d.rejected.len())
+    unsafe { read(delivery, |d| d.rejected.len()) }
 }
 
 /// The refused recipient at `index` with the reply that refused it; NULL when `index` is
@@ -419,9 +361,7 @@ pub unsafe extern "C" fn e365_delivery_rejected(
     delivery: *const e365_delivery,
     index: usize,
 ) -> *const e365_recipient_reply {
-    unsafe { delivery.as_ref() }
-        .and_then(|d| d.rejected.get(index))
-        .map_or(std::ptr::null(), |r| r)
+    unsafe { read_opt(delivery, |d| at(&d.rejected, index)) }
 }
 
 /// The recipient as given in RCPT TO; `{NULL, 0}` for NULL.
@@ -432,7 +372,7 @@ pub unsafe extern "C" fn e365_delivery_rejected(
 pub unsafe extern "C" fn e365_recipient_reply_recipient(
     reply: *const e365_recipient_reply,
 ) -> e365_str {
-    unsafe { reply.as_ref() }.map_or(e365_str::NONE, |r| r.recipient)
+    unsafe { read(reply, |r| r.recipient) }
 }
 
 /// The basic code of the server's reply (to RCPT, or to the data); 0 for NULL.
@@ -441,7 +381,7 @@ pub unsafe extern "C" fn e365_recipient_reply_recipient(
 /// `reply` is NULL or a reply of a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_recipient_reply_code(reply: *const e365_recipient_reply) -> u16 {
-    unsafe { reply.as_ref() }.map_or(0, |r| r.code)
+    unsafe { read(reply, |r| r.code) }
 }
 
 /// The enhanced code of the reply, or `{NULL, 0}`.
@@ -452,7 +392,7 @@ pub unsafe extern "C" fn e365_recipient_reply_code(reply: *const e365_recipient_
 pub unsafe extern "C" fn e365_recipient_reply_enhanced(
     reply: *const e365_recipient_reply,
 ) -> e365_str {
-    unsafe { reply.as_ref() }.map_or(e365_str::NONE, |r| r.enhanced)
+    unsafe { read(reply, |r| r.enhanced) }
 }
 
 /// The reply text, lines joined with `\n`, codes removed; `{NULL, 0}` for NULL.
@@ -461,7 +401,7 @@ pub unsafe extern "C" fn e365_recipient_reply_enhanced(
 /// `reply` is NULL or a reply of a live delivery.
 #[no_mangle]
 pub unsafe extern "C" fn e365_recipient_reply_text(reply: *const e365_recipient_reply) -> e365_str {
-    unsafe { reply.as_ref() }.map_or(e365_str::NONE, |r| r.text)
+    unsafe { read(reply, |r| r.text) }
 }
 
 /// The number of messages (the `messages_len` of the call; 0 for NULL).
@@ -470,7 +410,7 @@ pub unsafe extern "C" fn e365_recipient_reply_text(reply: *const e365_recipient_
 /// `results` is NULL or live results.
 #[no_mangle]
 pub unsafe extern "C" fn e365_send_results_len(results: *const e365_send_results) -> usize {
-    unsafe { results.as_ref() }.map_or(0, |r| r.items.len())
+    unsafe { read(results, |r| r.items.len()) }
 }
 
 /// The outcome of message `index` as a result code: `E365_OK` when it was accepted for
@@ -484,7 +424,7 @@ pub unsafe extern "C" fn e365_send_results_code(
     results: *const e365_send_results,
     index: usize,
 ) -> e365_result {
-    match unsafe { results.as_ref() }.and_then(|r| r.items.get(index)) {
+    match unsafe { outcome(results, index) } {
         Some(SendResult::Delivered(_)) => e365_result::E365_OK,
         Some(SendResult::Failed(code, _)) => *code,
         None => e365_result::E365_INVALID_ARGUMENT,
@@ -501,7 +441,7 @@ pub unsafe extern "C" fn e365_send_results_delivery(
     results: *const e365_send_results,
     index: usize,
 ) -> *const e365_delivery {
-    match unsafe { results.as_ref() }.and_then(|r| r.items.get(index)) {
+    match unsafe { outcome(results, index) } {
         Some(SendResult::Delivered(d)) => &**d,
         _ => std::ptr::null(),
     }
@@ -518,7 +458,7 @@ pub unsafe extern "C" fn e365_send_results_error(
     results: *const e365_send_results,
     index: usize,
 ) -> *const e365_error {
-    match unsafe { results.as_ref() }.and_then(|r| r.items.get(index)) {
+    match unsafe { outcome(results, index) } {
         Some(SendResult::Failed(_, e)) => *e,
         _ => std::ptr::null(),
     }
@@ -530,11 +470,7 @@ pub unsafe extern "C" fn e365_send_results_error(
 /// `results` is NULL or results from this library that were not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_send_results_free(results: *mut e365_send_results) {
-    if !results.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(results) });
-        }));
-    }
+    unsafe { free_box(results) }
 }
 
 /// Ends the session politely (QUIT), closes the connection and frees the client, then
@@ -572,11 +508,7 @@ pub unsafe extern "C" fn e365_smtp_client_close(
 /// `client` is NULL or a client from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_smtp_client_free(client: *mut e365_smtp_client) {
-    if !client.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(client) });
-        }));
-    }
+    unsafe { free_box(client) }
 }
 
 #[cfg(test)]
@@ -633,12 +565,7 @@ mod tests {
                 e365_smtp_client_connect(o, &mut c, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "auth_requires_tls"
-            );
+            assert_eq!(crate::testing::reason(err), "auth_requires_tls");
             e365_error_free(err);
             assert!(c.is_null());
             e365_smtp_options_free(o);
@@ -670,13 +597,11 @@ mod tests {
 
     #[test]
     fn results_hold_one_outcome_per_message_in_order() {
-        let mut r = null_mut();
-        results_into(
-            &mut r,
-            vec![Err(
-                Error::new(email365::ErrorKind::Timeout, "slow").with_reason("x")
-            )],
-        );
+        let r = Box::into_raw(Box::new(e365_send_results::new(vec![Err(Error::new(
+            email365::ErrorKind::Timeout,
+            "slow",
+        )
+        .with_reason("x"))])));
         unsafe {
             assert_eq!(e365_send_results_len(r), 1);
             assert_eq!(e365_send_results_code(r, 0), e365_result::E365_TIMEOUT);

@@ -3,6 +3,7 @@
 //! the polling plan (`e365_status_next_delay`), and what an HTTP answer of the status API
 //! means (`e365_status_http_error`), over the core's `status` module.
 
+use crate::ffi::{array_ptr, free_box, new_boxed, new_raw};
 use crate::{
     e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, str_text, text, try_out,
     try_ref, Owned, Strings,
@@ -106,8 +107,7 @@ pub unsafe extern "C" fn e365_status_request_build(
     out: *mut *mut e365_status_request,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let q = try_ref!(query, "query");
         let query = unsafe { core_query(q)? };
         let request = status::status_request(&query)?;
@@ -118,8 +118,7 @@ pub unsafe extern "C" fn e365_status_request_build(
             authorization: s.0.keep(&request.authorization),
             accept: s.0.keep(request.accept),
         };
-        *out = RequestBox::into_raw(view, s);
-        Ok(())
+        RequestBox::into_raw(view, s)
     })
 }
 
@@ -129,7 +128,7 @@ pub unsafe extern "C" fn e365_status_request_build(
 /// `request` is NULL or a request from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_status_request_free(request: *mut e365_status_request) {
-    let _ = std::panic::catch_unwind(|| unsafe { RequestBox::free(request) });
+    unsafe { RequestBox::free(request) }
 }
 
 /// One status event, in response order. The strings belong to the notification.
@@ -219,17 +218,12 @@ pub(crate) fn notification_into_raw(n: &Notification) -> *mut e365_notification 
             is_final: r.is_final,
         })
         .collect();
-    let ptr_of = |len: usize, p| if len == 0 { std::ptr::null() } else { p };
     let view = e365_notification {
         found: n.found,
         notification_id: s.keep_opt(n.notification_id.as_deref()),
-        events: ptr_of(events.len(), events.as_ptr()),
+        events: array_ptr(&events),
         events_len: events.len(),
-        recipients: if recipients.is_empty() {
-            std::ptr::null()
-        } else {
-            recipients.as_ptr()
-        },
+        recipients: array_ptr(&recipients),
         recipients_len: recipients.len(),
         all_final: n.all_final(),
     };
@@ -257,11 +251,9 @@ pub unsafe extern "C" fn e365_status_parse(
     out: *mut *mut e365_notification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let notification = status::parse_status(unsafe { text(body, len, "body")? })?;
-        *out = notification_into_raw(&notification);
-        Ok(())
+        notification_into_raw(&notification)
     })
 }
 
@@ -271,7 +263,7 @@ pub unsafe extern "C" fn e365_status_parse(
 /// `notification` is NULL or a notification from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_notification_free(notification: *mut e365_notification) {
-    let _ = std::panic::catch_unwind(|| unsafe { NotificationBox::free(notification) });
+    unsafe { NotificationBox::free(notification) }
 }
 
 /// The polling plan that every wait loop executes: writes into `*delay_ms_out` how long
@@ -350,6 +342,34 @@ pub struct e365_http_answer {
     pub password: e365_str,
 }
 
+impl e365_http_answer {
+    /// The core's answer (strings borrowed; an absent `url`, `body`, `username` or
+    /// `password` is empty) and the time of `now_ms` (NULL: the system clock).
+    ///
+    /// # Safety
+    /// Its strings are valid for reading their `len` bytes when `data` is not NULL and
+    /// its `now_ms` is NULL or valid for reading, for the lifetime `'a`.
+    pub(crate) unsafe fn core<'a>(
+        &self,
+    ) -> Result<(status::HttpAnswer<'a>, SystemTime), email365::Error> {
+        let or_empty =
+            |s: e365_str, name| unsafe { str_opt_text(s, name) }.map(Option::unwrap_or_default);
+        let answer = status::HttpAnswer {
+            status: self.status,
+            retry_after: unsafe { str_opt_text(self.retry_after, "retry_after")? },
+            url: or_empty(self.url, "url")?,
+            body: or_empty(self.body, "body")?,
+            username: or_empty(self.username, "username")?,
+            password: or_empty(self.password, "password")?,
+        };
+        let now = match unsafe { self.now_ms.as_ref() } {
+            Some(ms) => UNIX_EPOCH + Duration::from_millis(*ms),
+            None => SystemTime::now(),
+        };
+        Ok((answer, now))
+    }
+}
+
 /// What an HTTP answer of the status API means (written by `e365_status_http_error`).
 #[repr(C)]
 #[derive(Debug)]
@@ -390,23 +410,7 @@ pub unsafe extern "C" fn e365_status_http_error(
     ffi_boundary!(err_out, {
         let a = try_ref!(answer, "answer");
         let verdict_out = try_out!(verdict_out, "verdict_out");
-        let retry_after = unsafe { str_opt_text(a.retry_after, "retry_after")? };
-        let url = unsafe { str_opt_text(a.url, "url")? }.unwrap_or("");
-        let body = unsafe { str_opt_text(a.body, "body")? }.unwrap_or("");
-        let username = unsafe { str_opt_text(a.username, "username")? }.unwrap_or("");
-        let password = unsafe { str_opt_text(a.password, "password")? }.unwrap_or("");
-        let now = match unsafe { a.now_ms.as_ref() } {
-            Some(ms) => UNIX_EPOCH + Duration::from_millis(*ms),
-            None => SystemTime::now(),
-        };
-        let answer = status::HttpAnswer {
-            status: a.status,
-            retry_after,
-            url,
-            body,
-            username,
-            password,
-        };
+        let (answer, now) = unsafe { a.core()? };
         let verdict = status::judge_answer(&answer, now);
         *verdict_out = e365_http_verdict {
             error: verdict
@@ -470,8 +474,7 @@ pub unsafe extern "C" fn e365_status_client_new(
     out: *mut *mut e365_status_client,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_boxed!(out, err_out, {
         let o = try_ref!(options, "options");
         let (account, user, password) = unsafe {
             (
@@ -499,10 +502,9 @@ pub unsafe extern "C" fn e365_status_client_new(
             builder =
                 builder.request_timeout(Duration::from_millis(u64::from(o.request_timeout_ms)));
         }
-        *out = Box::into_raw(Box::new(e365_status_client {
+        e365_status_client {
             inner: builder.build()?,
-        }));
-        Ok(())
+        }
     })
 }
 
@@ -532,14 +534,12 @@ pub unsafe extern "C" fn e365_status_client_get(
     out: *mut *mut e365_notification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let client = try_ref!(client, "client");
-        let id = unsafe { text(notification_id, id_len, "notification_id")? };
-        let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
+        let (id, recipient) =
+            unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let notification = client.inner.get(id, recipient)?;
-        *out = notification_into_raw(&notification);
-        Ok(())
+        notification_into_raw(&notification)
     })
 }
 
@@ -574,18 +574,32 @@ pub unsafe extern "C" fn e365_status_client_wait(
     out: *mut *mut e365_notification,
     err_out: *mut *mut e365_error,
 ) -> e365_result {
-    ffi_boundary!(err_out, {
-        let out = try_out!(out, "out");
+    new_raw!(out, err_out, {
         let client = try_ref!(client, "client");
-        let id = unsafe { text(notification_id, id_len, "notification_id")? };
-        let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
+        let (id, recipient) =
+            unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let notification =
             client
                 .inner
                 .wait_for(id, recipient, Duration::from_millis(deadline_ms))?;
-        *out = notification_into_raw(&notification);
-        Ok(())
+        notification_into_raw(&notification)
     })
+}
+
+/// The notification id (required) and recipient (NULL: none) of
+/// `e365_status_client_get`, `e365_status_client_wait` and `e365_status_poller_new`.
+///
+/// # Safety
+/// Each pointer is NULL or valid for reading its length for the lifetime `'a`.
+pub(crate) unsafe fn id_and_recipient<'a>(
+    notification_id: *const c_char,
+    id_len: usize,
+    recipient: *const c_char,
+    recipient_len: usize,
+) -> Result<(&'a str, Option<&'a str>), email365::Error> {
+    let id = unsafe { text(notification_id, id_len, "notification_id")? };
+    let recipient = unsafe { crate::opt_text(recipient, recipient_len, "recipient")? };
+    Ok((id, recipient))
 }
 
 /// Frees a status client; NULL is ignored.
@@ -594,11 +608,7 @@ pub unsafe extern "C" fn e365_status_client_wait(
 /// `client` is NULL or a client from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_status_client_free(client: *mut e365_status_client) {
-    if !client.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(client) });
-        }));
-    }
+    unsafe { free_box(client) }
 }
 
 #[cfg(test)]
@@ -652,12 +662,7 @@ mod tests {
                 e365_status_request_build(&q, &mut out, &mut err),
                 e365_result::E365_INVALID_ARGUMENT
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "invalid_region"
-            );
+            assert_eq!(crate::testing::reason(err), "invalid_region");
             e365_error_free(err);
             let mut q = query();
             q.password = e365_str::NONE;
@@ -730,12 +735,7 @@ mod tests {
                 e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, &mut err),
                 e365_result::E365_INVALID_STATUS_RESPONSE
             );
-            assert_eq!(
-                std::ffi::CStr::from_ptr(e365_error_reason(err))
-                    .to_str()
-                    .unwrap(),
-                "wrong_type"
-            );
+            assert_eq!(crate::testing::reason(err), "wrong_type");
             e365_error_free(err);
             assert_eq!(
                 e365_status_parse(null(), 0, &mut out, null_mut()),

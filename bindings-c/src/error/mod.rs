@@ -7,6 +7,7 @@ mod codes;
 pub use codes::e365_result;
 use codes::CODES;
 
+use crate::ffi::{array_ptr, free_box, read, read_opt};
 use crate::{e365_str, Strings};
 use email365::{Error, ErrorKind};
 use std::collections::HashMap;
@@ -56,7 +57,12 @@ fn names() -> &'static HashMap<u32, CString> {
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn e365_result_name(code: u32) -> *const c_char {
-    std::panic::catch_unwind(|| names().get(&code).map_or(std::ptr::null(), |n| n.as_ptr()))
+    static_name(names, code)
+}
+
+/// The name of `code` in `table` (NULL when it has none; a panic is caught).
+fn static_name(table: fn() -> &'static HashMap<u32, CString>, code: u32) -> *const c_char {
+    std::panic::catch_unwind(|| table().get(&code).map_or(std::ptr::null(), |n| n.as_ptr()))
         .unwrap_or(std::ptr::null())
 }
 
@@ -78,12 +84,7 @@ fn families() -> &'static HashMap<u32, CString> {
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn e365_result_family(code: u32) -> *const c_char {
-    std::panic::catch_unwind(|| {
-        families()
-            .get(&code)
-            .map_or(std::ptr::null(), |n| n.as_ptr())
-    })
-    .unwrap_or(std::ptr::null())
+    static_name(families, code)
 }
 
 /// Every error code (`E365_OK` excluded) in number order: returns a static array and
@@ -166,11 +167,7 @@ impl e365_error {
 /// `err` is NULL or an error object from this library that was not freed yet.
 #[no_mangle]
 pub unsafe extern "C" fn e365_error_free(err: *mut e365_error) {
-    if !err.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            drop(unsafe { Box::from_raw(err) });
-        }));
-    }
+    unsafe { free_box(err) }
 }
 
 /// The error's kind as a result code (`E365_INVALID_ADDRESS`, …); `E365_OK` for NULL.
@@ -179,7 +176,7 @@ pub unsafe extern "C" fn e365_error_free(err: *mut e365_error) {
 /// `err` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn e365_error_kind(err: *const e365_error) -> e365_result {
-    unsafe { err.as_ref() }.map_or(e365_result::E365_OK, |e| e.kind_code)
+    unsafe { read(err, |e| e.kind_code) }
 }
 
 /// The finer diagnosis code (a stable snake_case string such as `"no_at"`), or NULL when
@@ -189,9 +186,7 @@ pub unsafe extern "C" fn e365_error_kind(err: *const e365_error) -> e365_result 
 /// `err` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn e365_error_reason(err: *const e365_error) -> *const c_char {
-    unsafe { err.as_ref() }
-        .and_then(|e| e.reason.as_ref())
-        .map_or(std::ptr::null(), |r| r.as_ptr())
+    unsafe { read_opt(err, |e| e.reason.as_ref().map(|r| r.as_ptr())) }
 }
 
 /// The human message (NUL-terminated, never NULL for a live error; `{NULL, 0}` for a
@@ -201,7 +196,7 @@ pub unsafe extern "C" fn e365_error_reason(err: *const e365_error) -> *const c_c
 /// `err` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn e365_error_message(err: *const e365_error) -> e365_str {
-    unsafe { err.as_ref() }.map_or(e365_str::NONE, |e| e.message)
+    unsafe { read(err, |e| e.message) }
 }
 
 /// Writes the UTF-8 byte offset of a parse error into `*position_out` and returns true;
@@ -234,7 +229,7 @@ pub unsafe extern "C" fn e365_error_position(
 /// `err` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn e365_error_transient(err: *const e365_error) -> bool {
-    unsafe { err.as_ref() }.is_some_and(|e| e.inner.transient())
+    unsafe { read(err, |e| e.inner.transient()) }
 }
 
 /// The basic code of the (first) SMTP reply of the error, or 0 when it carries none.
@@ -243,9 +238,7 @@ pub unsafe extern "C" fn e365_error_transient(err: *const e365_error) -> bool {
 /// `err` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn e365_error_smtp_code(err: *const e365_error) -> u16 {
-    unsafe { err.as_ref() }
-        .and_then(|e| e.replies.first())
-        .map_or(0, |r| r.code)
+    unsafe { read_opt(err, |e| e.replies.first().map(|r| r.code)) }
 }
 
 /// The enhanced code of the (first) SMTP reply (`"5.1.1"`), or `{NULL, 0}`. Owned by
@@ -255,9 +248,7 @@ pub unsafe extern "C" fn e365_error_smtp_code(err: *const e365_error) -> u16 {
 /// `err` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn e365_error_enhanced_code(err: *const e365_error) -> e365_str {
-    unsafe { err.as_ref() }
-        .and_then(|e| e.replies.first())
-        .map_or(e365_str::NONE, |r| r.enhanced)
+    unsafe { read_opt(err, |e| e.replies.first().map(|r| r.enhanced)) }
 }
 
 /// The text of the (first) SMTP reply, or `{NULL, 0}`. Owned by the error object.
@@ -266,9 +257,7 @@ pub unsafe extern "C" fn e365_error_enhanced_code(err: *const e365_error) -> e36
 /// `err` is NULL or a live error object.
 #[no_mangle]
 pub unsafe extern "C" fn e365_error_reply_text(err: *const e365_error) -> e365_str {
-    unsafe { err.as_ref() }
-        .and_then(|e| e.replies.first())
-        .map_or(e365_str::NONE, |r| r.text)
+    unsafe { read_opt(err, |e| e.replies.first().map(|r| r.text)) }
 }
 
 /// Every SMTP reply of the error (one per refused recipient for
@@ -286,11 +275,7 @@ pub unsafe extern "C" fn e365_error_replies(
     if let Some(len) = unsafe { len_out.as_mut() } {
         *len = replies.len();
     }
-    if replies.is_empty() {
-        std::ptr::null()
-    } else {
-        replies.as_ptr()
-    }
+    array_ptr(replies)
 }
 
 #[cfg(test)]

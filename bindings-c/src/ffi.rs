@@ -1,0 +1,132 @@
+//! The bodies every extern fn of the binding shares (after rustls-ffi's `ffi.rs`):
+//! freeing a boxed object, reading through a pointer that may be NULL (with the neutral
+//! value for NULL), an item of a list by index, changing an object, handing a new object
+//! out through `out`.
+//! Each `#[no_mangle] extern "C" fn` stays written out with its documentation (cbindgen
+//! reads them into the header and does not expand macros); only its body comes from
+//! here.
+
+use crate::{boundary, e365_error, e365_result, e365_str, null_argument};
+use email365::Error;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// The value an accessor returns for a NULL object or an index out of range.
+pub(crate) trait Neutral {
+    /// `{NULL, 0}`, 0, false or NULL.
+    const NEUTRAL: Self;
+}
+
+impl Neutral for e365_str {
+    const NEUTRAL: Self = e365_str::NONE;
+}
+
+impl Neutral for u16 {
+    const NEUTRAL: Self = 0;
+}
+
+impl Neutral for usize {
+    const NEUTRAL: Self = 0;
+}
+
+impl Neutral for bool {
+    const NEUTRAL: Self = false;
+}
+
+impl Neutral for e365_result {
+    const NEUTRAL: Self = e365_result::E365_OK;
+}
+
+impl<T> Neutral for *const T {
+    const NEUTRAL: Self = std::ptr::null();
+}
+
+/// `f` of the object behind `ptr`, or the neutral value when `ptr` is NULL.
+///
+/// # Safety
+/// `ptr` is NULL or points at a live object.
+pub(crate) unsafe fn read<T, R: Neutral>(ptr: *const T, f: impl FnOnce(&T) -> R) -> R {
+    unsafe { ptr.as_ref() }.map_or(R::NEUTRAL, f)
+}
+
+/// [`read`] for a value that may be missing (`None` → the neutral value).
+///
+/// # Safety
+/// As for [`read`].
+pub(crate) unsafe fn read_opt<T, R: Neutral>(ptr: *const T, f: impl FnOnce(&T) -> Option<R>) -> R {
+    unsafe { ptr.as_ref() }.and_then(f).unwrap_or(R::NEUTRAL)
+}
+
+/// A pointer to `items[index]`, `None` when `index` is out of range (for [`read_opt`]).
+pub(crate) fn at<T>(items: &[T], index: usize) -> Option<*const T> {
+    items.get(index).map(std::ptr::from_ref)
+}
+
+/// The pointer of an array field of a result struct: NULL when the array is empty.
+pub(crate) fn array_ptr<T>(items: &[T]) -> *const T {
+    if items.is_empty() {
+        std::ptr::null()
+    } else {
+        items.as_ptr()
+    }
+}
+
+/// Frees an object made by `Box::into_raw`; NULL is ignored and a panic of its drop
+/// does not cross the boundary.
+///
+/// # Safety
+/// `ptr` is NULL or came from `Box::<T>::into_raw` and was not freed.
+pub(crate) unsafe fn free_box<T>(ptr: *mut T) {
+    unsafe { free_box_with(ptr, drop) }
+}
+
+/// [`free_box`] that hands the box to `finish` (which drops it) first.
+///
+/// # Safety
+/// As for [`free_box`].
+pub(crate) unsafe fn free_box_with<T>(ptr: *mut T, finish: impl FnOnce(Box<T>)) {
+    if !ptr.is_null() {
+        let _ = catch_unwind(AssertUnwindSafe(|| finish(unsafe { Box::from_raw(ptr) })));
+    }
+}
+
+/// The body of a function that changes an object: checks `ptr` (NULL →
+/// `null_argument` naming `name`), then runs `change` on it under [`boundary`].
+///
+/// # Safety
+/// `ptr` is NULL or a live object used by no other thread; `err_out` is NULL or valid
+/// for writing.
+pub(crate) unsafe fn change<T>(
+    ptr: *mut T,
+    name: &str,
+    err_out: *mut *mut e365_error,
+    change: impl FnOnce(&mut T) -> Result<(), Error>,
+) -> e365_result {
+    unsafe {
+        boundary(err_out, || match ptr.as_mut() {
+            Some(object) => change(object),
+            None => Err(null_argument(name)),
+        })
+    }
+}
+
+/// The body of a function that makes an object: checks `out` first (NULL →
+/// `null_argument`), then runs the block under [`ffi_boundary!`](crate::ffi_boundary)
+/// (`?` and `try_ref!` work in it) and writes the pointer it gives into `*out`.
+macro_rules! new_raw {
+    ($out:expr, $err_out:expr, $make:block) => {
+        $crate::ffi_boundary!($err_out, {
+            let out = $crate::try_out!($out, "out");
+            *out = $make;
+            Ok(())
+        })
+    };
+}
+
+/// [`new_raw!`] for an object that is boxed as it is: the block gives the object.
+macro_rules! new_boxed {
+    ($out:expr, $err_out:expr, $make:block) => {
+        $crate::ffi::new_raw!($out, $err_out, { Box::into_raw(Box::new($make)) })
+    };
+}
+
+pub(crate) use {new_boxed, new_raw};

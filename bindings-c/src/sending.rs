@@ -1,0 +1,167 @@
+//! The send calls a client and a pool share (`e365_smtp_client_send*`,
+//! `e365_smtp_pool_send*`, `*_send_many_raw`): one body each, generic over the C handle
+//! ([`Handle`]: a client or a pool), and the conversions of their arguments.
+
+use crate::ffi::new_boxed;
+use crate::message::{e365_message, MessageBox};
+use crate::pool::e365_smtp_pool;
+use crate::smtp::{e365_delivery, e365_send_results, e365_smtp_client};
+use crate::{e365_error, e365_result, e365_str, pointers, str_list, str_text, try_out, try_ref};
+use email365::message::{BuiltMessage, Envelope};
+use email365::smtp::{Delivery, Outgoing, SmtpClient, SmtpPool};
+use email365::Error;
+
+/// What sends: the core's client (one thread at a time) or pool (shared).
+pub(crate) trait Transport {
+    /// `send` of the core.
+    fn send(&mut self, message: &BuiltMessage) -> Result<Delivery, Error>;
+    /// `send_raw` of the core.
+    fn send_raw(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery, Error>;
+    /// `send_many_outgoing` of the core.
+    fn send_many(&mut self, items: &[Outgoing<'_>]) -> Vec<Result<Delivery, Error>>;
+}
+
+/// Implements [`Transport`] for a borrowed core client or pool by calling its own
+/// methods of the same names.
+macro_rules! transport {
+    ($($borrowed:ty => $core:ident),*) => {$(
+        impl Transport for $borrowed {
+            fn send(&mut self, message: &BuiltMessage) -> Result<Delivery, Error> {
+                $core::send(self, message)
+            }
+
+            fn send_raw(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<Delivery, Error> {
+                $core::send_raw(self, envelope, bytes)
+            }
+
+            fn send_many(&mut self, items: &[Outgoing<'_>]) -> Vec<Result<Delivery, Error>> {
+                $core::send_many_outgoing(self, items)
+            }
+        }
+    )*};
+}
+
+transport!(&mut SmtpClient => SmtpClient, &SmtpPool => SmtpPool);
+
+/// A C handle that sends: `*mut e365_smtp_client` or `*const e365_smtp_pool`.
+pub(crate) trait Handle {
+    /// What the handle gives to send with.
+    type Transport<'a>: Transport;
+
+    /// The transport behind the handle; NULL → `null_argument` (`client` / `pool`).
+    ///
+    /// # Safety
+    /// The handle is NULL or a live object of this library (a client used by no other
+    /// thread).
+    unsafe fn transport<'a>(self) -> Result<Self::Transport<'a>, Error>;
+}
+
+impl Handle for *mut e365_smtp_client {
+    type Transport<'a> = &'a mut SmtpClient;
+
+    unsafe fn transport<'a>(self) -> Result<&'a mut SmtpClient, Error> {
+        Ok(try_out!(self, "client").core())
+    }
+}
+
+impl Handle for *const e365_smtp_pool {
+    type Transport<'a> = &'a SmtpPool;
+
+    unsafe fn transport<'a>(self) -> Result<&'a SmtpPool, Error> {
+        Ok(try_ref!(self, "pool").core())
+    }
+}
+
+/// The body of `e365_smtp_client_send` and `e365_smtp_pool_send`.
+///
+/// # Safety
+/// As for those functions.
+pub(crate) unsafe fn send(
+    handle: impl Handle,
+    message: *const e365_message,
+    out: *mut *mut e365_delivery,
+    err_out: *mut *mut e365_error,
+) -> e365_result {
+    new_boxed!(out, err_out, {
+        let mut transport = unsafe { handle.transport()? };
+        let Some(message) = (unsafe { MessageBox::core(message) }) else {
+            return Err(crate::null_argument("message"));
+        };
+        e365_delivery::new(&transport.send(message)?)
+    })
+}
+
+/// The body of `e365_smtp_client_send_raw` and `e365_smtp_pool_send_raw`: `raw` reads
+/// the envelope and bytes ([`raw_message`]) once the handle is checked.
+///
+/// # Safety
+/// As for those functions.
+pub(crate) unsafe fn send_raw<'a>(
+    handle: impl Handle,
+    raw: impl FnOnce() -> Result<(Envelope, &'a [u8]), Error>,
+    out: *mut *mut e365_delivery,
+    err_out: *mut *mut e365_error,
+) -> e365_result {
+    new_boxed!(out, err_out, {
+        let mut transport = unsafe { handle.transport()? };
+        let (envelope, data) = raw()?;
+        e365_delivery::new(&transport.send_raw(&envelope, data)?)
+    })
+}
+
+/// The body of the `send_many` calls: `items` reads the list (built messages or
+/// `e365_outgoing`s) once the handle is checked.
+///
+/// # Safety
+/// As for those functions.
+pub(crate) unsafe fn send_many<'a>(
+    handle: impl Handle,
+    items: impl FnOnce() -> Result<Vec<Outgoing<'a>>, Error>,
+    out: *mut *mut e365_send_results,
+    err_out: *mut *mut e365_error,
+) -> e365_result {
+    new_boxed!(out, err_out, {
+        let mut transport = unsafe { handle.transport()? };
+        let items = items()?;
+        e365_send_results::new(transport.send_many(&items))
+    })
+}
+
+/// The envelope and bytes of the `send_raw` calls and of `e365_outgoing_new`.
+///
+/// # Safety
+/// As for those functions.
+pub(crate) unsafe fn raw_message<'a>(
+    mail_from: e365_str,
+    rcpt_to: *const e365_str,
+    rcpt_to_len: usize,
+    bytes: *const u8,
+    len: usize,
+) -> Result<(Envelope, &'a [u8]), Error> {
+    let envelope = Envelope {
+        mail_from: unsafe { str_text(mail_from, "mail_from")? }.to_string(),
+        rcpt_to: unsafe { str_list(rcpt_to, rcpt_to_len, "rcpt_to", "rcpt_to[i]")? }
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+    };
+    Ok((envelope, unsafe {
+        crate::bytes(bytes.cast(), len, "bytes")?
+    }))
+}
+
+/// The built messages of a `send_many` call (`messages_len` pointers, none NULL).
+///
+/// # Safety
+/// `messages` is NULL (with length 0) or valid for reading `messages_len` pointers, each
+/// NULL or a live message.
+pub(crate) unsafe fn built_messages<'a>(
+    messages: *const *const e365_message,
+    messages_len: usize,
+) -> Result<Vec<Outgoing<'a>>, Error> {
+    unsafe {
+        pointers(messages, messages_len, "messages", "messages[i]", |m| {
+            MessageBox::core(m).map(Outgoing::from)
+        })
+    }
+}
