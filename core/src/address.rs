@@ -1176,6 +1176,15 @@ fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
             label_len += 1;
             continue;
         }
+        if label_len == 0 {
+            // A label of characters UTS 46 ignores (variation selectors, soft hyphens)
+            // maps to nothing: `s@\u{fe05}.a` would become `s@.a`.
+            return Err(fail(
+                "invalid_idn",
+                start_of(n),
+                "a domain label maps to nothing under UTS 46 (it holds only characters that processing ignores)",
+            ));
+        }
         if label_len > MAX_LABEL_LEN {
             return Err(fail(
                 "label_too_long",

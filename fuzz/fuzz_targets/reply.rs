@@ -42,9 +42,15 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(class.code, reply.code);
             assert_eq!(class.enhanced, reply.enhanced);
             let wire = reply.to_string();
-            let again = Reply::parse(&wire)
-                .unwrap_or_else(|e| panic!("wire form {wire:?} of {text:?} refused: {e:?}"));
-            assert_eq!(&again, reply, "wire form {wire:?} does not parse back");
+            match Reply::parse(&wire) {
+                Ok(again) => assert_eq!(&again, reply, "wire form {wire:?} does not parse back"),
+                // Control characters are kept escaped (`\x1b`: four bytes for one), so
+                // the wire form of a reply that had them may outgrow the line limit.
+                Err(e) => assert!(
+                    e.reason() == Some("line_too_long") && wire.contains('\\'),
+                    "wire form {wire:?} of {text:?} refused: {e:?}"
+                ),
+            }
             let _ = reply.to_error_reply(Some("rcpt@example.com"));
         }
     }

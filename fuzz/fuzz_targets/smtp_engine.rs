@@ -71,6 +71,18 @@ struct Driver {
     closed: bool,
 }
 
+/// A reply line for comparing a transcript line with a final reply's raw form: the
+/// reply reader drops one more CR at the end of a line (a line sent with CR CR LF), which
+/// the transcript shows escaped (`\x0d`, `docs/REPLIES.md`, "Server text"), so trailing
+/// `\x0d` (escaped or literal, on both sides alike) and white space are dropped.
+fn trim_shown(line: &str) -> String {
+    let mut s = line.trim_end();
+    while let Some(rest) = s.strip_suffix("\\x0d") {
+        s = rest.trim_end();
+    }
+    s.to_string()
+}
+
 fn refusal_ok(e: &Error) -> bool {
     matches!(
         e.kind(),
@@ -181,14 +193,9 @@ impl Driver {
         for t in &d.transactions {
             assert_eq!(t.final_reply.code / 100, 2, "{:?}", t.final_reply);
             // The raw form is trimmed at the end (trailing white space of the last
-            // line dropped): compare trimmed lines.
-            let last = t
-                .final_reply_raw
-                .lines()
-                .last()
-                .unwrap_or("")
-                .trim_end()
-                .to_string();
+            // line dropped): compare lines trimmed the same way (`trim_shown`, applied
+            // to both sides: a literal `\x0d` and an escaped CR read alike).
+            let last = trim_shown(t.final_reply_raw.lines().last().unwrap_or(""));
             let got = self.received.get(&last).copied().unwrap_or(0);
             let used = self.credited.entry(last.clone()).or_insert(0);
             *used += 1;
@@ -259,10 +266,7 @@ impl Driver {
                         self.data_writes += data;
                     }
                     Action::Received(line) => {
-                        *self
-                            .received
-                            .entry(line.trim_end().to_string())
-                            .or_insert(0) += 1;
+                        *self.received.entry(trim_shown(&line)).or_insert(0) += 1;
                     }
                     // A feed error after the 220 (data after it: injection) closes the
                     // session; a driver then never starts the handshake.

@@ -110,7 +110,12 @@ fuzz_target!(|data: &[u8]| {
                     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e:?}");
                     assert!(e.reason().is_some(), "{e:?}");
                     for s in [username, password] {
-                        if secret(s) {
+                        // A message may quote an id, the region or the base URL the caller gave;
+                        // a credential that is part of them is not a leak.
+                        let quoted = [account_id, notification_id, recipient, region, base_url]
+                            .iter()
+                            .any(|v| v.contains(s));
+                        if secret(s) && !quoted {
                             assert!(!e.message().contains(s), "credential in {e:?}");
                         }
                     }
