@@ -54,6 +54,7 @@ if [ ! -x "$postfix_root/usr/sbin/postfix" ]; then
   say "unpacking Debian's postfix into $postfix_root"
   tmp="$(mktemp -d)"
   (cd "$tmp" && apt-get -o DPkg::Lock::Timeout=600 download postfix 2>/dev/null >/dev/null)
+  mkdir -p "$(dirname "$postfix_root")"
   rm -rf "$postfix_root.tmp"
   dpkg-deb -x "$tmp"/postfix_*.deb "$postfix_root.tmp"
   dpkg-deb -f "$tmp"/postfix_*.deb Version > "$postfix_root.tmp/VERSION"
