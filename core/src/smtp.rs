@@ -9,6 +9,7 @@ pub mod capabilities;
 pub mod credentials;
 pub mod dot;
 pub mod engine;
+pub mod session;
 
 pub use capabilities::Capabilities;
 pub use credentials::Credentials;
@@ -16,6 +17,7 @@ pub use engine::{
     Action, AuthMechanism, Delivery, Direction, Engine, EngineConfig, MessageNeeds, Output,
     RecipientReply, TlsMode, Transaction, Wait, DEFAULT_WINDOW, MAX_BATCH_REPLIES,
 };
+pub use session::{IoFailure, Session, SmtpIo};
 pub mod tls;
 pub mod transport;
 

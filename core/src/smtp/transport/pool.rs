@@ -5,7 +5,8 @@
 //! [`SmtpOptions::idle_expiry`] are closed whenever a client is taken.
 
 use super::super::engine::{Delivery, MessageNeeds};
-use super::client::{Outgoing, SmtpClient};
+use super::super::session::Outgoing;
+use super::client::SmtpClient;
 use super::options::SmtpOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{BuiltMessage, Envelope};
@@ -42,7 +43,7 @@ impl SmtpPool {
     /// A pool of at most `max` connections (at least 1).
     pub fn new(options: SmtpOptions, max: usize) -> Result<SmtpPool> {
         let probe = SmtpClient::new(options.clone())?;
-        let tls_config = probe.tls_config.clone();
+        let tls_config = probe.tls_config();
         Ok(SmtpPool {
             options,
             tls_config,
