@@ -2,7 +2,8 @@
 //!
 //! The bindings (WebAssembly, Python, C) only convert types and errors; every rule,
 //! table, parser and policy lives here. Native I/O sits behind the `smtp` and `http`
-//! cargo features so that the wasm build never compiles it.
+//! cargo features so that the wasm build never compiles it; `session` (the SMTP engine
+//! and its generic session, without I/O) is what the Node module adds.
 
 pub mod address;
 #[cfg(feature = "cli")]
@@ -10,14 +11,14 @@ pub mod cli;
 pub mod error;
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(any(feature = "smtp", feature = "http"))]
+#[cfg(any(feature = "session", feature = "http"))]
 mod loopback;
 pub mod message;
 pub mod names;
 pub mod notification_id;
 pub mod policy;
 pub mod reply;
-#[cfg(feature = "smtp")]
+#[cfg(feature = "session")]
 pub mod smtp;
 pub mod status;
 

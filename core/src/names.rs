@@ -123,7 +123,7 @@ impl WireName for Command {
     }
 }
 
-#[cfg(feature = "smtp")]
+#[cfg(feature = "session")]
 impl WireName for crate::smtp::TlsMode {
     const WHAT: &'static str = "TLS mode";
     const UNKNOWN: &'static str = "unknown_tls_mode";
@@ -134,7 +134,7 @@ impl WireName for crate::smtp::TlsMode {
     ];
 }
 
-#[cfg(feature = "smtp")]
+#[cfg(feature = "session")]
 impl WireName for crate::smtp::AuthMechanism {
     const WHAT: &'static str = "AUTH mechanism";
     const UNKNOWN: &'static str = "unknown_auth_mechanism";

@@ -1,5 +1,6 @@
-//! The native SMTP transport (feature `smtp`): a sans-I/O protocol engine
-//! ([`engine::Engine`]) and a blocking driver over `std::net` and rustls
+//! The SMTP transport: a sans-I/O protocol engine ([`engine::Engine`]), the session that
+//! drives it over any I/O ([`session::Session`]), the options and their checks (feature
+//! `session`); and (feature `smtp`) a blocking driver over `std::net` and rustls
 //! ([`transport::SmtpClient`], [`transport::SmtpPool`]).
 //!
 //! See `docs/TRANSPORT.md` for the defaults and decisions and `docs/SECURITY.md` for the
@@ -18,11 +19,16 @@ pub use engine::{
     RecipientReply, TlsMode, Transaction, Wait, DEFAULT_WINDOW, MAX_BATCH_REPLIES,
 };
 pub use session::{IoFailure, Session, SmtpIo};
+pub mod checks;
+#[cfg(feature = "smtp")]
 pub mod tls;
 pub mod transport;
+pub mod trust;
 
-pub use tls::TrustSettings;
+pub use checks::{check_options, check_plaintext_host, check_plaintext_peer};
 pub use transport::{
-    Outgoing, SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook, DEFAULT_IDLE_EXPIRY,
-    DEFAULT_PORT,
+    Outgoing, SmtpOptions, Timeouts, TranscriptHook, DEFAULT_IDLE_EXPIRY, DEFAULT_PORT,
 };
+#[cfg(feature = "smtp")]
+pub use transport::{SmtpClient, SmtpPool};
+pub use trust::TrustSettings;

@@ -7,41 +7,12 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use std::io;
-use std::path::Path;
 use std::sync::Arc;
 
-/// Where trusted roots come from.
-#[derive(Debug, Clone, Default)]
-pub struct TrustSettings {
-    /// Trust the operating system's roots (default true through [`TrustSettings::system`]).
-    pub system_roots: bool,
-    /// Extra CA certificates (PEM), e.g. a private CA.
-    pub extra_ca_pem: Option<Vec<u8>>,
-}
-
-impl TrustSettings {
-    /// The system roots only.
-    pub fn system() -> TrustSettings {
-        TrustSettings {
-            system_roots: true,
-            extra_ca_pem: None,
-        }
-    }
-}
+pub use super::trust::{read_ca_file, TrustSettings};
 
 fn tls_error(reason: &'static str, message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Tls, message).with_reason(reason)
-}
-
-/// Reads an extra CA file (PEM). Errors have kind `invalid_argument`.
-pub fn read_ca_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidArgument,
-            format!("cannot read the CA file {}: {e}", path.display()),
-        )
-        .with_reason("ca_file")
-    })
 }
 
 /// Builds the rustls client configuration (ring provider, TLS 1.2 and 1.3).

@@ -322,6 +322,16 @@ fn protocol(reason: &'static str, message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Protocol, message).with_reason(reason)
 }
 
+/// The error of bytes received after the 220 reply to STARTTLS and before the TLS
+/// handshake (`protocol`, reason `data_after_starttls`): the engine's when they come with
+/// or after the reply it read, an I/O's when it holds such bytes at the handshake.
+pub fn data_after_starttls() -> Error {
+    protocol(
+        "data_after_starttls",
+        "the server sent data after its 220 reply to STARTTLS, before the TLS handshake (possible command injection): aborted",
+    )
+}
+
 fn unexpected_reply() -> Error {
     protocol(
         "unexpected_reply",
@@ -485,13 +495,7 @@ impl Engine {
                     "the session is closed but the server sent more data",
                 ))
             }
-            State::AwaitTls => {
-                let err = protocol(
-                    "data_after_starttls",
-                    "the server sent data after its 220 reply to STARTTLS, before the TLS handshake (possible command injection): aborted",
-                );
-                return Err(self.fatal(err));
-            }
+            State::AwaitTls => return Err(self.fatal(data_after_starttls())),
             _ => {}
         }
         if self.wrote && !bytes.is_empty() {
@@ -527,10 +531,7 @@ impl Engine {
                 break Err(e);
             }
             if matches!(self.state, State::AwaitTls) && start < self.inbuf.len() {
-                break Err(protocol(
-                    "data_after_starttls",
-                    "the server sent data after its 220 reply to STARTTLS, before the TLS handshake (possible command injection): aborted",
-                ));
+                break Err(data_after_starttls());
             }
             if matches!(self.state, State::Closed) {
                 break Ok(());

@@ -3,14 +3,14 @@
 //! thread. Every step runs under a deadline (see `socket`): the greeting, each TLS
 //! handshake, each reply, each write, the final reply.
 
-use super::super::engine::{check_ehlo_name, Delivery, MessageNeeds, TlsMode};
+use super::super::checks::check_options;
+use super::super::engine::{Delivery, MessageNeeds, TlsMode};
 use super::super::session::{Outgoing, Session, QUIT_ON_DROP_LIMIT};
 use super::super::tls;
 use super::super::Capabilities;
 use super::blocking_io::{block_on, BlockingIo};
-use super::connect;
 use super::options::SmtpOptions;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::message::{BuiltMessage, Envelope};
 use rustls::ClientConfig;
 use std::fmt;
@@ -20,21 +20,9 @@ use std::sync::Arc;
 /// credentials without TLS) and builds the TLS configuration (`None` in the insecure
 /// plaintext mode).
 pub(crate) fn prepare(options: &SmtpOptions) -> Result<Option<Arc<ClientConfig>>> {
-    if let Some(name) = &options.ehlo_name {
-        check_ehlo_name(name)?;
-    }
+    check_options(options)?;
     match options.tls {
-        TlsMode::InsecurePlaintext => {
-            connect::check_plaintext_host(&options.host)?;
-            if options.credentials.is_some() {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    "credentials are never sent without TLS: remove them or use TLS",
-                )
-                .with_reason("auth_requires_tls"));
-            }
-            Ok(None)
-        }
+        TlsMode::InsecurePlaintext => Ok(None),
         _ => Ok(Some(tls::client_config(&options.trust)?)),
     }
 }

@@ -9,39 +9,9 @@ use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::super::checks;
 use super::socket::is_timeout;
-use crate::loopback::{is_loopback_host, unbracketed};
-
-/// The error when plaintext would leave the machine.
-fn plaintext_refused(what: String) -> Error {
-    Error::new(
-        ErrorKind::InvalidArgument,
-        format!(
-            "the insecure plaintext mode is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost), and {what}: use STARTTLS or implicit TLS"
-        ),
-    )
-    .with_reason("plaintext_not_loopback")
-}
-
-/// Refuses the insecure plaintext mode to a host that is not a loopback host.
-pub(crate) fn check_plaintext_host(host: &str) -> Result<()> {
-    if is_loopback_host(host) {
-        Ok(())
-    } else {
-        Err(plaintext_refused(format!("{host:?} is not one")))
-    }
-}
-
-/// Refuses resolved addresses outside loopback (a `localhost` that resolves elsewhere).
-fn check_plaintext_addrs(host: &str, addrs: &[SocketAddr]) -> Result<()> {
-    match addrs.iter().find(|a| !a.ip().to_canonical().is_loopback()) {
-        Some(a) => Err(plaintext_refused(format!(
-            "{host:?} resolves to {} (not a loopback address)",
-            a.ip()
-        ))),
-        None => Ok(()),
-    }
-}
+use crate::loopback::unbracketed;
 
 /// Runs `lookup` in a helper thread and waits for it until `deadline`: a resolver that
 /// hangs is left behind (its thread ends when the system resolver gives up) and the
@@ -156,7 +126,8 @@ pub(crate) fn tcp_connect(
     let deadline = Instant::now() + limit;
     let addrs = resolve(host, port, deadline)?;
     if plaintext {
-        check_plaintext_addrs(host, &addrs)?;
+        let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
+        checks::check_plaintext_addrs(host, &ips)?;
     }
     let tcp = connect_any(host, port, &addrs, deadline, |a, t| {
         TcpStream::connect_timeout(a, t)
@@ -180,16 +151,6 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
-    }
-
-    #[test]
-    fn plaintext_to_a_remote_host_is_refused_before_connecting() {
-        let e = check_plaintext_host("smtp.example.com").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-        assert_eq!(e.reason(), Some("plaintext_not_loopback"));
-        let addr: SocketAddr = "192.0.2.1:25".parse().unwrap();
-        let e = check_plaintext_addrs("localhost", &[addr]).unwrap_err();
-        assert_eq!(e.reason(), Some("plaintext_not_loopback"));
     }
 
     #[test]

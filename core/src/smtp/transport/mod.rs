@@ -13,16 +13,26 @@
 //! - `client`: [`SmtpClient`], the session over [`BlockingIo`];
 //! - `pool`: [`SmtpPool`], with a guard that gives a slot back even on a panic.
 
+// Without the `smtp` feature (the `session` feature alone) only the options are compiled.
+#[cfg(feature = "smtp")]
 mod blocking_io;
+#[cfg(feature = "smtp")]
 mod client;
+#[cfg(feature = "smtp")]
 mod connect;
 mod options;
+#[cfg(feature = "smtp")]
 mod pool;
+#[cfg(feature = "smtp")]
 mod socket;
 
 pub use super::session::Outgoing;
+#[cfg(feature = "smtp")]
 pub use blocking_io::BlockingIo;
+#[cfg(feature = "smtp")]
 pub use client::SmtpClient;
 pub use options::{SmtpOptions, Timeouts, TranscriptHook, DEFAULT_IDLE_EXPIRY, DEFAULT_PORT};
+#[cfg(feature = "smtp")]
 pub use pool::SmtpPool;
+#[cfg(feature = "smtp")]
 pub use socket::DeadlineSocket;

@@ -3,7 +3,7 @@
 
 use super::super::credentials::Credentials;
 use super::super::engine::{AuthMechanism, Direction, TlsMode, DEFAULT_WINDOW};
-use super::super::tls::{self, TrustSettings};
+use super::super::trust::{self, TrustSettings};
 use crate::error::Result;
 use crate::policy::SenderPolicy;
 use std::fmt;
@@ -165,7 +165,7 @@ impl SmtpOptions {
 
     /// Adds the CA certificates of a PEM file to the trusted roots.
     pub fn ca_file(mut self, path: impl AsRef<Path>) -> Result<SmtpOptions> {
-        self.trust.extra_ca_pem = Some(tls::read_ca_file(path.as_ref())?);
+        self.trust.extra_ca_pem = Some(trust::read_ca_file(path.as_ref())?);
         Ok(self)
     }
 
