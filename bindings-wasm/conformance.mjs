@@ -4,6 +4,7 @@
 // `{"error": {kind, reason, message, position}}`. Arguments and results use docs/ARCHITECTURE.md's
 // snake_case names; this file only renames them to and from the package's camelCase API
 // (built into pkg/ by scripts/build-wasm.sh) and never decides a result itself.
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as email365 from "./pkg/node/index.mjs";
@@ -52,6 +53,109 @@ const classification = (c) => ({
   code: c.code, enhanced: c.enhanced, severity: c.severity, category: c.category,
   retry: c.retry, description: c.description,
 });
+
+function messageInput(args) {
+  let replyTo;
+  if (has(args, "reply_to")) replyTo = typeof args.reply_to === "string" ? args.reply_to : stringList(args, "reply_to");
+  let attachments = [];
+  if (has(args, "attachments")) {
+    if (!Array.isArray(args.attachments)) throw bad("attachments", "must be a list of objects");
+    attachments = args.attachments.map((a) => {
+      if (a === null || typeof a !== "object" || Array.isArray(a)) throw bad("attachments", "must be a list of objects");
+      const contentType = optString(a, "content_type");
+      const inlineId = optString(a, "inline_id");
+      return {
+        filename: string(a, "filename"),
+        content: base64(a.content_base64, "content_base64"),
+        ...(contentType === undefined ? {} : { contentType }),
+        ...(inlineId === undefined ? {} : { inlineId }),
+      };
+    });
+  }
+  let headers;
+  if (has(args, "headers")) {
+    if (typeof args.headers !== "object" || Array.isArray(args.headers)) throw bad("headers", "must be an object");
+    headers = args.headers;
+  }
+  const input = {
+    from: string(args, "from"),
+    to: stringList(args, "to"),
+    cc: stringList(args, "cc"),
+    bcc: stringList(args, "bcc"),
+    subject: string(args, "subject"),
+    attachments,
+  };
+  for (const [key, value] of [["replyTo", replyTo], ["text", optString(args, "text")],
+    ["html", optString(args, "html")], ["headers", headers],
+    ["messageId", optString(args, "message_id")], ["date", optString(args, "date")]]) {
+    if (value !== undefined) input[key] = value;
+  }
+  return input;
+}
+
+// The transport scenarios (tests/vectors/README.md, "Transport scenarios"): the options of
+// the Rust driver's `smtp_send` read into createTransport's, one transport per call,
+// closed (QUIT) before the answer.
+function transportOptions(args) {
+  if (!has(args, "port") || !Number.isInteger(args.port)) throw bad("port", "is required (a whole number)");
+  const o = has(args, "options") ? args.options : {};
+  if (typeof o !== "object" || Array.isArray(o)) throw bad("options", "must be an object");
+  const options = { host: string(args, "host"), port: args.port };
+  const tls = optString(o, "tls");
+  if (tls !== undefined) options.tls = tls;
+  const caFile = optString(o, "ca_file");
+  if (caFile !== undefined) options.ca = readFileSync(caFile);
+  for (const [from, to] of [["server_name", "serverName"], ["ehlo_name", "ehloName"]]) {
+    const v = optString(o, from);
+    if (v !== undefined) options[to] = v;
+  }
+  const user = optString(o, "username");
+  if (user !== undefined) options.auth = { user, pass: string(o, "password") };
+  for (const name of ["pipelining", "chunking"]) {
+    if (has(o, name)) options[name] = flag(o, name);
+  }
+  if (has(o, "window")) options.window = o.window;
+  if (has(o, "timeout_ms")) options.timeout = o.timeout_ms;
+  return options;
+}
+
+function mailOf(item) {
+  if (has(item, "message") === has(item, "raw")) throw new DriverError('give exactly one of "message" and "raw"');
+  if (has(item, "message")) return messageInput(item.message);
+  const r = item.raw;
+  return { raw: string(r, "data"), envelope: { from: string(r, "mail_from"), to: stringList(r, "rcpt_to") } };
+}
+
+const replyJson = (r) => ({ code: r.code, enhanced: r.enhanced, text: r.text });
+const recipientsJson = (map) => Object.entries(map).map(([recipient, reply]) => ({ recipient, reply: replyJson(reply) }));
+const deliveryJson = (d) => ({
+  notification_id: d.notificationId,
+  final_reply: replyJson(d.finalReply),
+  accepted: recipientsJson(d.acceptedReplies),
+  rejected: recipientsJson(d.rejected),
+});
+
+const smtpOps = {
+  async smtp_send(args) {
+    const transport = email365.createTransport(transportOptions(args));
+    try {
+      return deliveryJson(await transport.sendMail(mailOf(args)));
+    } finally {
+      await transport.close();
+    }
+  },
+  async smtp_send_many(args) {
+    if (!Array.isArray(args.messages)) throw bad("messages", "must be a list of objects");
+    const mails = args.messages.map(mailOf);
+    const transport = email365.createTransport(transportOptions(args));
+    try {
+      const results = await transport.sendMany(mails);
+      return { results: results.map((r) => (r instanceof Error ? { error: errorJson(r) } : { ok: deliveryJson(r) })) };
+    } finally {
+      await transport.close();
+    }
+  },
+};
 
 const ops = {
   validate_address(args) {
@@ -140,41 +244,7 @@ const ops = {
     }
   },
   build_message(args) {
-    let replyTo;
-    if (has(args, "reply_to")) replyTo = typeof args.reply_to === "string" ? args.reply_to : stringList(args, "reply_to");
-    let attachments = [];
-    if (has(args, "attachments")) {
-      if (!Array.isArray(args.attachments)) throw bad("attachments", "must be a list of objects");
-      attachments = args.attachments.map((a) => {
-        if (a === null || typeof a !== "object" || Array.isArray(a)) throw bad("attachments", "must be a list of objects");
-        const contentType = optString(a, "content_type");
-        const inlineId = optString(a, "inline_id");
-        return {
-          filename: string(a, "filename"),
-          content: base64(a.content_base64, "content_base64"),
-          ...(contentType === undefined ? {} : { contentType }),
-          ...(inlineId === undefined ? {} : { inlineId }),
-        };
-      });
-    }
-    let headers;
-    if (has(args, "headers")) {
-      if (typeof args.headers !== "object" || Array.isArray(args.headers)) throw bad("headers", "must be an object");
-      headers = args.headers;
-    }
-    const input = {
-      from: string(args, "from"),
-      to: stringList(args, "to"),
-      cc: stringList(args, "cc"),
-      bcc: stringList(args, "bcc"),
-      subject: string(args, "subject"),
-      attachments,
-    };
-    for (const [key, value] of [["replyTo", replyTo], ["text", optString(args, "text")],
-      ["html", optString(args, "html")], ["headers", headers],
-      ["messageId", optString(args, "message_id")], ["date", optString(args, "date")]]) {
-      if (value !== undefined) input[key] = value;
-    }
+    const input = messageInput(args);
     const m = email365.buildMessage(input);
     return {
       mail_from: m.envelope.mailFrom,
@@ -212,15 +282,8 @@ function errorJson(e) {
   return { kind: "internal", reason: null, message: String(e && e.message ? e.message : e), position: null, ...noReply };
 }
 
-// Requests this driver cannot run yet: answered `{"unsupported": why}`, which
-// run_vectors.py counts as skipped (and prints) instead of failing.
-const unsupported = {
-  smtp_send: "the wasm package has no SMTP transport",
-  smtp_send_many: "the wasm package has no SMTP transport",
-};
-
-/** Answers one parsed request: `{ok}` or `{error}`. */
-export function handleRequest(request) {
+/** Answers one parsed request: `{ok}` or `{error}` (a promise: the SMTP ops wait). */
+export async function handleRequest(request) {
   try {
     if (request === null || typeof request !== "object" || typeof request.op !== "string") {
       throw new DriverError('request has no string "op"');
@@ -229,8 +292,8 @@ export function handleRequest(request) {
     if (args === null || typeof args !== "object" || Array.isArray(args)) {
       throw new DriverError('"args" must be an object');
     }
-    if (Object.prototype.hasOwnProperty.call(unsupported, request.op)) {
-      return { unsupported: unsupported[request.op] };
+    if (Object.prototype.hasOwnProperty.call(smtpOps, request.op)) {
+      return { ok: await smtpOps[request.op](args) };
     }
     if (!Object.prototype.hasOwnProperty.call(ops, request.op)) {
       throw new DriverError(`unknown op ${JSON.stringify(request.op)}`, "unknown_op");
@@ -241,22 +304,22 @@ export function handleRequest(request) {
   }
 }
 
-/** Answers one request line with one JSON line (never throws). */
-export function handleLine(line) {
+/** Answers one request line with one JSON line (never rejects). */
+export async function handleLine(line) {
   let request;
   try {
     request = JSON.parse(line);
   } catch (e) {
     return JSON.stringify({ error: errorJson(new DriverError(`request is not JSON: ${e.message}`)) });
   }
-  return JSON.stringify(handleRequest(request));
+  return JSON.stringify(await handleRequest(request));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === "") continue;
-    if (!process.stdout.write(handleLine(line) + "\n")) {
+    if (!process.stdout.write((await handleLine(line)) + "\n")) {
       await new Promise((resolve) => process.stdout.once("drain", resolve));
     }
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package of email365 into bindings-wasm/pkg/ (not committed):
-#   cargo (profile wasm-release, wasm32-unknown-unknown)  ->  wasm-bindgen for the
-#   nodejs, web and bundler targets  ->  wasm-opt -Oz (npm binaryen)  ->  the JS layer,
+#   cargo (profile wasm-release, wasm32-unknown-unknown; the Node module a second time
+#   with the SMTP transport)  ->  wasm-bindgen for the nodejs, web and bundler targets  ->  wasm-opt -Oz (npm binaryen)  ->  the JS layer,
 #   entry points, declarations and package.json. Prints raw and gzip sizes.
 # Runs scripts/setup-wasm.sh first (quick when everything is there). A second run with
 # unchanged inputs only rebuilds what cargo finds changed and skips the rest.
@@ -16,6 +16,11 @@ wasm_bindgen="$(sed -n 's/.*wasm_bindgen=\(.*\)$/\1/p' <<<"$setup")"
 
 target_dir="target/wasm-$route"
 wasm="$target_dir/wasm32-unknown-unknown/wasm-release/email365_wasm.wasm"
+# The Node module is the same crate with its `transport` feature (the core's SMTP session
+# over Node's sockets), built into its own target directory so that neither build undoes
+# the other: the browser module stays without it (docs/WASM.md, "Two modules").
+node_target_dir="target/wasm-$route-node"
+wasm_node="$node_target_dir/wasm32-unknown-unknown/wasm-release/email365_wasm.wasm"
 # The module is linked as a cdylib alone (`cargo rustc --crate-type cdylib`), not with the
 # manifest's ["cdylib", "rlib"]: building both crate types at once leaves the linker
 # ~43 KB more code (docs/PERFORMANCE.md, "WebAssembly").
@@ -25,24 +30,31 @@ wasm="$target_dir/wasm32-unknown-unknown/wasm-release/email365_wasm.wasm"
 # hence RUSTC_BOOTSTRAP, scoped to this one command as in the Debian route below.
 size_flags="-Zunstable-options -Cpanic=immediate-abort"
 build_std=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
-if [ "$route" = rustup ]; then
-  RUSTC_BOOTSTRAP=1 RUSTFLAGS="$size_flags" \
-    cargo rustc -q -p email365-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown \
-    --profile wasm-release --target-dir "$target_dir" "${build_std[@]}"
-else
-  # Debian's Rust with its std built from source (docs/WASM.md). RUSTC_BOOTSTRAP is
-  # scoped to this one command; ~/.cargo/bin comes first on PATH, hence /usr/bin/cargo.
-  linker="$(ls /usr/bin/wasm-ld-* | sort -V | tail -n 1)"
-  RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$size_flags" \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker" \
-    /usr/bin/cargo rustc -q -p email365-wasm --lib --crate-type cdylib \
-    --target wasm32-unknown-unknown --profile wasm-release --target-dir "$target_dir" \
-    "${build_std[@]}"
-fi
+build_module() { # target directory, extra cargo arguments
+  local dir="$1"
+  shift
+  if [ "$route" = rustup ]; then
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="$size_flags" \
+      cargo rustc -q -p email365-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown \
+      --profile wasm-release --target-dir "$dir" "${build_std[@]}" "$@"
+  else
+    # Debian's Rust with its std built from source (docs/WASM.md). RUSTC_BOOTSTRAP is
+    # scoped to this one command; ~/.cargo/bin comes first on PATH, hence /usr/bin/cargo.
+    local linker
+    linker="$(ls /usr/bin/wasm-ld-* | sort -V | tail -n 1)"
+    RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$size_flags" \
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker" \
+      /usr/bin/cargo rustc -q -p email365-wasm --lib --crate-type cdylib \
+      --target wasm32-unknown-unknown --profile wasm-release --target-dir "$dir" \
+      "${build_std[@]}" "$@"
+  fi
+}
+build_module "$target_dir"
+build_module "$node_target_dir" --features transport
 
 pkg=bindings-wasm/pkg
 js=bindings-wasm/js
-stamp_want="$(cat "$wasm" "$js"/*.* "$js"/entries/* bindings-wasm/README.md scripts/build-wasm.sh Cargo.toml | sha256sum | cut -d' ' -f1)"
+stamp_want="$(cat "$wasm" "$wasm_node" "$js"/*.* "$js"/entries/* bindings-wasm/README.md scripts/build-wasm.sh Cargo.toml | sha256sum | cut -d' ' -f1)"
 # The tests import the package by name, through its exports map.
 ln -sfn ../pkg bindings-wasm/node_modules/email365
 if [ "$(cat "$pkg/.build-stamp" 2>/dev/null)" = "$stamp_want" ]; then
@@ -53,34 +65,40 @@ fi
 rm -rf "$pkg"
 mkdir -p "$pkg/lib"
 wasm_opt=bindings-wasm/node_modules/.bin/wasm-opt
-node_raw_sum=""
 for target in node web bundler; do
   bindgen_target="$target"
-  [ "$target" = node ] && bindgen_target=nodejs
-  "$wasm_bindgen" --target "$bindgen_target" --out-dir "$pkg/$target" --out-name email365_wasm "$wasm"
+  module_in="$wasm"
+  if [ "$target" = node ]; then
+    bindgen_target=nodejs
+    module_in="$wasm_node"
+  fi
+  "$wasm_bindgen" --target "$bindgen_target" --out-dir "$pkg/$target" --out-name email365_wasm "$module_in"
   # An exported class (StatusPoller) is declared with `[Symbol.dispose]()`, which needs
   # TypeScript's esnext.disposable lib; the declarations must type-check under ES2022
   # without skipLibCheck (tests/types). `free()` stays declared, and the runtime still
   # sets Symbol.dispose where the platform has it.
   sed -i '/\[Symbol\.dispose\](): void;/d' "$pkg/$target/email365_wasm.d.ts"
   module="$pkg/$target/email365_wasm_bg.wasm"
-  sum="$(sha256sum "$module" | cut -d' ' -f1)"
-  if [ "$target" != node ] && [ "$sum" = "$node_raw_sum" ]; then
-    # wasm-bindgen wrote the same module as for Node: reuse the optimised one.
-    cp "$pkg/node/email365_wasm_bg.wasm" "$module"
+  if [ "$target" = bundler ] && cmp -s "$module" "$pkg/web/email365_wasm_bg.wasm.raw"; then
+    # wasm-bindgen wrote the same module as for the web: reuse the optimised one.
+    cp "$pkg/web/email365_wasm_bg.wasm" "$module"
   else
+    [ "$target" = web ] && cp "$module" "$module.raw"
     "$wasm_opt" -Oz "$module" -o "$module"
   fi
-  [ "$target" = node ] && node_raw_sum="$sum"
   for entry in "$js/entries/$target".*; do
     cp "$entry" "$pkg/$target/index.${entry#"$js/entries/$target".}"
   done
 done
+rm -f "$pkg/web/email365_wasm_bg.wasm.raw"
 
 # The JS layer is written once as an ES module whose last statement is its export
 # list; the CommonJS copy swaps that statement for `module.exports` (checked by a test).
 cp "$js/api.mjs" "$pkg/lib/api.mjs"
 cp "$js/api.d.ts" "$pkg/lib/api.d.ts"
+# The Node transport's JS layer (CommonJS, Node only): the socket adapter and createTransport.
+cp "$js/node_io.cjs" "$js/transport.cjs" "$pkg/lib/"
+cp "$js/transport.d.ts" "$pkg/lib/transport.d.ts"
 node -e '
   const fs = require("fs");
   const src = fs.readFileSync(process.argv[1], "utf8");
@@ -98,4 +116,7 @@ printf '{ "type": "commonjs" }\n' >"$pkg/node/package.json"
 raw="$(stat -c %s "$pkg/web/email365_wasm_bg.wasm")"
 gz="$(gzip -9 -c "$pkg/web/email365_wasm_bg.wasm" | wc -c)"
 say "module: $raw bytes raw, $gz bytes gzip -9 (route $route)"
+raw="$(stat -c %s "$pkg/node/email365_wasm_bg.wasm")"
+gz="$(gzip -9 -c "$pkg/node/email365_wasm_bg.wasm" | wc -c)"
+say "Node module (with the SMTP transport): $raw bytes raw, $gz bytes gzip -9"
 printf '%s\n' "$stamp_want" >"$pkg/.build-stamp"

@@ -456,7 +456,7 @@ function createApi(wasm) {
 }
 
 export {
-  createApi, errorClassFor, Email365Error, InvalidAddress, InvalidMessage, SenderNotRegistered,
+  createApi, convertError, errorClassFor, Email365Error, InvalidAddress, InvalidMessage, SenderNotRegistered,
   InvalidReply, InvalidArgument, SmtpError, TransientError, PermanentError, MessageTooLargeError,
   Smtputf8NotSupportedError, RecipientsRejectedError, AuthenticationError, ProtocolError,
   OutcomeUnknownError, ConnectionError, TlsError, TimeoutError, StatusApiError, NotFoundError,

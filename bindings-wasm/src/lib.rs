@@ -13,6 +13,9 @@
 //! objects; the package's JS layer (`js/api.mjs`) turns them into `Email365Error`
 //! subclasses, so the raw module is not the public API.
 //!
+//! With the `transport` feature (the Node module only) the crate also exports
+//! `SmtpSession`, the core's SMTP session over a JavaScript socket adapter (`smtp`).
+//!
 //! The crate also compiles natively (it is a workspace member), where its pure
 //! conversion functions are unit-tested; the `#[wasm_bindgen]` exports only run in wasm.
 
@@ -21,6 +24,8 @@ pub mod error;
 pub mod message;
 pub mod poll;
 pub mod reply;
+#[cfg(feature = "transport")]
+pub mod smtp;
 pub mod status;
 
 use serde::de::DeserializeOwned;

@@ -26,8 +26,8 @@ for (const file of files) {
   const doc = JSON.parse(readFileSync(new URL(file, dir), "utf8"));
   for (const c of doc.cases) {
     cases++;
-    test(`${file}#${c.id}`, () => {
-      const answer = handleRequest({ op: doc.op, args: expand(c.args ?? {}) });
+    test(`${file}#${c.id}`, async () => {
+      const answer = await handleRequest({ op: doc.op, args: expand(c.args ?? {}) });
       if ("ok" in c.expect) {
         assert.deepEqual(answer, { ok: c.expect.ok });
       } else {

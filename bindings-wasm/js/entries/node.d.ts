@@ -1,2 +1,3 @@
 export * from "./email365_wasm.js";
 export * from "../lib/api.js";
+export * from "../lib/transport.js";

@@ -1,0 +1,64 @@
+// The Node transport against servers this project did not write beyond their harness: a real
+// Postfix (STARTTLS required, AUTH PLAIN over Cyrus SASL, `reject*` recipients refused) and
+// the sandbox end to end (send, then follow the notification's status to CH_SENT).
+// Postfix is unpacked by scripts/setup.sh; without it this test fails, never skips.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as email365 from "email365";
+import { startPostfix, startSandbox } from "./shared/servers.mjs";
+
+test("Postfix: two recipients, one refused with its reply, the queue id as notification id", async () => {
+  const postfix = await startPostfix();
+  const { port, username, password, ca_file: caFile } = postfix.info;
+  const transport = email365.createTransport({
+    host: "localhost", port, auth: { user: username, pass: password }, ca: readFileSync(caFile), timeout: 20000,
+  });
+  try {
+    const result = await transport.sendMail({
+      from: "Shop <shop@example.com>", to: ["rcpt@example.net", "reject-x@example.net"],
+      subject: "Postfix from Node", text: ".a line with a dot\nThank you!\n",
+    });
+    assert.deepEqual(result.accepted, ["rcpt@example.net"]);
+    assert.deepEqual(Object.keys(result.rejected), ["reject-x@example.net"]);
+    const refused = result.rejected["reject-x@example.net"];
+    assert.equal(refused.code, 550);
+    assert.equal(refused.enhanced, "5.1.1");
+    assert.ok(result.notificationId, result.response);
+    assert.ok(result.response.endsWith(`queued as ${result.notificationId}`), result.response);
+    const stored = await postfix.deliveries(result.notificationId, 1);
+    assert.deepEqual(stored.map((d) => d.recipient), ["rcpt@example.net"]);
+    const message = Buffer.from(stored[0].message_b64, "base64").toString("utf8");
+    assert.ok(message.includes(`Message-ID: <${result.messageId}>`), message);
+    assert.ok(message.includes("\n..a line with a dot\n") === false && message.includes("\n.a line with a dot\n"), message);
+  } finally {
+    await transport.close();
+    await postfix.stop();
+  }
+});
+
+test("sandbox: send with STARTTLS and AUTH, then follow the status to CH_SENT", async () => {
+  const sandbox = await startSandbox();
+  const info = sandbox.info;
+  const transport = email365.createTransport({
+    host: info.smtp_host, port: info.smtp_port, auth: { user: info.username, pass: info.password },
+    ca: readFileSync(info.ca_file), timeout: 10000,
+  });
+  try {
+    const result = await transport.sendMail({
+      from: "Sender <sender@example.com>", to: ["alice@customer.example", "reject.bob@customer.example"],
+      subject: "Sandbox from Node", text: "Hello.\n",
+    });
+    assert.deepEqual(result.accepted, ["alice@customer.example"]);
+    assert.equal(result.rejected["reject.bob@customer.example"].code, 550);
+    const status = await email365.waitForStatus({
+      accountId: info.account_id, notificationId: result.notificationId, recipient: "alice@customer.example",
+      baseUrl: info.http_url, username: info.username, password: info.password, timeoutMs: 30000,
+    });
+    const codes = status.events.filter((e) => e.recipient === "alice@customer.example").map((e) => e.code);
+    assert.equal(codes.at(-1), "CH_SENT", codes.join(" "));
+  } finally {
+    await transport.close();
+    await sandbox.stop();
+  }
+});
