@@ -136,15 +136,26 @@ class NodeSocketIo {
     });
   }
 
-  /** Writes `bytes` (copied: the view may point into the module's memory). */
+  /**
+   * Writes `bytes` (copied: the view may point into the module's memory). Done when the
+   * socket took them without exceeding its buffer, as a blocking write is done once the
+   * kernel took them; past the buffer, when it drained, within `timeoutMs`.
+   */
   write(bytes, timeoutMs) {
     const socket = this.#socket;
     if (socket === null || this.#error !== null) {
       return Promise.reject(this.#error ?? failure("closed", "the connection is closed"));
     }
-    const copy = Buffer.from(bytes);
+    if (socket.write(Buffer.from(bytes))) return Promise.resolve();
     return this.#step(timeoutMs, "writing", (resolve, reject) => {
-      socket.write(copy, (e) => (e ? reject(failure("io", `write: ${e.message}`)) : resolve()));
+      const done = () => {
+        socket.off("drain", done);
+        socket.off("close", done);
+        if (this.#error === null && !socket.destroyed) resolve();
+        else reject(this.#error ?? failure("closed", "the connection closed while writing"));
+      };
+      socket.on("drain", done);
+      socket.on("close", done);
     });
   }
 
