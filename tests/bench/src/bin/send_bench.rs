@@ -1,7 +1,7 @@
 //! `send-bench`: messages per second over ONE connection through the delay proxy, and
-//! round trips per message as the proxy counts them, for email365 (Rust, Python, C),
-//! lettre, smtplib and aiosmtplib against the same sink; then email365's pool over 1, 4
-//! and 16 connections. Every client sends the same bytes and envelope
+//! round trips per message as the proxy counts them, for email365 (Rust, Python, C, Node),
+//! lettre, smtplib, aiosmtplib and nodemailer against the same sink; then email365's pool
+//! over 1, 4 and 16 connections. Every client sends the same bytes and envelope
 //! (`email365_bench::workload`).
 //!
 //! Each run: a fresh sink and proxy, one connection, one warm-up message, then the message
@@ -11,11 +11,12 @@
 //!
 //! `send-bench [--rtt-ms 0,5,20] [--rcpts 1,10] [--clients all|a,b] [--messages 2000]
 //!             [--seconds 2] [--repeat 3] [--pool 1,4,16] [--pool-rtt-ms 20]
-//!             [--python .venv/bin/python] [--c-client PATH] [--json FILE]`
+//!             [--python .venv/bin/python] [--c-client PATH] [--node node] [--json FILE]`
 //!
-//! Clients: email365-rust, email365-python, email365-c (one message at a time),
-//! email365-rust-many, email365-python-many, email365-c-many (`send_many` with batches of
-//! 100, default window), lettre, smtplib, aiosmtplib.
+//! Clients: email365-rust, email365-python, email365-c, email365-node (one message at a
+//! time), email365-rust-many, email365-python-many, email365-c-many, email365-node-many
+//! (`send_many` / `sendMany` with batches of 100, default window), lettre, smtplib,
+//! aiosmtplib, nodemailer (pooled to one connection, `sendMail` one at a time).
 
 use email365::smtp::{SmtpClient, SmtpOptions, SmtpPool, TlsMode};
 use email365_bench::args::Args;
@@ -36,9 +37,12 @@ const CLIENTS: &[&str] = &[
     "email365-python-many",
     "email365-c",
     "email365-c-many",
+    "email365-node",
+    "email365-node-many",
     "lettre",
     "smtplib",
     "aiosmtplib",
+    "nodemailer",
 ];
 
 /// One measured run.
@@ -224,6 +228,8 @@ struct Setup {
     python: PathBuf,
     c_client: Option<PathBuf>,
     script: PathBuf,
+    node: PathBuf,
+    node_script: PathBuf,
 }
 
 fn run_client(client: &str, setup: &Setup, proxy: &Proxy, case: &Case) -> Result<Measure, String> {
@@ -243,6 +249,19 @@ fn run_client(client: &str, setup: &Setup, proxy: &Proxy, case: &Case) -> Result
         "email365-python" | "email365-python-many" | "smtplib" | "aiosmtplib" => {
             let mut cmd = Command::new(&setup.python);
             cmd.arg(&setup.script).arg(python_mode(client));
+            common(&mut cmd);
+            run_external(cmd, proxy)
+        }
+        "email365-node" | "email365-node-many" | "nodemailer" => {
+            let mut cmd = Command::new(&setup.node);
+            cmd.arg(&setup.node_script)
+                .arg(client.strip_prefix("email365-node").map_or(client, |rest| {
+                    if rest.is_empty() {
+                        "email365"
+                    } else {
+                        "email365-many"
+                    }
+                }));
             common(&mut cmd);
             run_external(cmd, proxy)
         }
@@ -352,6 +371,8 @@ fn main() {
         python: PathBuf::from(a.get("python").unwrap_or(".venv/bin/python")),
         c_client: a.get("c-client").map(PathBuf::from),
         script: root.join("clients/send_python.py"),
+        node: PathBuf::from(a.get("node").unwrap_or("node")),
+        node_script: root.join("clients/send_node.mjs"),
     };
     let tmp = std::env::temp_dir().join(format!("email365-send-bench-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir_all(&tmp) {
