@@ -22,6 +22,8 @@ pub mod tls;
 pub mod transport;
 
 pub use tls::TrustSettings;
+#[cfg(feature = "tokio")]
+pub use transport::{AsyncSmtpClient, AsyncSmtpPool};
 pub use transport::{
     Outgoing, SmtpClient, SmtpOptions, SmtpPool, Timeouts, TranscriptHook, DEFAULT_IDLE_EXPIRY,
     DEFAULT_PORT,

@@ -11,18 +11,30 @@
 //! - `blocking_io`: [`BlockingIo`], the session's I/O over those sockets, and the
 //!   one-poll executor that runs a session's operation on the calling thread;
 //! - `client`: [`SmtpClient`], the session over [`BlockingIo`];
-//! - `pool`: [`SmtpPool`], with a guard that gives a slot back even on a panic.
+//! - `pool`: [`SmtpPool`], with a guard that gives a slot back even on a panic;
+//! - `tokio_io` (feature `tokio`): `TokioIo`, the session's I/O over tokio and
+//!   tokio-rustls;
+//! - `async_client` (feature `tokio`): `AsyncSmtpClient` and `AsyncSmtpPool`, the
+//!   session over `TokioIo`, cancellation-safe.
 
+#[cfg(feature = "tokio")]
+mod async_client;
 mod blocking_io;
 mod client;
 mod connect;
 mod options;
 mod pool;
 mod socket;
+#[cfg(feature = "tokio")]
+mod tokio_io;
 
 pub use super::session::Outgoing;
+#[cfg(feature = "tokio")]
+pub use async_client::{AsyncSmtpClient, AsyncSmtpPool};
 pub use blocking_io::BlockingIo;
 pub use client::SmtpClient;
 pub use options::{SmtpOptions, Timeouts, TranscriptHook, DEFAULT_IDLE_EXPIRY, DEFAULT_PORT};
 pub use pool::SmtpPool;
 pub use socket::DeadlineSocket;
+#[cfg(feature = "tokio")]
+pub use tokio_io::TokioIo;
