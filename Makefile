@@ -22,7 +22,7 @@ lint: setup
 
 rust-test: setup
 	$(CARGO) test --workspace
-	$(CARGO) test -p email365 --features smtp,http,cli
+	$(CARGO) test -p email365 --features smtp,http,cli,tokio
 
 # run_vectors.py runs every shared vector and every transport scenario (tests/vectors/smtp/,
 # against its scripted SMTP server) through one driver; `python-test`, `wasm-test` and
@@ -30,6 +30,7 @@ rust-test: setup
 vectors: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) tests/conformance/run_vectors.py --name rust-driver -- target/release/email365-conformance
+	$(PY) tests/conformance/run_vectors.py --name rust-async-driver -- target/release/email365-conformance --async
 	$(PY) scripts/compare_email_validator.py
 
 # The Python package: built into .venv/ in development mode (only when its sources changed).

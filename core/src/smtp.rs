@@ -26,6 +26,8 @@ pub mod transport;
 pub mod trust;
 
 pub use checks::{check_options, check_plaintext_host, check_plaintext_peer};
+#[cfg(feature = "tokio")]
+pub use transport::{AsyncSmtpClient, AsyncSmtpPool};
 pub use transport::{
     Outgoing, SmtpOptions, Timeouts, TranscriptHook, DEFAULT_IDLE_EXPIRY, DEFAULT_PORT,
 };

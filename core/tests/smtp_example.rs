@@ -1,5 +1,6 @@
 //! The `send` example (the core's `send` command) against the scripted server: the JSON
-//! line and the exit code.
+//! line and the exit code; with feature `tokio`, the `async_send` example (the same
+//! command over the tokio client) through the same cases.
 #![cfg(feature = "cli")]
 
 mod smtp_support;
@@ -7,12 +8,12 @@ mod smtp_support;
 use smtp_support::*;
 use std::process::Command;
 
-fn run(port: u16, pki: &Pki, extra: &[&str]) -> (i32, serde_json::Value, String) {
+fn run(name: &str, port: u16, pki: &Pki, extra: &[&str]) -> (i32, serde_json::Value, String) {
     let dir = std::env::temp_dir().join(format!("email365-example-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, &pki.ca_pem).unwrap();
-    let out = Command::new(example("send"))
+    let out = Command::new(example(name))
         .args(["--host", "localhost", "--port", &port.to_string()])
         .arg("--ca")
         .arg(&ca)
@@ -29,8 +30,23 @@ fn run(port: u16, pki: &Pki, extra: &[&str]) -> (i32, serde_json::Value, String)
     (out.status.code().unwrap_or(-1), v, stdout)
 }
 
+/// The examples that run the `send` command.
+fn examples() -> &'static [&'static str] {
+    if cfg!(feature = "tokio") {
+        &["send", "async_send"]
+    } else {
+        &["send"]
+    }
+}
+
 #[test]
 fn example_sends_and_reports_rejected_recipients() {
+    for name in examples() {
+        example_sends_and_reports_rejected_recipients_with(name);
+    }
+}
+
+fn example_sends_and_reports_rejected_recipients_with(name: &str) {
     let pki = pki();
     let tls = server_config(&pki.good.0, &pki.good.1);
     let (port, wire, h) = serve(1, move |_, p| {
@@ -46,6 +62,7 @@ fn example_sends_and_reports_rejected_recipients() {
         p.send("221 bye\r\n");
     });
     let (code, v, out) = run(
+        name,
         port,
         &pki,
         &[
@@ -75,6 +92,12 @@ fn example_sends_and_reports_rejected_recipients() {
 
 #[test]
 fn example_reports_errors_as_json_with_non_zero_exit() {
+    for name in examples() {
+        example_reports_errors_as_json_with_non_zero_exit_with(name);
+    }
+}
+
+fn example_reports_errors_as_json_with_non_zero_exit_with(name: &str) {
     let pki = pki();
     let (port, _w, h) = serve(1, |_, p| {
         p.send("220 mx\r\n");
@@ -87,6 +110,7 @@ fn example_reports_errors_as_json_with_non_zero_exit() {
     let eml = dir.join("m.eml");
     std::fs::write(&eml, b"Subject: x\r\n\r\nbody\r\n").unwrap();
     let (code, v, out) = run(
+        name,
         port,
         &pki,
         &["--to", "a@example.net", "--eml", eml.to_str().unwrap()],
@@ -97,13 +121,19 @@ fn example_reports_errors_as_json_with_non_zero_exit() {
     assert_eq!(v["error"]["kind"], "tls", "{out}");
     assert_eq!(v["error"]["reason"], "starttls_not_offered");
 
-    let (code, v, _) = run(1, &pki, &["--to", "a@example.net"]);
+    let (code, v, _) = run(name, 1, &pki, &["--to", "a@example.net"]);
     assert_eq!(code, 2);
     assert_eq!(v["error"]["kind"], "invalid_argument");
 }
 
 #[test]
 fn timeout_flag_bounds_a_dripped_greeting() {
+    for name in examples() {
+        timeout_flag_bounds_a_dripped_greeting_with(name);
+    }
+}
+
+fn timeout_flag_bounds_a_dripped_greeting_with(name: &str) {
     let pki = pki();
     let (port, _w, h) = serve(1, |_, p| {
         p.drip(
@@ -113,6 +143,7 @@ fn timeout_flag_bounds_a_dripped_greeting() {
     });
     let t = std::time::Instant::now();
     let (code, v, out) = run(
+        name,
         port,
         &pki,
         &[

@@ -364,3 +364,45 @@ fn aiosmtpd_send_many_without_pipelining_goes_serially_with_per_message_results(
     }
     c.quit().unwrap();
 }
+
+/// The tokio client against aiosmtpd: STARTTLS, AUTH PLAIN, a refused recipient, and a
+/// batch; the bytes received are those sent.
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn aiosmtpd_tokio_client_starttls_auth_byte_identical() {
+    use email365::smtp::AsyncSmtpClient;
+    let s = start(100_000);
+    let mut c = AsyncSmtpClient::connect(options(s.port, &s.pki))
+        .await
+        .expect("connect to aiosmtpd");
+    assert!(c
+        .capabilities()
+        .is_some_and(|caps| caps.offers_auth("PLAIN")));
+    let m = message(
+        "sender@example.com",
+        &["a@example.net", "reject-me@example.net"],
+        "Hello.\r\n.leading dot\r\nlast line\r\n",
+    );
+    let d = c.send(&m).await.expect("send");
+    assert_eq!(d.final_reply.code, 250);
+    assert_eq!(d.rejected.len(), 1);
+    assert_eq!(d.rejected[0].recipient, "reject-me@example.net");
+    let v = received(&s);
+    assert_eq!(data_of(&v), m.bytes);
+    assert_eq!(v["rcpt_tos"], serde_json::json!(["a@example.net"]));
+    let batch: Vec<BuiltMessage> = (0..3)
+        .map(|i| {
+            message(
+                "sender@example.com",
+                &["b@example.net"],
+                &format!("m{i}\r\n"),
+            )
+        })
+        .collect();
+    let results = c.send_many(&batch).await;
+    for (i, r) in results.iter().enumerate() {
+        assert!(r.is_ok(), "{i}: {r:?}");
+        assert_eq!(data_of(&received(&s)), batch[i].bytes, "message {i}");
+    }
+    c.quit().await.expect("quit");
+}

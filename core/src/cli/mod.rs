@@ -70,6 +70,18 @@ where
     send::main(args.into_iter().map(Into::into).collect(), out)
 }
 
+/// Runs `send` with its flags (no command word first) over the tokio client
+/// (`AsyncSmtpClient`, feature `tokio`): the Rust `async_send` example. Flags, JSON
+/// lines and exit codes are those of [`run_send`].
+#[cfg(feature = "tokio")]
+pub async fn run_send_async<I, S>(args: I, out: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    send::main_async(args.into_iter().map(Into::into).collect(), out).await
+}
+
 /// Runs `status` with its flags (no command word first).
 pub fn run_status<I, S>(args: I, out: &mut dyn Write) -> u8
 where

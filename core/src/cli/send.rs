@@ -5,7 +5,7 @@
 use super::args::{Flag, Flags};
 use super::{json, usage, EXIT_FAILED, EXIT_OK};
 use crate::message::{Attachment, BuiltMessage, Envelope, MessageBuilder};
-use crate::smtp::{Outgoing, SmtpClient, SmtpOptions, TlsMode, DEFAULT_PORT};
+use crate::smtp::{Delivery, Outgoing, SmtpClient, SmtpOptions, TlsMode, DEFAULT_PORT};
 use crate::{Error, ErrorKind};
 use std::ffi::OsString;
 use std::io::Write;
@@ -136,7 +136,51 @@ fn prepare(flags: &Flags) -> Result<(SmtpOptions, Payload), Error> {
 
 /// Connects, sends and prints one line per message; the exit code.
 fn send(options: SmtpOptions, payload: &Payload, out: &mut dyn Write) -> u8 {
-    let items: Vec<(Outgoing<'_>, Option<&str>)> = match payload {
+    let items = items(payload);
+    let mut client = match SmtpClient::connect(options) {
+        Ok(c) => c,
+        Err(e) => return connect_failed(&e, out),
+    };
+    let outgoing: Vec<Outgoing<'_>> = items.iter().map(|(o, _)| *o).collect();
+    let results = match outgoing.as_slice() {
+        [one] => vec![client.send_with(one.envelope, one.bytes, one.needs)],
+        many => client.send_many_outgoing(many),
+    };
+    let _ = client.quit();
+    report(&results, &items, out)
+}
+
+/// `send` over the tokio client: the same flags, checks, JSON lines and exit codes.
+#[cfg(feature = "tokio")]
+pub(super) async fn main_async(args: Vec<OsString>, out: &mut dyn Write) -> u8 {
+    let prepared = Flags::parse(args, FLAGS).and_then(|flags| prepare(&flags));
+    let result = match prepared {
+        Ok((options, payload)) => Ok(send_async(options, &payload, out).await),
+        Err(e) => Err(e),
+    };
+    super::finish(out, result)
+}
+
+/// [`send`] over `AsyncSmtpClient`.
+#[cfg(feature = "tokio")]
+async fn send_async(options: SmtpOptions, payload: &Payload, out: &mut dyn Write) -> u8 {
+    let items = items(payload);
+    let mut client = match crate::smtp::AsyncSmtpClient::connect(options).await {
+        Ok(c) => c,
+        Err(e) => return connect_failed(&e, out),
+    };
+    let outgoing: Vec<Outgoing<'_>> = items.iter().map(|(o, _)| *o).collect();
+    let results = match outgoing.as_slice() {
+        [one] => vec![client.send_with(one.envelope, one.bytes, one.needs).await],
+        many => client.send_many_outgoing(many).await,
+    };
+    let _ = client.quit().await;
+    report(&results, &items, out)
+}
+
+/// Each message to send, with the Message-ID of those built here.
+fn items(payload: &Payload) -> Vec<(Outgoing<'_>, Option<&str>)> {
+    match payload {
         Payload::Built(messages) => messages
             .iter()
             .map(|m| (Outgoing::from(m), Some(m.message_id.as_str())))
@@ -148,22 +192,23 @@ fn send(options: SmtpOptions, payload: &Payload, out: &mut dyn Write) -> u8 {
         } => (0..*copies)
             .map(|_| (Outgoing::raw(envelope, bytes), None))
             .collect(),
-    };
-    let mut client = match SmtpClient::connect(options) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(out, "{}", json::error(&e));
-            return EXIT_FAILED;
-        }
-    };
-    let outgoing: Vec<Outgoing<'_>> = items.iter().map(|(o, _)| *o).collect();
-    let results = match outgoing.as_slice() {
-        [one] => vec![client.send_with(one.envelope, one.bytes, one.needs)],
-        many => client.send_many_outgoing(many),
-    };
-    let _ = client.quit();
+    }
+}
+
+/// Prints the error of a failed connection; the exit code.
+fn connect_failed(e: &Error, out: &mut dyn Write) -> u8 {
+    let _ = writeln!(out, "{}", json::error(e));
+    EXIT_FAILED
+}
+
+/// Prints one line per result; the exit code.
+fn report(
+    results: &[Result<Delivery, Error>],
+    items: &[(Outgoing<'_>, Option<&str>)],
+    out: &mut dyn Write,
+) -> u8 {
     let mut code = EXIT_OK;
-    for (result, (_, message_id)) in results.iter().zip(&items) {
+    for (result, (_, message_id)) in results.iter().zip(items) {
         let line = match result {
             Ok(d) => json::delivery(d, *message_id),
             Err(e) => {

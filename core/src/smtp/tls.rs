@@ -67,14 +67,10 @@ pub fn client_config(trust: &TrustSettings) -> Result<Arc<ClientConfig>> {
 /// A TLS stream over TCP (each step bounded by the socket's deadline).
 pub type TlsStream = StreamOwned<ClientConnection, DeadlineSocket>;
 
-/// Maps an I/O error of the handshake.
-fn handshake_error(e: io::Error) -> Error {
+/// Maps an I/O error of the handshake (blocking or asynchronous).
+pub(crate) fn handshake_error(e: io::Error) -> Error {
     match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::new(
-            ErrorKind::Timeout,
-            "the TLS handshake did not finish in time",
-        )
-        .with_reason("tls_handshake"),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => handshake_timed_out(),
         _ => {
             let detail = e
                 .get_ref()
@@ -91,6 +87,26 @@ fn handshake_error(e: io::Error) -> Error {
     }
 }
 
+/// The name the server's certificate is checked against.
+pub(crate) fn server_name_of(server_name: &str) -> Result<ServerName<'static>> {
+    ServerName::try_from(server_name.to_string()).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{server_name:?} is not a valid TLS server name: {e}"),
+        )
+        .with_reason("server_name")
+    })
+}
+
+/// The error of a handshake that did not finish within its limit.
+pub(crate) fn handshake_timed_out() -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        "the TLS handshake did not finish in time",
+    )
+    .with_reason("tls_handshake")
+}
+
 /// Runs the TLS handshake on `sock` for `server_name`, within the deadline the caller
 /// set on the socket (a stalled or dripping handshake fails with `timeout`, reason
 /// `tls_handshake`).
@@ -99,13 +115,7 @@ pub fn handshake(
     config: Arc<ClientConfig>,
     server_name: &str,
 ) -> Result<TlsStream> {
-    let name = ServerName::try_from(server_name.to_string()).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidArgument,
-            format!("{server_name:?} is not a valid TLS server name: {e}"),
-        )
-        .with_reason("server_name")
-    })?;
+    let name = server_name_of(server_name)?;
     let mut conn = ClientConnection::new(config, name)
         .map_err(|e| tls_error("handshake", format!("TLS setup: {e}")))?;
     while conn.is_handshaking() {

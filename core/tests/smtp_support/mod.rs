@@ -406,7 +406,15 @@ pub fn example(name: &str) -> std::path::PathBuf {
     }
     let out = std::process::Command::new(env!("CARGO"))
         .args(["build", "-q", "-p", "email365", "--example", name])
-        .args(["--features", "cli", "--message-format=json"])
+        .args([
+            "--features",
+            if name == "async_send" {
+                "cli,tokio"
+            } else {
+                "cli"
+            },
+        ])
+        .arg("--message-format=json")
         .output()
         .expect("cargo build --example");
     assert_succeeded(&out);

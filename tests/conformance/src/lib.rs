@@ -11,6 +11,8 @@ mod smtp;
 mod status;
 pub mod vectors;
 
+pub use smtp::use_async;
+
 use email365::error::ErrorReply;
 use email365::{Error, ErrorKind};
 use serde_json::{json, Value};

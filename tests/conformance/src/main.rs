@@ -1,9 +1,19 @@
 //! The Rust conformance driver: one JSON request a line on stdin, one JSON answer a line
-//! on stdout (docs/ARCHITECTURE.md, "The conformance protocol").
+//! on stdout (docs/ARCHITECTURE.md, "The conformance protocol"). `--async` runs the
+//! transport ops (`smtp_send`, `smtp_send_many`) through the tokio client.
 
 use std::io::{BufRead, Write};
 
 fn main() {
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--async" => email365_conformance::use_async(),
+            other => {
+                eprintln!("email365-conformance: unknown argument {other:?} (only --async)");
+                std::process::exit(2);
+            }
+        }
+    }
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut input = stdin.lock();

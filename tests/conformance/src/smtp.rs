@@ -1,14 +1,36 @@
 //! Driver ops of the `smtp` module: `smtp_send` and `smtp_send_many`, run against the
 //! scripted server of `run_vectors.py` (the transport scenarios of
 //! `tests/vectors/smtp/`). The answer has the shape of the `send` example's JSON.
+//! With `--async` ([`use_async`]) the same ops go through `AsyncSmtpClient` on a tokio
+//! runtime, so the scenarios check that both transports give the same results.
 
 use crate::{args, message};
 use email365::message::{BuiltMessage, Envelope};
 use email365::reply::Reply;
-use email365::smtp::{Delivery, Outgoing, RecipientReply, SmtpClient, SmtpOptions, TlsMode};
+use email365::smtp::{
+    AsyncSmtpClient, Delivery, Outgoing, RecipientReply, SmtpClient, SmtpOptions, TlsMode,
+};
 use email365::{Error, ErrorKind};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+/// Whether the transport ops go through the tokio client.
+static ASYNC: AtomicBool = AtomicBool::new(false);
+
+/// Sends the transport ops through `AsyncSmtpClient` from now on (`--async`).
+pub fn use_async() {
+    ASYNC.store(true, Ordering::Relaxed);
+}
+
+/// Runs `f` on a single-threaded tokio runtime.
+fn on_tokio<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("no tokio runtime: {e}")))?
+        .block_on(f)
+}
 
 /// One message of a call: built from `message` (`build_message`'s arguments) or given
 /// as `raw` {mail_from, rcpt_to, data} (bytes with an explicit envelope).
@@ -129,12 +151,25 @@ fn delivery_json(d: &Delivery) -> Value {
 pub fn smtp_send(args: &Value) -> Result<Value, Error> {
     let options = options(args)?;
     let item = Item::read(args)?;
-    let mut client = SmtpClient::new(options)?;
-    let result = match &item {
-        Item::Built(m) => client.send(m),
-        Item::Raw(envelope, bytes) => client.send_raw(envelope, bytes),
+    let result = if ASYNC.load(Ordering::Relaxed) {
+        on_tokio(async {
+            let mut client = AsyncSmtpClient::new(options)?;
+            let result = match &item {
+                Item::Built(m) => client.send(m).await,
+                Item::Raw(envelope, bytes) => client.send_raw(envelope, bytes).await,
+            };
+            let _ = client.quit().await;
+            result
+        })
+    } else {
+        let mut client = SmtpClient::new(options)?;
+        let result = match &item {
+            Item::Built(m) => client.send(m),
+            Item::Raw(envelope, bytes) => client.send_raw(envelope, bytes),
+        };
+        let _ = client.quit();
+        result
     };
-    let _ = client.quit();
     result.map(|d| delivery_json(&d))
 }
 
@@ -152,9 +187,19 @@ pub fn smtp_send_many(args: &Value) -> Result<Value, Error> {
         }
     };
     let outgoing: Vec<Outgoing<'_>> = items.iter().map(Item::outgoing).collect();
-    let mut client = SmtpClient::new(options)?;
-    let results = client.send_many_outgoing(&outgoing);
-    let _ = client.quit();
+    let results = if ASYNC.load(Ordering::Relaxed) {
+        on_tokio(async {
+            let mut client = AsyncSmtpClient::new(options)?;
+            let results = client.send_many_outgoing(&outgoing).await;
+            let _ = client.quit().await;
+            Ok(results)
+        })?
+    } else {
+        let mut client = SmtpClient::new(options)?;
+        let results = client.send_many_outgoing(&outgoing);
+        let _ = client.quit();
+        results
+    };
     let results: Vec<Value> = results
         .iter()
         .map(|r| match r {

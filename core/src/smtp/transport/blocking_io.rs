@@ -66,7 +66,7 @@ impl SmtpIo for BlockingIo {
         timeout: Duration,
     ) -> Result<Option<IpAddr>> {
         self.close();
-        let tcp = connect::tcp_connect(host, port, loopback_only, timeout)?;
+        let tcp = connect::tcp_connect(host, port, loopback_only, timeout).await?;
         let local = tcp.local_addr().ok().map(|a| a.ip());
         self.stream = Stream::Plain(DeadlineSocket::new(tcp, timeout));
         Ok(local)

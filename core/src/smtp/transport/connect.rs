@@ -13,6 +13,44 @@ use super::super::checks;
 use super::socket::is_timeout;
 use crate::loopback::unbracketed;
 
+/// The error of a failed resolution.
+pub(crate) fn resolve_failed(host: &str, e: &io::Error) -> Error {
+    Error::new(ErrorKind::Connection, format!("cannot resolve {host}: {e}")).with_reason("resolve")
+}
+
+/// The error of a resolution that outlasted the `left` time of the connect step.
+pub(crate) fn resolve_timed_out(host: &str, left: Duration) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!(
+            "resolving {host} took longer than the connect time limit ({} s)",
+            left.as_secs_f64()
+        ),
+    )
+    .with_reason("resolve")
+}
+
+/// Refuses an empty list of addresses.
+pub(crate) fn some_address(host: &str, addrs: Vec<SocketAddr>) -> Result<Vec<SocketAddr>> {
+    if addrs.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Connection,
+            format!("{host} resolves to no address"),
+        )
+        .with_reason("resolve"));
+    }
+    Ok(addrs)
+}
+
+/// An IP address literal (brackets allowed) as the address of `host:port`, which then
+/// needs no resolver.
+pub(crate) fn literal_address(host: &str, port: u16) -> Option<SocketAddr> {
+    unbracketed(host)
+        .parse::<IpAddr>()
+        .ok()
+        .map(|ip| SocketAddr::new(ip, port))
+}
+
 /// Runs `lookup` in a helper thread and waits for it until `deadline`: a resolver that
 /// hangs is left behind (its thread ends when the system resolver gives up) and the
 /// step fails with `timeout`, reason `resolve`.
@@ -34,40 +72,18 @@ where
             .with_reason("resolve")
         })?;
     let left = deadline.saturating_duration_since(Instant::now());
-    let addrs = match rx.recv_timeout(left) {
-        Ok(Ok(addrs)) => addrs,
-        Ok(Err(e)) => {
-            return Err(
-                Error::new(ErrorKind::Connection, format!("cannot resolve {host}: {e}"))
-                    .with_reason("resolve"),
-            )
-        }
-        Err(_) => {
-            return Err(Error::new(
-                ErrorKind::Timeout,
-                format!(
-                    "resolving {host} took longer than the connect time limit ({} s)",
-                    left.as_secs_f64()
-                ),
-            )
-            .with_reason("resolve"))
-        }
-    };
-    if addrs.is_empty() {
-        return Err(Error::new(
-            ErrorKind::Connection,
-            format!("{host} resolves to no address"),
-        )
-        .with_reason("resolve"));
+    match rx.recv_timeout(left) {
+        Ok(Ok(addrs)) => some_address(host, addrs),
+        Ok(Err(e)) => Err(resolve_failed(host, &e)),
+        Err(_) => Err(resolve_timed_out(host, left)),
     }
-    Ok(addrs)
 }
 
 /// The addresses of `host:port`: an IP address as it is, a name through the system
 /// resolver within `deadline`.
 fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>> {
-    if let Ok(ip) = unbracketed(host).parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
+    if let Some(addr) = literal_address(host, port) {
+        return Ok(vec![addr]);
     }
     let name = host.to_string();
     resolve_with(host, deadline, move || {
@@ -75,31 +91,33 @@ fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>> 
     })
 }
 
-/// Tries each address in turn until one connects, all within `deadline`; each attempt
-/// gets an equal share of what is left, so an address that never answers leaves time
-/// for the next ones, and a refused one passes its time on at once. Errors: `timeout`
-/// (reason `connect`) when every attempt timed out or no time was left, else
-/// `connection` (reason `connect`) listing each failure.
-pub(crate) fn connect_any<T, F>(
+/// Tries each address in turn until one connects, all within `deadline` (`now` gives
+/// the time on the caller's clock); each attempt gets an equal share of what is left, so
+/// an address that never answers leaves time for the next ones, and a refused one
+/// passes its time on at once. Errors: `timeout` (reason `connect`) when every attempt
+/// timed out or no time was left, else `connection` (reason `connect`) listing each
+/// failure. The one loop of the blocking and asynchronous connects.
+pub(crate) async fn connect_any<T, F>(
     host: &str,
     port: u16,
     addrs: &[SocketAddr],
-    deadline: Instant,
+    deadline: Duration,
+    now: impl Fn() -> Duration,
     mut attempt: F,
 ) -> Result<T>
 where
-    F: FnMut(&SocketAddr, Duration) -> io::Result<T>,
+    F: AsyncFnMut(&SocketAddr, Duration) -> io::Result<T>,
 {
     let mut failures = Vec::new();
     let mut all_timed_out = true;
     for (i, addr) in addrs.iter().enumerate() {
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = deadline.saturating_sub(now());
         if left.is_zero() {
             failures.push(format!("{addr}: no time left"));
             break;
         }
         let share = left / u32::try_from(addrs.len() - i).unwrap_or(u32::MAX);
-        match attempt(addr, share.max(Duration::from_millis(1))) {
+        match attempt(addr, share.max(Duration::from_millis(1))).await {
             Ok(s) => return Ok(s),
             Err(e) => {
                 all_timed_out &= is_timeout(&e);
@@ -117,27 +135,30 @@ where
 
 /// Resolves `host` and connects to one of its addresses, all within `limit`; with
 /// `plaintext`, every resolved address must be a loopback address.
-pub(crate) fn tcp_connect(
+pub(crate) async fn tcp_connect(
     host: &str,
     port: u16,
     plaintext: bool,
     limit: Duration,
 ) -> Result<TcpStream> {
-    let deadline = Instant::now() + limit;
-    let addrs = resolve(host, port, deadline)?;
+    let origin = Instant::now();
+    let addrs = resolve(host, port, origin + limit)?;
     if plaintext {
         let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
         checks::check_plaintext_addrs(host, &ips)?;
     }
-    let tcp = connect_any(host, port, &addrs, deadline, |a, t| {
+    let now = || origin.elapsed();
+    let tcp = connect_any(host, port, &addrs, limit, now, async |a, t| {
         TcpStream::connect_timeout(a, t)
-    })?;
+    })
+    .await?;
     let _ = tcp.set_nodelay(true);
     Ok(tcp)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::blocking_io::block_on;
     use super::*;
     use std::net::TcpListener;
 
@@ -193,13 +214,16 @@ mod tests {
             .unwrap();
         let open = TcpListener::bind("127.0.0.1:0").unwrap();
         let addrs = [closed, open.local_addr().unwrap()];
-        let s = connect_any(
+        let origin = Instant::now();
+        let s = block_on(connect_any(
             "h",
             25,
             &addrs,
-            Instant::now() + Duration::from_secs(5),
-            TcpStream::connect_timeout,
-        )
+            Duration::from_secs(5),
+            || origin.elapsed(),
+            async |a, t| TcpStream::connect_timeout(a, t),
+        ))
+        .unwrap()
         .unwrap();
         assert_eq!(s.peer_addr().unwrap(), open.local_addr().unwrap());
     }
@@ -214,15 +238,23 @@ mod tests {
         let limit = Duration::from_millis(800);
         let t = Instant::now();
         let mut shares = Vec::new();
-        let r = connect_any("h", 25, &addrs, t + limit, |a, share| {
-            shares.push(share);
-            if a == &addrs[0] {
-                std::thread::sleep(share);
-                Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
-            } else {
-                Ok(*a)
-            }
-        });
+        let r = block_on(connect_any(
+            "h",
+            25,
+            &addrs,
+            limit,
+            || t.elapsed(),
+            async |a, share| {
+                shares.push(share);
+                if a == &addrs[0] {
+                    std::thread::sleep(share);
+                    Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
+                } else {
+                    Ok(*a)
+                }
+            },
+        ))
+        .unwrap();
         assert_eq!(r.unwrap(), addrs[1]);
         assert!(shares[0] <= limit / 2, "{shares:?}");
         assert!(t.elapsed() < limit, "{:?}", t.elapsed());
@@ -236,10 +268,18 @@ mod tests {
             .collect();
         let limit = Duration::from_millis(600);
         let t = Instant::now();
-        let e = connect_any("h", 25, &addrs, t + limit, |_, share| -> io::Result<()> {
-            std::thread::sleep(share);
-            Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
-        })
+        let e = block_on(connect_any(
+            "h",
+            25,
+            &addrs,
+            limit,
+            || t.elapsed(),
+            async |_, share| -> io::Result<()> {
+                std::thread::sleep(share);
+                Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"))
+            },
+        ))
+        .unwrap()
         .unwrap_err();
         assert_timeout_in_time(&e, "connect", t, limit);
     }

@@ -11,9 +11,15 @@
 //! - `blocking_io`: [`BlockingIo`], the session's I/O over those sockets, and the
 //!   one-poll executor that runs a session's operation on the calling thread;
 //! - `client`: [`SmtpClient`], the session over [`BlockingIo`];
-//! - `pool`: [`SmtpPool`], with a guard that gives a slot back even on a panic.
+//! - `pool`: [`SmtpPool`], with a guard that gives a slot back even on a panic;
+//! - `tokio_io` (feature `tokio`): `TokioIo`, the session's I/O over tokio and
+//!   tokio-rustls;
+//! - `async_client` (feature `tokio`): `AsyncSmtpClient` and `AsyncSmtpPool`, the
+//!   session over `TokioIo`, cancellation-safe.
 
 // Without the `smtp` feature (the `session` feature alone) only the options are compiled.
+#[cfg(feature = "tokio")]
+mod async_client;
 #[cfg(feature = "smtp")]
 mod blocking_io;
 #[cfg(feature = "smtp")]
@@ -25,8 +31,12 @@ mod options;
 mod pool;
 #[cfg(feature = "smtp")]
 mod socket;
+#[cfg(feature = "tokio")]
+mod tokio_io;
 
 pub use super::session::Outgoing;
+#[cfg(feature = "tokio")]
+pub use async_client::{AsyncSmtpClient, AsyncSmtpPool};
 #[cfg(feature = "smtp")]
 pub use blocking_io::BlockingIo;
 #[cfg(feature = "smtp")]
@@ -36,3 +46,5 @@ pub use options::{SmtpOptions, Timeouts, TranscriptHook, DEFAULT_IDLE_EXPIRY, DE
 pub use pool::SmtpPool;
 #[cfg(feature = "smtp")]
 pub use socket::DeadlineSocket;
+#[cfg(feature = "tokio")]
+pub use tokio_io::TokioIo;

@@ -142,10 +142,8 @@ impl SmtpPool {
         if items.is_empty() {
             return Vec::new();
         }
-        let window = self.options.window.max(1);
-        let parts = items.len().div_ceil(window).clamp(1, self.max);
-        let size = items.len().div_ceil(parts);
-        if parts == 1 {
+        let size = part_size(items.len(), self.options.window, self.max);
+        if size >= items.len() {
             return self.take().send_many_outgoing(items);
         }
         std::thread::scope(|scope| {
@@ -177,6 +175,14 @@ impl SmtpPool {
             let _ = c.quit();
         }
     }
+}
+
+/// The length of each part when a pool of `max` connections spreads `len` messages:
+/// contiguous parts, at most one per connection, none shorter than the window (so a
+/// short list stays on one connection).
+pub(crate) fn part_size(len: usize, window: usize, max: usize) -> usize {
+    let parts = len.div_ceil(window.max(1)).clamp(1, max.max(1));
+    len.div_ceil(parts).max(1)
 }
 
 /// A client lent out by the pool. Dropped normally, it goes back to the pool; dropped
