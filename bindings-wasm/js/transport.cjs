@@ -85,6 +85,7 @@ function createTransportApi(wasm, convertError) {
     #free;
     #waiting = [];
     #closed = false;
+    #closedTrips = 0;
     #where;
 
     constructor(options) {
@@ -166,13 +167,15 @@ function createTransportApi(wasm, convertError) {
       await Promise.all(this.#sessions.map(async () => {
         const session = this.#free.pop() ?? await new Promise((resolve) => this.#waiting.push(resolve));
         await session.close().catch(() => {});
+        this.#closedTrips += session.roundTrips();
         session.free();
       }));
     }
 
     /** How many times the sessions waited for the server after writing. */
     roundTrips() {
-      return this.#sessions.reduce((n, s) => n + (this.#closed ? 0 : s.roundTrips()), 0);
+      if (this.#closed) return this.#closedTrips;
+      return this.#sessions.reduce((n, s) => n + s.roundTrips(), 0);
     }
 
     [inspect.custom]() {

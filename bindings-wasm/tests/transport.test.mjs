@@ -50,6 +50,9 @@ test("STARTTLS + AUTH: two recipients, one refused with its reply, the queue id 
     const data = Buffer.from(record.data_b64, "base64").toString("utf8");
     assert.ok(data.includes(`Message-ID: <${result.messageId}>\r\n`), data);
     assert.ok(data.includes("Subject: Node interop\r\n"));
+    await transport.close();
+    // EHLO, STARTTLS, EHLO, AUTH, then the message: counted across close().
+    assert.ok(transport.roundTrips() >= 5, `round trips: ${transport.roundTrips()}`);
   } finally {
     await transport.close();
   }
