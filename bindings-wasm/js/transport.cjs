@@ -188,7 +188,42 @@ function createTransportApi(wasm, convertError) {
     return new Transport(options);
   }
 
-  return { createTransport };
+  /**
+   * A nodemailer transport (`nodemailer.createTransport(email365Transport(options))`):
+   * nodemailer compiles the message and its envelope, the email365 transport sends the
+   * bytes. Conversions only: nodemailer's envelope to the core's, the result to the info
+   * nodemailer's own SMTP transport gives.
+   */
+  function email365Transport(options) {
+    const transport = new Transport(options);
+    return {
+      name: "email365",
+      version: wasm.version(),
+      send(mail, callback) {
+        const envelope = mail.message.getEnvelope();
+        const messageId = mail.message.messageId();
+        const core = { from: envelope.from || "", to: envelope.to };
+        mail.message.build((err, raw) => {
+          if (err) return callback(err);
+          transport.sendRaw(raw, core).then((r) => callback(null, {
+            envelope: { from: envelope.from, to: envelope.to },
+            messageId,
+            accepted: r.accepted,
+            rejected: Object.keys(r.rejected),
+            rejectedReplies: r.rejected,
+            response: r.response,
+            notificationId: r.notificationId,
+          }), (e) => callback(e));
+        });
+      },
+      /** QUIT on every connection (nodemailer's `transporter.close()`). */
+      close() {
+        return transport.close();
+      },
+    };
+  }
+
+  return { createTransport, email365Transport };
 }
 
 module.exports = { createTransportApi, NodeSocketIo };

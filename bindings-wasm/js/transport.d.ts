@@ -2,7 +2,7 @@
 // result shapes the core reads and writes come from the Rust types (tsify), in the Node
 // module's declarations.
 import type {
-  AttachmentInput, EnvelopeInput, OneOrMany, SendResultData, SenderPolicyInput, TransportOptions,
+  AttachmentInput, EnvelopeInput, ErrorReplyData, OneOrMany, SendResultData, SenderPolicyInput, TransportOptions,
 } from "../node/email365_wasm.js";
 import type { Email365Error } from "./api.js";
 
@@ -79,5 +79,47 @@ export interface Transport {
 
 /** A transport to `options.host` (port 25, STARTTLS required, by default). */
 export function createTransport(options: CreateTransportOptions): Transport;
+
+/** What a nodemailer `sendMail` through `email365Transport` resolves to. */
+export interface Email365SentMessageInfo {
+  /** The envelope nodemailer computed (MAIL FROM, false for `<>`; RCPT TO). */
+  envelope: { from: string | false; to: string[] };
+  /** The Message-ID header nodemailer wrote, with its angle brackets. */
+  messageId: string;
+  accepted: string[];
+  /** The refused recipients, as nodemailer lists them. */
+  rejected: string[];
+  /** The reply each refused recipient got. */
+  rejectedReplies: Record<string, ErrorReplyData>;
+  /** The server's final reply to the data. */
+  response: string;
+  /** The id in the final reply (what the status API is asked about), or null. */
+  notificationId: string | null;
+}
+
+/**
+ * A nodemailer transport object (`nodemailer.createTransport(email365Transport(options))`):
+ * nodemailer compiles the message; the email365 transport sends it.
+ */
+export interface Email365NodemailerTransport {
+  name: "email365";
+  version: string;
+  /** nodemailer's transport contract: `mail.message` is nodemailer's compiled message. */
+  send(
+    mail: {
+      message: {
+        getEnvelope(): { from: string | false; to: string[] };
+        messageId(): string;
+        build(callback: (err: Error | null, raw: Uint8Array) => void): void;
+      };
+    },
+    callback: (err: Error | null, info?: Email365SentMessageInfo) => void,
+  ): void;
+  /** QUIT on every connection. */
+  close(): Promise<void>;
+}
+
+/** A nodemailer transport over the email365 transport (same options as `createTransport`). */
+export function email365Transport(options: CreateTransportOptions): Email365NodemailerTransport;
 
 export type { EnvelopeInput, OneOrMany };

@@ -4,7 +4,7 @@ import api from "./index.cjs";
 export const {
   validateAddress, classifyReply, classifyCode, extractNotificationId, statusRequest, parseStatus,
   isFinal, nextDelay, statusHttpError, buildMessage, envelopeFromMessage, errorKinds, version, getStatus, waitForStatus,
-  StatusPoller, createTransport,
+  StatusPoller, createTransport, email365Transport,
   errorClassFor, Email365Error, InvalidAddress, InvalidMessage, SenderNotRegistered, InvalidReply, InvalidArgument,
   SmtpError, TransientError, PermanentError, MessageTooLargeError, Smtputf8NotSupportedError, RecipientsRejectedError,
   AuthenticationError, ProtocolError, OutcomeUnknownError, ConnectionError,
