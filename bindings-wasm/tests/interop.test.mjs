@@ -1,12 +1,13 @@
 // The Node transport against servers this project did not write beyond their harness: a real
-// Postfix (STARTTLS required, AUTH PLAIN over Cyrus SASL, `reject*` recipients refused) and
-// the sandbox end to end (send, then follow the notification's status to CH_SENT).
-// Postfix is unpacked by scripts/setup.sh; without it this test fails, never skips.
+// Postfix (STARTTLS required, AUTH PLAIN over Cyrus SASL, `reject*` recipients refused), a
+// real Exim (STARTTLS, AUTH PLAIN, PIPELINING and CHUNKING, `reject*` recipients refused)
+// and the sandbox end to end (send, then follow the notification's status to CH_SENT).
+// Postfix and Exim are set up by scripts/setup.sh; without them these tests fail, never skip.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as email365 from "email365";
-import { startPostfix, startSandbox } from "./shared/servers.mjs";
+import { startExim, startPostfix, startSandbox } from "./shared/servers.mjs";
 
 test("Postfix: two recipients, one refused with its reply, the queue id as notification id", async () => {
   const postfix = await startPostfix();
@@ -34,6 +35,36 @@ test("Postfix: two recipients, one refused with its reply, the queue id as notif
   } finally {
     await transport.close();
     await postfix.stop();
+  }
+});
+
+test("Exim: two recipients, one refused with its reply, Exim's id as notification id, the bytes in its spool", async () => {
+  const exim = await startExim();
+  const { port, username, password, ca_file: caFile } = exim.info;
+  const transport = email365.createTransport({
+    host: "localhost", port, auth: { user: username, pass: password }, ca: readFileSync(caFile), timeout: 20000,
+  });
+  try {
+    const result = await transport.sendMail({
+      from: "Shop <shop@example.com>", to: ["rcpt@example.net", "reject-x@example.net"],
+      subject: "Exim from Node", text: ".a line with a dot\nThank you!\n",
+    });
+    assert.deepEqual(result.accepted, ["rcpt@example.net"]);
+    assert.deepEqual(Object.keys(result.rejected), ["reject-x@example.net"]);
+    const refused = result.rejected["reject-x@example.net"];
+    assert.equal(refused.code, 550);
+    assert.equal(refused.enhanced, "5.1.1");
+    assert.match(result.notificationId ?? "", /^[0-9A-Za-z]+-[0-9A-Za-z]+-[0-9A-Za-z]+$/, result.response);
+    // BDAT: Exim's final reply says the size of the chunk, then its id.
+    assert.ok(result.response.endsWith(`250 OK id=${result.notificationId}`), result.response);
+    const stored = await exim.stored(result.notificationId);
+    assert.ok(stored.headers.includes(`Message-ID: <${result.messageId}>`), stored.headers);
+    // The -H file lists the envelope: one recipient, the accepted one.
+    assert.ok(stored.headers.includes("\n1\nrcpt@example.net\n"), stored.headers);
+    assert.ok(stored.body.startsWith(".a line with a dot\nThank you!\n"), stored.body);
+  } finally {
+    await transport.close();
+    await exim.stop();
   }
 });
 

@@ -42,6 +42,8 @@ fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
+// The same configuration as tests/interop/exim_server.py (the harness other languages
+// start): a change here is a change there.
 fn config(dir: &Path, port: u16) -> String {
     let d = dir.display();
     format!(

@@ -1,6 +1,6 @@
 // Servers the transport tests send through, each a process started on a free loopback
-// port: aiosmtpd (tests/interop/aiosmtpd_server.py), Postfix (tests/interop/postfix_server.py)
-// and the sandbox (tests/sandbox). Python is the project's `.venv/bin/python`, as in the
+// port: aiosmtpd (tests/interop/aiosmtpd_server.py), Postfix (tests/interop/postfix_server.py),
+// Exim (tests/interop/exim_server.py) and the sandbox (tests/sandbox). Python is the project's `.venv/bin/python`, as in the
 // Makefile; the test CA comes from the scenario server's `make_test_ca` (openssl).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -78,6 +78,23 @@ export async function startPostfix() {
   server.deliveries = async (queueId, count) => {
     server.proc.stdin.write(`deliveries ${queueId} ${count}\n`);
     return JSON.parse(await server.line()).deliveries;
+  };
+  return server;
+}
+
+/** Exim with STARTTLS and AUTH: `info` is its JSON start line ({port, username, password, ca_file}). */
+export async function startExim() {
+  const harness = join(ROOT, "tests/interop/exim_server.py");
+  execFileSync(PY, [harness, "--check"], { stdio: ["ignore", "ignore", "pipe"] });
+  const server = new LineProcess(PY, [harness]);
+  server.info = JSON.parse(await server.line());
+  /** What Exim's spool holds for `id`: {headers, body} (strings), or throws. */
+  server.stored = async (id) => {
+    server.proc.stdin.write(`stored ${id}\n`);
+    const answer = JSON.parse(await server.line());
+    if (answer.error) throw new Error(answer.error);
+    const text = (b64) => Buffer.from(b64, "base64").toString("utf8");
+    return { headers: text(answer.headers_b64), body: text(answer.body_b64) };
   };
   return server;
 }
