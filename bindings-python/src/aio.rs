@@ -19,6 +19,8 @@ use pyo3::types::PyList;
 use pyo3_async_runtimes::tokio::{future_into_py, get_runtime};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// The runtime's worker threads: they run every send of every client (sockets, TLS,
 /// the engine); two keep a TLS handshake from holding up the other connections on a
@@ -42,6 +44,44 @@ pub(crate) fn init_runtime() {
         .thread_name("email365-aio")
         .enable_all();
     pyo3_async_runtimes::tokio::init(builder);
+}
+
+/// Whether a client was made (then the runtime may have threads taking the GIL).
+static USED: AtomicBool = AtomicBool::new(false);
+
+/// How long [`quiesce`] waits at exit for the blocking threads at most.
+const QUIESCE_LIMIT: Duration = Duration::from_secs(2);
+
+/// Run by `atexit` (registered by `email365.aio`): waits, with the GIL released, until
+/// no runtime thread is handing a result to Python. A blocking thread that is still
+/// inside the interpreter when it finalizes is killed while holding a thread state,
+/// which aborts the process; so every blocking thread is made to run an empty task
+/// (all at once, so none is still busy with a result) before Python goes on. Bounded by
+/// [`QUIESCE_LIMIT`] (a host-name lookup may hold a blocking thread).
+#[pyfunction]
+pub(crate) fn aio_quiesce(py: Python<'_>) {
+    if !USED.load(Ordering::SeqCst) {
+        return;
+    }
+    py.detach(|| {
+        let deadline = Instant::now() + QUIESCE_LIMIT;
+        let arrived = Arc::new((Mutex::new(0usize), Condvar::new()));
+        for _ in 0..BLOCKING_THREADS {
+            let arrived = arrived.clone();
+            get_runtime().spawn_blocking(move || {
+                let (count, all) = &*arrived;
+                let mut n = count.lock().unwrap_or_else(|p| p.into_inner());
+                *n += 1;
+                all.notify_all();
+                let left = deadline.saturating_duration_since(Instant::now());
+                let _ = all.wait_timeout_while(n, left, |n| *n < BLOCKING_THREADS);
+            });
+        }
+        let (count, all) = &*arrived;
+        let n = count.lock().unwrap_or_else(|p| p.into_inner());
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = all.wait_timeout_while(n, left, |n| *n < BLOCKING_THREADS);
+    });
 }
 
 /// The outcome of one send, converted when the asyncio future completes (GIL held):
@@ -161,6 +201,7 @@ impl PyAsyncSmtpClient {
         let pool = py
             .detach(|| AsyncSmtpPool::new(options, max_connections))
             .py(py)?;
+        USED.store(true, Ordering::SeqCst);
         Ok(PyAsyncSmtpClient {
             pool,
             closed: AtomicBool::new(false),

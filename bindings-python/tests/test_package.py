@@ -28,8 +28,8 @@ def test_all_is_exact_and_importable() -> None:
 
 
 def test_every_native_name_is_reexported() -> None:
-    # AsyncSmtpClient is the native half of email365.aio.SmtpClient.
-    assert set(native.__all__) - {"AsyncSmtpClient"} <= set(email365.__all__)
+    # AsyncSmtpClient and aio_quiesce are the native half of email365.aio.
+    assert set(native.__all__) - {"AsyncSmtpClient", "aio_quiesce"} <= set(email365.__all__)
     assert native.AsyncSmtpClient is type(email365.aio.SmtpClient("127.0.0.1")._client)
 
 

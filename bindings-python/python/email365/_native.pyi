@@ -17,7 +17,7 @@ __all__ = [
     "Classification", "classify_reply", "cli_main", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "RecipientState", "status_request", "parse_status", "is_final",
     "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
-    "SmtpClient", "AsyncSmtpClient", "StatusClient", "StatusPoller", "PollStep",
+    "SmtpClient", "AsyncSmtpClient", "aio_quiesce", "StatusClient", "StatusPoller", "PollStep",
 ]
 
 def error_kinds() -> List[Tuple[str, int]]:
@@ -625,6 +625,11 @@ class StatusClient:
     @property
     def account_id(self) -> str:
         """The account id."""
+
+def aio_quiesce() -> None:
+    """Waits (at most 2 s, GIL released) until no runtime thread of
+    :class:`AsyncSmtpClient` is handing a result to Python; ``email365.aio`` runs it at
+    exit."""
 
 def cli_main(args: List[str]) -> int:
     """Runs the core's ``send`` or ``status`` command (``args`` after the program name) and

@@ -16,6 +16,7 @@ Everything else (building, validating, classifying) is fast and stays synchronou
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import functools
 import os
@@ -31,6 +32,10 @@ if TYPE_CHECKING:  # names that exist only in the stub (_native.pyi)
     from ._native import _AuthOption, _Item, _Sendable, _TlsOption, _ToAddrs
 
 __all__ = ["SmtpClient", "StatusClient"]
+
+# Before the interpreter finalizes, let the runtime's threads finish handing results to
+# the event loop (a thread inside the interpreter as it finalizes aborts the process).
+atexit.register(_native.aio_quiesce)
 
 
 class SmtpClient:
