@@ -42,6 +42,7 @@ python-test: python
 	cd bindings-python && ../$(PY) -m mypy --strict examples tests benches
 	cd bindings-python && ../$(PY) -m mypy.stubtest email365._native
 	$(PY) tests/conformance/run_vectors.py --name python-driver -- .venv/bin/python -m email365.conformance
+	$(PY) tests/conformance/run_vectors.py --name python-async-driver -- .venv/bin/python -m email365.conformance --async
 
 # The WebAssembly package: scripts/build-wasm.sh installs its toolchain first
 # (scripts/setup-wasm.sh, idempotent) and skips what is up to date.

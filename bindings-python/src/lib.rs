@@ -3,6 +3,7 @@
 //! module; the public Python package `email365` re-exports it.
 
 mod address;
+mod aio;
 mod cli;
 mod error;
 mod http;
@@ -61,6 +62,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<message::PyMessage>()?;
     m.add_class::<smtp::PySendResult>()?;
     m.add_class::<smtp::PySmtpClient>()?;
+    aio::init_runtime();
+    m.add_class::<aio::PyAsyncSmtpClient>()?;
+    m.add_function(wrap_pyfunction!(aio::aio_quiesce, m)?)?;
     m.add_class::<http::PyStatusClient>()?;
     m.add_class::<poll::PyStatusPoller>()?;
     m.add_class::<poll::PyPollStep>()?;

@@ -9,6 +9,7 @@ import re
 
 import email365
 import email365._native as native
+import email365.aio
 
 
 def test_version_is_the_workspace_version(repo_root: pathlib.Path) -> None:
@@ -27,7 +28,9 @@ def test_all_is_exact_and_importable() -> None:
 
 
 def test_every_native_name_is_reexported() -> None:
-    assert set(native.__all__) <= set(email365.__all__)
+    # AsyncSmtpClient and aio_quiesce are the native half of email365.aio.
+    assert set(native.__all__) - {"AsyncSmtpClient", "aio_quiesce"} <= set(email365.__all__)
+    assert native.AsyncSmtpClient is type(email365.aio.SmtpClient("127.0.0.1")._client)
 
 
 def test_py_typed_marker_is_shipped() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import pathlib
 import subprocess
+import sys
 import urllib.request
 from typing import Any, Dict, Iterator, List
 
@@ -215,3 +216,21 @@ def test_send_many_pipelines_and_matches_every_result(sandbox: Dict[str, Any], m
             assert r.notification_id is not None
             ids.add(r.notification_id)
     assert len(ids) == 24, "one notification id per delivered message"
+
+
+def test_aio_sends_1000_concurrently_on_a_few_threads(sandbox: Dict[str, Any]) -> None:
+    """1,000 sends, each a task of its own, from one event loop over a pool of 16, in a
+    process of their own (benches/aio_load.py): every message is delivered, the loop's
+    heartbeat kept beating, and the process never had more than 4 threads beyond the
+    interpreter's main one (the runtime's fixed few; no thread per send)."""
+    load = ROOT / "bindings-python" / "benches" / "aio_load.py"
+    out = subprocess.run(
+        [sys.executable, str(load), sandbox["smtp_host"], str(sandbox["smtp_port"]), sandbox["username"],
+         sandbox["password"], sandbox["ca_file"], "--count", "1000", "--pool", "16"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    figures = json.loads(out.stdout)
+    print(f"email365.aio, 1000 concurrent sends: {figures}")
+    assert figures["sent"] == 1000
+    assert figures["beyond_main"] <= 4, figures
+    assert figures["beats"] >= 10, figures

@@ -5,7 +5,7 @@ import datetime
 import email.message
 import os
 from types import TracebackType
-from typing import Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, final
+from typing import Awaitable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, final
 
 from ._errors import Email365Error
 from ._types import Category, Command, Mode, Severity
@@ -17,7 +17,7 @@ __all__ = [
     "Classification", "classify_reply", "cli_main", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "RecipientState", "status_request", "parse_status", "is_final",
     "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
-    "SmtpClient", "StatusClient", "StatusPoller", "PollStep",
+    "SmtpClient", "AsyncSmtpClient", "aio_quiesce", "StatusClient", "StatusPoller", "PollStep",
 ]
 
 def error_kinds() -> List[Tuple[str, int]]:
@@ -546,6 +546,51 @@ class SmtpClient:
     ) -> bool: ...
 
 @final
+class AsyncSmtpClient:
+    """The asyncio SMTP client on the core's tokio transport (wrapped by
+    :class:`email365.aio.SmtpClient`): the arguments of :class:`SmtpClient`; every
+    method returns an awaitable, and ``max_connections`` connections are shared by the
+    sends in flight."""
+
+    def __new__(
+        cls,
+        host: str,
+        port: int = 25,
+        *,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        tls: _TlsOption = "starttls",
+        ca_file: Optional[Union[str, os.PathLike[str]]] = None,
+        timeout: Optional[float] = None,
+        sender_policy: Optional[SenderPolicy] = None,
+        server_name: Optional[str] = None,
+        ehlo_name: Optional[str] = None,
+        auth: _AuthOption = "plain",
+        pipelining: bool = True,
+        chunking: bool = True,
+        window: Optional[int] = None,
+        probe_idle_after: Optional[float] = None,
+        max_connections: int = 1,
+    ) -> AsyncSmtpClient: ...
+    def send(
+        self,
+        message: _Sendable,
+        *,
+        from_addr: Optional[str] = None,
+        to_addrs: Optional[_ToAddrs] = None,
+    ) -> Awaitable[SendResult]:
+        """An awaitable of one send (see :meth:`SmtpClient.send`)."""
+    def send_many(
+        self, messages: Iterable[_Item], *, return_exceptions: bool = False
+    ) -> Awaitable[List[Union[SendResult, Email365Error]]]:
+        """An awaitable of :meth:`SmtpClient.send_many`, spread over the pool."""
+    def close(self) -> Awaitable[None]:
+        """An awaitable that closes the idle connections (QUIT); later sends fail."""
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+
+@final
 class StatusClient:
     """A client of the Email 365 status API for one account (blocking; the GIL is
     released during requests and waits). Its ``repr`` never shows the credentials."""
@@ -580,6 +625,11 @@ class StatusClient:
     @property
     def account_id(self) -> str:
         """The account id."""
+
+def aio_quiesce() -> None:
+    """Waits (at most 2 s, GIL released) until no runtime thread of
+    :class:`AsyncSmtpClient` is handing a result to Python; ``email365.aio`` runs it at
+    exit."""
 
 def cli_main(args: List[str]) -> int:
     """Runs the core's ``send`` or ``status`` command (``args`` after the program name) and

@@ -1,19 +1,28 @@
 """asyncio variants of the network clients.
 
-The core's transport is blocking; here every blocking call runs in a thread of an
-executor (the loop's default one unless given), with the GIL released during network
-I/O, so the event loop never blocks. Everything else (building, validating,
-classifying) is fast and stays synchronous: use ``email365`` directly.
+:class:`SmtpClient` runs on the core's tokio transport inside the native module: every
+send is a Rust future on the module's one runtime (a fixed few threads, however many
+sends are in flight), awaited from the event loop as an asyncio future, and several
+sends from one client share a pool of ``max_connections`` connections. Cancelling a
+send (``asyncio.wait_for``, ``Task.cancel``) drops its future; its connection is then
+closed without a word and a later send opens a fresh one.
+
+:class:`StatusClient` still runs the blocking status client in executor threads (the
+loop's default executor unless given), with the GIL released during network I/O.
+Everything else (building, validating, classifying) is fast and stays synchronous: use
+``email365`` directly.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import functools
 import os
+import warnings
 from types import TracebackType
-from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Iterable, List, Optional, Type, Union
 
 from . import _native
 from ._native import Notification, SendResult, SenderPolicy
@@ -22,15 +31,18 @@ if TYPE_CHECKING:  # names that exist only in the stub (_native.pyi)
     from ._errors import Email365Error
     from ._native import _AuthOption, _Item, _Sendable, _TlsOption, _ToAddrs
 
-T = TypeVar("T")
-
 __all__ = ["SmtpClient", "StatusClient"]
+
+# Before the interpreter finalizes, let the runtime's threads finish handing results to
+# the event loop (a thread inside the interpreter as it finalizes aborts the process).
+atexit.register(_native.aio_quiesce)
 
 
 class SmtpClient:
-    """An asyncio SMTP submission client: the arguments of :class:`email365.SmtpClient`,
-    plus ``executor`` (a ``concurrent.futures.Executor``; the loop's default one when
-    ``None``). Use as ``async with email365.aio.SmtpClient(...) as client:``."""
+    """An asyncio SMTP submission client: the arguments of :class:`email365.SmtpClient`;
+    ``max_connections`` connections are shared by every send in flight. ``executor`` is
+    accepted for compatibility and ignored (a ``DeprecationWarning``): no send runs in a
+    thread. Use as ``async with email365.aio.SmtpClient(...) as client:``."""
 
     def __init__(
         self,
@@ -53,7 +65,13 @@ class SmtpClient:
         max_connections: int = 1,
         executor: Optional[concurrent.futures.Executor] = None,
     ) -> None:
-        self._client = _native.SmtpClient(
+        if executor is not None:
+            warnings.warn(
+                "email365.aio.SmtpClient runs on the native async transport: executor is ignored",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        self._client = _native.AsyncSmtpClient(
             host,
             port,
             username=username,
@@ -71,10 +89,6 @@ class SmtpClient:
             probe_idle_after=probe_idle_after,
             max_connections=max_connections,
         )
-        self._executor = executor
-
-    async def _run(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     async def send(
         self,
@@ -85,28 +99,25 @@ class SmtpClient:
     ) -> SendResult:
         """Sends one message, with an explicit envelope when ``from_addr`` or
         ``to_addrs`` is given (see :meth:`email365.SmtpClient.send`)."""
-        return await self._run(
-            functools.partial(self._client.send, message, from_addr=from_addr, to_addrs=to_addrs)
-        )
+        return await self._client.send(message, from_addr=from_addr, to_addrs=to_addrs)
 
     async def send_many(
         self, messages: Iterable[_Item], *, return_exceptions: bool = False
     ) -> List[Union[SendResult, Email365Error]]:
         """Sends several messages (each a message or a ``(message, from_addr, to_addrs)``
         tuple) and returns one result per message in input order (see
-        :meth:`email365.SmtpClient.send_many`). Every message is submitted, even after a
-        failure: with ``return_exceptions=True`` a failure is returned in place of its
+        :meth:`email365.SmtpClient.send_many`); with ``max_connections > 1`` the list is
+        spread over several connections at once. Every message is submitted, even after
+        a failure: with ``return_exceptions=True`` a failure is returned in place of its
         result; with ``return_exceptions=False`` :class:`email365.SendManyError` (the
         first failure's kind, every result in ``results``) is raised once all messages
         have been sent."""
-        items = list(messages)
-        return await self._run(
-            functools.partial(self._client.send_many, items, return_exceptions=return_exceptions)
-        )
+        return await self._client.send_many(messages, return_exceptions=return_exceptions)
 
     async def close(self) -> None:
-        """Ends the session (QUIT) and closes the connection(s). Idempotent."""
-        await self._run(self._client.close)
+        """Ends the idle sessions (QUIT) and closes their connections; later sends are
+        refused. Idempotent."""
+        await self._client.close()
 
     @property
     def closed(self) -> bool:
@@ -130,8 +141,9 @@ class SmtpClient:
 
 class StatusClient:
     """An asyncio client of the status API: the arguments of
-    :class:`email365.StatusClient`, plus ``executor``. The polling plan of
-    :meth:`wait_for` is the core's; it runs in a worker thread."""
+    :class:`email365.StatusClient`, plus ``executor`` (a ``concurrent.futures.Executor``;
+    the loop's default one when ``None``). The polling plan of :meth:`wait_for` is the
+    core's; each call runs the blocking client in a worker thread."""
 
     def __init__(
         self,

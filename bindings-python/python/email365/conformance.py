@@ -7,11 +7,14 @@ conformance protocol"; tests/vectors/README.md; every op is supported, so the pr
 ``{"unsupported": why}`` never appears). Every op goes through
 the public Python API of ``email365``, and its arguments are read with the same rules
 as the Rust driver's (``tests/conformance/src/args.rs``), so that both drivers give the
-same answers on every shared vector.
+same answers on every shared vector. With ``--async`` the transport ops
+(``smtp_send``, ``smtp_send_many``) go through ``email365.aio.SmtpClient``, each in an
+event loop of its own, and must give the same answers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime
@@ -20,9 +23,13 @@ import sys
 from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
 import email365
+import email365.aio
 
 Json = Any
 Args = Dict[str, Json]
+
+#: Whether the transport ops go through ``email365.aio`` (``--async``).
+_ASYNC = False
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -346,7 +353,8 @@ def _object(args: Args, name: str) -> Optional[Args]:
     raise _bad(name, "must be an object")
 
 
-def _client(args: Args) -> email365.SmtpClient:
+def _client_args(args: Args) -> Tuple[str, int, Dict[str, Any]]:
+    """(host, port, keyword arguments) of the client, for either client class."""
     host = _string(args, "host")
     port = args.get("port")
     if type(port) is not int or not 0 <= port <= 65535:
@@ -371,7 +379,7 @@ def _client(args: Args) -> email365.SmtpClient:
         if type(window) is not int or window < 0:
             raise _bad("window", "must be a whole number >= 0")
         kwargs["window"] = window
-    return email365.SmtpClient(host, port, **kwargs)
+    return host, port, kwargs
 
 
 def _item(args: Args) -> Tuple[Any, Dict[str, Any]]:
@@ -405,7 +413,15 @@ def _delivery(result: email365.SendResult) -> Json:
 
 def smtp_send(args: Args) -> Json:
     message, envelope = _item(args)
-    with _client(args) as client:
+    host, port, kwargs = _client_args(args)
+    if _ASYNC:
+
+        async def send() -> email365.SendResult:
+            async with email365.aio.SmtpClient(host, port, **kwargs) as client:
+                return await client.send(message, **envelope)
+
+        return _delivery(asyncio.run(send()))
+    with email365.SmtpClient(host, port, **kwargs) as client:
         return _delivery(client.send(message, **envelope))
 
 
@@ -417,8 +433,18 @@ def smtp_send_many(args: Args) -> Json:
     for item in items:
         message, envelope = _item(item)
         messages.append((message, envelope["from_addr"], envelope["to_addrs"]) if envelope else message)
-    with _client(args) as client:
-        results = client.send_many(messages, return_exceptions=True)
+    host, port, kwargs = _client_args(args)
+    results: List[Any]
+    if _ASYNC:
+
+        async def send_many() -> List[Any]:
+            async with email365.aio.SmtpClient(host, port, **kwargs) as client:
+                return await client.send_many(messages, return_exceptions=True)
+
+        results = asyncio.run(send_many())
+    else:
+        with email365.SmtpClient(host, port, **kwargs) as client:
+            results = client.send_many(messages, return_exceptions=True)
     answers: List[Json] = []
     for r in results:
         if isinstance(r, email365.Email365Error):
@@ -515,6 +541,11 @@ def run(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 def main() -> None:
+    global _ASYNC
+    for arg in sys.argv[1:]:
+        if arg != "--async":
+            sys.exit(f"email365.conformance: unknown argument {arg!r} (only --async)")
+        _ASYNC = True
     try:
         run(sys.stdin.buffer, sys.stdout.buffer)
     except BrokenPipeError:
