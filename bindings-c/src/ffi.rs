@@ -2,9 +2,9 @@
 //! freeing a boxed object, reading through a pointer that may be NULL (with the neutral
 //! value for NULL), an item of a list by index, changing an object, handing a new object
 //! out through `out`.
-//! Each `#[no_mangle] extern "C" fn` stays written out with its documentation (cbindgen
-//! reads them into the header and does not expand macros); only its body comes from
-//! here.
+//! Each `#[no_mangle] extern "C" fn` stays written out with its documentation; only its
+//! body comes from here. The exception: a family of read-only accessors is one
+//! [`accessors!`] table (cbindgen sees the functions it makes through `[parse.expand]`).
 
 use crate::{boundary, e365_error, e365_result, e365_str, null_argument};
 use email365::Error;
@@ -130,3 +130,34 @@ macro_rules! new_boxed {
 }
 
 pub(crate) use {new_boxed, new_raw};
+
+/// The read-only accessors of one C type, each an `extern "C"` fn written as
+/// `fn name(more args) -> R = read |x| value;` (the value of the object `x`; R's neutral
+/// value when the object is NULL) or `= read_opt |x| value;` (a value that may be
+/// missing, as [`read_opt`]). Each gets its documentation and then the `# Safety`
+/// paragraph shared by the family. cbindgen sees the functions through
+/// `[parse.expand]` (bindings-c/README.md, "How the header is made").
+macro_rules! accessors {
+    (
+        $obj:ident: *const $ty:ty;
+        safety = $safety:literal;
+        $(
+            $(#[$doc:meta])*
+            fn $name:ident($($arg:ident: $arg_ty:ty),*) -> $ret:ty =
+                $how:ident |$x:ident| $value:expr;
+        )*
+    ) => {
+        $(
+            $(#[$doc])*
+            ///
+            /// # Safety
+            #[doc = concat!(" ", $safety)]
+            #[no_mangle]
+            pub unsafe extern "C" fn $name($obj: *const $ty, $($arg: $arg_ty),*) -> $ret {
+                unsafe { $crate::ffi::$how($obj, |$x| $value) }
+            }
+        )*
+    };
+}
+
+pub(crate) use accessors;

@@ -4,7 +4,7 @@
 //! (`e365_delivery`, `e365_send_results`, opaque with accessors). The send bodies it
 //! shares with the pool are in `sending`.
 
-use crate::ffi::{at, free_box, new_boxed, read, read_opt};
+use crate::ffi::{accessors, at, free_box, new_boxed, read};
 use crate::message::e365_message;
 use crate::options::e365_smtp_options;
 use crate::sending;
@@ -262,146 +262,64 @@ pub unsafe extern "C" fn e365_delivery_free(delivery: *mut e365_delivery) {
     unsafe { free_box(delivery) }
 }
 
-/// The notification id of the (first) transaction, for the status API; `{NULL, 0}` when
-/// the server gave none or `delivery` is NULL.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_notification_id(delivery: *const e365_delivery) -> e365_str {
-    unsafe { read(delivery, |d| d.notification_id) }
+accessors! {
+    delivery: *const e365_delivery;
+    safety = "`delivery` is NULL or a live delivery.";
+
+    /// The notification id of the (first) transaction, for the status API; `{NULL, 0}` when
+    /// the server gave none or `delivery` is NULL.
+    fn e365_delivery_notification_id() -> e365_str = read |d| d.notification_id;
+
+    /// The basic code of the final reply to the message data (0 for NULL).
+    fn e365_delivery_final_code() -> u16 = read |d| d.final_code;
+
+    /// The enhanced code of the final reply, or `{NULL, 0}`.
+    fn e365_delivery_final_enhanced() -> e365_str = read |d| d.final_enhanced;
+
+    /// The final reply as it came on the wire (codes included, lines joined with CRLF);
+    /// `{NULL, 0}` for NULL.
+    fn e365_delivery_final_reply() -> e365_str = read |d| d.final_reply;
+
+    /// The text of the final reply: its lines after their code (enhanced code included),
+    /// joined with `\n`, as `e365_recipient_reply_text`; `{NULL, 0}` for NULL.
+    fn e365_delivery_final_text() -> e365_str = read |d| d.final_text;
+
+    /// The number of SMTP transactions used (more than one when the server limited the
+    /// recipients per transaction; 0 for NULL).
+    fn e365_delivery_transactions() -> usize = read |d| d.transactions;
+
+    /// The number of accepted recipients (0 for NULL).
+    fn e365_delivery_accepted_len() -> usize = read |d| d.accepted.len();
+
+    /// The accepted recipient at `index` (in RCPT order) with its reply; NULL when `index`
+    /// is out of range or `delivery` is NULL. Owned by the delivery.
+    fn e365_delivery_accepted(index: usize) -> *const e365_recipient_reply =
+        read_opt |d| at(&d.accepted, index);
+
+    /// The number of refused recipients (0 for NULL).
+    fn e365_delivery_rejected_len() -> usize = read |d| d.rejected.len();
+
+    /// The refused recipient at `index` with the reply that refused it; NULL when `index` is
+    /// out of range or `delivery` is NULL. Owned by the delivery.
+    fn e365_delivery_rejected(index: usize) -> *const e365_recipient_reply =
+        read_opt |d| at(&d.rejected, index);
 }
 
-/// The basic code of the final reply to the message data (0 for NULL).
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_final_code(delivery: *const e365_delivery) -> u16 {
-    unsafe { read(delivery, |d| d.final_code) }
-}
+accessors! {
+    reply: *const e365_recipient_reply;
+    safety = "`reply` is NULL or a reply of a live delivery.";
 
-/// The enhanced code of the final reply, or `{NULL, 0}`.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_final_enhanced(delivery: *const e365_delivery) -> e365_str {
-    unsafe { read(delivery, |d| d.final_enhanced) }
-}
+    /// The recipient as given in RCPT TO; `{NULL, 0}` for NULL.
+    fn e365_recipient_reply_recipient() -> e365_str = read |r| r.recipient;
 
-/// The final reply as it came on the wire (codes included, lines joined with CRLF);
-/// `{NULL, 0}` for NULL.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_final_reply(delivery: *const e365_delivery) -> e365_str {
-    unsafe { read(delivery, |d| d.final_reply) }
-}
+    /// The basic code of the server's reply (to RCPT, or to the data); 0 for NULL.
+    fn e365_recipient_reply_code() -> u16 = read |r| r.code;
 
-/// The text of the final reply: its lines after their code (enhanced code included),
-/// joined with `\n`, as `e365_recipient_reply_text`; `{NULL, 0}` for NULL.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_final_text(delivery: *const e365_delivery) -> e365_str {
-    unsafe { read(delivery, |d| d.final_text) }
-}
+    /// The enhanced code of the reply, or `{NULL, 0}`.
+    fn e365_recipient_reply_enhanced() -> e365_str = read |r| r.enhanced;
 
-/// The number of SMTP transactions used (more than one when the server limited the
-/// recipients per transaction; 0 for NULL).
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_transactions(delivery: *const e365_delivery) -> usize {
-    unsafe { read(delivery, |d| d.transactions) }
-}
-
-/// The number of accepted recipients (0 for NULL).
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_accepted_len(delivery: *const e365_delivery) -> usize {
-    unsafe { read(delivery, |d| d.accepted.len()) }
-}
-
-/// The accepted recipient at `index` (in RCPT order) with its reply; NULL when `index`
-/// is out of range or `delivery` is NULL. Owned by the delivery.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_accepted(
-    delivery: *const e365_delivery,
-    index: usize,
-) -> *const e365_recipient_reply {
-    unsafe { read_opt(delivery, |d| at(&d.accepted, index)) }
-}
-
-/// The number of refused recipients (0 for NULL).
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_rejected_len(delivery: *const e365_delivery) -> usize {
-    unsafe { read(delivery, |d| d.rejected.len()) }
-}
-
-/// The refused recipient at `index` with the reply that refused it; NULL when `index` is
-/// out of range or `delivery` is NULL. Owned by the delivery.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_rejected(
-    delivery: *const e365_delivery,
-    index: usize,
-) -> *const e365_recipient_reply {
-    unsafe { read_opt(delivery, |d| at(&d.rejected, index)) }
-}
-
-/// The recipient as given in RCPT TO; `{NULL, 0}` for NULL.
-///
-/// # Safety
-/// `reply` is NULL or a reply of a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_recipient_reply_recipient(
-    reply: *const e365_recipient_reply,
-) -> e365_str {
-    unsafe { read(reply, |r| r.recipient) }
-}
-
-/// The basic code of the server's reply (to RCPT, or to the data); 0 for NULL.
-///
-/// # Safety
-/// `reply` is NULL or a reply of a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_recipient_reply_code(reply: *const e365_recipient_reply) -> u16 {
-    unsafe { read(reply, |r| r.code) }
-}
-
-/// The enhanced code of the reply, or `{NULL, 0}`.
-///
-/// # Safety
-/// `reply` is NULL or a reply of a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_recipient_reply_enhanced(
-    reply: *const e365_recipient_reply,
-) -> e365_str {
-    unsafe { read(reply, |r| r.enhanced) }
-}
-
-/// The reply text, lines joined with `\n`, codes removed; `{NULL, 0}` for NULL.
-///
-/// # Safety
-/// `reply` is NULL or a reply of a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_recipient_reply_text(reply: *const e365_recipient_reply) -> e365_str {
-    unsafe { read(reply, |r| r.text) }
+    /// The reply text, lines joined with `\n`, codes removed; `{NULL, 0}` for NULL.
+    fn e365_recipient_reply_text() -> e365_str = read |r| r.text;
 }
 
 /// The number of messages (the `messages_len` of the call; 0 for NULL).
