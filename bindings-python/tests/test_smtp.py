@@ -12,7 +12,8 @@ import pytest
 
 import email365
 from email365 import Message, SmtpClient
-from smtpd_helpers import PASSWORD, QUEUE_ID, USERNAME, Server, Ticker, free_port
+from smtpd_helpers import PASSWORD, QUEUE_ID, USERNAME, Server, Ticker
+from testkit import free_port
 from smtpd_helpers import receipt
 from smtpd_helpers import tls_client as client
 
