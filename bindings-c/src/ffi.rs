@@ -3,8 +3,10 @@
 //! value for NULL), an item of a list by index, changing an object, handing a new object
 //! out through `out`.
 //! Each `#[no_mangle] extern "C" fn` stays written out with its documentation; only its
-//! body comes from here. The exception: a family of read-only accessors is one
-//! [`accessors!`] table (cbindgen sees the functions it makes through `[parse.expand]`).
+//! body comes from here. The exceptions, whose functions cbindgen sees through
+//! `[parse.expand]`: a family of read-only accessors is one [`accessors!`] table, and a
+//! function that makes an object is written as [`maker!`] (its `out` and `err_out`
+//! parameters and its body's frame come from the macro).
 
 use crate::{boundary, e365_error, e365_result, e365_str, null_argument};
 use email365::Error;
@@ -129,7 +131,30 @@ macro_rules! new_boxed {
     };
 }
 
-pub(crate) use {new_boxed, new_raw};
+/// An `extern "C"` function that makes an object, written as
+/// `fn name(parameters) -> new_raw T { block }` (the block gives a `*mut T`, as for
+/// [`new_raw!`]) or `-> new_boxed T { block }` (the block gives the `T` to box, as for
+/// [`new_boxed!`]), after its documentation. It takes the parameters written, then
+/// `out: *mut *mut T` (receives the object) and `err_out: *mut *mut e365_error`, and
+/// returns an `e365_result`. cbindgen sees it through `[parse.expand]`.
+macro_rules! maker {
+    (
+        $(#[$attr:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $how:ident $out:ty $body:block
+    ) => {
+        $(#[$attr])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            $($arg: $ty,)*
+            out: *mut *mut $out,
+            err_out: *mut *mut e365_error,
+        ) -> e365_result {
+            $crate::ffi::$how!(out, err_out, $body)
+        }
+    };
+}
+
+pub(crate) use {maker, new_boxed, new_raw};
 
 /// The read-only accessors of one C type, each an `extern "C"` fn written as
 /// `fn name(more args) -> R = read |x| value;` (the value of the object `x`; R's neutral

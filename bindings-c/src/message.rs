@@ -2,7 +2,7 @@
 //! (`e365_message`) and the envelope of an existing message
 //! (`e365_envelope_from_message`), over the core's `message` module.
 
-use crate::ffi::{array_ptr, change, free_box, new_boxed, new_raw};
+use crate::ffi::{array_ptr, change, free_box, maker};
 use crate::policy::e365_sender_policy;
 use crate::{
     bytes, e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, try_ref,
@@ -30,23 +30,19 @@ impl e365_message_builder {
     }
 }
 
-/// Makes an empty message builder. On success `*out` receives it; the caller frees it
-/// with `e365_message_builder_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`out` NULL).
-///
-/// # Safety
-/// `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_new(
-    out: *mut *mut e365_message_builder,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes an empty message builder. On success `*out` receives it; the caller frees it
+    /// with `e365_message_builder_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`out` NULL).
+    ///
+    /// # Safety
+    /// `out` and `err_out` are NULL or valid for writing.
+    fn e365_message_builder_new() -> new_boxed e365_message_builder {
         e365_message_builder {
             inner: MessageBuilder::new(),
         }
-    })
+    }
 }
 
 /// Frees a message builder; NULL is ignored.
@@ -463,29 +459,24 @@ fn message_into_raw(built: BuiltMessage) -> *mut e365_message {
     MessageBox::into_raw(view, (built, rcpt, s))
 }
 
-/// Checks every input and builds the message with its envelope. The builder is not
-/// changed (it may be built again). On success `*out` receives a new message that the
-/// caller frees with `e365_message_free`.
-///
-/// Errors: `E365_INVALID_MESSAGE` with a reason (an invalid address in from/to/cc/bcc/
-/// reply-to gives the address diagnosis as reason; `no_from`, `no_recipients`,
-/// `too_many_recipients` (over 10,000 distinct), `control_char`, `reserved_header`, …), `E365_SENDER_NOT_REGISTERED` (a sender outside
-/// the policy), `E365_INVALID_ARGUMENT` (`builder` or `out` NULL).
-///
-/// # Safety
-/// `builder` is NULL or a live builder; `out` and `err_out` are NULL or valid for
-/// writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_build(
-    builder: *const e365_message_builder,
-    out: *mut *mut e365_message,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Checks every input and builds the message with its envelope. The builder is not
+    /// changed (it may be built again). On success `*out` receives a new message that the
+    /// caller frees with `e365_message_free`.
+    ///
+    /// Errors: `E365_INVALID_MESSAGE` with a reason (an invalid address in from/to/cc/bcc/
+    /// reply-to gives the address diagnosis as reason; `no_from`, `no_recipients`,
+    /// `too_many_recipients` (over 10,000 distinct), `control_char`, `reserved_header`, …), `E365_SENDER_NOT_REGISTERED` (a sender outside
+    /// the policy), `E365_INVALID_ARGUMENT` (`builder` or `out` NULL).
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; `out` and `err_out` are NULL or valid for
+    /// writing.
+    fn e365_message_builder_build(builder: *const e365_message_builder) -> new_raw e365_message {
         let builder = try_ref!(builder, "builder");
         let built = builder.inner.build()?;
         message_into_raw(built)
-    })
+    }
 }
 
 /// Frees a message; NULL is ignored.
@@ -516,28 +507,22 @@ pub struct e365_envelope {
 
 type EnvelopeBox = Owned<e365_envelope, (Vec<u8>, Vec<e365_str>, Strings)>;
 
-/// Reads the envelope of a message built elsewhere (`message`, `len` bytes) and removes
-/// its Bcc header. On success `*out` receives a new envelope that the caller frees with
-/// `e365_envelope_free`.
-///
-/// Errors: `E365_INVALID_MESSAGE` (reason `no_from`, `no_recipients`,
-/// `too_many_recipients` (over 10,000 distinct), `invalid_header`, `invalid_header_name`,
-/// `invalid_utf8` or an address diagnosis),
-/// `E365_INVALID_ARGUMENT` (`message` or `out` NULL).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `message` is valid for reading `len` bytes; `out` and `err_out` are NULL or valid
-/// for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_envelope_from_message(
-    message: *const u8,
-    len: usize,
-    out: *mut *mut e365_envelope,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Reads the envelope of a message built elsewhere (`message`, `len` bytes) and removes
+    /// its Bcc header. On success `*out` receives a new envelope that the caller frees with
+    /// `e365_envelope_free`.
+    ///
+    /// Errors: `E365_INVALID_MESSAGE` (reason `no_from`, `no_recipients`,
+    /// `too_many_recipients` (over 10,000 distinct), `invalid_header`, `invalid_header_name`,
+    /// `invalid_utf8` or an address diagnosis),
+    /// `E365_INVALID_ARGUMENT` (`message` or `out` NULL).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `message` is valid for reading `len` bytes; `out` and `err_out` are NULL or valid
+    /// for writing.
+    fn e365_envelope_from_message(message: *const u8, len: usize) -> new_raw e365_envelope {
         let input = unsafe { bytes(message.cast(), len, "message")? };
         let (envelope, stripped) = envelope_from_message(input)?;
         let mut s = Strings::default();
@@ -550,7 +535,7 @@ pub unsafe extern "C" fn e365_envelope_from_message(
             bytes_len: stripped.len(),
         };
         EnvelopeBox::into_raw(view, (stripped, rcpt, s))
-    })
+    }
 }
 
 /// Frees an envelope; NULL is ignored.

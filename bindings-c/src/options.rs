@@ -3,7 +3,7 @@
 //! rustls-ffi grow without breaking the ABI: a new option is a new function), over the
 //! core's `SmtpOptions`. Also the transcript callback (`e365_smtp_options_set_log`).
 
-use crate::ffi::{change, free_box, new_boxed};
+use crate::ffi::{change, free_box, maker};
 use crate::policy::e365_sender_policy;
 use crate::{e365_error, e365_result, text};
 use email365::names::{self, WireName};
@@ -146,32 +146,26 @@ fn at_least_one(value: usize, name: &str, reason: &'static str) -> Result<usize,
 // (`email365::names`; a test checks it), so the core reads them: an unknown number is
 // `unknown_tls_mode` / `unknown_auth_mechanism`.
 
-/// Makes options for `host` (a host name or an IP address, `host_len` bytes) with every
-/// default: port 25 (the service's), STARTTLS required, the system's trusted roots, no
-/// AUTH, PIPELINING and CHUNKING when offered, a window of 16 transactions, the time
-/// limits of RFC 5321, no sender policy, no transcript, one connection for a pool. On
-/// success `*out` receives them; free them with `e365_smtp_options_free`. The host is
-/// copied.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`host` or `out` NULL, `host` not UTF-8).
-///
-/// # Safety
-/// `host` is NULL or valid for reading `host_len` bytes; `out` and `err_out` are NULL or
-/// valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_new(
-    host: *const c_char,
-    host_len: usize,
-    out: *mut *mut e365_smtp_options,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes options for `host` (a host name or an IP address, `host_len` bytes) with every
+    /// default: port 25 (the service's), STARTTLS required, the system's trusted roots, no
+    /// AUTH, PIPELINING and CHUNKING when offered, a window of 16 transactions, the time
+    /// limits of RFC 5321, no sender policy, no transcript, one connection for a pool. On
+    /// success `*out` receives them; free them with `e365_smtp_options_free`. The host is
+    /// copied.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`host` or `out` NULL, `host` not UTF-8).
+    ///
+    /// # Safety
+    /// `host` is NULL or valid for reading `host_len` bytes; `out` and `err_out` are NULL or
+    /// valid for writing.
+    fn e365_smtp_options_new(host: *const c_char, host_len: usize) -> new_boxed e365_smtp_options {
         let host = unsafe { text(host, host_len, "host")? };
         e365_smtp_options {
             inner: SmtpOptions::new(host),
             max_connections: 1,
         }
-    })
+    }
 }
 
 /// Frees options; NULL is ignored. Clients and pools made from them keep their copy.

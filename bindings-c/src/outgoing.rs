@@ -1,7 +1,7 @@
 //! Raw messages for the `send_many_raw` calls in C: an opaque `e365_outgoing` holding a
 //! copy of an envelope and RFC 5322 bytes, handed to the core as `Outgoing::raw`.
 
-use crate::ffi::{free_box, new_boxed};
+use crate::ffi::{free_box, maker};
 use crate::pool::e365_smtp_pool;
 use crate::sending;
 use crate::smtp::{e365_send_results, e365_smtp_client};
@@ -19,35 +19,32 @@ pub struct e365_outgoing {
     bytes: Vec<u8>,
 }
 
-/// Copies an envelope (`mail_from`, bare, empty for `<>`; `rcpt_to_len` bare recipients)
-/// and RFC 5322 bytes into a new outgoing message for the `send_many_raw` calls; free it
-/// with `e365_outgoing_free`. Nothing is checked here: the send checks it as
-/// `e365_smtp_client_send_raw` does.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`mail_from.data`, an entry's data, `bytes` or `out`
-/// NULL, `rcpt_to` NULL with a non-zero length, text not UTF-8).
-///
-/// # Safety
-/// `mail_from`'s data, each `rcpt_to` entry and `bytes` are valid for reading their
-/// lengths; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_outgoing_new(
-    mail_from: e365_str,
-    rcpt_to: *const e365_str,
-    rcpt_to_len: usize,
-    bytes: *const u8,
-    len: usize,
-    out: *mut *mut e365_outgoing,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Copies an envelope (`mail_from`, bare, empty for `<>`; `rcpt_to_len` bare recipients)
+    /// and RFC 5322 bytes into a new outgoing message for the `send_many_raw` calls; free it
+    /// with `e365_outgoing_free`. Nothing is checked here: the send checks it as
+    /// `e365_smtp_client_send_raw` does.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`mail_from.data`, an entry's data, `bytes` or `out`
+    /// NULL, `rcpt_to` NULL with a non-zero length, text not UTF-8).
+    ///
+    /// # Safety
+    /// `mail_from`'s data, each `rcpt_to` entry and `bytes` are valid for reading their
+    /// lengths; `out` and `err_out` are NULL or valid for writing.
+    fn e365_outgoing_new(
+        mail_from: e365_str,
+        rcpt_to: *const e365_str,
+        rcpt_to_len: usize,
+        bytes: *const u8,
+        len: usize,
+    ) -> new_boxed e365_outgoing {
         let (envelope, bytes) =
             unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len)? };
         e365_outgoing {
             envelope,
             bytes: bytes.to_vec(),
         }
-    })
+    }
 }
 
 /// Frees an outgoing message; NULL is ignored.
@@ -75,45 +72,43 @@ unsafe fn raw_items<'a>(
     }
 }
 
-/// `e365_smtp_client_send_many` for messages built elsewhere (`e365_outgoing_new`):
-/// one outcome per item, in the order given, every item submitted. SMTPUTF8 and
-/// 8BITMIME needs are detected as `e365_smtp_client_send_raw` does.
-///
-/// Errors of the call itself: `E365_INVALID_ARGUMENT` (`client` or `out` NULL, `items`
-/// NULL with a non-zero length, a NULL entry).
-///
-/// # Safety
-/// `client` is NULL or a live client; `items` is NULL (with length 0) or valid for
-/// reading `items_len` pointers, each NULL or a live outgoing message; `out` and
-/// `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_send_many_raw(
-    client: *mut e365_smtp_client,
-    items: *const *const e365_outgoing,
-    items_len: usize,
-    out: *mut *mut e365_send_results,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { sending::send_many(client, || raw_items(items, items_len), out, err_out) }
+maker! {
+    /// `e365_smtp_client_send_many` for messages built elsewhere (`e365_outgoing_new`):
+    /// one outcome per item, in the order given, every item submitted. SMTPUTF8 and
+    /// 8BITMIME needs are detected as `e365_smtp_client_send_raw` does.
+    ///
+    /// Errors of the call itself: `E365_INVALID_ARGUMENT` (`client` or `out` NULL, `items`
+    /// NULL with a non-zero length, a NULL entry).
+    ///
+    /// # Safety
+    /// `client` is NULL or a live client; `items` is NULL (with length 0) or valid for
+    /// reading `items_len` pointers, each NULL or a live outgoing message; `out` and
+    /// `err_out` are NULL or valid for writing.
+    fn e365_smtp_client_send_many_raw(
+        client: *mut e365_smtp_client,
+        items: *const *const e365_outgoing,
+        items_len: usize,
+    ) -> new_boxed e365_send_results {
+        unsafe { sending::send_many(client, || raw_items(items, items_len))? }
+    }
 }
 
-/// `e365_smtp_pool_send_many` for messages built elsewhere (`e365_outgoing_new`).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `pool` is NULL or a live pool; `items` is NULL (with length 0) or valid for reading
-/// `items_len` pointers, each NULL or a live outgoing message; `out` and `err_out` are
-/// NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_pool_send_many_raw(
-    pool: *const e365_smtp_pool,
-    items: *const *const e365_outgoing,
-    items_len: usize,
-    out: *mut *mut e365_send_results,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { sending::send_many(pool, || raw_items(items, items_len), out, err_out) }
+maker! {
+    /// `e365_smtp_pool_send_many` for messages built elsewhere (`e365_outgoing_new`).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `pool` is NULL or a live pool; `items` is NULL (with length 0) or valid for reading
+    /// `items_len` pointers, each NULL or a live outgoing message; `out` and `err_out` are
+    /// NULL or valid for writing.
+    fn e365_smtp_pool_send_many_raw(
+        pool: *const e365_smtp_pool,
+        items: *const *const e365_outgoing,
+        items_len: usize,
+    ) -> new_boxed e365_send_results {
+        unsafe { sending::send_many(pool, || raw_items(items, items_len))? }
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::address::e365_address;
 use crate::address::AddressBox;
-use crate::ffi::{free_box, new_boxed};
+use crate::ffi::{free_box, maker};
 use crate::{e365_error, e365_result, e365_str, ffi_boundary, str_list, try_ref};
 use email365::policy::SenderPolicy;
 
@@ -23,35 +23,32 @@ impl e365_sender_policy {
     }
 }
 
-/// Makes a sender policy from `domains_len` registered domains (Unicode or ASCII form)
-/// and `addresses_len` registered addresses, each an `e365_str` (pointer + length). An
-/// array may be NULL when its length is 0. The strings are copied: they need only live
-/// for the call. On success `*out` receives a new policy that the caller frees with
-/// `e365_sender_policy_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (an invalid entry; an array NULL with a non-zero
-/// length; an entry's `data` NULL or not UTF-8; `out` NULL).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// Each array is NULL (with length 0) or valid for reading its length of entries, each
-/// entry valid for reading its bytes; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_sender_policy_new(
-    domains: *const e365_str,
-    domains_len: usize,
-    addresses: *const e365_str,
-    addresses_len: usize,
-    out: *mut *mut e365_sender_policy,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes a sender policy from `domains_len` registered domains (Unicode or ASCII form)
+    /// and `addresses_len` registered addresses, each an `e365_str` (pointer + length). An
+    /// array may be NULL when its length is 0. The strings are copied: they need only live
+    /// for the call. On success `*out` receives a new policy that the caller frees with
+    /// `e365_sender_policy_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (an invalid entry; an array NULL with a non-zero
+    /// length; an entry's `data` NULL or not UTF-8; `out` NULL).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// Each array is NULL (with length 0) or valid for reading its length of entries, each
+    /// entry valid for reading its bytes; `out` and `err_out` are NULL or valid for writing.
+    fn e365_sender_policy_new(
+        domains: *const e365_str,
+        domains_len: usize,
+        addresses: *const e365_str,
+        addresses_len: usize,
+    ) -> new_boxed e365_sender_policy {
         let domains = unsafe { str_list(domains, domains_len, "domains", "domains[i]")? };
         let addresses = unsafe { str_list(addresses, addresses_len, "addresses", "addresses[i]")? };
         let inner = SenderPolicy::new(&domains, &addresses)?;
         e365_sender_policy { inner }
-    })
+    }
 }
 
 /// Checks a sender address (from `e365_address_parse`) against the policy: `E365_OK`

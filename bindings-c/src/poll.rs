@@ -4,7 +4,7 @@
 //! `e365_status_poller_record_answer` / `e365_status_poller_record_failure`.
 //! `e365_status_client_wait` drives the same poller inside the library.
 
-use crate::ffi::{free_box, new_boxed};
+use crate::ffi::{free_box, maker};
 use crate::status::{e365_http_answer, e365_notification, id_and_recipient, notification_into_raw};
 use crate::{e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, text, try_out};
 use email365::status::{self, FetchFailure, PollPlan, PollStep, Poller};
@@ -59,38 +59,35 @@ fn millis(d: Duration) -> u64 {
     status::retry_after_millis(d)
 }
 
-/// Makes a poller for `notification_id` (`id_len` bytes; named in the give-up message)
-/// that waits for `recipient`'s final state (every recipient's when `recipient` is NULL)
-/// and gives up `*deadline_ms` after the first `e365_status_poller_next` (never when
-/// `deadline_ms` is NULL). Waits follow the core's plan (1 s, 2 s, 4 s, … 30 s) and the
-/// server's Retry-After; transient failures (HTTP 429 and 5xx, network failures,
-/// request time-outs) and `found` false (unknown, not visible yet, or expired) are
-/// polled on; the last poll is made at the deadline. On success `*out` receives the
-/// poller.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`notification_id` or `out` NULL, text not UTF-8).
-///
-/// # Safety
-/// `notification_id` and `recipient` are NULL or valid for reading their lengths;
-/// `deadline_ms` is NULL or valid for reading; `out` and `err_out` are NULL or valid
-/// for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_poller_new(
-    notification_id: *const c_char,
-    id_len: usize,
-    recipient: *const c_char,
-    recipient_len: usize,
-    deadline_ms: *const u64,
-    out: *mut *mut e365_status_poller,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes a poller for `notification_id` (`id_len` bytes; named in the give-up message)
+    /// that waits for `recipient`'s final state (every recipient's when `recipient` is NULL)
+    /// and gives up `*deadline_ms` after the first `e365_status_poller_next` (never when
+    /// `deadline_ms` is NULL). Waits follow the core's plan (1 s, 2 s, 4 s, … 30 s) and the
+    /// server's Retry-After; transient failures (HTTP 429 and 5xx, network failures,
+    /// request time-outs) and `found` false (unknown, not visible yet, or expired) are
+    /// polled on; the last poll is made at the deadline. On success `*out` receives the
+    /// poller.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`notification_id` or `out` NULL, text not UTF-8).
+    ///
+    /// # Safety
+    /// `notification_id` and `recipient` are NULL or valid for reading their lengths;
+    /// `deadline_ms` is NULL or valid for reading; `out` and `err_out` are NULL or valid
+    /// for writing.
+    fn e365_status_poller_new(
+        notification_id: *const c_char,
+        id_len: usize,
+        recipient: *const c_char,
+        recipient_len: usize,
+        deadline_ms: *const u64,
+    ) -> new_boxed e365_status_poller {
         let (id, recipient) =
             unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let deadline = unsafe { deadline_ms.as_ref() }.map(|ms| Duration::from_millis(*ms));
         let inner = Poller::new(PollPlan::DEFAULT, id, recipient, deadline);
         e365_status_poller { inner }
-    })
+    }
 }
 
 /// Writes into `*step_out` what to do at `now_ms` (milliseconds on any clock that moves

@@ -2,11 +2,10 @@
 //! `e365_smtp_pool_send*`, `*_send_many_raw`): one body each, generic over the C handle
 //! ([`Handle`]: a client or a pool), and the conversions of their arguments.
 
-use crate::ffi::new_boxed;
 use crate::message::{e365_message, MessageBox};
 use crate::pool::e365_smtp_pool;
 use crate::smtp::{e365_delivery, e365_send_results, e365_smtp_client};
-use crate::{e365_error, e365_result, e365_str, pointers, str_list, str_text, try_out, try_ref};
+use crate::{e365_str, pointers, str_list, str_text, try_out, try_ref};
 use email365::message::{BuiltMessage, Envelope};
 use email365::smtp::{Delivery, Outgoing, SmtpClient, SmtpPool};
 use email365::Error;
@@ -72,26 +71,22 @@ impl Handle for *const e365_smtp_pool {
     }
 }
 
-/// The body of `e365_smtp_client_send` and `e365_smtp_pool_send`.
+/// What `e365_smtp_client_send` and `e365_smtp_pool_send` make.
 ///
 /// # Safety
 /// As for those functions.
 pub(crate) unsafe fn send(
     handle: impl Handle,
     message: *const e365_message,
-    out: *mut *mut e365_delivery,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
-        let mut transport = unsafe { handle.transport()? };
-        let Some(message) = (unsafe { MessageBox::core(message) }) else {
-            return Err(crate::null_argument("message"));
-        };
-        e365_delivery::new(&transport.send(message)?)
-    })
+) -> Result<e365_delivery, Error> {
+    let mut transport = unsafe { handle.transport()? };
+    let Some(message) = (unsafe { MessageBox::core(message) }) else {
+        return Err(crate::null_argument("message"));
+    };
+    Ok(e365_delivery::new(&transport.send(message)?))
 }
 
-/// The body of `e365_smtp_client_send_raw` and `e365_smtp_pool_send_raw`: `raw` reads
+/// What `e365_smtp_client_send_raw` and `e365_smtp_pool_send_raw` make: `raw` reads
 /// the envelope and bytes ([`raw_message`]) once the handle is checked.
 ///
 /// # Safety
@@ -99,17 +94,13 @@ pub(crate) unsafe fn send(
 pub(crate) unsafe fn send_raw<'a>(
     handle: impl Handle,
     raw: impl FnOnce() -> Result<(Envelope, &'a [u8]), Error>,
-    out: *mut *mut e365_delivery,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
-        let mut transport = unsafe { handle.transport()? };
-        let (envelope, data) = raw()?;
-        e365_delivery::new(&transport.send_raw(&envelope, data)?)
-    })
+) -> Result<e365_delivery, Error> {
+    let mut transport = unsafe { handle.transport()? };
+    let (envelope, data) = raw()?;
+    Ok(e365_delivery::new(&transport.send_raw(&envelope, data)?))
 }
 
-/// The body of the `send_many` calls: `items` reads the list (built messages or
+/// What the `send_many` calls make: `items` reads the list (built messages or
 /// `e365_outgoing`s) once the handle is checked.
 ///
 /// # Safety
@@ -117,14 +108,10 @@ pub(crate) unsafe fn send_raw<'a>(
 pub(crate) unsafe fn send_many<'a>(
     handle: impl Handle,
     items: impl FnOnce() -> Result<Vec<Outgoing<'a>>, Error>,
-    out: *mut *mut e365_send_results,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
-        let mut transport = unsafe { handle.transport()? };
-        let items = items()?;
-        e365_send_results::new(transport.send_many(&items))
-    })
+) -> Result<e365_send_results, Error> {
+    let mut transport = unsafe { handle.transport()? };
+    let items = items()?;
+    Ok(e365_send_results::new(transport.send_many(&items)))
 }
 
 /// The envelope and bytes of the `send_raw` calls and of `e365_outgoing_new`.

@@ -4,7 +4,7 @@
 //! (`e365_delivery`, `e365_send_results`, opaque with accessors). The send bodies it
 //! shares with the pool are in `sending`.
 
-use crate::ffi::{accessors, at, free_box, new_boxed, read};
+use crate::ffi::{accessors, at, free_box, maker, read};
 use crate::message::e365_message;
 use crate::options::e365_smtp_options;
 use crate::sending;
@@ -30,33 +30,28 @@ impl e365_smtp_client {
     }
 }
 
-/// Connects now with a copy of `options`: TCP, greeting, EHLO, STARTTLS (required unless
-/// the options say otherwise; certificate and host name verified), EHLO again, AUTH when
-/// credentials are set. On success `*out` receives the client; close it with
-/// `e365_smtp_client_close` or free it with `e365_smtp_client_free`. The options may be
-/// freed or changed afterwards.
-///
-/// Errors: `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS` (handshake or verification
-/// failed, or STARTTLS not offered), `E365_AUTH`, `E365_PROTOCOL`, `E365_SMTP_TRANSIENT`
-/// / `E365_SMTP_PERMANENT` (a refusing greeting or EHLO; the error carries the reply),
-/// `E365_INVALID_ARGUMENT` (`options` or `out` NULL; reason `auth_requires_tls` for
-/// credentials with `E365_TLS_INSECURE_PLAINTEXT`).
-///
-/// Blocks for at most the time limits of the options.
-///
-/// # Safety
-/// `options` is NULL or live options; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_connect(
-    options: *const e365_smtp_options,
-    out: *mut *mut e365_smtp_client,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Connects now with a copy of `options`: TCP, greeting, EHLO, STARTTLS (required unless
+    /// the options say otherwise; certificate and host name verified), EHLO again, AUTH when
+    /// credentials are set. On success `*out` receives the client; close it with
+    /// `e365_smtp_client_close` or free it with `e365_smtp_client_free`. The options may be
+    /// freed or changed afterwards.
+    ///
+    /// Errors: `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS` (handshake or verification
+    /// failed, or STARTTLS not offered), `E365_AUTH`, `E365_PROTOCOL`, `E365_SMTP_TRANSIENT`
+    /// / `E365_SMTP_PERMANENT` (a refusing greeting or EHLO; the error carries the reply),
+    /// `E365_INVALID_ARGUMENT` (`options` or `out` NULL; reason `auth_requires_tls` for
+    /// credentials with `E365_TLS_INSECURE_PLAINTEXT`).
+    ///
+    /// Blocks for at most the time limits of the options.
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `out` and `err_out` are NULL or valid for writing.
+    fn e365_smtp_client_connect(options: *const e365_smtp_options) -> new_boxed e365_smtp_client {
         let options = try_ref!(options, "options").core().clone();
         let inner = SmtpClient::connect(options)?;
         e365_smtp_client { inner }
-    })
+    }
 }
 
 /// One recipient and the server's reply to it (opaque, owned by its delivery): read it
@@ -121,57 +116,55 @@ impl e365_delivery {
     }
 }
 
-/// Sends a built message (`e365_message_builder_build`) to its envelope's recipients.
-/// The message is never sent twice: a reconnect happens only before MAIL FROM. On
-/// success (at least one recipient accepted) `*out` receives the delivery (accepted and
-/// refused recipients, final reply, notification id); free it with `e365_delivery_free`.
-///
-/// Errors: `E365_RECIPIENTS_REJECTED` (every recipient refused: one reply per recipient
-/// in `e365_error_replies`), `E365_SMTP_TRANSIENT` (4xx: retry later; the error is
-/// transient) / `E365_SMTP_PERMANENT` (5xx), `E365_MESSAGE_TOO_LARGE`,
-/// `E365_SMTPUTF8_NOT_SUPPORTED`, `E365_OUTCOME_UNKNOWN` (the data was sent but the
-/// final reply never came: it may have been accepted; resend with the same Message-ID),
-/// `E365_SENDER_NOT_REGISTERED` (outside the options' sender policy: nothing was sent),
-/// `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS`, `E365_AUTH`, `E365_PROTOCOL`,
-/// `E365_INVALID_ARGUMENT` (`client`, `message` or `out` NULL).
-///
-/// # Safety
-/// `client` and `message` are NULL or live objects of this library; `out` and
-/// `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_send(
-    client: *mut e365_smtp_client,
-    message: *const e365_message,
-    out: *mut *mut e365_delivery,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { sending::send(client, message, out, err_out) }
+maker! {
+    /// Sends a built message (`e365_message_builder_build`) to its envelope's recipients.
+    /// The message is never sent twice: a reconnect happens only before MAIL FROM. On
+    /// success (at least one recipient accepted) `*out` receives the delivery (accepted and
+    /// refused recipients, final reply, notification id); free it with `e365_delivery_free`.
+    ///
+    /// Errors: `E365_RECIPIENTS_REJECTED` (every recipient refused: one reply per recipient
+    /// in `e365_error_replies`), `E365_SMTP_TRANSIENT` (4xx: retry later; the error is
+    /// transient) / `E365_SMTP_PERMANENT` (5xx), `E365_MESSAGE_TOO_LARGE`,
+    /// `E365_SMTPUTF8_NOT_SUPPORTED`, `E365_OUTCOME_UNKNOWN` (the data was sent but the
+    /// final reply never came: it may have been accepted; resend with the same Message-ID),
+    /// `E365_SENDER_NOT_REGISTERED` (outside the options' sender policy: nothing was sent),
+    /// `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS`, `E365_AUTH`, `E365_PROTOCOL`,
+    /// `E365_INVALID_ARGUMENT` (`client`, `message` or `out` NULL).
+    ///
+    /// # Safety
+    /// `client` and `message` are NULL or live objects of this library; `out` and
+    /// `err_out` are NULL or valid for writing.
+    fn e365_smtp_client_send(
+        client: *mut e365_smtp_client,
+        message: *const e365_message,
+    ) -> new_boxed e365_delivery {
+        unsafe { sending::send(client, message)? }
+    }
 }
 
-/// Sends RFC 5322 bytes built elsewhere (`bytes`, `len`) with an explicit envelope:
-/// `mail_from` (bare address, empty for `<>`) and `rcpt_to_len` recipients (bare
-/// addresses). Use `e365_envelope_from_message` to read the envelope of existing bytes.
-/// SMTPUTF8 and 8BITMIME needs are detected from the envelope and the bytes. Results
-/// and errors as for `e365_smtp_client_send`.
-///
-/// # Safety
-/// `client` is NULL or a live client; `mail_from`'s data, each `rcpt_to` entry and
-/// `bytes` are valid for reading their lengths; `out` and `err_out` are NULL or valid
-/// for writing.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn e365_smtp_client_send_raw(
-    client: *mut e365_smtp_client,
-    mail_from: e365_str,
-    rcpt_to: *const e365_str,
-    rcpt_to_len: usize,
-    bytes: *const u8,
-    len: usize,
-    out: *mut *mut e365_delivery,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
-    unsafe { sending::send_raw(client, raw, out, err_out) }
+maker! {
+    /// Sends RFC 5322 bytes built elsewhere (`bytes`, `len`) with an explicit envelope:
+    /// `mail_from` (bare address, empty for `<>`) and `rcpt_to_len` recipients (bare
+    /// addresses). Use `e365_envelope_from_message` to read the envelope of existing bytes.
+    /// SMTPUTF8 and 8BITMIME needs are detected from the envelope and the bytes. Results
+    /// and errors as for `e365_smtp_client_send`.
+    ///
+    /// # Safety
+    /// `client` is NULL or a live client; `mail_from`'s data, each `rcpt_to` entry and
+    /// `bytes` are valid for reading their lengths; `out` and `err_out` are NULL or valid
+    /// for writing.
+    #[allow(clippy::too_many_arguments)]
+    fn e365_smtp_client_send_raw(
+        client: *mut e365_smtp_client,
+        mail_from: e365_str,
+        rcpt_to: *const e365_str,
+        rcpt_to_len: usize,
+        bytes: *const u8,
+        len: usize,
+    ) -> new_boxed e365_delivery {
+        let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
+        unsafe { sending::send_raw(client, raw)? }
+    }
 }
 
 /// The outcome of each message of a `send_many` call, in the order given (opaque): for
@@ -221,34 +214,33 @@ impl e365_send_results {
     }
 }
 
-/// Sends `messages_len` built messages over this connection and writes one outcome per
-/// message, in the order given, into `*out` (free it with `e365_send_results_free`).
-/// Every message is submitted, whatever happens to the others: with PIPELINING up to
-/// the options' window of whole transactions is in flight at once (with CHUNKING a
-/// window costs one round trip). When the session ends mid-way, messages whose final
-/// reply was read keep their outcome, those whose data was written without a final
-/// reply are `E365_OUTCOME_UNKNOWN` (reason `in_flight`; never resent), those never
-/// written go again on a new connection (up to 3 in all), else `E365_CONNECTION`
-/// (reason `not_sent`).
-///
-/// Returns `E365_OK` once every message has its outcome, even when some or all failed
-/// (read `e365_send_results_code`). Errors of the call itself: `E365_INVALID_ARGUMENT`
-/// (`client` or `out` NULL, `messages` NULL with a non-zero length, a NULL entry).
-///
-/// # Safety
-/// `client` is NULL or a live client; `messages` is NULL (with length 0) or valid for
-/// reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
-/// NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_send_many(
-    client: *mut e365_smtp_client,
-    messages: *const *const e365_message,
-    messages_len: usize,
-    out: *mut *mut e365_send_results,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    let messages = || unsafe { sending::built_messages(messages, messages_len) };
-    unsafe { sending::send_many(client, messages, out, err_out) }
+maker! {
+    /// Sends `messages_len` built messages over this connection and writes one outcome per
+    /// message, in the order given, into `*out` (free it with `e365_send_results_free`).
+    /// Every message is submitted, whatever happens to the others: with PIPELINING up to
+    /// the options' window of whole transactions is in flight at once (with CHUNKING a
+    /// window costs one round trip). When the session ends mid-way, messages whose final
+    /// reply was read keep their outcome, those whose data was written without a final
+    /// reply are `E365_OUTCOME_UNKNOWN` (reason `in_flight`; never resent), those never
+    /// written go again on a new connection (up to 3 in all), else `E365_CONNECTION`
+    /// (reason `not_sent`).
+    ///
+    /// Returns `E365_OK` once every message has its outcome, even when some or all failed
+    /// (read `e365_send_results_code`). Errors of the call itself: `E365_INVALID_ARGUMENT`
+    /// (`client` or `out` NULL, `messages` NULL with a non-zero length, a NULL entry).
+    ///
+    /// # Safety
+    /// `client` is NULL or a live client; `messages` is NULL (with length 0) or valid for
+    /// reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
+    /// NULL or valid for writing.
+    fn e365_smtp_client_send_many(
+        client: *mut e365_smtp_client,
+        messages: *const *const e365_message,
+        messages_len: usize,
+    ) -> new_boxed e365_send_results {
+        let messages = || unsafe { sending::built_messages(messages, messages_len) };
+        unsafe { sending::send_many(client, messages)? }
+    }
 }
 
 /// Frees a delivery; NULL is ignored. Never call it on a delivery returned by

@@ -3,7 +3,7 @@
 //! the polling plan (`e365_status_next_delay`), and what an HTTP answer of the status API
 //! means (`e365_status_http_error`), over the core's `status` module.
 
-use crate::ffi::{array_ptr, free_box, new_boxed, new_raw};
+use crate::ffi::{array_ptr, free_box, maker};
 use crate::{
     e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, str_text, text, try_out,
     try_ref, Owned, Strings,
@@ -84,30 +84,25 @@ unsafe fn core_query<'a>(q: &e365_status_query) -> Result<StatusQuery<'a>, email
     }
 }
 
-/// Builds the status request
-/// `GET {origin}/v1/{accountId}/notifications/id/{notificationId}[?recipient=email:<addr>]`
-/// with `Authorization: Basic …` and `Accept: application/json`. The strings of `query`
-/// are copied: they need only live for the call. On success `*out` receives a new
-/// request that the caller frees with `e365_status_request_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` with a reason: `invalid_region`, `invalid_base_url`,
-/// `conflicting_arguments`, `invalid_account_id`, `invalid_notification_id`,
-/// `invalid_recipient`, `invalid_username` (position = offset in that argument), or
-/// `null_argument` / `invalid_utf8` (`query` or `out` NULL, a required field's `data`
-/// NULL, text not UTF-8). No message repeats the user name or password.
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `query` is NULL or valid, each field's `data` NULL or valid for reading its `len`
-/// bytes; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_request_build(
-    query: *const e365_status_query,
-    out: *mut *mut e365_status_request,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Builds the status request
+    /// `GET {origin}/v1/{accountId}/notifications/id/{notificationId}[?recipient=email:<addr>]`
+    /// with `Authorization: Basic …` and `Accept: application/json`. The strings of `query`
+    /// are copied: they need only live for the call. On success `*out` receives a new
+    /// request that the caller frees with `e365_status_request_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` with a reason: `invalid_region`, `invalid_base_url`,
+    /// `conflicting_arguments`, `invalid_account_id`, `invalid_notification_id`,
+    /// `invalid_recipient`, `invalid_username` (position = offset in that argument), or
+    /// `null_argument` / `invalid_utf8` (`query` or `out` NULL, a required field's `data`
+    /// NULL, text not UTF-8). No message repeats the user name or password.
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `query` is NULL or valid, each field's `data` NULL or valid for reading its `len`
+    /// bytes; `out` and `err_out` are NULL or valid for writing.
+    fn e365_status_request_build(query: *const e365_status_query) -> new_raw e365_status_request {
         let q = try_ref!(query, "query");
         let query = unsafe { core_query(q)? };
         let request = status::status_request(&query)?;
@@ -119,7 +114,7 @@ pub unsafe extern "C" fn e365_status_request_build(
             accept: s.0.keep(request.accept),
         };
         RequestBox::into_raw(view, s)
-    })
+    }
 }
 
 /// Frees a status request (its authorization value is zeroed first); NULL is ignored.
@@ -230,31 +225,25 @@ pub(crate) fn notification_into_raw(n: &Notification) -> *mut e365_notification 
     NotificationBox::into_raw(view, (events, recipients, s))
 }
 
-/// Parses a status-API response body (`body`, `len` bytes of JSON) into a notification:
-/// `{}` gives `found` false (expired after 7 days, or unknown); events keep the
-/// response's order and unknown codes verbatim. On success `*out` receives a new
-/// notification that the caller frees with `e365_notification_free`.
-///
-/// Errors: `E365_INVALID_STATUS_RESPONSE` with a reason: `malformed_json` (message with
-/// line and column, position = byte offset), `wrong_type`, `missing_field`,
-/// `bad_timestamp`; `E365_INVALID_ARGUMENT` (`body` or `out` NULL, `body` not UTF-8).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `body` is valid for reading `len` bytes; `out` and `err_out` are NULL or valid for
-/// writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_parse(
-    body: *const c_char,
-    len: usize,
-    out: *mut *mut e365_notification,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Parses a status-API response body (`body`, `len` bytes of JSON) into a notification:
+    /// `{}` gives `found` false (expired after 7 days, or unknown); events keep the
+    /// response's order and unknown codes verbatim. On success `*out` receives a new
+    /// notification that the caller frees with `e365_notification_free`.
+    ///
+    /// Errors: `E365_INVALID_STATUS_RESPONSE` with a reason: `malformed_json` (message with
+    /// line and column, position = byte offset), `wrong_type`, `missing_field`,
+    /// `bad_timestamp`; `E365_INVALID_ARGUMENT` (`body` or `out` NULL, `body` not UTF-8).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `body` is valid for reading `len` bytes; `out` and `err_out` are NULL or valid for
+    /// writing.
+    fn e365_status_parse(body: *const c_char, len: usize) -> new_raw e365_notification {
         let notification = status::parse_status(unsafe { text(body, len, "body")? })?;
         notification_into_raw(&notification)
-    })
+    }
 }
 
 /// Frees a notification; NULL is ignored.
@@ -458,23 +447,20 @@ pub struct e365_status_client {
     inner: StatusClient,
 }
 
-/// Makes a status client. On success `*out` receives it; free it with
-/// `e365_status_client_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` or `out` NULL; a required field NULL or
-/// not UTF-8; an invalid account id, user name, region or base URL, with the reason of
-/// `e365_status_request_build`; an unreadable `ca_file`), `E365_TLS` (no usable root).
-///
-/// # Safety
-/// `options` is NULL or valid, its strings NULL or valid for reading their lengths;
-/// `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_client_new(
-    options: *const e365_status_client_options,
-    out: *mut *mut e365_status_client,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes a status client. On success `*out` receives it; free it with
+    /// `e365_status_client_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` or `out` NULL; a required field NULL or
+    /// not UTF-8; an invalid account id, user name, region or base URL, with the reason of
+    /// `e365_status_request_build`; an unreadable `ca_file`), `E365_TLS` (no usable root).
+    ///
+    /// # Safety
+    /// `options` is NULL or valid, its strings NULL or valid for reading their lengths;
+    /// `out` and `err_out` are NULL or valid for writing.
+    fn e365_status_client_new(
+        options: *const e365_status_client_options,
+    ) -> new_boxed e365_status_client {
         let o = try_ref!(options, "options");
         let (account, user, password) = unsafe {
             (
@@ -505,76 +491,70 @@ pub unsafe extern "C" fn e365_status_client_new(
         e365_status_client {
             inner: builder.build()?,
         }
-    })
+    }
 }
 
-/// Gets the status of a notification once (`notification_id`, `id_len` bytes), only
-/// `recipient`'s events when `recipient` is not NULL (with or without `email:`). On
-/// success `*out` receives the notification (`found` false: unknown, not visible yet,
-/// or expired after 7 days); free it with `e365_notification_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (a bad id or recipient; `client`, `notification_id`
-/// or `out` NULL; text not UTF-8), `E365_AUTH` (401/403), `E365_NOT_FOUND` (404),
-/// `E365_STATUS_HTTP` (transient for 429 and 5xx; reason `too_many_requests`,
-/// `server_error`, `client_error`, `redirect`, …), `E365_INVALID_STATUS_RESPONSE`,
-/// `E365_TIMEOUT`, `E365_TLS`, `E365_CONNECTION`, `E365_PROTOCOL`.
-///
-/// Blocks for at most the request time limit. Thread-safe.
-///
-/// # Safety
-/// `client` is NULL or a live client; `notification_id` and `recipient` are NULL or
-/// valid for reading their lengths; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_client_get(
-    client: *const e365_status_client,
-    notification_id: *const c_char,
-    id_len: usize,
-    recipient: *const c_char,
-    recipient_len: usize,
-    out: *mut *mut e365_notification,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Gets the status of a notification once (`notification_id`, `id_len` bytes), only
+    /// `recipient`'s events when `recipient` is not NULL (with or without `email:`). On
+    /// success `*out` receives the notification (`found` false: unknown, not visible yet,
+    /// or expired after 7 days); free it with `e365_notification_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (a bad id or recipient; `client`, `notification_id`
+    /// or `out` NULL; text not UTF-8), `E365_AUTH` (401/403), `E365_NOT_FOUND` (404),
+    /// `E365_STATUS_HTTP` (transient for 429 and 5xx; reason `too_many_requests`,
+    /// `server_error`, `client_error`, `redirect`, …), `E365_INVALID_STATUS_RESPONSE`,
+    /// `E365_TIMEOUT`, `E365_TLS`, `E365_CONNECTION`, `E365_PROTOCOL`.
+    ///
+    /// Blocks for at most the request time limit. Thread-safe.
+    ///
+    /// # Safety
+    /// `client` is NULL or a live client; `notification_id` and `recipient` are NULL or
+    /// valid for reading their lengths; `out` and `err_out` are NULL or valid for writing.
+    fn e365_status_client_get(
+        client: *const e365_status_client,
+        notification_id: *const c_char,
+        id_len: usize,
+        recipient: *const c_char,
+        recipient_len: usize,
+    ) -> new_raw e365_notification {
         let client = try_ref!(client, "client");
         let (id, recipient) =
             unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let notification = client.inner.get(id, recipient)?;
         notification_into_raw(&notification)
-    })
+    }
 }
 
-/// Polls until the delivery state is final — `recipient`'s when it is not NULL, every
-/// recipient's otherwise — and gives the final notification in `*out` (free it with
-/// `e365_notification_free`); gives up after `deadline_ms` milliseconds. It drives the
-/// core's poller (as `e365_status_poller_new` gives it): waits follow the polling plan
-/// (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After; transient failures (429, 5xx,
-/// timeouts, connection failures) are retried, any other error ends the wait at once;
-/// `found` false (unknown, not visible yet, or expired) is polled on until the
-/// deadline; when the next wait would pass the deadline, the last poll is made at the
-/// deadline itself (with at least 1 s to be answered).
-///
-/// Errors: `E365_TIMEOUT` with reason `deadline_exceeded` when the state was not final
-/// in time (the message describes the last state or failure), also at once when a
-/// Retry-After forbids polling again before the deadline; the errors of
-/// `e365_status_client_get`.
-///
-/// Blocks for up to `deadline_ms` plus one request (at most 1 s past it). Thread-safe.
-///
-/// # Safety
-/// As for `e365_status_client_get`.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn e365_status_client_wait(
-    client: *const e365_status_client,
-    notification_id: *const c_char,
-    id_len: usize,
-    recipient: *const c_char,
-    recipient_len: usize,
-    deadline_ms: u64,
-    out: *mut *mut e365_notification,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Polls until the delivery state is final — `recipient`'s when it is not NULL, every
+    /// recipient's otherwise — and gives the final notification in `*out` (free it with
+    /// `e365_notification_free`); gives up after `deadline_ms` milliseconds. It drives the
+    /// core's poller (as `e365_status_poller_new` gives it): waits follow the polling plan
+    /// (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After; transient failures (429, 5xx,
+    /// timeouts, connection failures) are retried, any other error ends the wait at once;
+    /// `found` false (unknown, not visible yet, or expired) is polled on until the
+    /// deadline; when the next wait would pass the deadline, the last poll is made at the
+    /// deadline itself (with at least 1 s to be answered).
+    ///
+    /// Errors: `E365_TIMEOUT` with reason `deadline_exceeded` when the state was not final
+    /// in time (the message describes the last state or failure), also at once when a
+    /// Retry-After forbids polling again before the deadline; the errors of
+    /// `e365_status_client_get`.
+    ///
+    /// Blocks for up to `deadline_ms` plus one request (at most 1 s past it). Thread-safe.
+    ///
+    /// # Safety
+    /// As for `e365_status_client_get`.
+    #[allow(clippy::too_many_arguments)]
+    fn e365_status_client_wait(
+        client: *const e365_status_client,
+        notification_id: *const c_char,
+        id_len: usize,
+        recipient: *const c_char,
+        recipient_len: usize,
+        deadline_ms: u64,
+    ) -> new_raw e365_notification {
         let client = try_ref!(client, "client");
         let (id, recipient) =
             unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
@@ -583,7 +563,7 @@ pub unsafe extern "C" fn e365_status_client_wait(
                 .inner
                 .wait_for(id, recipient, Duration::from_millis(deadline_ms))?;
         notification_into_raw(&notification)
-    })
+    }
 }
 
 /// The notification id (required) and recipient (NULL: none) of
