@@ -91,7 +91,7 @@ mod tests {
     use super::*;
     use crate::address::{e365_address_free, e365_address_parse};
     use crate::error::e365_error_free;
-    use crate::testing::input;
+    use crate::testing::{input, refusal};
     use std::ptr::{null, null_mut};
 
     fn parse(s: &str) -> *mut e365_address {
@@ -152,21 +152,17 @@ mod tests {
     #[test]
     fn invalid_entries_and_empty_policies_are_refused() {
         let mut policy = null_mut();
-        let mut err = null_mut();
         let bad = [input("not a domain")];
         unsafe {
+            refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                e365_sender_policy_new(bad.as_ptr(), 1, null(), 0, &mut policy, err)
+            });
             assert_eq!(
-                e365_sender_policy_new(bad.as_ptr(), 1, null(), 0, &mut policy, &mut err),
-                e365_result::E365_INVALID_ARGUMENT
+                refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                    e365_sender_policy_new(null(), 0, null(), 0, &mut policy, err)
+                }),
+                "empty_policy"
             );
-            e365_error_free(err);
-            err = null_mut();
-            assert_eq!(
-                e365_sender_policy_new(null(), 0, null(), 0, &mut policy, &mut err),
-                e365_result::E365_INVALID_ARGUMENT
-            );
-            assert_eq!(crate::testing::reason(err), "empty_policy");
-            e365_error_free(err);
             assert!(policy.is_null());
         }
     }
@@ -174,13 +170,10 @@ mod tests {
     #[test]
     fn null_arguments_are_refused() {
         let mut policy = null_mut();
-        let mut err = null_mut();
         unsafe {
-            assert_eq!(
-                e365_sender_policy_new(null(), 2, null(), 0, &mut policy, &mut err),
-                e365_result::E365_INVALID_ARGUMENT
-            );
-            e365_error_free(err);
+            refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                e365_sender_policy_new(null(), 2, null(), 0, &mut policy, err)
+            });
             assert_eq!(
                 e365_sender_policy_new(null(), 0, null(), 0, null_mut(), null_mut()),
                 e365_result::E365_INVALID_ARGUMENT

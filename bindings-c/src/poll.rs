@@ -214,6 +214,7 @@ mod tests {
     use super::*;
     use crate::error::*;
     use crate::status::e365_notification_free;
+    use crate::testing::refusal;
     use std::ptr::{null, null_mut};
 
     #[test]
@@ -256,19 +257,16 @@ mod tests {
                 (s.action, s.sleep_ms),
                 (e365_poll_action::E365_POLL_SLEEP, 1000)
             );
-            let mut err = null_mut();
-            assert_eq!(
+            refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
                 e365_status_poller_record_failure(
                     p,
                     c"dns".as_ptr(),
                     3,
                     e365_str::NONE,
                     e365_str::NONE,
-                    &mut err
-                ),
-                e365_result::E365_INVALID_ARGUMENT
-            );
-            e365_error_free(err);
+                    err,
+                )
+            });
             assert_eq!(
                 e365_status_poller_record_failure(
                     p,

@@ -204,7 +204,7 @@ pub unsafe extern "C" fn e365_classification_free(classification: *mut e365_clas
 mod tests {
     use super::*;
     use crate::error::*;
-    use crate::testing::view;
+    use crate::testing::{refusal, view};
     use std::ptr::{null, null_mut};
 
     #[test]
@@ -293,28 +293,19 @@ mod tests {
     #[test]
     fn refusals() {
         let mut out = null_mut();
-        let mut err = null_mut();
         unsafe {
             assert_eq!(
-                e365_reply_classify_code(99, null(), 0, null(), 0, &mut out, &mut err),
-                e365_result::E365_INVALID_REPLY
+                refusal(e365_result::E365_INVALID_REPLY, |err| {
+                    e365_reply_classify_code(99, null(), 0, null(), 0, &mut out, err)
+                }),
+                "bad_code"
             );
-            assert_eq!(crate::testing::reason(err), "bad_code");
-            e365_error_free(err);
-            err = null_mut();
             assert_eq!(
-                e365_reply_classify(
-                    c"250 ok".as_ptr(),
-                    6,
-                    c"FROB".as_ptr(),
-                    4,
-                    &mut out,
-                    &mut err
-                ),
-                e365_result::E365_INVALID_ARGUMENT
+                refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                    e365_reply_classify(c"250 ok".as_ptr(), 6, c"FROB".as_ptr(), 4, &mut out, err)
+                }),
+                "unknown_command"
             );
-            assert_eq!(crate::testing::reason(err), "unknown_command");
-            e365_error_free(err);
             assert_eq!(
                 e365_reply_classify(
                     c"250 ok\r\n250 x".as_ptr(),

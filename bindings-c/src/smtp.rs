@@ -426,6 +426,7 @@ mod tests {
     use super::*;
     use crate::error::*;
     use crate::options::*;
+    use crate::testing::refusal;
     use std::net::TcpListener;
     use std::ptr::{null, null_mut};
 
@@ -450,7 +451,6 @@ mod tests {
     #[test]
     fn bad_arguments_are_invalid_arguments() {
         let mut c = null_mut();
-        let mut err = null_mut();
         unsafe {
             assert_eq!(
                 e365_smtp_client_connect(null(), &mut c, null_mut()),
@@ -472,11 +472,11 @@ mod tests {
                 null_mut(),
             );
             assert_eq!(
-                e365_smtp_client_connect(o, &mut c, &mut err),
-                e365_result::E365_INVALID_ARGUMENT
+                refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                    e365_smtp_client_connect(o, &mut c, err)
+                }),
+                "auth_requires_tls"
             );
-            assert_eq!(crate::testing::reason(err), "auth_requires_tls");
-            e365_error_free(err);
             assert!(c.is_null());
             e365_smtp_options_free(o);
         }

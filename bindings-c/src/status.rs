@@ -595,7 +595,7 @@ pub unsafe extern "C" fn e365_status_client_free(client: *mut e365_status_client
 mod tests {
     use super::*;
     use crate::error::*;
-    use crate::testing::{input, view};
+    use crate::testing::{input, refusal, view};
     use std::ptr::{null, null_mut};
 
     fn query() -> e365_status_query {
@@ -634,16 +634,15 @@ mod tests {
     #[test]
     fn request_refusals() {
         let mut out = null_mut();
-        let mut err = null_mut();
         unsafe {
             let mut q = query();
             q.region = input("EU");
             assert_eq!(
-                e365_status_request_build(&q, &mut out, &mut err),
-                e365_result::E365_INVALID_ARGUMENT
+                refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                    e365_status_request_build(&q, &mut out, err)
+                }),
+                "invalid_region"
             );
-            assert_eq!(crate::testing::reason(err), "invalid_region");
-            e365_error_free(err);
             let mut q = query();
             q.password = e365_str::NONE;
             assert_eq!(
@@ -708,15 +707,14 @@ mod tests {
     #[test]
     fn parse_refusals() {
         let mut out = null_mut();
-        let mut err = null_mut();
         let body = r#"{"Notification": {"status": "nope"}}"#;
         unsafe {
             assert_eq!(
-                e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, &mut err),
-                e365_result::E365_INVALID_STATUS_RESPONSE
+                refusal(e365_result::E365_INVALID_STATUS_RESPONSE, |err| {
+                    e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, err)
+                }),
+                "wrong_type"
             );
-            assert_eq!(crate::testing::reason(err), "wrong_type");
-            e365_error_free(err);
             assert_eq!(
                 e365_status_parse(null(), 0, &mut out, null_mut()),
                 e365_result::E365_INVALID_ARGUMENT
