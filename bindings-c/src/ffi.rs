@@ -4,9 +4,10 @@
 //! out through `out`.
 //! Each `#[no_mangle] extern "C" fn` stays written out with its documentation; only its
 //! body comes from here. The exceptions, whose functions cbindgen sees through
-//! `[parse.expand]`: a family of read-only accessors is one [`accessors!`] table, and a
-//! function that makes an object is written as [`maker!`] (its `out` and `err_out`
-//! parameters and its body's frame come from the macro).
+//! `[parse.expand]`: a family of read-only accessors is one [`accessors!`] table, a
+//! function that makes an object is written as [`maker!`] and one that can fail
+//! otherwise as [`fallible!`] (their `out` and `err_out` parameters and their body's
+//! frame come from the macro).
 
 use crate::{boundary, e365_error, e365_result, e365_str, null_argument};
 use email365::Error;
@@ -154,7 +155,46 @@ macro_rules! maker {
     };
 }
 
-pub(crate) use {maker, new_boxed, new_raw};
+/// An `extern "C"` function that can fail and makes no object, written after its
+/// documentation as `fn name(parameters) { block }` (the block runs under
+/// [`ffi_boundary!`](crate::ffi_boundary) and gives a `Result<(), Error>`), or, for one
+/// that changes the object its first parameter points at,
+/// `fn name(object: *mut T, more) changes |o| { block }` (the block runs on `&mut T` as for
+/// [`change`]; NULL is `null_argument` naming the parameter). It takes the parameters
+/// written and then `err_out: *mut *mut e365_error`, and returns an `e365_result`.
+/// cbindgen sees it through `[parse.expand]`.
+macro_rules! fallible {
+    (
+        $(#[$attr:meta])*
+        fn $name:ident($obj:ident: *mut $obj_ty:ty $(, $arg:ident: $ty:ty)* $(,)?)
+            changes |$o:ident| $body:block
+    ) => {
+        $(#[$attr])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            $obj: *mut $obj_ty,
+            $($arg: $ty,)*
+            err_out: *mut *mut e365_error,
+        ) -> e365_result {
+            unsafe { $crate::ffi::change($obj, stringify!($obj), err_out, |$o| $body) }
+        }
+    };
+    (
+        $(#[$attr:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block
+    ) => {
+        $(#[$attr])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            $($arg: $ty,)*
+            err_out: *mut *mut e365_error,
+        ) -> e365_result {
+            $crate::ffi_boundary!(err_out, $body)
+        }
+    };
+}
+
+pub(crate) use {fallible, maker, new_boxed, new_raw};
 
 /// The read-only accessors of one C type, each an `extern "C"` fn written as
 /// `fn name(more args) -> R = read |x| value;` (the value of the object `x`; R's neutral

@@ -2,11 +2,10 @@
 //! (`e365_message`) and the envelope of an existing message
 //! (`e365_envelope_from_message`), over the core's `message` module.
 
-use crate::ffi::{array_ptr, change, free_box, maker};
+use crate::ffi::{array_ptr, change, fallible, free_box, maker};
 use crate::policy::e365_sender_policy;
 use crate::{
-    bytes, e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, try_ref,
-    Owned, Strings,
+    bytes, e365_error, e365_result, e365_str, opt_text, text, try_out, try_ref, Owned, Strings,
 };
 use email365::message::{envelope_from_message, Attachment, BuiltMessage, MessageBuilder};
 use std::ffi::c_char;
@@ -289,80 +288,71 @@ pub unsafe extern "C" fn e365_message_builder_set_date(
     unsafe { set_text(builder, date, len, "date", err_out, |b, v| b.date(v)) }
 }
 
-/// Sets the date as a Unix time in seconds (written in UTC).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` NULL).
-///
-/// # Safety
-/// `builder` is NULL or a live builder; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_date_unix(
-    builder: *mut e365_message_builder,
-    seconds: i64,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Sets the date as a Unix time in seconds (written in UTC).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` NULL).
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; `err_out` is NULL or valid for writing.
+    fn e365_message_builder_set_date_unix(builder: *mut e365_message_builder, seconds: i64) {
         let builder = try_out!(builder, "builder");
         builder.with(|b| b.date_unix(seconds));
         Ok(())
-    })
+    }
 }
 
-/// Adds a custom header (`name`, `name_len` bytes; `value`, `value_len` bytes). The
-/// builder's own headers (From, To, Cc, Bcc, Subject, Date, Message-ID, Content-Type,
-/// MIME-Version, Content-Transfer-Encoding, Sender, Reply-To) are refused at build with
-/// reason `reserved_header`; CR, LF, NUL and other controls are refused at build.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder`, `name` or `value` NULL, not UTF-8).
-///
-/// # Safety
-/// `builder` is NULL or a live builder; `name` and `value` are valid for reading their
-/// lengths; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_header(
-    builder: *mut e365_message_builder,
-    name: *const c_char,
-    name_len: usize,
-    value: *const c_char,
-    value_len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Adds a custom header (`name`, `name_len` bytes; `value`, `value_len` bytes). The
+    /// builder's own headers (From, To, Cc, Bcc, Subject, Date, Message-ID, Content-Type,
+    /// MIME-Version, Content-Transfer-Encoding, Sender, Reply-To) are refused at build with
+    /// reason `reserved_header`; CR, LF, NUL and other controls are refused at build.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder`, `name` or `value` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; `name` and `value` are valid for reading their
+    /// lengths; `err_out` is NULL or valid for writing.
+    fn e365_message_builder_add_header(
+        builder: *mut e365_message_builder,
+        name: *const c_char,
+        name_len: usize,
+        value: *const c_char,
+        value_len: usize,
+    ) {
         let builder = try_out!(builder, "builder");
         let name = unsafe { text(name, name_len, "name")? }.to_string();
         let value = unsafe { text(value, value_len, "value")? }.to_string();
         builder.with(|b| b.header(name, value));
         Ok(())
-    })
+    }
 }
 
-/// Adds an attachment: `filename` (`filename_len` bytes), an optional `content_type`
-/// (`type/subtype` with parameters; NULL = guessed from the filename), the content
-/// (`content_len` bytes of any value; NULL allowed when `content_len` is 0) and an
-/// optional `inline_id` (a Content-ID making it an inline part, for `cid:` in the HTML
-/// body; NULL = a plain attachment). Everything is copied.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `filename` NULL, `content` NULL with a
-/// length, text not UTF-8). The filename, content type and id are checked at build.
-///
-/// # Safety
-/// `builder` is NULL or a live builder; each pointer is NULL or valid for reading its
-/// length; `err_out` is NULL or valid for writing.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn e365_message_builder_add_attachment(
-    builder: *mut e365_message_builder,
-    filename: *const c_char,
-    filename_len: usize,
-    content_type: *const c_char,
-    content_type_len: usize,
-    content: *const u8,
-    content_len: usize,
-    inline_id: *const c_char,
-    inline_id_len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Adds an attachment: `filename` (`filename_len` bytes), an optional `content_type`
+    /// (`type/subtype` with parameters; NULL = guessed from the filename), the content
+    /// (`content_len` bytes of any value; NULL allowed when `content_len` is 0) and an
+    /// optional `inline_id` (a Content-ID making it an inline part, for `cid:` in the HTML
+    /// body; NULL = a plain attachment). Everything is copied.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `filename` NULL, `content` NULL with a
+    /// length, text not UTF-8). The filename, content type and id are checked at build.
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; each pointer is NULL or valid for reading its
+    /// length; `err_out` is NULL or valid for writing.
+    #[allow(clippy::too_many_arguments)]
+    fn e365_message_builder_add_attachment(
+        builder: *mut e365_message_builder,
+        filename: *const c_char,
+        filename_len: usize,
+        content_type: *const c_char,
+        content_type_len: usize,
+        content: *const u8,
+        content_len: usize,
+        inline_id: *const c_char,
+        inline_id_len: usize,
+    ) {
         let builder = try_out!(builder, "builder");
         let filename = unsafe { text(filename, filename_len, "filename")? }.to_string();
         let content_type = unsafe { opt_text(content_type, content_type_len, "content_type")? };
@@ -381,30 +371,28 @@ pub unsafe extern "C" fn e365_message_builder_add_attachment(
         }
         builder.with(|b| b.attachment(attachment));
         Ok(())
-    })
+    }
 }
 
-/// Applies the account's sender policy: build then refuses a From (or envelope sender)
-/// outside it with `E365_SENDER_NOT_REGISTERED`. The policy is copied: it may be freed
-/// after the call.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `policy` NULL).
-///
-/// # Safety
-/// `builder` and `policy` are NULL or live objects; `err_out` is NULL or valid for
-/// writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_sender_policy(
-    builder: *mut e365_message_builder,
-    policy: *const e365_sender_policy,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Applies the account's sender policy: build then refuses a From (or envelope sender)
+    /// outside it with `E365_SENDER_NOT_REGISTERED`. The policy is copied: it may be freed
+    /// after the call.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `policy` NULL).
+    ///
+    /// # Safety
+    /// `builder` and `policy` are NULL or live objects; `err_out` is NULL or valid for
+    /// writing.
+    fn e365_message_builder_set_sender_policy(
+        builder: *mut e365_message_builder,
+        policy: *const e365_sender_policy,
+    ) {
         let builder = try_out!(builder, "builder");
         let policy = try_ref!(policy, "policy").core().clone();
         builder.with(|b| b.sender_policy(policy));
         Ok(())
-    })
+    }
 }
 
 /// A built message, ready to submit. Read-only; everything is owned by the object

@@ -3,8 +3,8 @@
 
 use crate::address::e365_address;
 use crate::address::AddressBox;
-use crate::ffi::{free_box, maker};
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, str_list, try_ref};
+use crate::ffi::{fallible, free_box, maker};
+use crate::{e365_error, e365_result, e365_str, str_list, try_ref};
 use email365::policy::SenderPolicy;
 
 /// The registered sender domains and addresses of an account (opaque). Made by
@@ -51,30 +51,25 @@ maker! {
     }
 }
 
-/// Checks a sender address (from `e365_address_parse`) against the policy: `E365_OK`
-/// when it is registered.
-///
-/// Errors: `E365_SENDER_NOT_REGISTERED`, `E365_INVALID_ARGUMENT` (`policy` or `sender`
-/// NULL).
-///
-/// Thread-safe (the policy is not changed).
-///
-/// # Safety
-/// `policy` and `sender` are NULL or live objects of this library; `err_out` is NULL or
-/// valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_sender_policy_check(
-    policy: *const e365_sender_policy,
-    sender: *const e365_address,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Checks a sender address (from `e365_address_parse`) against the policy: `E365_OK`
+    /// when it is registered.
+    ///
+    /// Errors: `E365_SENDER_NOT_REGISTERED`, `E365_INVALID_ARGUMENT` (`policy` or `sender`
+    /// NULL).
+    ///
+    /// Thread-safe (the policy is not changed).
+    ///
+    /// # Safety
+    /// `policy` and `sender` are NULL or live objects of this library; `err_out` is NULL or
+    /// valid for writing.
+    fn e365_sender_policy_check(policy: *const e365_sender_policy, sender: *const e365_address) {
         let policy = try_ref!(policy, "policy");
         let Some(sender) = (unsafe { AddressBox::core(sender) }) else {
             return Err(crate::null_argument("sender"));
         };
         policy.inner.check(sender)
-    })
+    }
 }
 
 /// Frees a sender policy; NULL is ignored.

@@ -4,11 +4,11 @@
 //! (`e365_delivery`, `e365_send_results`, opaque with accessors). The send bodies it
 //! shares with the pool are in `sending`.
 
-use crate::ffi::{accessors, at, free_box, maker, read};
+use crate::ffi::{accessors, at, fallible, free_box, maker, read};
 use crate::message::e365_message;
 use crate::options::e365_smtp_options;
 use crate::sending;
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, try_ref, Strings};
+use crate::{e365_error, e365_result, e365_str, try_ref, Strings};
 use email365::reply::Reply;
 use email365::smtp::{Delivery, SmtpClient};
 use email365::Error;
@@ -383,22 +383,18 @@ pub unsafe extern "C" fn e365_send_results_free(results: *mut e365_send_results)
     unsafe { free_box(results) }
 }
 
-/// Ends the session politely (QUIT), closes the connection and frees the client, then
-/// sets `*client` to NULL, so that closing (or freeing) it again does nothing. NULL and
-/// a `*client` of NULL are ignored (`E365_OK`).
-///
-/// Errors: those of the QUIT exchange (`E365_CONNECTION`, `E365_TIMEOUT`,
-/// `E365_PROTOCOL`); the client is freed in every case.
-///
-/// # Safety
-/// `client` is NULL or valid for reading and writing, `*client` NULL or a live client;
-/// `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_close(
-    client: *mut *mut e365_smtp_client,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Ends the session politely (QUIT), closes the connection and frees the client, then
+    /// sets `*client` to NULL, so that closing (or freeing) it again does nothing. NULL and
+    /// a `*client` of NULL are ignored (`E365_OK`).
+    ///
+    /// Errors: those of the QUIT exchange (`E365_CONNECTION`, `E365_TIMEOUT`,
+    /// `E365_PROTOCOL`); the client is freed in every case.
+    ///
+    /// # Safety
+    /// `client` is NULL or valid for reading and writing, `*client` NULL or a live client;
+    /// `err_out` is NULL or valid for writing.
+    fn e365_smtp_client_close(client: *mut *mut e365_smtp_client) {
         let Some(slot) = (unsafe { client.as_mut() }) else {
             return Ok(());
         };
@@ -408,7 +404,7 @@ pub unsafe extern "C" fn e365_smtp_client_close(
         let mut boxed = unsafe { Box::from_raw(*slot) };
         *slot = std::ptr::null_mut();
         boxed.inner.quit()
-    })
+    }
 }
 
 /// Frees a client (sending QUIT first when its session is still open, within 5 s);

@@ -3,10 +3,10 @@
 //! the polling plan (`e365_status_next_delay`), and what an HTTP answer of the status API
 //! means (`e365_status_http_error`), over the core's `status` module.
 
-use crate::ffi::{array_ptr, free_box, maker};
+use crate::ffi::{array_ptr, fallible, free_box, maker};
 use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, str_text, text, try_out,
-    try_ref, Owned, Strings,
+    e365_error, e365_result, e365_str, str_opt_text, str_text, text, try_out, try_ref, Owned,
+    Strings,
 };
 use email365::http::StatusClient;
 use email365::status::{self, Notification, StatusEvent, StatusQuery};
@@ -255,56 +255,44 @@ pub unsafe extern "C" fn e365_notification_free(notification: *mut e365_notifica
     unsafe { NotificationBox::free(notification) }
 }
 
-/// The polling plan that every wait loop executes: writes into `*delay_ms_out` how long
-/// to wait (in milliseconds) before poll number `attempt` (0-based): 1 s, 2 s, 4 s,
-/// 8 s, 16 s, then 30 s; when the server sent a Retry-After (`retry_after_ms` not
-/// NULL), the longer of that (capped at 5 minutes) and the backoff.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`delay_ms_out` NULL).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `retry_after_ms` is NULL or valid for reading; `delay_ms_out` and `err_out` are NULL
-/// or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_next_delay(
-    attempt: u32,
-    retry_after_ms: *const u64,
-    delay_ms_out: *mut u64,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// The polling plan that every wait loop executes: writes into `*delay_ms_out` how long
+    /// to wait (in milliseconds) before poll number `attempt` (0-based): 1 s, 2 s, 4 s,
+    /// 8 s, 16 s, then 30 s; when the server sent a Retry-After (`retry_after_ms` not
+    /// NULL), the longer of that (capped at 5 minutes) and the backoff.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`delay_ms_out` NULL).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `retry_after_ms` is NULL or valid for reading; `delay_ms_out` and `err_out` are NULL
+    /// or valid for writing.
+    fn e365_status_next_delay(attempt: u32, retry_after_ms: *const u64, delay_ms_out: *mut u64) {
         let delay_out = try_out!(delay_ms_out, "delay_ms_out");
         let retry_after = unsafe { retry_after_ms.as_ref() }.map(|ms| Duration::from_millis(*ms));
         let delay = status::next_delay(attempt, retry_after);
         *delay_out = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         Ok(())
-    })
+    }
 }
 
-/// Whether a recipient whose latest status code is `code` (`code_len` bytes) has reached
-/// a final state: writes the answer into `*final_out`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`code` or `final_out` NULL, `code` not UTF-8).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `code` is valid for reading `code_len` bytes; `final_out` and `err_out` are NULL or
-/// valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_is_final(
-    code: *const c_char,
-    code_len: usize,
-    final_out: *mut bool,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Whether a recipient whose latest status code is `code` (`code_len` bytes) has reached
+    /// a final state: writes the answer into `*final_out`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`code` or `final_out` NULL, `code` not UTF-8).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `code` is valid for reading `code_len` bytes; `final_out` and `err_out` are NULL or
+    /// valid for writing.
+    fn e365_status_is_final(code: *const c_char, code_len: usize, final_out: *mut bool) {
         let final_out = try_out!(final_out, "final_out");
         *final_out = status::is_final(unsafe { text(code, code_len, "code")? });
         Ok(())
-    })
+    }
 }
 
 /// An HTTP answer of the status API, as `e365_status_http_error` reads it. The strings
@@ -374,29 +362,27 @@ pub struct e365_http_verdict {
     pub retry_after_ms: u64,
 }
 
-/// What an HTTP answer of the status API means, by the one rule every client follows
-/// (docs/HTTP.md): writes into `*verdict_out` the error the answer stands for (NULL for
-/// 2xx) and its `Retry-After` delay. 401 and 403 give `E365_AUTH` (reasons
-/// `unauthorized`, `forbidden`), 404 `E365_NOT_FOUND`, 429 and 5xx a transient
-/// `E365_STATUS_HTTP` (`too_many_requests`, `server_error`), 3xx / other 4xx / anything
-/// else `E365_STATUS_HTTP` (`redirect`, `client_error`, `unexpected_status`).
-///
-/// The call itself succeeds whatever the status: its errors are only
-/// `E365_INVALID_ARGUMENT` (`answer` or `verdict_out` NULL, a string not UTF-8).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `answer` is NULL or valid for reading, its strings valid for reading their `len`
-/// bytes when `data` is not NULL and its `now_ms` NULL or valid for reading;
-/// `verdict_out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_http_error(
-    answer: *const e365_http_answer,
-    verdict_out: *mut e365_http_verdict,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// What an HTTP answer of the status API means, by the one rule every client follows
+    /// (docs/HTTP.md): writes into `*verdict_out` the error the answer stands for (NULL for
+    /// 2xx) and its `Retry-After` delay. 401 and 403 give `E365_AUTH` (reasons
+    /// `unauthorized`, `forbidden`), 404 `E365_NOT_FOUND`, 429 and 5xx a transient
+    /// `E365_STATUS_HTTP` (`too_many_requests`, `server_error`), 3xx / other 4xx / anything
+    /// else `E365_STATUS_HTTP` (`redirect`, `client_error`, `unexpected_status`).
+    ///
+    /// The call itself succeeds whatever the status: its errors are only
+    /// `E365_INVALID_ARGUMENT` (`answer` or `verdict_out` NULL, a string not UTF-8).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `answer` is NULL or valid for reading, its strings valid for reading their `len`
+    /// bytes when `data` is not NULL and its `now_ms` NULL or valid for reading;
+    /// `verdict_out` and `err_out` are NULL or valid for writing.
+    fn e365_status_http_error(
+        answer: *const e365_http_answer,
+        verdict_out: *mut e365_http_verdict,
+    ) {
         let a = try_ref!(answer, "answer");
         let verdict_out = try_out!(verdict_out, "verdict_out");
         let (answer, now) = unsafe { a.core()? };
@@ -409,7 +395,7 @@ pub unsafe extern "C" fn e365_status_http_error(
             retry_after_ms: verdict.retry_after.map_or(0, status::retry_after_millis),
         };
         Ok(())
-    })
+    }
 }
 
 /// The settings of a status client. Zero-initialise it and set what you need: every
