@@ -2,7 +2,7 @@
 //! (`e365_message`) and the envelope of an existing message
 //! (`e365_envelope_from_message`), over the core's `message` module.
 
-use crate::ffi::{array_ptr, change, fallible, free_box, maker};
+use crate::ffi::{array_ptr, fallible, free_box, maker};
 use crate::policy::e365_sender_policy;
 use crate::{
     bytes, e365_error, e365_result, e365_str, opt_text, text, try_out, try_ref, Owned, Strings,
@@ -53,239 +53,214 @@ pub unsafe extern "C" fn e365_message_builder_free(builder: *mut e365_message_bu
     unsafe { free_box(builder) }
 }
 
-/// The body of a text setter: checks the builder and the text, then records it.
+/// The body of a text setter: checks the text, then records it.
 unsafe fn set_text(
-    builder: *mut e365_message_builder,
+    builder: &mut e365_message_builder,
     value: *const c_char,
     len: usize,
     name: &'static str,
-    err_out: *mut *mut e365_error,
     apply: fn(MessageBuilder<'static>, String) -> MessageBuilder<'static>,
-) -> e365_result {
-    unsafe {
-        change(builder, "builder", err_out, |builder| {
-            let value = text(value, len, name)?.to_string();
-            builder.with(|b| apply(b, value));
-            Ok(())
-        })
+) -> Result<(), email365::Error> {
+    let value = unsafe { text(value, len, name)? }.to_string();
+    builder.with(|b| apply(b, value));
+    Ok(())
+}
+
+fallible! {
+    /// Sets the From address, in header form (`Name <local@domain>` or `local@domain`;
+    /// `len` bytes of UTF-8). Checked by `e365_message_builder_build`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; `address` is valid for reading `len` bytes;
+    /// `err_out` is NULL or valid for writing.
+    fn e365_message_builder_set_from(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.from(v))
     }
 }
 
-/// Sets the From address, in header form (`Name <local@domain>` or `local@domain`;
-/// `len` bytes of UTF-8). Checked by `e365_message_builder_build`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// `builder` is NULL or a live builder; `address` is valid for reading `len` bytes;
-/// `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_from(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, address, len, "address", err_out, |b, v| b.from(v)) }
-}
-
-/// Sets the `Sender` header (header form), for mail sent on behalf of the From address.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_sender(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, address, len, "address", err_out, |b, v| {
-            b.sender(v)
-        })
+fallible! {
+    /// Sets the `Sender` header (header form), for mail sent on behalf of the From address.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_set_sender(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.sender(v))
     }
 }
 
-/// Sets the envelope sender (bounce address, MAIL FROM) when it differs from the From
-/// address: bare envelope form, or an empty string (`len` 0) for the null reverse path.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_envelope_from(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, address, len, "address", err_out, |b, v| {
-            b.envelope_from(v)
-        })
+fallible! {
+    /// Sets the envelope sender (bounce address, MAIL FROM) when it differs from the From
+    /// address: bare envelope form, or an empty string (`len` 0) for the null reverse path.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_set_envelope_from(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.envelope_from(v))
     }
 }
 
-/// Adds a To recipient (header form).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_to(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, address, len, "address", err_out, |b, v| b.to(v)) }
-}
-
-/// Adds a Cc recipient (header form).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_cc(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, address, len, "address", err_out, |b, v| b.cc(v)) }
-}
-
-/// Adds a Bcc recipient: it goes to the envelope only, never into the message.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_bcc(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, address, len, "address", err_out, |b, v| b.bcc(v)) }
-}
-
-/// Adds a Reply-To address (header form).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_reply_to(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, address, len, "address", err_out, |b, v| {
-            b.reply_to(v)
-        })
+fallible! {
+    /// Adds a To recipient (header form).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_add_to(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.to(v))
     }
 }
 
-/// Sets the subject (any Unicode text without line breaks or controls; tabs allowed).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `subject` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `subject`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_subject(
-    builder: *mut e365_message_builder,
-    subject: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, subject, len, "subject", err_out, |b, v| {
-            b.subject(v)
-        })
+fallible! {
+    /// Adds a Cc recipient (header form).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_add_cc(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.cc(v))
     }
 }
 
-/// Sets the plain-text body (line ends are normalised to CRLF).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `body`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_text(
-    builder: *mut e365_message_builder,
-    body: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, body, len, "body", err_out, |b, v| b.text(v)) }
-}
-
-/// Sets the HTML body (line ends are normalised to CRLF).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `body`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_html(
-    builder: *mut e365_message_builder,
-    body: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, body, len, "body", err_out, |b, v| b.html(v)) }
-}
-
-/// Sets the Message-ID, `<id@host>` or `id@host` (generated on the sender's domain when
-/// not set).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `message_id` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `message_id`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_message_id(
-    builder: *mut e365_message_builder,
-    message_id: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, message_id, len, "message_id", err_out, |b, v| {
-            b.message_id(v)
-        })
+fallible! {
+    /// Adds a Bcc recipient: it goes to the envelope only, never into the message.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_add_bcc(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.bcc(v))
     }
 }
 
-/// Sets the date as RFC 5322 text (`Sat, 28 Nov 2026 12:00:00 +0000`; parsed at build,
-/// then written in canonical form). Without a date the current time is used.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `date` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `date`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_date(
-    builder: *mut e365_message_builder,
-    date: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, date, len, "date", err_out, |b, v| b.date(v)) }
+fallible! {
+    /// Adds a Reply-To address (header form).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_add_reply_to(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.reply_to(v))
+    }
+}
+
+fallible! {
+    /// Sets the subject (any Unicode text without line breaks or controls; tabs allowed).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `subject` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `subject`.
+    fn e365_message_builder_set_subject(
+        builder: *mut e365_message_builder,
+        subject: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, subject, len, "subject", |b, v| b.subject(v))
+    }
+}
+
+fallible! {
+    /// Sets the plain-text body (line ends are normalised to CRLF).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `body`.
+    fn e365_message_builder_set_text(
+        builder: *mut e365_message_builder,
+        body: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, body, len, "body", |b, v| b.text(v))
+    }
+}
+
+fallible! {
+    /// Sets the HTML body (line ends are normalised to CRLF).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `body`.
+    fn e365_message_builder_set_html(
+        builder: *mut e365_message_builder,
+        body: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, body, len, "body", |b, v| b.html(v))
+    }
+}
+
+fallible! {
+    /// Sets the Message-ID, `<id@host>` or `id@host` (generated on the sender's domain when
+    /// not set).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `message_id` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `message_id`.
+    fn e365_message_builder_set_message_id(
+        builder: *mut e365_message_builder,
+        message_id: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, message_id, len, "message_id", |b, v| b.message_id(v))
+    }
+}
+
+fallible! {
+    /// Sets the date as RFC 5322 text (`Sat, 28 Nov 2026 12:00:00 +0000`; parsed at build,
+    /// then written in canonical form). Without a date the current time is used.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `date` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `date`.
+    fn e365_message_builder_set_date(
+        builder: *mut e365_message_builder,
+        date: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, date, len, "date", |b, v| b.date(v))
+    }
 }
 
 fallible! {
