@@ -112,7 +112,7 @@ fn pair(r: &str, c: &str) -> (String, String) {
 
 #[test]
 fn basic_auth_is_required() {
-    let (sb, http, id) = sent(|_| {}, &["a@x.org"]);
+    let (_sb, http, id) = sent(|_| {}, &["a@x.org"]);
     let path = format!("/v1/caas_sandbox/notifications/id/{id}");
     for auth in [
         None,
