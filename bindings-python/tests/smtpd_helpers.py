@@ -5,6 +5,7 @@ counts while the test waits (to show that the GIL was released)."""
 
 from __future__ import annotations
 
+import email.message
 import pathlib
 import socket
 import ssl
@@ -22,6 +23,17 @@ import email365
 USERNAME = "api-user"
 PASSWORD = "s3cret-pw"
 QUEUE_ID = "4Zx9QpL2mN"
+
+
+def stdlib_message(sender: str, body: str, **headers: str) -> email.message.EmailMessage:
+    """A message of the standard library's `email` package: From `sender`, `headers` in
+    the order given, and a text/plain `body`."""
+    msg = email.message.EmailMessage()
+    msg["From"] = sender
+    for name, value in headers.items():
+        msg[name] = value
+    msg.set_content(body)
+    return msg
 
 
 @dataclass
