@@ -3,7 +3,7 @@
 
 use crate::ffi::{free_box, maker};
 use crate::pool::e365_smtp_pool;
-use crate::sending;
+use crate::sending::{self, send_fn};
 use crate::smtp::{e365_send_results, e365_smtp_client};
 use crate::{e365_error, e365_result, e365_str, pointers};
 use email365::message::Envelope;
@@ -61,7 +61,7 @@ pub unsafe extern "C" fn e365_outgoing_free(outgoing: *mut e365_outgoing) {
 /// # Safety
 /// `list` is NULL (with length 0) or valid for reading `len` pointers, each NULL or a
 /// live outgoing message.
-unsafe fn raw_items<'a>(
+pub(crate) unsafe fn raw_items<'a>(
     list: *const *const e365_outgoing,
     len: usize,
 ) -> Result<Vec<Outgoing<'a>>, Error> {
@@ -72,7 +72,7 @@ unsafe fn raw_items<'a>(
     }
 }
 
-maker! {
+send_fn! {
     /// `e365_smtp_client_send_many` for messages built elsewhere (`e365_outgoing_new`):
     /// one outcome per item, in the order given, every item submitted. SMTPUTF8 and
     /// 8BITMIME needs are detected as `e365_smtp_client_send_raw` does.
@@ -84,16 +84,10 @@ maker! {
     /// `client` is NULL or a live client; `items` is NULL (with length 0) or valid for
     /// reading `items_len` pointers, each NULL or a live outgoing message; `out` and
     /// `err_out` are NULL or valid for writing.
-    fn e365_smtp_client_send_many_raw(
-        client: *mut e365_smtp_client,
-        items: *const *const e365_outgoing,
-        items_len: usize,
-    ) -> new_boxed e365_send_results {
-        unsafe { sending::send_many(client, || raw_items(items, items_len))? }
-    }
+    send_many_raw fn e365_smtp_client_send_many_raw(client: *mut e365_smtp_client);
 }
 
-maker! {
+send_fn! {
     /// `e365_smtp_pool_send_many` for messages built elsewhere (`e365_outgoing_new`).
     ///
     /// Thread-safe.
@@ -102,13 +96,7 @@ maker! {
     /// `pool` is NULL or a live pool; `items` is NULL (with length 0) or valid for reading
     /// `items_len` pointers, each NULL or a live outgoing message; `out` and `err_out` are
     /// NULL or valid for writing.
-    fn e365_smtp_pool_send_many_raw(
-        pool: *const e365_smtp_pool,
-        items: *const *const e365_outgoing,
-        items_len: usize,
-    ) -> new_boxed e365_send_results {
-        unsafe { sending::send_many(pool, || raw_items(items, items_len))? }
-    }
+    send_many_raw fn e365_smtp_pool_send_many_raw(pool: *const e365_smtp_pool);
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use crate::ffi::{free_box_with, maker};
 use crate::message::e365_message;
 use crate::options::e365_smtp_options;
-use crate::sending;
+use crate::sending::send_fn;
 use crate::smtp::{e365_delivery, e365_send_results};
 use crate::{e365_error, e365_result, e365_str, try_ref};
 use email365::smtp::SmtpPool;
@@ -45,7 +45,7 @@ maker! {
     }
 }
 
-maker! {
+send_fn! {
     /// Sends a built message on a pooled connection: as `e365_smtp_client_send` (same
     /// results and errors; `pool` instead of `client`).
     ///
@@ -54,15 +54,10 @@ maker! {
     /// # Safety
     /// `pool` and `message` are NULL or live objects of this library; `out` and `err_out`
     /// are NULL or valid for writing.
-    fn e365_smtp_pool_send(
-        pool: *const e365_smtp_pool,
-        message: *const e365_message,
-    ) -> new_boxed e365_delivery {
-        unsafe { sending::send(pool, message)? }
-    }
+    send fn e365_smtp_pool_send(pool: *const e365_smtp_pool);
 }
 
-maker! {
+send_fn! {
     /// Sends RFC 5322 bytes with an explicit envelope on a pooled connection: as
     /// `e365_smtp_client_send_raw`.
     ///
@@ -72,21 +67,10 @@ maker! {
     /// `pool` is NULL or a live pool; `mail_from`'s data, each `rcpt_to` entry and `bytes`
     /// are valid for reading their lengths; `out` and `err_out` are NULL or valid for
     /// writing.
-    #[allow(clippy::too_many_arguments)]
-    fn e365_smtp_pool_send_raw(
-        pool: *const e365_smtp_pool,
-        mail_from: e365_str,
-        rcpt_to: *const e365_str,
-        rcpt_to_len: usize,
-        bytes: *const u8,
-        len: usize,
-    ) -> new_boxed e365_delivery {
-        let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
-        unsafe { sending::send_raw(pool, raw)? }
-    }
+    send_raw fn e365_smtp_pool_send_raw(pool: *const e365_smtp_pool);
 }
 
-maker! {
+send_fn! {
     /// Sends several built messages and writes one outcome per message, in the order
     /// given, into `*out`: as `e365_smtp_client_send_many`, the list cut into contiguous
     /// parts sent at once on up to `max_connections` connections (no part smaller than the
@@ -99,14 +83,7 @@ maker! {
     /// `pool` is NULL or a live pool; `messages` is NULL (with length 0) or valid for
     /// reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
     /// NULL or valid for writing.
-    fn e365_smtp_pool_send_many(
-        pool: *const e365_smtp_pool,
-        messages: *const *const e365_message,
-        messages_len: usize,
-    ) -> new_boxed e365_send_results {
-        let messages = || unsafe { sending::built_messages(messages, messages_len) };
-        unsafe { sending::send_many(pool, messages)? }
-    }
+    send_many fn e365_smtp_pool_send_many(pool: *const e365_smtp_pool);
 }
 
 /// Closes the pool's idle connections politely (QUIT); connections in use by other

@@ -1,6 +1,7 @@
 //! The send calls a client and a pool share (`e365_smtp_client_send*`,
 //! `e365_smtp_pool_send*`, `*_send_many_raw`): one body each, generic over the C handle
-//! ([`Handle`]: a client or a pool), and the conversions of their arguments.
+//! ([`Handle`]: a client or a pool), the conversions of their arguments, and
+//! [`send_fn!`], which writes the extern fns of both handles from one definition each.
 
 use crate::message::{e365_message, MessageBox};
 use crate::pool::e365_smtp_pool;
@@ -152,3 +153,68 @@ pub(crate) unsafe fn built_messages<'a>(
         })
     }
 }
+
+/// The send functions, written once for a client and a pool: after the function's
+/// documentation, its kind (`send`, `send_raw`, `send_many` or `send_many_raw`) and
+/// `fn name(handle: Type);`. Each is a [`maker!`](crate::ffi::maker) taking the handle
+/// and then the parameters of its kind (a message; an envelope and bytes; a list of
+/// messages; a list of `e365_outgoing`), whose body is the one of this module for that
+/// kind.
+macro_rules! send_fn {
+    ($(#[$doc:meta])* send fn $name:ident($h:ident: $h_ty:ty);) => {
+        $crate::ffi::maker! {
+            $(#[$doc])*
+            fn $name($h: $h_ty, message: *const e365_message) -> new_boxed e365_delivery {
+                unsafe { $crate::sending::send($h, message)? }
+            }
+        }
+    };
+    ($(#[$doc:meta])* send_raw fn $name:ident($h:ident: $h_ty:ty);) => {
+        $crate::ffi::maker! {
+            $(#[$doc])*
+            #[allow(clippy::too_many_arguments)]
+            fn $name(
+                $h: $h_ty,
+                mail_from: e365_str,
+                rcpt_to: *const e365_str,
+                rcpt_to_len: usize,
+                bytes: *const u8,
+                len: usize,
+            ) -> new_boxed e365_delivery {
+                let raw = || unsafe {
+                    $crate::sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len)
+                };
+                unsafe { $crate::sending::send_raw($h, raw)? }
+            }
+        }
+    };
+    ($(#[$doc:meta])* send_many fn $name:ident($h:ident: $h_ty:ty);) => {
+        $crate::ffi::maker! {
+            $(#[$doc])*
+            fn $name(
+                $h: $h_ty,
+                messages: *const *const e365_message,
+                messages_len: usize,
+            ) -> new_boxed e365_send_results {
+                let messages =
+                    || unsafe { $crate::sending::built_messages(messages, messages_len) };
+                unsafe { $crate::sending::send_many($h, messages)? }
+            }
+        }
+    };
+    ($(#[$doc:meta])* send_many_raw fn $name:ident($h:ident: $h_ty:ty);) => {
+        $crate::ffi::maker! {
+            $(#[$doc])*
+            fn $name(
+                $h: $h_ty,
+                items: *const *const e365_outgoing,
+                items_len: usize,
+            ) -> new_boxed e365_send_results {
+                let items = || unsafe { $crate::outgoing::raw_items(items, items_len) };
+                unsafe { $crate::sending::send_many($h, items)? }
+            }
+        }
+    };
+}
+
+pub(crate) use send_fn;

@@ -7,7 +7,7 @@
 use crate::ffi::{accessors, at, fallible, free_box, maker, read};
 use crate::message::e365_message;
 use crate::options::e365_smtp_options;
-use crate::sending;
+use crate::sending::send_fn;
 use crate::{e365_error, e365_result, e365_str, try_ref, Strings};
 use email365::reply::Reply;
 use email365::smtp::{Delivery, SmtpClient};
@@ -116,7 +116,7 @@ impl e365_delivery {
     }
 }
 
-maker! {
+send_fn! {
     /// Sends a built message (`e365_message_builder_build`) to its envelope's recipients.
     /// The message is never sent twice: a reconnect happens only before MAIL FROM. On
     /// success (at least one recipient accepted) `*out` receives the delivery (accepted and
@@ -134,15 +134,10 @@ maker! {
     /// # Safety
     /// `client` and `message` are NULL or live objects of this library; `out` and
     /// `err_out` are NULL or valid for writing.
-    fn e365_smtp_client_send(
-        client: *mut e365_smtp_client,
-        message: *const e365_message,
-    ) -> new_boxed e365_delivery {
-        unsafe { sending::send(client, message)? }
-    }
+    send fn e365_smtp_client_send(client: *mut e365_smtp_client);
 }
 
-maker! {
+send_fn! {
     /// Sends RFC 5322 bytes built elsewhere (`bytes`, `len`) with an explicit envelope:
     /// `mail_from` (bare address, empty for `<>`) and `rcpt_to_len` recipients (bare
     /// addresses). Use `e365_envelope_from_message` to read the envelope of existing bytes.
@@ -153,18 +148,7 @@ maker! {
     /// `client` is NULL or a live client; `mail_from`'s data, each `rcpt_to` entry and
     /// `bytes` are valid for reading their lengths; `out` and `err_out` are NULL or valid
     /// for writing.
-    #[allow(clippy::too_many_arguments)]
-    fn e365_smtp_client_send_raw(
-        client: *mut e365_smtp_client,
-        mail_from: e365_str,
-        rcpt_to: *const e365_str,
-        rcpt_to_len: usize,
-        bytes: *const u8,
-        len: usize,
-    ) -> new_boxed e365_delivery {
-        let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
-        unsafe { sending::send_raw(client, raw)? }
-    }
+    send_raw fn e365_smtp_client_send_raw(client: *mut e365_smtp_client);
 }
 
 /// The outcome of each message of a `send_many` call, in the order given (opaque): for
@@ -214,7 +198,7 @@ impl e365_send_results {
     }
 }
 
-maker! {
+send_fn! {
     /// Sends `messages_len` built messages over this connection and writes one outcome per
     /// message, in the order given, into `*out` (free it with `e365_send_results_free`).
     /// Every message is submitted, whatever happens to the others: with PIPELINING up to
@@ -233,14 +217,7 @@ maker! {
     /// `client` is NULL or a live client; `messages` is NULL (with length 0) or valid for
     /// reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
     /// NULL or valid for writing.
-    fn e365_smtp_client_send_many(
-        client: *mut e365_smtp_client,
-        messages: *const *const e365_message,
-        messages_len: usize,
-    ) -> new_boxed e365_send_results {
-        let messages = || unsafe { sending::built_messages(messages, messages_len) };
-        unsafe { sending::send_many(client, messages)? }
-    }
+    send_many fn e365_smtp_client_send_many(client: *mut e365_smtp_client);
 }
 
 /// Frees a delivery; NULL is ignored. Never call it on a delivery returned by
