@@ -189,28 +189,32 @@ macro_rules! send_fn {
         }
     };
     ($(#[$doc:meta])* send_many fn $name:ident($h:ident: $h_ty:ty);) => {
-        $crate::ffi::maker! {
-            $(#[$doc])*
-            fn $name(
-                $h: $h_ty,
-                messages: *const *const e365_message,
-                messages_len: usize,
-            ) -> new_boxed e365_send_results {
-                let messages =
-                    || unsafe { $crate::sending::built_messages(messages, messages_len) };
-                unsafe { $crate::sending::send_many($h, messages)? }
-            }
+        $crate::sending::send_fn! {
+            @many $(#[$doc])* $name($h: $h_ty),
+            messages: *const *const e365_message,
+            messages_len,
+            $crate::sending::built_messages
         }
     };
     ($(#[$doc:meta])* send_many_raw fn $name:ident($h:ident: $h_ty:ty);) => {
+        $crate::sending::send_fn! {
+            @many $(#[$doc])* $name($h: $h_ty),
+            items: *const *const e365_outgoing,
+            items_len,
+            $crate::outgoing::raw_items
+        }
+    };
+    // A list (`$list`, `$len` entries) read by `$read`, then sent with `send_many`.
+    (
+        @many $(#[$doc:meta])* $name:ident($h:ident: $h_ty:ty),
+        $list:ident: $list_ty:ty,
+        $len:ident,
+        $read:path
+    ) => {
         $crate::ffi::maker! {
             $(#[$doc])*
-            fn $name(
-                $h: $h_ty,
-                items: *const *const e365_outgoing,
-                items_len: usize,
-            ) -> new_boxed e365_send_results {
-                let items = || unsafe { $crate::outgoing::raw_items(items, items_len) };
+            fn $name($h: $h_ty, $list: $list_ty, $len: usize) -> new_boxed e365_send_results {
+                let items = || unsafe { $read($list, $len) };
                 unsafe { $crate::sending::send_many($h, items)? }
             }
         }
