@@ -3,12 +3,11 @@
 
 use crate::ffi::{free_box, maker};
 use crate::pool::e365_smtp_pool;
-use crate::sending::{self, send_fn};
+use crate::sending::{self, send_fn, ListEntry};
 use crate::smtp::{e365_send_results, e365_smtp_client};
-use crate::{e365_error, e365_result, e365_str, pointers};
+use crate::{e365_error, e365_result, e365_str};
 use email365::message::Envelope;
 use email365::smtp::Outgoing;
-use email365::Error;
 
 /// One message built elsewhere with its envelope (opaque): made by `e365_outgoing_new`,
 /// sent by `e365_smtp_client_send_many_raw` / `e365_smtp_pool_send_many_raw` (any number
@@ -56,19 +55,11 @@ pub unsafe extern "C" fn e365_outgoing_free(outgoing: *mut e365_outgoing) {
     unsafe { free_box(outgoing) }
 }
 
-/// The core's view of `items_len` outgoing messages (none NULL).
-///
-/// # Safety
-/// `list` is NULL (with length 0) or valid for reading `len` pointers, each NULL or a
-/// live outgoing message.
-pub(crate) unsafe fn raw_items<'a>(
-    list: *const *const e365_outgoing,
-    len: usize,
-) -> Result<Vec<Outgoing<'a>>, Error> {
-    unsafe {
-        pointers(list, len, "items", "items[i]", |o| {
-            o.as_ref().map(|o| Outgoing::raw(&o.envelope, &o.bytes))
-        })
+impl ListEntry for e365_outgoing {
+    const NAMES: (&'static str, &'static str) = ("items", "items[i]");
+
+    unsafe fn outgoing<'a>(entry: *const Self) -> Option<Outgoing<'a>> {
+        unsafe { entry.as_ref() }.map(|o| Outgoing::raw(&o.envelope, &o.bytes))
     }
 }
 

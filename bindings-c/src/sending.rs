@@ -138,20 +138,38 @@ pub(crate) unsafe fn raw_message<'a>(
     }))
 }
 
-/// The built messages of a `send_many` call (`messages_len` pointers, none NULL).
+/// What a `send_many` list holds: built messages (`e365_message`) or messages built
+/// elsewhere (`e365_outgoing`).
+pub(crate) trait ListEntry {
+    /// The list parameter's name and its entries' (for `null_argument`).
+    const NAMES: (&'static str, &'static str);
+
+    /// The core's view of one entry; `None` for NULL.
+    ///
+    /// # Safety
+    /// `entry` is NULL or a live object of this library.
+    unsafe fn outgoing<'a>(entry: *const Self) -> Option<Outgoing<'a>>;
+}
+
+impl ListEntry for e365_message {
+    const NAMES: (&'static str, &'static str) = ("messages", "messages[i]");
+
+    unsafe fn outgoing<'a>(entry: *const Self) -> Option<Outgoing<'a>> {
+        unsafe { MessageBox::core(entry) }.map(Outgoing::from)
+    }
+}
+
+/// The core's view of the `len` entries of a `send_many` list (none NULL).
 ///
 /// # Safety
-/// `messages` is NULL (with length 0) or valid for reading `messages_len` pointers, each
-/// NULL or a live message.
-pub(crate) unsafe fn built_messages<'a>(
-    messages: *const *const e365_message,
-    messages_len: usize,
+/// `list` is NULL (with length 0) or valid for reading `len` pointers, each NULL or a
+/// live object of this library.
+pub(crate) unsafe fn outgoing_list<'a, T: ListEntry>(
+    list: *const *const T,
+    len: usize,
 ) -> Result<Vec<Outgoing<'a>>, Error> {
-    unsafe {
-        pointers(messages, messages_len, "messages", "messages[i]", |m| {
-            MessageBox::core(m).map(Outgoing::from)
-        })
-    }
+    let (name, entry) = T::NAMES;
+    unsafe { pointers(list, len, name, entry, |e| T::outgoing(e)) }
 }
 
 /// The send functions, written once for a client and a pool: after the function's
@@ -190,31 +208,28 @@ macro_rules! send_fn {
     };
     ($(#[$doc:meta])* send_many fn $name:ident($h:ident: $h_ty:ty);) => {
         $crate::sending::send_fn! {
-            @many $(#[$doc])* $name($h: $h_ty),
-            messages: *const *const e365_message,
-            messages_len,
-            $crate::sending::built_messages
+            @list $(#[$doc])* $name($h: $h_ty), messages: e365_message, messages_len
         }
     };
     ($(#[$doc:meta])* send_many_raw fn $name:ident($h:ident: $h_ty:ty);) => {
         $crate::sending::send_fn! {
-            @many $(#[$doc])* $name($h: $h_ty),
-            items: *const *const e365_outgoing,
-            items_len,
-            $crate::outgoing::raw_items
+            @list $(#[$doc])* $name($h: $h_ty), items: e365_outgoing, items_len
         }
     };
-    // A list (`$list`, `$len` entries) read by `$read`, then sent with `send_many`.
+    // A list of `$len` pointers to `$entry`s sent with `send_many`.
     (
-        @many $(#[$doc:meta])* $name:ident($h:ident: $h_ty:ty),
-        $list:ident: $list_ty:ty,
-        $len:ident,
-        $read:path
+        @list $(#[$doc:meta])* $name:ident($h:ident: $h_ty:ty),
+        $list:ident: $entry:ty,
+        $len:ident
     ) => {
         $crate::ffi::maker! {
             $(#[$doc])*
-            fn $name($h: $h_ty, $list: $list_ty, $len: usize) -> new_boxed e365_send_results {
-                let items = || unsafe { $read($list, $len) };
+            fn $name(
+                $h: $h_ty,
+                $list: *const *const $entry,
+                $len: usize,
+            ) -> new_boxed e365_send_results {
+                let items = || unsafe { $crate::sending::outgoing_list($list, $len) };
                 unsafe { $crate::sending::send_many($h, items)? }
             }
         }
