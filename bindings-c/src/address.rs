@@ -1,6 +1,6 @@
 //! Addresses in C: `e365_address_parse` over the core's `Address::parse`.
 
-use crate::ffi::new_raw;
+use crate::ffi::maker;
 use crate::{e365_error, e365_result, e365_str, text, Owned, Strings};
 use email365::address::{Address, AddressOptions, Mode};
 use email365::names::WireName;
@@ -95,37 +95,34 @@ pub(crate) fn into_raw(address: Address) -> *mut e365_address {
     AddressBox::into_raw(view, (address, s))
 }
 
-/// Parses and validates the address in `input` (`len` bytes of UTF-8, not necessarily
-/// NUL-terminated) in envelope form (RFC 5321) or header form (RFC 5322, with a display
-/// name), with IDNA for the domain.
-///
-/// `options` may be NULL (defaults: envelope form, nothing optional allowed). On success
-/// `*out` receives a new address that the caller frees with `e365_address_free`.
-///
-/// Errors: `E365_INVALID_ADDRESS` (the error's reason is the diagnosis code, its
-/// position the byte offset of the fault; a NUL or any control character inside the
-/// text is refused here), `E365_INVALID_ARGUMENT` (`input` or `out` NULL, `input` not
-/// UTF-8, `options->mode` unknown).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `input` is valid for reading `len` bytes; `options` is NULL or valid; `out` and
-/// `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_address_parse(
-    input: *const c_char,
-    len: usize,
-    options: *const e365_address_options,
-    out: *mut *mut e365_address,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Parses and validates the address in `input` (`len` bytes of UTF-8, not necessarily
+    /// NUL-terminated) in envelope form (RFC 5321) or header form (RFC 5322, with a display
+    /// name), with IDNA for the domain.
+    ///
+    /// `options` may be NULL (defaults: envelope form, nothing optional allowed). On success
+    /// `*out` receives a new address that the caller frees with `e365_address_free`.
+    ///
+    /// Errors: `E365_INVALID_ADDRESS` (the error's reason is the diagnosis code, its
+    /// position the byte offset of the fault; a NUL or any control character inside the
+    /// text is refused here), `E365_INVALID_ARGUMENT` (`input` or `out` NULL, `input` not
+    /// UTF-8, `options->mode` unknown).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `input` is valid for reading `len` bytes; `options` is NULL or valid; `out` and
+    /// `err_out` are NULL or valid for writing.
+    fn e365_address_parse(
+        input: *const c_char,
+        len: usize,
+        options: *const e365_address_options,
+    ) -> new_raw e365_address {
         let input = unsafe { text(input, len, "input")? };
         let options = self::options(unsafe { options.as_ref() })?;
         let address = Address::parse(input, &options)?;
         into_raw(address)
-    })
+    }
 }
 
 /// Frees an address; NULL is ignored.
@@ -141,7 +138,7 @@ pub unsafe extern "C" fn e365_address_free(address: *mut e365_address) {
 mod tests {
     use super::*;
     use crate::error::*;
-    use crate::testing::view;
+    use crate::testing::{refusal, view};
     use std::ptr::{null, null_mut};
 
     fn parse(
@@ -189,11 +186,9 @@ mod tests {
         let mut out = null_mut();
         let mut err = null_mut();
         unsafe {
-            assert_eq!(
-                e365_address_parse(null(), 3, null(), &mut out, &mut err),
-                e365_result::E365_INVALID_ARGUMENT
-            );
-            e365_error_free(err);
+            refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                e365_address_parse(null(), 3, null(), &mut out, err)
+            });
             let s = b"a@b";
             assert_eq!(
                 e365_address_parse(s.as_ptr().cast(), 3, null(), null_mut(), null_mut()),

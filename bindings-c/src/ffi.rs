@@ -2,9 +2,12 @@
 //! freeing a boxed object, reading through a pointer that may be NULL (with the neutral
 //! value for NULL), an item of a list by index, changing an object, handing a new object
 //! out through `out`.
-//! Each `#[no_mangle] extern "C" fn` stays written out with its documentation (cbindgen
-//! reads them into the header and does not expand macros); only its body comes from
-//! here.
+//! Each `#[no_mangle] extern "C" fn` stays written out with its documentation; only its
+//! body comes from here. The exceptions, whose functions cbindgen sees through
+//! `[parse.expand]`: a family of read-only accessors is one [`accessors!`] table, a
+//! function that makes an object is written as [`maker!`] and one that can fail
+//! otherwise as [`fallible!`] (their `out` and `err_out` parameters and their body's
+//! frame come from the macro).
 
 use crate::{boundary, e365_error, e365_result, e365_str, null_argument};
 use email365::Error;
@@ -129,4 +132,97 @@ macro_rules! new_boxed {
     };
 }
 
-pub(crate) use {new_boxed, new_raw};
+/// An `extern "C"` function that makes an object, written as
+/// `fn name(parameters) -> new_raw T { block }` (the block gives a `*mut T`, as for
+/// [`new_raw!`]) or `-> new_boxed T { block }` (the block gives the `T` to box, as for
+/// [`new_boxed!`]), after its documentation. It takes the parameters written, then
+/// `out: *mut *mut T` (receives the object) and `err_out: *mut *mut e365_error`, and
+/// returns an `e365_result`. cbindgen sees it through `[parse.expand]`.
+macro_rules! maker {
+    (
+        $(#[$attr:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $how:ident $out:ty $body:block
+    ) => {
+        $(#[$attr])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            $($arg: $ty,)*
+            out: *mut *mut $out,
+            err_out: *mut *mut e365_error,
+        ) -> e365_result {
+            $crate::ffi::$how!(out, err_out, $body)
+        }
+    };
+}
+
+/// An `extern "C"` function that can fail and makes no object, written after its
+/// documentation as `fn name(parameters) { block }` (the block runs under
+/// [`ffi_boundary!`](crate::ffi_boundary) and gives a `Result<(), Error>`), or, for one
+/// that changes the object its first parameter points at,
+/// `fn name(object: *mut T, more) changes |o| { block }` (the block runs on `&mut T` as for
+/// [`change`]; NULL is `null_argument` naming the parameter). It takes the parameters
+/// written and then `err_out: *mut *mut e365_error`, and returns an `e365_result`.
+/// cbindgen sees it through `[parse.expand]`.
+macro_rules! fallible {
+    (
+        $(#[$attr:meta])*
+        fn $name:ident($obj:ident: *mut $obj_ty:ty $(, $arg:ident: $ty:ty)* $(,)?)
+            changes |$o:ident| $body:block
+    ) => {
+        $(#[$attr])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            $obj: *mut $obj_ty,
+            $($arg: $ty,)*
+            err_out: *mut *mut e365_error,
+        ) -> e365_result {
+            unsafe { $crate::ffi::change($obj, stringify!($obj), err_out, |$o| $body) }
+        }
+    };
+    (
+        $(#[$attr:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block
+    ) => {
+        $(#[$attr])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            $($arg: $ty,)*
+            err_out: *mut *mut e365_error,
+        ) -> e365_result {
+            $crate::ffi_boundary!(err_out, $body)
+        }
+    };
+}
+
+pub(crate) use {fallible, maker, new_boxed, new_raw};
+
+/// The read-only accessors of one C type, each an `extern "C"` fn written as
+/// `fn name(more args) -> R = read |x| value;` (the value of the object `x`; R's neutral
+/// value when the object is NULL) or `= read_opt |x| value;` (a value that may be
+/// missing, as [`read_opt`]). Each gets its documentation and then the `# Safety`
+/// paragraph shared by the family. cbindgen sees the functions through
+/// `[parse.expand]` (bindings-c/README.md, "How the header is made").
+macro_rules! accessors {
+    (
+        $obj:ident: *const $ty:ty;
+        safety = $safety:literal;
+        $(
+            $(#[$doc:meta])*
+            fn $name:ident($($arg:ident: $arg_ty:ty),*) -> $ret:ty =
+                $how:ident |$x:ident| $value:expr;
+        )*
+    ) => {
+        $(
+            $(#[$doc])*
+            ///
+            /// # Safety
+            #[doc = concat!(" ", $safety)]
+            #[no_mangle]
+            pub unsafe extern "C" fn $name($obj: *const $ty, $($arg: $arg_ty),*) -> $ret {
+                unsafe { $crate::ffi::$how($obj, |$x| $value) }
+            }
+        )*
+    };
+}
+
+pub(crate) use accessors;

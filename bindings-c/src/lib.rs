@@ -388,6 +388,31 @@ pub(crate) mod testing {
     }
 
     /// An input view of `s`.
+    /// Runs `call` with a fresh error slot: checks that it returns `want` and writes an
+    /// error object of that kind; gives the object's reason (empty when it has none) and
+    /// frees it.
+    ///
+    /// # Safety
+    /// As for the function `call` calls.
+    pub unsafe fn refusal(
+        want: e365_result,
+        call: impl FnOnce(*mut *mut e365_error) -> e365_result,
+    ) -> String {
+        let mut err: *mut e365_error = std::ptr::null_mut();
+        assert_eq!(call(&mut err), want);
+        assert!(!err.is_null(), "no error object for {want:?}");
+        assert_eq!(unsafe { error::e365_error_kind(err) }, want);
+        let reason = unsafe { error::e365_error_reason(err) };
+        let reason = if reason.is_null() {
+            String::new()
+        } else {
+            let r = unsafe { std::ffi::CStr::from_ptr(reason) };
+            r.to_str().expect("UTF-8").to_string()
+        };
+        unsafe { error::e365_error_free(err) };
+        reason
+    }
+
     pub fn input(s: &str) -> e365_str {
         e365_str {
             data: s.as_ptr().cast(),

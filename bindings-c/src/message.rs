@@ -2,11 +2,10 @@
 //! (`e365_message`) and the envelope of an existing message
 //! (`e365_envelope_from_message`), over the core's `message` module.
 
-use crate::ffi::{array_ptr, change, free_box, new_boxed, new_raw};
+use crate::ffi::{array_ptr, fallible, free_box, maker};
 use crate::policy::e365_sender_policy;
 use crate::{
-    bytes, e365_error, e365_result, e365_str, ffi_boundary, opt_text, text, try_out, try_ref,
-    Owned, Strings,
+    bytes, e365_error, e365_result, e365_str, opt_text, text, try_out, try_ref, Owned, Strings,
 };
 use email365::message::{envelope_from_message, Attachment, BuiltMessage, MessageBuilder};
 use std::ffi::c_char;
@@ -30,23 +29,19 @@ impl e365_message_builder {
     }
 }
 
-/// Makes an empty message builder. On success `*out` receives it; the caller frees it
-/// with `e365_message_builder_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`out` NULL).
-///
-/// # Safety
-/// `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_new(
-    out: *mut *mut e365_message_builder,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes an empty message builder. On success `*out` receives it; the caller frees it
+    /// with `e365_message_builder_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`out` NULL).
+    ///
+    /// # Safety
+    /// `out` and `err_out` are NULL or valid for writing.
+    fn e365_message_builder_new() -> new_boxed e365_message_builder {
         e365_message_builder {
             inner: MessageBuilder::new(),
         }
-    })
+    }
 }
 
 /// Frees a message builder; NULL is ignored.
@@ -58,315 +53,281 @@ pub unsafe extern "C" fn e365_message_builder_free(builder: *mut e365_message_bu
     unsafe { free_box(builder) }
 }
 
-/// The body of a text setter: checks the builder and the text, then records it.
+/// The body of a text setter: checks the text, then records it.
 unsafe fn set_text(
-    builder: *mut e365_message_builder,
+    builder: &mut e365_message_builder,
     value: *const c_char,
     len: usize,
     name: &'static str,
-    err_out: *mut *mut e365_error,
     apply: fn(MessageBuilder<'static>, String) -> MessageBuilder<'static>,
-) -> e365_result {
-    unsafe {
-        change(builder, "builder", err_out, |builder| {
-            let value = text(value, len, name)?.to_string();
-            builder.with(|b| apply(b, value));
-            Ok(())
-        })
+) -> Result<(), email365::Error> {
+    let value = unsafe { text(value, len, name)? }.to_string();
+    builder.with(|b| apply(b, value));
+    Ok(())
+}
+
+fallible! {
+    /// Sets the From address, in header form (`Name <local@domain>` or `local@domain`;
+    /// `len` bytes of UTF-8). Checked by `e365_message_builder_build`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; `address` is valid for reading `len` bytes;
+    /// `err_out` is NULL or valid for writing.
+    fn e365_message_builder_set_from(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.from(v))
     }
 }
 
-/// Sets the From address, in header form (`Name <local@domain>` or `local@domain`;
-/// `len` bytes of UTF-8). Checked by `e365_message_builder_build`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// `builder` is NULL or a live builder; `address` is valid for reading `len` bytes;
-/// `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_from(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, address, len, "address", err_out, |b, v| b.from(v)) }
-}
-
-/// Sets the `Sender` header (header form), for mail sent on behalf of the From address.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_sender(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, address, len, "address", err_out, |b, v| {
-            b.sender(v)
-        })
+fallible! {
+    /// Sets the `Sender` header (header form), for mail sent on behalf of the From address.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_set_sender(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.sender(v))
     }
 }
 
-/// Sets the envelope sender (bounce address, MAIL FROM) when it differs from the From
-/// address: bare envelope form, or an empty string (`len` 0) for the null reverse path.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_envelope_from(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, address, len, "address", err_out, |b, v| {
-            b.envelope_from(v)
-        })
+fallible! {
+    /// Sets the envelope sender (bounce address, MAIL FROM) when it differs from the From
+    /// address: bare envelope form, or an empty string (`len` 0) for the null reverse path.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_set_envelope_from(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.envelope_from(v))
     }
 }
 
-/// Adds a To recipient (header form).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_to(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, address, len, "address", err_out, |b, v| b.to(v)) }
-}
-
-/// Adds a Cc recipient (header form).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_cc(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, address, len, "address", err_out, |b, v| b.cc(v)) }
-}
-
-/// Adds a Bcc recipient: it goes to the envelope only, never into the message.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_bcc(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, address, len, "address", err_out, |b, v| b.bcc(v)) }
-}
-
-/// Adds a Reply-To address (header form).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_reply_to(
-    builder: *mut e365_message_builder,
-    address: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, address, len, "address", err_out, |b, v| {
-            b.reply_to(v)
-        })
+fallible! {
+    /// Adds a To recipient (header form).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_add_to(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.to(v))
     }
 }
 
-/// Sets the subject (any Unicode text without line breaks or controls; tabs allowed).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `subject` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `subject`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_subject(
-    builder: *mut e365_message_builder,
-    subject: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, subject, len, "subject", err_out, |b, v| {
-            b.subject(v)
-        })
+fallible! {
+    /// Adds a Cc recipient (header form).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_add_cc(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.cc(v))
     }
 }
 
-/// Sets the plain-text body (line ends are normalised to CRLF).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `body`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_text(
-    builder: *mut e365_message_builder,
-    body: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, body, len, "body", err_out, |b, v| b.text(v)) }
-}
-
-/// Sets the HTML body (line ends are normalised to CRLF).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `body`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_html(
-    builder: *mut e365_message_builder,
-    body: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, body, len, "body", err_out, |b, v| b.html(v)) }
-}
-
-/// Sets the Message-ID, `<id@host>` or `id@host` (generated on the sender's domain when
-/// not set).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `message_id` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `message_id`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_message_id(
-    builder: *mut e365_message_builder,
-    message_id: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        set_text(builder, message_id, len, "message_id", err_out, |b, v| {
-            b.message_id(v)
-        })
+fallible! {
+    /// Adds a Bcc recipient: it goes to the envelope only, never into the message.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_add_bcc(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.bcc(v))
     }
 }
 
-/// Sets the date as RFC 5322 text (`Sat, 28 Nov 2026 12:00:00 +0000`; parsed at build,
-/// then written in canonical form). Without a date the current time is used.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `date` NULL, not UTF-8).
-///
-/// # Safety
-/// As for `e365_message_builder_set_from`, with `date`.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_date(
-    builder: *mut e365_message_builder,
-    date: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { set_text(builder, date, len, "date", err_out, |b, v| b.date(v)) }
+fallible! {
+    /// Adds a Reply-To address (header form).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `address` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`.
+    fn e365_message_builder_add_reply_to(
+        builder: *mut e365_message_builder,
+        address: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, address, len, "address", |b, v| b.reply_to(v))
+    }
 }
 
-/// Sets the date as a Unix time in seconds (written in UTC).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` NULL).
-///
-/// # Safety
-/// `builder` is NULL or a live builder; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_date_unix(
-    builder: *mut e365_message_builder,
-    seconds: i64,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Sets the subject (any Unicode text without line breaks or controls; tabs allowed).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `subject` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `subject`.
+    fn e365_message_builder_set_subject(
+        builder: *mut e365_message_builder,
+        subject: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, subject, len, "subject", |b, v| b.subject(v))
+    }
+}
+
+fallible! {
+    /// Sets the plain-text body (line ends are normalised to CRLF).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `body`.
+    fn e365_message_builder_set_text(
+        builder: *mut e365_message_builder,
+        body: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, body, len, "body", |b, v| b.text(v))
+    }
+}
+
+fallible! {
+    /// Sets the HTML body (line ends are normalised to CRLF).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `body` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `body`.
+    fn e365_message_builder_set_html(
+        builder: *mut e365_message_builder,
+        body: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, body, len, "body", |b, v| b.html(v))
+    }
+}
+
+fallible! {
+    /// Sets the Message-ID, `<id@host>` or `id@host` (generated on the sender's domain when
+    /// not set).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `message_id` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `message_id`.
+    fn e365_message_builder_set_message_id(
+        builder: *mut e365_message_builder,
+        message_id: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, message_id, len, "message_id", |b, v| b.message_id(v))
+    }
+}
+
+fallible! {
+    /// Sets the date as RFC 5322 text (`Sat, 28 Nov 2026 12:00:00 +0000`; parsed at build,
+    /// then written in canonical form). Without a date the current time is used.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `date` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// As for `e365_message_builder_set_from`, with `date`.
+    fn e365_message_builder_set_date(
+        builder: *mut e365_message_builder,
+        date: *const c_char,
+        len: usize,
+    ) changes |b| {
+        set_text(b, date, len, "date", |b, v| b.date(v))
+    }
+}
+
+fallible! {
+    /// Sets the date as a Unix time in seconds (written in UTC).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` NULL).
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; `err_out` is NULL or valid for writing.
+    fn e365_message_builder_set_date_unix(builder: *mut e365_message_builder, seconds: i64) {
         let builder = try_out!(builder, "builder");
         builder.with(|b| b.date_unix(seconds));
         Ok(())
-    })
+    }
 }
 
-/// Adds a custom header (`name`, `name_len` bytes; `value`, `value_len` bytes). The
-/// builder's own headers (From, To, Cc, Bcc, Subject, Date, Message-ID, Content-Type,
-/// MIME-Version, Content-Transfer-Encoding, Sender, Reply-To) are refused at build with
-/// reason `reserved_header`; CR, LF, NUL and other controls are refused at build.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder`, `name` or `value` NULL, not UTF-8).
-///
-/// # Safety
-/// `builder` is NULL or a live builder; `name` and `value` are valid for reading their
-/// lengths; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_add_header(
-    builder: *mut e365_message_builder,
-    name: *const c_char,
-    name_len: usize,
-    value: *const c_char,
-    value_len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Adds a custom header (`name`, `name_len` bytes; `value`, `value_len` bytes). The
+    /// builder's own headers (From, To, Cc, Bcc, Subject, Date, Message-ID, Content-Type,
+    /// MIME-Version, Content-Transfer-Encoding, Sender, Reply-To) are refused at build with
+    /// reason `reserved_header`; CR, LF, NUL and other controls are refused at build.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder`, `name` or `value` NULL, not UTF-8).
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; `name` and `value` are valid for reading their
+    /// lengths; `err_out` is NULL or valid for writing.
+    fn e365_message_builder_add_header(
+        builder: *mut e365_message_builder,
+        name: *const c_char,
+        name_len: usize,
+        value: *const c_char,
+        value_len: usize,
+    ) {
         let builder = try_out!(builder, "builder");
         let name = unsafe { text(name, name_len, "name")? }.to_string();
         let value = unsafe { text(value, value_len, "value")? }.to_string();
         builder.with(|b| b.header(name, value));
         Ok(())
-    })
+    }
 }
 
-/// Adds an attachment: `filename` (`filename_len` bytes), an optional `content_type`
-/// (`type/subtype` with parameters; NULL = guessed from the filename), the content
-/// (`content_len` bytes of any value; NULL allowed when `content_len` is 0) and an
-/// optional `inline_id` (a Content-ID making it an inline part, for `cid:` in the HTML
-/// body; NULL = a plain attachment). Everything is copied.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `filename` NULL, `content` NULL with a
-/// length, text not UTF-8). The filename, content type and id are checked at build.
-///
-/// # Safety
-/// `builder` is NULL or a live builder; each pointer is NULL or valid for reading its
-/// length; `err_out` is NULL or valid for writing.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn e365_message_builder_add_attachment(
-    builder: *mut e365_message_builder,
-    filename: *const c_char,
-    filename_len: usize,
-    content_type: *const c_char,
-    content_type_len: usize,
-    content: *const u8,
-    content_len: usize,
-    inline_id: *const c_char,
-    inline_id_len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Adds an attachment: `filename` (`filename_len` bytes), an optional `content_type`
+    /// (`type/subtype` with parameters; NULL = guessed from the filename), the content
+    /// (`content_len` bytes of any value; NULL allowed when `content_len` is 0) and an
+    /// optional `inline_id` (a Content-ID making it an inline part, for `cid:` in the HTML
+    /// body; NULL = a plain attachment). Everything is copied.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `filename` NULL, `content` NULL with a
+    /// length, text not UTF-8). The filename, content type and id are checked at build.
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; each pointer is NULL or valid for reading its
+    /// length; `err_out` is NULL or valid for writing.
+    #[allow(clippy::too_many_arguments)]
+    fn e365_message_builder_add_attachment(
+        builder: *mut e365_message_builder,
+        filename: *const c_char,
+        filename_len: usize,
+        content_type: *const c_char,
+        content_type_len: usize,
+        content: *const u8,
+        content_len: usize,
+        inline_id: *const c_char,
+        inline_id_len: usize,
+    ) {
         let builder = try_out!(builder, "builder");
         let filename = unsafe { text(filename, filename_len, "filename")? }.to_string();
         let content_type = unsafe { opt_text(content_type, content_type_len, "content_type")? };
@@ -385,30 +346,28 @@ pub unsafe extern "C" fn e365_message_builder_add_attachment(
         }
         builder.with(|b| b.attachment(attachment));
         Ok(())
-    })
+    }
 }
 
-/// Applies the account's sender policy: build then refuses a From (or envelope sender)
-/// outside it with `E365_SENDER_NOT_REGISTERED`. The policy is copied: it may be freed
-/// after the call.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`builder` or `policy` NULL).
-///
-/// # Safety
-/// `builder` and `policy` are NULL or live objects; `err_out` is NULL or valid for
-/// writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_set_sender_policy(
-    builder: *mut e365_message_builder,
-    policy: *const e365_sender_policy,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Applies the account's sender policy: build then refuses a From (or envelope sender)
+    /// outside it with `E365_SENDER_NOT_REGISTERED`. The policy is copied: it may be freed
+    /// after the call.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`builder` or `policy` NULL).
+    ///
+    /// # Safety
+    /// `builder` and `policy` are NULL or live objects; `err_out` is NULL or valid for
+    /// writing.
+    fn e365_message_builder_set_sender_policy(
+        builder: *mut e365_message_builder,
+        policy: *const e365_sender_policy,
+    ) {
         let builder = try_out!(builder, "builder");
         let policy = try_ref!(policy, "policy").core().clone();
         builder.with(|b| b.sender_policy(policy));
         Ok(())
-    })
+    }
 }
 
 /// A built message, ready to submit. Read-only; everything is owned by the object
@@ -463,29 +422,24 @@ fn message_into_raw(built: BuiltMessage) -> *mut e365_message {
     MessageBox::into_raw(view, (built, rcpt, s))
 }
 
-/// Checks every input and builds the message with its envelope. The builder is not
-/// changed (it may be built again). On success `*out` receives a new message that the
-/// caller frees with `e365_message_free`.
-///
-/// Errors: `E365_INVALID_MESSAGE` with a reason (an invalid address in from/to/cc/bcc/
-/// reply-to gives the address diagnosis as reason; `no_from`, `no_recipients`,
-/// `too_many_recipients` (over 10,000 distinct), `control_char`, `reserved_header`, …), `E365_SENDER_NOT_REGISTERED` (a sender outside
-/// the policy), `E365_INVALID_ARGUMENT` (`builder` or `out` NULL).
-///
-/// # Safety
-/// `builder` is NULL or a live builder; `out` and `err_out` are NULL or valid for
-/// writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_message_builder_build(
-    builder: *const e365_message_builder,
-    out: *mut *mut e365_message,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Checks every input and builds the message with its envelope. The builder is not
+    /// changed (it may be built again). On success `*out` receives a new message that the
+    /// caller frees with `e365_message_free`.
+    ///
+    /// Errors: `E365_INVALID_MESSAGE` with a reason (an invalid address in from/to/cc/bcc/
+    /// reply-to gives the address diagnosis as reason; `no_from`, `no_recipients`,
+    /// `too_many_recipients` (over 10,000 distinct), `control_char`, `reserved_header`, …), `E365_SENDER_NOT_REGISTERED` (a sender outside
+    /// the policy), `E365_INVALID_ARGUMENT` (`builder` or `out` NULL).
+    ///
+    /// # Safety
+    /// `builder` is NULL or a live builder; `out` and `err_out` are NULL or valid for
+    /// writing.
+    fn e365_message_builder_build(builder: *const e365_message_builder) -> new_raw e365_message {
         let builder = try_ref!(builder, "builder");
         let built = builder.inner.build()?;
         message_into_raw(built)
-    })
+    }
 }
 
 /// Frees a message; NULL is ignored.
@@ -516,28 +470,22 @@ pub struct e365_envelope {
 
 type EnvelopeBox = Owned<e365_envelope, (Vec<u8>, Vec<e365_str>, Strings)>;
 
-/// Reads the envelope of a message built elsewhere (`message`, `len` bytes) and removes
-/// its Bcc header. On success `*out` receives a new envelope that the caller frees with
-/// `e365_envelope_free`.
-///
-/// Errors: `E365_INVALID_MESSAGE` (reason `no_from`, `no_recipients`,
-/// `too_many_recipients` (over 10,000 distinct), `invalid_header`, `invalid_header_name`,
-/// `invalid_utf8` or an address diagnosis),
-/// `E365_INVALID_ARGUMENT` (`message` or `out` NULL).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `message` is valid for reading `len` bytes; `out` and `err_out` are NULL or valid
-/// for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_envelope_from_message(
-    message: *const u8,
-    len: usize,
-    out: *mut *mut e365_envelope,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Reads the envelope of a message built elsewhere (`message`, `len` bytes) and removes
+    /// its Bcc header. On success `*out` receives a new envelope that the caller frees with
+    /// `e365_envelope_free`.
+    ///
+    /// Errors: `E365_INVALID_MESSAGE` (reason `no_from`, `no_recipients`,
+    /// `too_many_recipients` (over 10,000 distinct), `invalid_header`, `invalid_header_name`,
+    /// `invalid_utf8` or an address diagnosis),
+    /// `E365_INVALID_ARGUMENT` (`message` or `out` NULL).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `message` is valid for reading `len` bytes; `out` and `err_out` are NULL or valid
+    /// for writing.
+    fn e365_envelope_from_message(message: *const u8, len: usize) -> new_raw e365_envelope {
         let input = unsafe { bytes(message.cast(), len, "message")? };
         let (envelope, stripped) = envelope_from_message(input)?;
         let mut s = Strings::default();
@@ -550,7 +498,7 @@ pub unsafe extern "C" fn e365_envelope_from_message(
             bytes_len: stripped.len(),
         };
         EnvelopeBox::into_raw(view, (stripped, rcpt, s))
-    })
+    }
 }
 
 /// Frees an envelope; NULL is ignored.

@@ -1,33 +1,32 @@
 //! Notification ids in C: `e365_notification_id_extract` over the core's pattern-based
 //! extraction from the final reply to the message data.
 
-use crate::{c_string, e365_error, e365_result, ffi_boundary, text, try_out};
+use crate::ffi::fallible;
+use crate::{c_string, e365_error, e365_result, text, try_out};
 use email365::notification_id::extract_notification_id;
 use std::ffi::c_char;
 
-/// Extracts the notification id from the server's final reply to the message data
-/// (`reply`, `reply_len` bytes, code included: `250 2.0.0 Ok: queued as 10000000902077`).
-/// Servers word it differently (Postfix, Exim, SES, Haraka, …); some give none.
-///
-/// On success `*id_out` receives a new NUL-terminated id that the caller frees with
-/// `e365_string_free`, or NULL when the reply carries no id (not an error: a reply
-/// that does not parse, or is no 2yz success, has no id either).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`reply` or `id_out` NULL, `reply` not UTF-8).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `reply` is valid for reading `reply_len` bytes; `id_out` and `err_out` are NULL or
-/// valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_notification_id_extract(
-    reply: *const c_char,
-    reply_len: usize,
-    id_out: *mut *mut c_char,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Extracts the notification id from the server's final reply to the message data
+    /// (`reply`, `reply_len` bytes, code included: `250 2.0.0 Ok: queued as 10000000902077`).
+    /// Servers word it differently (Postfix, Exim, SES, Haraka, …); some give none.
+    ///
+    /// On success `*id_out` receives a new NUL-terminated id that the caller frees with
+    /// `e365_string_free`, or NULL when the reply carries no id (not an error: a reply
+    /// that does not parse, or is no 2yz success, has no id either).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`reply` or `id_out` NULL, `reply` not UTF-8).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `reply` is valid for reading `reply_len` bytes; `id_out` and `err_out` are NULL or
+    /// valid for writing.
+    fn e365_notification_id_extract(
+        reply: *const c_char,
+        reply_len: usize,
+        id_out: *mut *mut c_char,
+    ) {
         let id_out = try_out!(id_out, "id_out");
         let reply = unsafe { text(reply, reply_len, "reply")? };
         *id_out = match extract_notification_id(reply) {
@@ -35,7 +34,7 @@ pub unsafe extern "C" fn e365_notification_id_extract(
             None => std::ptr::null_mut(),
         };
         Ok(())
-    })
+    }
 }
 
 #[cfg(test)]

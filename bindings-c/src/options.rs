@@ -3,7 +3,7 @@
 //! rustls-ffi grow without breaking the ABI: a new option is a new function), over the
 //! core's `SmtpOptions`. Also the transcript callback (`e365_smtp_options_set_log`).
 
-use crate::ffi::{change, free_box, new_boxed};
+use crate::ffi::{fallible, free_box, maker};
 use crate::policy::e365_sender_policy;
 use crate::{e365_error, e365_result, text};
 use email365::names::{self, WireName};
@@ -146,32 +146,26 @@ fn at_least_one(value: usize, name: &str, reason: &'static str) -> Result<usize,
 // (`email365::names`; a test checks it), so the core reads them: an unknown number is
 // `unknown_tls_mode` / `unknown_auth_mechanism`.
 
-/// Makes options for `host` (a host name or an IP address, `host_len` bytes) with every
-/// default: port 25 (the service's), STARTTLS required, the system's trusted roots, no
-/// AUTH, PIPELINING and CHUNKING when offered, a window of 16 transactions, the time
-/// limits of RFC 5321, no sender policy, no transcript, one connection for a pool. On
-/// success `*out` receives them; free them with `e365_smtp_options_free`. The host is
-/// copied.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`host` or `out` NULL, `host` not UTF-8).
-///
-/// # Safety
-/// `host` is NULL or valid for reading `host_len` bytes; `out` and `err_out` are NULL or
-/// valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_new(
-    host: *const c_char,
-    host_len: usize,
-    out: *mut *mut e365_smtp_options,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes options for `host` (a host name or an IP address, `host_len` bytes) with every
+    /// default: port 25 (the service's), STARTTLS required, the system's trusted roots, no
+    /// AUTH, PIPELINING and CHUNKING when offered, a window of 16 transactions, the time
+    /// limits of RFC 5321, no sender policy, no transcript, one connection for a pool. On
+    /// success `*out` receives them; free them with `e365_smtp_options_free`. The host is
+    /// copied.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`host` or `out` NULL, `host` not UTF-8).
+    ///
+    /// # Safety
+    /// `host` is NULL or valid for reading `host_len` bytes; `out` and `err_out` are NULL or
+    /// valid for writing.
+    fn e365_smtp_options_new(host: *const c_char, host_len: usize) -> new_boxed e365_smtp_options {
         let host = unsafe { text(host, host_len, "host")? };
         e365_smtp_options {
             inner: SmtpOptions::new(host),
             max_connections: 1,
         }
-    })
+    }
 }
 
 /// Frees options; NULL is ignored. Clients and pools made from them keep their copy.
@@ -183,372 +177,300 @@ pub unsafe extern "C" fn e365_smtp_options_free(options: *mut e365_smtp_options)
     unsafe { free_box(options) }
 }
 
-/// Sets the port (default 25; 587 is the other STARTTLS port, 465 goes with
-/// `E365_TLS_IMPLICIT`).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_port` for 0 or more
-/// than 65535). On failure the options are unchanged (as for every setter).
-///
-/// # Safety
-/// `options` is NULL or live options; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_port(
-    options: *mut e365_smtp_options,
-    port: u32,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.port = names::port("port", port)?;
-            Ok(())
-        })
+fallible! {
+    /// Sets the port (default 25; 587 is the other STARTTLS port, 465 goes with
+    /// `E365_TLS_IMPLICIT`).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_port` for 0 or more
+    /// than 65535). On failure the options are unchanged (as for every setter).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_port(options: *mut e365_smtp_options, port: u32) changes |o| {
+        o.inner.port = names::port("port", port)?;
+        Ok(())
     }
 }
 
-/// Sets how the connection is protected: an `e365_tls_mode` value (default
-/// `E365_TLS_STARTTLS`, required).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `unknown_tls_mode` for a
-/// number that is no `e365_tls_mode`).
-///
-/// # Safety
-/// `options` is NULL or live options; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_tls_mode(
-    options: *mut e365_smtp_options,
-    mode: u32,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.tls = TlsMode::from_index(mode)?;
-            Ok(())
-        })
+fallible! {
+    /// Sets how the connection is protected: an `e365_tls_mode` value (default
+    /// `E365_TLS_STARTTLS`, required).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `unknown_tls_mode` for a
+    /// number that is no `e365_tls_mode`).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_tls_mode(options: *mut e365_smtp_options, mode: u32) changes |o| {
+        o.inner.tls = TlsMode::from_index(mode)?;
+        Ok(())
     }
 }
 
-/// Sets the name checked against the server's certificate (default: the host).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` or `name` NULL, `name` not UTF-8).
-///
-/// # Safety
-/// `options` is NULL or live options; `name` is NULL or valid for reading `len` bytes;
-/// `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_server_name(
-    options: *mut e365_smtp_options,
-    name: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.server_name = Some(text(name, len, "name")?.to_string());
-            Ok(())
-        })
+fallible! {
+    /// Sets the name checked against the server's certificate (default: the host).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` or `name` NULL, `name` not UTF-8).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `name` is NULL or valid for reading `len` bytes;
+    /// `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_server_name(
+        options: *mut e365_smtp_options,
+        name: *const c_char,
+        len: usize,
+    ) changes |o| {
+        o.inner.server_name = Some(text(name, len, "name")?.to_string());
+        Ok(())
     }
 }
 
-/// Sets the AUTH user name and password (default: no AUTH). AUTH is only ever sent over
-/// TLS; the password is kept in memory that is wiped when the last client using it is
-/// freed, and never appears in an error, a transcript line or a debug print.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options`, `username` or `password` NULL, either not
-/// UTF-8).
-///
-/// # Safety
-/// `options` is NULL or live options; `username` and `password` are NULL or valid for
-/// reading their lengths; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_credentials(
-    options: *mut e365_smtp_options,
-    username: *const c_char,
-    username_len: usize,
-    password: *const c_char,
-    password_len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            let username = text(username, username_len, "username")?;
-            let password = text(password, password_len, "password")?;
-            o.inner = o.inner.clone().credentials(username, password);
-            Ok(())
-        })
+fallible! {
+    /// Sets the AUTH user name and password (default: no AUTH). AUTH is only ever sent over
+    /// TLS; the password is kept in memory that is wiped when the last client using it is
+    /// freed, and never appears in an error, a transcript line or a debug print.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options`, `username` or `password` NULL, either not
+    /// UTF-8).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `username` and `password` are NULL or valid for
+    /// reading their lengths; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_credentials(
+        options: *mut e365_smtp_options,
+        username: *const c_char,
+        username_len: usize,
+        password: *const c_char,
+        password_len: usize,
+    ) changes |o| {
+        let username = text(username, username_len, "username")?;
+        let password = text(password, password_len, "password")?;
+        o.inner = o.inner.clone().credentials(username, password);
+        Ok(())
     }
 }
 
-/// Sets the preferred AUTH mechanism: an `e365_auth_mechanism` value (default
-/// `E365_AUTH_PLAIN`; the other one is used when the server offers only that).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `unknown_auth_mechanism`).
-///
-/// # Safety
-/// `options` is NULL or live options; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_auth_mechanism(
-    options: *mut e365_smtp_options,
-    mechanism: u32,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.auth_mechanism = AuthMechanism::from_index(mechanism)?;
-            Ok(())
-        })
+fallible! {
+    /// Sets the preferred AUTH mechanism: an `e365_auth_mechanism` value (default
+    /// `E365_AUTH_PLAIN`; the other one is used when the server offers only that).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `unknown_auth_mechanism`).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_auth_mechanism(
+        options: *mut e365_smtp_options,
+        mechanism: u32,
+    ) changes |o| {
+        o.inner.auth_mechanism = AuthMechanism::from_index(mechanism)?;
+        Ok(())
     }
 }
 
-/// Trusts the CA certificates of a PEM file (`path`, `len` bytes) besides the system's
-/// roots. The file is read now; its certificates are checked by
-/// `e365_smtp_client_connect` and `e365_smtp_pool_new`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` or `path` NULL, `path` not UTF-8; reason
-/// `ca_file` for a file that cannot be read).
-///
-/// # Safety
-/// `options` is NULL or live options; `path` is NULL or valid for reading `len` bytes;
-/// `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_ca_file(
-    options: *mut e365_smtp_options,
-    path: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            let path = text(path, len, "path")?;
-            o.inner = o.inner.clone().ca_file(path)?;
-            Ok(())
-        })
+fallible! {
+    /// Trusts the CA certificates of a PEM file (`path`, `len` bytes) besides the system's
+    /// roots. The file is read now; its certificates are checked by
+    /// `e365_smtp_client_connect` and `e365_smtp_pool_new`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` or `path` NULL, `path` not UTF-8; reason
+    /// `ca_file` for a file that cannot be read).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `path` is NULL or valid for reading `len` bytes;
+    /// `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_ca_file(
+        options: *mut e365_smtp_options,
+        path: *const c_char,
+        len: usize,
+    ) changes |o| {
+        let path = text(path, len, "path")?;
+        o.inner = o.inner.clone().ca_file(path)?;
+        Ok(())
     }
 }
 
-/// Whether the system's root certificates are trusted (default true); false trusts only
-/// the file of `e365_smtp_options_set_ca_file`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
-///
-/// # Safety
-/// `options` is NULL or live options; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_system_roots(
-    options: *mut e365_smtp_options,
-    trusted: bool,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.trust.system_roots = trusted;
-            Ok(())
-        })
+fallible! {
+    /// Whether the system's root certificates are trusted (default true); false trusts only
+    /// the file of `e365_smtp_options_set_ca_file`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_system_roots(
+        options: *mut e365_smtp_options,
+        trusted: bool,
+    ) changes |o| {
+        o.inner.trust.system_roots = trusted;
+        Ok(())
     }
 }
 
-/// Sets the EHLO name (default: the local address as an address literal), checked now
-/// by the core.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` or `name` NULL, not UTF-8; reason
-/// `command_injection` for an empty name or one with spaces or control bytes).
-///
-/// # Safety
-/// `options` is NULL or live options; `name` is NULL or valid for reading `len` bytes;
-/// `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_ehlo_name(
-    options: *mut e365_smtp_options,
-    name: *const c_char,
-    len: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            let name = text(name, len, "name")?;
-            check_ehlo_name(name)?;
-            o.inner.ehlo_name = Some(name.to_string());
-            Ok(())
-        })
+fallible! {
+    /// Sets the EHLO name (default: the local address as an address literal), checked now
+    /// by the core.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` or `name` NULL, not UTF-8; reason
+    /// `command_injection` for an empty name or one with spaces or control bytes).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `name` is NULL or valid for reading `len` bytes;
+    /// `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_ehlo_name(
+        options: *mut e365_smtp_options,
+        name: *const c_char,
+        len: usize,
+    ) changes |o| {
+        let name = text(name, len, "name")?;
+        check_ehlo_name(name)?;
+        o.inner.ehlo_name = Some(name.to_string());
+        Ok(())
     }
 }
 
-/// Whether PIPELINING is used when the server offers it (default true).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
-///
-/// # Safety
-/// `options` is NULL or live options; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_pipelining(
-    options: *mut e365_smtp_options,
-    enabled: bool,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.pipelining = enabled;
-            Ok(())
-        })
+fallible! {
+    /// Whether PIPELINING is used when the server offers it (default true).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_pipelining(
+        options: *mut e365_smtp_options,
+        enabled: bool,
+    ) changes |o| {
+        o.inner.pipelining = enabled;
+        Ok(())
     }
 }
 
-/// Whether BDAT (RFC 3030 CHUNKING) replaces DATA when the server offers it (default
-/// true).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
-///
-/// # Safety
-/// `options` is NULL or live options; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_chunking(
-    options: *mut e365_smtp_options,
-    enabled: bool,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.chunking = enabled;
-            Ok(())
-        })
+fallible! {
+    /// Whether BDAT (RFC 3030 CHUNKING) replaces DATA when the server offers it (default
+    /// true).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_chunking(options: *mut e365_smtp_options, enabled: bool) changes |o| {
+        o.inner.chunking = enabled;
+        Ok(())
     }
 }
 
-/// How many whole transactions `send_many` keeps in flight on one connection (default
-/// 16).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_window` for 0).
-///
-/// # Safety
-/// `options` is NULL or live options; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_window(
-    options: *mut e365_smtp_options,
-    window: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.window = at_least_one(window, "window", "invalid_window")?;
-            Ok(())
-        })
+fallible! {
+    /// How many whole transactions `send_many` keeps in flight on one connection (default
+    /// 16).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_window` for 0).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_window(options: *mut e365_smtp_options, window: usize) changes |o| {
+        o.inner.window = at_least_one(window, "window", "invalid_window")?;
+        Ok(())
     }
 }
 
-/// Sets the time limit of one step (an `e365_timeout_step`) in milliseconds.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_timeout_step` for a
-/// number that is no `e365_timeout_step`, `invalid_timeout` for 0 ms).
-///
-/// # Safety
-/// `options` is NULL or live options; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_timeout_ms(
-    options: *mut e365_smtp_options,
-    step: u32,
-    ms: u64,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            let t = &mut o.inner.timeouts;
-            let field = match step {
-                0 => &mut t.connect,
-                1 => &mut t.greeting,
-                2 => &mut t.command,
-                3 => &mut t.data_write,
-                4 => &mut t.data_end,
-                other => {
-                    return Err(invalid(
-                        "invalid_timeout_step",
-                        format!("timeout step {other} is no e365_timeout_step"),
-                    ))
-                }
-            };
-            if ms == 0 {
+fallible! {
+    /// Sets the time limit of one step (an `e365_timeout_step`) in milliseconds.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_timeout_step` for a
+    /// number that is no `e365_timeout_step`, `invalid_timeout` for 0 ms).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_timeout_ms(
+        options: *mut e365_smtp_options,
+        step: u32,
+        ms: u64,
+    ) changes |o| {
+        let t = &mut o.inner.timeouts;
+        let field = match step {
+            0 => &mut t.connect,
+            1 => &mut t.greeting,
+            2 => &mut t.command,
+            3 => &mut t.data_write,
+            4 => &mut t.data_end,
+            other => {
                 return Err(invalid(
-                    "invalid_timeout",
-                    "a time limit of 0 ms: give at least 1".into(),
-                ));
+                    "invalid_timeout_step",
+                    format!("timeout step {other} is no e365_timeout_step"),
+                ))
             }
-            *field = Duration::from_millis(ms);
-            Ok(())
-        })
+        };
+        if ms == 0 {
+            return Err(invalid(
+                "invalid_timeout",
+                "a time limit of 0 ms: give at least 1".into(),
+            ));
+        }
+        *field = Duration::from_millis(ms);
+        Ok(())
     }
 }
 
-/// Sets the registered senders (a copy of `policy`): a message whose MAIL FROM is
-/// outside it (or `<>`) is refused with `E365_SENDER_NOT_REGISTERED` before anything is
-/// sent. NULL removes the policy (the default).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
-///
-/// # Safety
-/// `options` is NULL or live options; `policy` is NULL or a live policy; `err_out` is
-/// NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_sender_policy(
-    options: *mut e365_smtp_options,
-    policy: *const e365_sender_policy,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.sender_policy = policy.as_ref().map(|p| p.core().clone());
-            Ok(())
-        })
+fallible! {
+    /// Sets the registered senders (a copy of `policy`): a message whose MAIL FROM is
+    /// outside it (or `<>`) is refused with `E365_SENDER_NOT_REGISTERED` before anything is
+    /// sent. NULL removes the policy (the default).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `policy` is NULL or a live policy; `err_out` is
+    /// NULL or valid for writing.
+    fn e365_smtp_options_set_sender_policy(
+        options: *mut e365_smtp_options,
+        policy: *const e365_sender_policy,
+    ) changes |o| {
+        o.inner.sender_policy = policy.as_ref().map(|p| p.core().clone());
+        Ok(())
     }
 }
 
-/// How many connections a pool made from these options opens at most (default 1;
-/// clients ignore it).
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_max_connections`
-/// for 0).
-///
-/// # Safety
-/// `options` is NULL or live options; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_max_connections(
-    options: *mut e365_smtp_options,
-    max: usize,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.max_connections = at_least_one(max, "max_connections", "invalid_max_connections")?;
-            Ok(())
-        })
+fallible! {
+    /// How many connections a pool made from these options opens at most (default 1;
+    /// clients ignore it).
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL; reason `invalid_max_connections`
+    /// for 0).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `err_out` is NULL or valid for writing.
+    fn e365_smtp_options_set_max_connections(
+        options: *mut e365_smtp_options,
+        max: usize,
+    ) changes |o| {
+        o.max_connections = at_least_one(max, "max_connections", "invalid_max_connections")?;
+        Ok(())
     }
 }
 
-/// Sets the transcript callback: every command sent and every reply line received is
-/// passed to `callback` with `userdata` (see `e365_log_callback`: credentials redacted,
-/// message data summarised). NULL `callback` removes it (the default).
-///
-/// The caller keeps `userdata` alive, and safe to use from the threads that send, as
-/// long as a client or pool made from these options lives.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
-///
-/// # Safety
-/// `options` is NULL or live options; `callback` is NULL or a function that may be
-/// called from any sending thread with `userdata`; `err_out` is NULL or valid for
-/// writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_options_set_log(
-    options: *mut e365_smtp_options,
-    callback: e365_log_callback,
-    userdata: *mut c_void,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe {
-        change(options, "options", err_out, |o| {
-            o.inner.transcript = callback.map(|callback| {
-                let sink = LogSink { callback, userdata };
-                Arc::new(move |d: Direction, line: &str| sink.call(d, line)) as _
-            });
-            Ok(())
-        })
+fallible! {
+    /// Sets the transcript callback: every command sent and every reply line received is
+    /// passed to `callback` with `userdata` (see `e365_log_callback`: credentials redacted,
+    /// message data summarised). NULL `callback` removes it (the default).
+    ///
+    /// The caller keeps `userdata` alive, and safe to use from the threads that send, as
+    /// long as a client or pool made from these options lives.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` NULL).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `callback` is NULL or a function that may be
+    /// called from any sending thread with `userdata`; `err_out` is NULL or valid for
+    /// writing.
+    fn e365_smtp_options_set_log(
+        options: *mut e365_smtp_options,
+        callback: e365_log_callback,
+        userdata: *mut c_void,
+    ) changes |o| {
+        o.inner.transcript = callback.map(|callback| {
+            let sink = LogSink { callback, userdata };
+            Arc::new(move |d: Direction, line: &str| sink.call(d, line)) as _
+        });
+        Ok(())
     }
 }
 

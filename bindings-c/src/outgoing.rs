@@ -1,14 +1,13 @@
 //! Raw messages for the `send_many_raw` calls in C: an opaque `e365_outgoing` holding a
 //! copy of an envelope and RFC 5322 bytes, handed to the core as `Outgoing::raw`.
 
-use crate::ffi::{free_box, new_boxed};
+use crate::ffi::{free_box, maker};
 use crate::pool::e365_smtp_pool;
-use crate::sending;
+use crate::sending::{self, send_fn, ListEntry};
 use crate::smtp::{e365_send_results, e365_smtp_client};
-use crate::{e365_error, e365_result, e365_str, pointers};
+use crate::{e365_error, e365_result, e365_str};
 use email365::message::Envelope;
 use email365::smtp::Outgoing;
-use email365::Error;
 
 /// One message built elsewhere with its envelope (opaque): made by `e365_outgoing_new`,
 /// sent by `e365_smtp_client_send_many_raw` / `e365_smtp_pool_send_many_raw` (any number
@@ -19,35 +18,32 @@ pub struct e365_outgoing {
     bytes: Vec<u8>,
 }
 
-/// Copies an envelope (`mail_from`, bare, empty for `<>`; `rcpt_to_len` bare recipients)
-/// and RFC 5322 bytes into a new outgoing message for the `send_many_raw` calls; free it
-/// with `e365_outgoing_free`. Nothing is checked here: the send checks it as
-/// `e365_smtp_client_send_raw` does.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`mail_from.data`, an entry's data, `bytes` or `out`
-/// NULL, `rcpt_to` NULL with a non-zero length, text not UTF-8).
-///
-/// # Safety
-/// `mail_from`'s data, each `rcpt_to` entry and `bytes` are valid for reading their
-/// lengths; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_outgoing_new(
-    mail_from: e365_str,
-    rcpt_to: *const e365_str,
-    rcpt_to_len: usize,
-    bytes: *const u8,
-    len: usize,
-    out: *mut *mut e365_outgoing,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Copies an envelope (`mail_from`, bare, empty for `<>`; `rcpt_to_len` bare recipients)
+    /// and RFC 5322 bytes into a new outgoing message for the `send_many_raw` calls; free it
+    /// with `e365_outgoing_free`. Nothing is checked here: the send checks it as
+    /// `e365_smtp_client_send_raw` does.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`mail_from.data`, an entry's data, `bytes` or `out`
+    /// NULL, `rcpt_to` NULL with a non-zero length, text not UTF-8).
+    ///
+    /// # Safety
+    /// `mail_from`'s data, each `rcpt_to` entry and `bytes` are valid for reading their
+    /// lengths; `out` and `err_out` are NULL or valid for writing.
+    fn e365_outgoing_new(
+        mail_from: e365_str,
+        rcpt_to: *const e365_str,
+        rcpt_to_len: usize,
+        bytes: *const u8,
+        len: usize,
+    ) -> new_boxed e365_outgoing {
         let (envelope, bytes) =
             unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len)? };
         e365_outgoing {
             envelope,
             bytes: bytes.to_vec(),
         }
-    })
+    }
 }
 
 /// Frees an outgoing message; NULL is ignored.
@@ -59,61 +55,39 @@ pub unsafe extern "C" fn e365_outgoing_free(outgoing: *mut e365_outgoing) {
     unsafe { free_box(outgoing) }
 }
 
-/// The core's view of `items_len` outgoing messages (none NULL).
-///
-/// # Safety
-/// `list` is NULL (with length 0) or valid for reading `len` pointers, each NULL or a
-/// live outgoing message.
-unsafe fn raw_items<'a>(
-    list: *const *const e365_outgoing,
-    len: usize,
-) -> Result<Vec<Outgoing<'a>>, Error> {
-    unsafe {
-        pointers(list, len, "items", "items[i]", |o| {
-            o.as_ref().map(|o| Outgoing::raw(&o.envelope, &o.bytes))
-        })
+impl ListEntry for e365_outgoing {
+    const NAMES: (&'static str, &'static str) = ("items", "items[i]");
+
+    unsafe fn outgoing<'a>(entry: *const Self) -> Option<Outgoing<'a>> {
+        unsafe { entry.as_ref() }.map(|o| Outgoing::raw(&o.envelope, &o.bytes))
     }
 }
 
-/// `e365_smtp_client_send_many` for messages built elsewhere (`e365_outgoing_new`):
-/// one outcome per item, in the order given, every item submitted. SMTPUTF8 and
-/// 8BITMIME needs are detected as `e365_smtp_client_send_raw` does.
-///
-/// Errors of the call itself: `E365_INVALID_ARGUMENT` (`client` or `out` NULL, `items`
-/// NULL with a non-zero length, a NULL entry).
-///
-/// # Safety
-/// `client` is NULL or a live client; `items` is NULL (with length 0) or valid for
-/// reading `items_len` pointers, each NULL or a live outgoing message; `out` and
-/// `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_send_many_raw(
-    client: *mut e365_smtp_client,
-    items: *const *const e365_outgoing,
-    items_len: usize,
-    out: *mut *mut e365_send_results,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { sending::send_many(client, || raw_items(items, items_len), out, err_out) }
+send_fn! {
+    /// `e365_smtp_client_send_many` for messages built elsewhere (`e365_outgoing_new`):
+    /// one outcome per item, in the order given, every item submitted. SMTPUTF8 and
+    /// 8BITMIME needs are detected as `e365_smtp_client_send_raw` does.
+    ///
+    /// Errors of the call itself: `E365_INVALID_ARGUMENT` (`client` or `out` NULL, `items`
+    /// NULL with a non-zero length, a NULL entry).
+    ///
+    /// # Safety
+    /// `client` is NULL or a live client; `items` is NULL (with length 0) or valid for
+    /// reading `items_len` pointers, each NULL or a live outgoing message; `out` and
+    /// `err_out` are NULL or valid for writing.
+    send_many_raw fn e365_smtp_client_send_many_raw(client: *mut e365_smtp_client);
 }
 
-/// `e365_smtp_pool_send_many` for messages built elsewhere (`e365_outgoing_new`).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `pool` is NULL or a live pool; `items` is NULL (with length 0) or valid for reading
-/// `items_len` pointers, each NULL or a live outgoing message; `out` and `err_out` are
-/// NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_pool_send_many_raw(
-    pool: *const e365_smtp_pool,
-    items: *const *const e365_outgoing,
-    items_len: usize,
-    out: *mut *mut e365_send_results,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { sending::send_many(pool, || raw_items(items, items_len), out, err_out) }
+send_fn! {
+    /// `e365_smtp_pool_send_many` for messages built elsewhere (`e365_outgoing_new`).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `pool` is NULL or a live pool; `items` is NULL (with length 0) or valid for reading
+    /// `items_len` pointers, each NULL or a live outgoing message; `out` and `err_out` are
+    /// NULL or valid for writing.
+    send_many_raw fn e365_smtp_pool_send_many_raw(pool: *const e365_smtp_pool);
 }
 
 #[cfg(test)]

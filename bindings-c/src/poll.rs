@@ -4,9 +4,9 @@
 //! `e365_status_poller_record_answer` / `e365_status_poller_record_failure`.
 //! `e365_status_client_wait` drives the same poller inside the library.
 
-use crate::ffi::{free_box, new_boxed};
+use crate::ffi::{fallible, free_box, maker};
 use crate::status::{e365_http_answer, e365_notification, id_and_recipient, notification_into_raw};
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, text, try_out};
+use crate::{e365_error, e365_result, e365_str, str_opt_text, text, try_out};
 use email365::status::{self, FetchFailure, PollPlan, PollStep, Poller};
 use std::ffi::c_char;
 use std::time::Duration;
@@ -59,57 +59,52 @@ fn millis(d: Duration) -> u64 {
     status::retry_after_millis(d)
 }
 
-/// Makes a poller for `notification_id` (`id_len` bytes; named in the give-up message)
-/// that waits for `recipient`'s final state (every recipient's when `recipient` is NULL)
-/// and gives up `*deadline_ms` after the first `e365_status_poller_next` (never when
-/// `deadline_ms` is NULL). Waits follow the core's plan (1 s, 2 s, 4 s, … 30 s) and the
-/// server's Retry-After; transient failures (HTTP 429 and 5xx, network failures,
-/// request time-outs) and `found` false (unknown, not visible yet, or expired) are
-/// polled on; the last poll is made at the deadline. On success `*out` receives the
-/// poller.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`notification_id` or `out` NULL, text not UTF-8).
-///
-/// # Safety
-/// `notification_id` and `recipient` are NULL or valid for reading their lengths;
-/// `deadline_ms` is NULL or valid for reading; `out` and `err_out` are NULL or valid
-/// for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_poller_new(
-    notification_id: *const c_char,
-    id_len: usize,
-    recipient: *const c_char,
-    recipient_len: usize,
-    deadline_ms: *const u64,
-    out: *mut *mut e365_status_poller,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes a poller for `notification_id` (`id_len` bytes; named in the give-up message)
+    /// that waits for `recipient`'s final state (every recipient's when `recipient` is NULL)
+    /// and gives up `*deadline_ms` after the first `e365_status_poller_next` (never when
+    /// `deadline_ms` is NULL). Waits follow the core's plan (1 s, 2 s, 4 s, … 30 s) and the
+    /// server's Retry-After; transient failures (HTTP 429 and 5xx, network failures,
+    /// request time-outs) and `found` false (unknown, not visible yet, or expired) are
+    /// polled on; the last poll is made at the deadline. On success `*out` receives the
+    /// poller.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`notification_id` or `out` NULL, text not UTF-8).
+    ///
+    /// # Safety
+    /// `notification_id` and `recipient` are NULL or valid for reading their lengths;
+    /// `deadline_ms` is NULL or valid for reading; `out` and `err_out` are NULL or valid
+    /// for writing.
+    fn e365_status_poller_new(
+        notification_id: *const c_char,
+        id_len: usize,
+        recipient: *const c_char,
+        recipient_len: usize,
+        deadline_ms: *const u64,
+    ) -> new_boxed e365_status_poller {
         let (id, recipient) =
             unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let deadline = unsafe { deadline_ms.as_ref() }.map(|ms| Duration::from_millis(*ms));
         let inner = Poller::new(PollPlan::DEFAULT, id, recipient, deadline);
         e365_status_poller { inner }
-    })
+    }
 }
 
-/// Writes into `*step_out` what to do at `now_ms` (milliseconds on any clock that moves
-/// forward, e.g. `CLOCK_MONOTONIC`). A `notification` or `error` in the step belongs
-/// to the caller.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`poller` or `step_out` NULL).
-///
-/// # Safety
-/// `poller` is NULL or a live poller used by no other thread; `step_out` and `err_out`
-/// are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_poller_next(
-    poller: *mut e365_status_poller,
-    now_ms: u64,
-    step_out: *mut e365_poll_step,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Writes into `*step_out` what to do at `now_ms` (milliseconds on any clock that moves
+    /// forward, e.g. `CLOCK_MONOTONIC`). A `notification` or `error` in the step belongs
+    /// to the caller.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`poller` or `step_out` NULL).
+    ///
+    /// # Safety
+    /// `poller` is NULL or a live poller used by no other thread; `step_out` and `err_out`
+    /// are NULL or valid for writing.
+    fn e365_status_poller_next(
+        poller: *mut e365_status_poller,
+        now_ms: u64,
+        step_out: *mut e365_poll_step,
+    ) {
         let poller = try_out!(poller, "poller");
         let step_out = try_out!(step_out, "step_out");
         let mut step = e365_poll_step {
@@ -140,28 +135,26 @@ pub unsafe extern "C" fn e365_status_poller_next(
         }
         *step_out = step;
         Ok(())
-    })
+    }
 }
 
-/// Reports the HTTP answer to the request asked for (as `e365_status_http_error` reads
-/// it; a 2xx body is parsed by the core). When `notification_out` is not NULL it
-/// receives the notification of a 2xx answer that parsed (free it with
-/// `e365_notification_free`), else NULL.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`poller` or `answer` NULL, a string not UTF-8).
-///
-/// # Safety
-/// `poller` is NULL or a live poller used by no other thread; `answer` as for
-/// `e365_status_http_error`; `notification_out` and `err_out` are NULL or valid for
-/// writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_poller_record_answer(
-    poller: *mut e365_status_poller,
-    answer: *const e365_http_answer,
-    notification_out: *mut *mut e365_notification,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Reports the HTTP answer to the request asked for (as `e365_status_http_error` reads
+    /// it; a 2xx body is parsed by the core). When `notification_out` is not NULL it
+    /// receives the notification of a 2xx answer that parsed (free it with
+    /// `e365_notification_free`), else NULL.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`poller` or `answer` NULL, a string not UTF-8).
+    ///
+    /// # Safety
+    /// `poller` is NULL or a live poller used by no other thread; `answer` as for
+    /// `e365_status_http_error`; `notification_out` and `err_out` are NULL or valid for
+    /// writing.
+    fn e365_status_poller_record_answer(
+        poller: *mut e365_status_poller,
+        answer: *const e365_http_answer,
+        notification_out: *mut *mut e365_notification,
+    ) {
         let poller = try_out!(poller, "poller");
         let a = crate::try_ref!(answer, "answer");
         let (answer, now) = unsafe { a.core()? };
@@ -170,37 +163,35 @@ pub unsafe extern "C" fn e365_status_poller_record_answer(
             *out = fresh.map_or(std::ptr::null_mut(), notification_into_raw);
         }
         Ok(())
-    })
+    }
 }
 
-/// Reports a request that got no HTTP answer to judge: `failure` (`failure_len` bytes)
-/// is `network`, `timeout`, `redirect` (a redirect the client may not read) or
-/// `body_too_large`; `url` and `detail` (optional) shape the error message.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`poller` or `failure` NULL, text not UTF-8, another
-/// name: reason `unknown_fetch_failure`).
-///
-/// # Safety
-/// `poller` is NULL or a live poller used by no other thread; `failure` is NULL or
-/// valid for reading `failure_len` bytes; the strings of `url` and `detail` are NULL or
-/// valid for reading their lengths; `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_poller_record_failure(
-    poller: *mut e365_status_poller,
-    failure: *const c_char,
-    failure_len: usize,
-    url: e365_str,
-    detail: e365_str,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Reports a request that got no HTTP answer to judge: `failure` (`failure_len` bytes)
+    /// is `network`, `timeout`, `redirect` (a redirect the client may not read) or
+    /// `body_too_large`; `url` and `detail` (optional) shape the error message.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`poller` or `failure` NULL, text not UTF-8, another
+    /// name: reason `unknown_fetch_failure`).
+    ///
+    /// # Safety
+    /// `poller` is NULL or a live poller used by no other thread; `failure` is NULL or
+    /// valid for reading `failure_len` bytes; the strings of `url` and `detail` are NULL or
+    /// valid for reading their lengths; `err_out` is NULL or valid for writing.
+    fn e365_status_poller_record_failure(
+        poller: *mut e365_status_poller,
+        failure: *const c_char,
+        failure_len: usize,
+        url: e365_str,
+        detail: e365_str,
+    ) {
         let poller = try_out!(poller, "poller");
         let failure = FetchFailure::from_name(unsafe { text(failure, failure_len, "failure")? })?;
         let url = unsafe { str_opt_text(url, "url")? }.unwrap_or("");
         let detail = unsafe { str_opt_text(detail, "detail")? }.unwrap_or("");
         poller.inner.record_failure(failure, url, detail);
         Ok(())
-    })
+    }
 }
 
 /// Frees a poller; NULL is ignored.
@@ -217,6 +208,7 @@ mod tests {
     use super::*;
     use crate::error::*;
     use crate::status::e365_notification_free;
+    use crate::testing::refusal;
     use std::ptr::{null, null_mut};
 
     #[test]
@@ -259,19 +251,16 @@ mod tests {
                 (s.action, s.sleep_ms),
                 (e365_poll_action::E365_POLL_SLEEP, 1000)
             );
-            let mut err = null_mut();
-            assert_eq!(
+            refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
                 e365_status_poller_record_failure(
                     p,
                     c"dns".as_ptr(),
                     3,
                     e365_str::NONE,
                     e365_str::NONE,
-                    &mut err
-                ),
-                e365_result::E365_INVALID_ARGUMENT
-            );
-            e365_error_free(err);
+                    err,
+                )
+            });
             assert_eq!(
                 e365_status_poller_record_failure(
                     p,

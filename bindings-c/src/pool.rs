@@ -1,10 +1,10 @@
 //! The SMTP pool in C: `e365_smtp_pool_*` over the core's `SmtpPool`, up to N
 //! connections shared by every thread that sends through one pool handle.
 
-use crate::ffi::{free_box_with, new_boxed};
+use crate::ffi::{free_box_with, maker};
 use crate::message::e365_message;
 use crate::options::e365_smtp_options;
-use crate::sending;
+use crate::sending::send_fn;
 use crate::smtp::{e365_delivery, e365_send_results};
 use crate::{e365_error, e365_result, e365_str, try_ref};
 use email365::smtp::SmtpPool;
@@ -27,94 +27,63 @@ impl e365_smtp_pool {
     }
 }
 
-/// Makes a pool with a copy of `options` (`e365_smtp_options_set_max_connections` gives
-/// its size, 1 by default); no connection is opened yet. On success `*out` receives the
-/// pool; free it with `e365_smtp_pool_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` or `out` NULL; reason `auth_requires_tls`
-/// for credentials with `E365_TLS_INSECURE_PLAINTEXT`), `E365_TLS` (no usable trusted
-/// root).
-///
-/// # Safety
-/// `options` is NULL or live options; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_pool_new(
-    options: *const e365_smtp_options,
-    out: *mut *mut e365_smtp_pool,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes a pool with a copy of `options` (`e365_smtp_options_set_max_connections` gives
+    /// its size, 1 by default); no connection is opened yet. On success `*out` receives the
+    /// pool; free it with `e365_smtp_pool_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` or `out` NULL; reason `auth_requires_tls`
+    /// for credentials with `E365_TLS_INSECURE_PLAINTEXT`), `E365_TLS` (no usable trusted
+    /// root).
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `out` and `err_out` are NULL or valid for writing.
+    fn e365_smtp_pool_new(options: *const e365_smtp_options) -> new_boxed e365_smtp_pool {
         let options = try_ref!(options, "options");
         let inner = SmtpPool::new(options.core().clone(), options.max_connections())?;
         e365_smtp_pool { inner }
-    })
+    }
 }
 
-/// Sends a built message on a pooled connection: as `e365_smtp_client_send` (same
-/// results and errors; `pool` instead of `client`).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `pool` and `message` are NULL or live objects of this library; `out` and `err_out`
-/// are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_pool_send(
-    pool: *const e365_smtp_pool,
-    message: *const e365_message,
-    out: *mut *mut e365_delivery,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { sending::send(pool, message, out, err_out) }
+send_fn! {
+    /// Sends a built message on a pooled connection: as `e365_smtp_client_send` (same
+    /// results and errors; `pool` instead of `client`).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `pool` and `message` are NULL or live objects of this library; `out` and `err_out`
+    /// are NULL or valid for writing.
+    send fn e365_smtp_pool_send(pool: *const e365_smtp_pool);
 }
 
-/// Sends RFC 5322 bytes with an explicit envelope on a pooled connection: as
-/// `e365_smtp_client_send_raw`.
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `pool` is NULL or a live pool; `mail_from`'s data, each `rcpt_to` entry and `bytes`
-/// are valid for reading their lengths; `out` and `err_out` are NULL or valid for
-/// writing.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn e365_smtp_pool_send_raw(
-    pool: *const e365_smtp_pool,
-    mail_from: e365_str,
-    rcpt_to: *const e365_str,
-    rcpt_to_len: usize,
-    bytes: *const u8,
-    len: usize,
-    out: *mut *mut e365_delivery,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
-    unsafe { sending::send_raw(pool, raw, out, err_out) }
+send_fn! {
+    /// Sends RFC 5322 bytes with an explicit envelope on a pooled connection: as
+    /// `e365_smtp_client_send_raw`.
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `pool` is NULL or a live pool; `mail_from`'s data, each `rcpt_to` entry and `bytes`
+    /// are valid for reading their lengths; `out` and `err_out` are NULL or valid for
+    /// writing.
+    send_raw fn e365_smtp_pool_send_raw(pool: *const e365_smtp_pool);
 }
 
-/// Sends several built messages and writes one outcome per message, in the order
-/// given, into `*out`: as `e365_smtp_client_send_many`, the list cut into contiguous
-/// parts sent at once on up to `max_connections` connections (no part smaller than the
-/// window, so a short list stays on one connection). The transcript callback, if any, is
-/// then called from several threads.
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `pool` is NULL or a live pool; `messages` is NULL (with length 0) or valid for
-/// reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
-/// NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_pool_send_many(
-    pool: *const e365_smtp_pool,
-    messages: *const *const e365_message,
-    messages_len: usize,
-    out: *mut *mut e365_send_results,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    let messages = || unsafe { sending::built_messages(messages, messages_len) };
-    unsafe { sending::send_many(pool, messages, out, err_out) }
+send_fn! {
+    /// Sends several built messages and writes one outcome per message, in the order
+    /// given, into `*out`: as `e365_smtp_client_send_many`, the list cut into contiguous
+    /// parts sent at once on up to `max_connections` connections (no part smaller than the
+    /// window, so a short list stays on one connection). The transcript callback, if any, is
+    /// then called from several threads.
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `pool` is NULL or a live pool; `messages` is NULL (with length 0) or valid for
+    /// reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
+    /// NULL or valid for writing.
+    send_many fn e365_smtp_pool_send_many(pool: *const e365_smtp_pool);
 }
 
 /// Closes the pool's idle connections politely (QUIT); connections in use by other

@@ -1,7 +1,7 @@
 //! SMTP reply classification in C: `e365_reply_classify` (a whole reply) and
 //! `e365_reply_classify_code` (a code pair), over the core's `reply` module.
 
-use crate::ffi::new_raw;
+use crate::ffi::maker;
 use crate::{e365_error, e365_result, e365_str, opt_text, text, Owned, Strings};
 use email365::names::WireName;
 use email365::reply::{
@@ -125,75 +125,69 @@ unsafe fn command(ptr: *const c_char, len: usize) -> Result<Option<Command>, Err
     Command::from_wire(name).map(Some)
 }
 
-/// Parses a whole SMTP reply (`reply`, `reply_len` bytes: one or more lines `ddd-text` /
-/// `ddd text`, CRLF or LF line ends, one trailing line end allowed) and classifies it.
-///
-/// `command` (`command_len` bytes) is the SMTP command the reply answers, for
-/// context-dependent rules (on `RCPT`, 452/552 x.5.3 "too many recipients" is
-/// transient): `EHLO`, `HELO`, `STARTTLS`, `AUTH`, `MAIL`, `RCPT`, `DATA`, `DATA_END`,
-/// `BDAT`, `RSET`, `NOOP`, `QUIT`, `GREETING`, `OTHER` (any case; also `MAIL FROM`,
-/// `RCPT TO`, `.`), or NULL for none. On success `*out` receives a new classification
-/// that the caller frees with `e365_classification_free`.
-///
-/// Errors: `E365_INVALID_REPLY` (reason `empty`, `bad_code`, `bad_separator`,
-/// `mixed_codes`, `missing_final_line`, `trailing_data`, `line_too_long`,
-/// `too_many_lines`, `reply_too_long`; position = byte offset), `E365_INVALID_ARGUMENT`
-/// (`reply` or `out` NULL, text not UTF-8, unknown command: reason `unknown_command`).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `reply` is valid for reading `reply_len` bytes; `command` is NULL or valid for
-/// reading `command_len` bytes; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_reply_classify(
-    reply: *const c_char,
-    reply_len: usize,
-    command: *const c_char,
-    command_len: usize,
-    out: *mut *mut e365_classification,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Parses a whole SMTP reply (`reply`, `reply_len` bytes: one or more lines `ddd-text` /
+    /// `ddd text`, CRLF or LF line ends, one trailing line end allowed) and classifies it.
+    ///
+    /// `command` (`command_len` bytes) is the SMTP command the reply answers, for
+    /// context-dependent rules (on `RCPT`, 452/552 x.5.3 "too many recipients" is
+    /// transient): `EHLO`, `HELO`, `STARTTLS`, `AUTH`, `MAIL`, `RCPT`, `DATA`, `DATA_END`,
+    /// `BDAT`, `RSET`, `NOOP`, `QUIT`, `GREETING`, `OTHER` (any case; also `MAIL FROM`,
+    /// `RCPT TO`, `.`), or NULL for none. On success `*out` receives a new classification
+    /// that the caller frees with `e365_classification_free`.
+    ///
+    /// Errors: `E365_INVALID_REPLY` (reason `empty`, `bad_code`, `bad_separator`,
+    /// `mixed_codes`, `missing_final_line`, `trailing_data`, `line_too_long`,
+    /// `too_many_lines`, `reply_too_long`; position = byte offset), `E365_INVALID_ARGUMENT`
+    /// (`reply` or `out` NULL, text not UTF-8, unknown command: reason `unknown_command`).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `reply` is valid for reading `reply_len` bytes; `command` is NULL or valid for
+    /// reading `command_len` bytes; `out` and `err_out` are NULL or valid for writing.
+    fn e365_reply_classify(
+        reply: *const c_char,
+        reply_len: usize,
+        command: *const c_char,
+        command_len: usize,
+    ) -> new_raw e365_classification {
         let command = unsafe { self::command(command, command_len)? };
         let reply = Reply::parse(unsafe { text(reply, reply_len, "reply")? })?;
         into_raw(&reply.classify(command))
-    })
+    }
 }
 
-/// Classifies a basic reply code (`code`, 200 to 559 with a second digit 0 to 5) with an
-/// optional enhanced code (`enhanced`, `enhanced_len` bytes, exactly `x.y.z`; NULL for
-/// none) and an optional command context (as for `e365_reply_classify`; NULL for none).
-/// On success `*out` receives a new classification that the caller frees with
-/// `e365_classification_free`.
-///
-/// Errors: `E365_INVALID_REPLY` (reason `bad_code`, or `bad_enhanced_code` with the
-/// position of the offending character), `E365_INVALID_ARGUMENT` (`out` NULL, text not
-/// UTF-8, unknown command).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `enhanced` and `command` are NULL or valid for reading their lengths; `out` and
-/// `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_reply_classify_code(
-    code: u64,
-    enhanced: *const c_char,
-    enhanced_len: usize,
-    command: *const c_char,
-    command_len: usize,
-    out: *mut *mut e365_classification,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Classifies a basic reply code (`code`, 200 to 559 with a second digit 0 to 5) with an
+    /// optional enhanced code (`enhanced`, `enhanced_len` bytes, exactly `x.y.z`; NULL for
+    /// none) and an optional command context (as for `e365_reply_classify`; NULL for none).
+    /// On success `*out` receives a new classification that the caller frees with
+    /// `e365_classification_free`.
+    ///
+    /// Errors: `E365_INVALID_REPLY` (reason `bad_code`, or `bad_enhanced_code` with the
+    /// position of the offending character), `E365_INVALID_ARGUMENT` (`out` NULL, text not
+    /// UTF-8, unknown command).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `enhanced` and `command` are NULL or valid for reading their lengths; `out` and
+    /// `err_out` are NULL or valid for writing.
+    fn e365_reply_classify_code(
+        code: u64,
+        enhanced: *const c_char,
+        enhanced_len: usize,
+        command: *const c_char,
+        command_len: usize,
+    ) -> new_raw e365_classification {
         let command = unsafe { self::command(command, command_len)? };
         let code = check_code(code)?;
         let enhanced = unsafe { opt_text(enhanced, enhanced_len, "enhanced")? }
             .map(EnhancedCode::parse)
             .transpose()?;
         into_raw(&classify_code(code, enhanced, command))
-    })
+    }
 }
 
 /// Frees a classification; NULL is ignored.
@@ -210,7 +204,7 @@ pub unsafe extern "C" fn e365_classification_free(classification: *mut e365_clas
 mod tests {
     use super::*;
     use crate::error::*;
-    use crate::testing::view;
+    use crate::testing::{refusal, view};
     use std::ptr::{null, null_mut};
 
     #[test]
@@ -299,28 +293,19 @@ mod tests {
     #[test]
     fn refusals() {
         let mut out = null_mut();
-        let mut err = null_mut();
         unsafe {
             assert_eq!(
-                e365_reply_classify_code(99, null(), 0, null(), 0, &mut out, &mut err),
-                e365_result::E365_INVALID_REPLY
+                refusal(e365_result::E365_INVALID_REPLY, |err| {
+                    e365_reply_classify_code(99, null(), 0, null(), 0, &mut out, err)
+                }),
+                "bad_code"
             );
-            assert_eq!(crate::testing::reason(err), "bad_code");
-            e365_error_free(err);
-            err = null_mut();
             assert_eq!(
-                e365_reply_classify(
-                    c"250 ok".as_ptr(),
-                    6,
-                    c"FROB".as_ptr(),
-                    4,
-                    &mut out,
-                    &mut err
-                ),
-                e365_result::E365_INVALID_ARGUMENT
+                refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                    e365_reply_classify(c"250 ok".as_ptr(), 6, c"FROB".as_ptr(), 4, &mut out, err)
+                }),
+                "unknown_command"
             );
-            assert_eq!(crate::testing::reason(err), "unknown_command");
-            e365_error_free(err);
             assert_eq!(
                 e365_reply_classify(
                     c"250 ok\r\n250 x".as_ptr(),

@@ -4,11 +4,11 @@
 //! (`e365_delivery`, `e365_send_results`, opaque with accessors). The send bodies it
 //! shares with the pool are in `sending`.
 
-use crate::ffi::{at, free_box, new_boxed, read, read_opt};
+use crate::ffi::{accessors, at, fallible, free_box, maker, read};
 use crate::message::e365_message;
 use crate::options::e365_smtp_options;
-use crate::sending;
-use crate::{e365_error, e365_result, e365_str, ffi_boundary, try_ref, Strings};
+use crate::sending::send_fn;
+use crate::{e365_error, e365_result, e365_str, try_ref, Strings};
 use email365::reply::Reply;
 use email365::smtp::{Delivery, SmtpClient};
 use email365::Error;
@@ -30,33 +30,28 @@ impl e365_smtp_client {
     }
 }
 
-/// Connects now with a copy of `options`: TCP, greeting, EHLO, STARTTLS (required unless
-/// the options say otherwise; certificate and host name verified), EHLO again, AUTH when
-/// credentials are set. On success `*out` receives the client; close it with
-/// `e365_smtp_client_close` or free it with `e365_smtp_client_free`. The options may be
-/// freed or changed afterwards.
-///
-/// Errors: `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS` (handshake or verification
-/// failed, or STARTTLS not offered), `E365_AUTH`, `E365_PROTOCOL`, `E365_SMTP_TRANSIENT`
-/// / `E365_SMTP_PERMANENT` (a refusing greeting or EHLO; the error carries the reply),
-/// `E365_INVALID_ARGUMENT` (`options` or `out` NULL; reason `auth_requires_tls` for
-/// credentials with `E365_TLS_INSECURE_PLAINTEXT`).
-///
-/// Blocks for at most the time limits of the options.
-///
-/// # Safety
-/// `options` is NULL or live options; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_connect(
-    options: *const e365_smtp_options,
-    out: *mut *mut e365_smtp_client,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Connects now with a copy of `options`: TCP, greeting, EHLO, STARTTLS (required unless
+    /// the options say otherwise; certificate and host name verified), EHLO again, AUTH when
+    /// credentials are set. On success `*out` receives the client; close it with
+    /// `e365_smtp_client_close` or free it with `e365_smtp_client_free`. The options may be
+    /// freed or changed afterwards.
+    ///
+    /// Errors: `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS` (handshake or verification
+    /// failed, or STARTTLS not offered), `E365_AUTH`, `E365_PROTOCOL`, `E365_SMTP_TRANSIENT`
+    /// / `E365_SMTP_PERMANENT` (a refusing greeting or EHLO; the error carries the reply),
+    /// `E365_INVALID_ARGUMENT` (`options` or `out` NULL; reason `auth_requires_tls` for
+    /// credentials with `E365_TLS_INSECURE_PLAINTEXT`).
+    ///
+    /// Blocks for at most the time limits of the options.
+    ///
+    /// # Safety
+    /// `options` is NULL or live options; `out` and `err_out` are NULL or valid for writing.
+    fn e365_smtp_client_connect(options: *const e365_smtp_options) -> new_boxed e365_smtp_client {
         let options = try_ref!(options, "options").core().clone();
         let inner = SmtpClient::connect(options)?;
         e365_smtp_client { inner }
-    })
+    }
 }
 
 /// One recipient and the server's reply to it (opaque, owned by its delivery): read it
@@ -121,57 +116,39 @@ impl e365_delivery {
     }
 }
 
-/// Sends a built message (`e365_message_builder_build`) to its envelope's recipients.
-/// The message is never sent twice: a reconnect happens only before MAIL FROM. On
-/// success (at least one recipient accepted) `*out` receives the delivery (accepted and
-/// refused recipients, final reply, notification id); free it with `e365_delivery_free`.
-///
-/// Errors: `E365_RECIPIENTS_REJECTED` (every recipient refused: one reply per recipient
-/// in `e365_error_replies`), `E365_SMTP_TRANSIENT` (4xx: retry later; the error is
-/// transient) / `E365_SMTP_PERMANENT` (5xx), `E365_MESSAGE_TOO_LARGE`,
-/// `E365_SMTPUTF8_NOT_SUPPORTED`, `E365_OUTCOME_UNKNOWN` (the data was sent but the
-/// final reply never came: it may have been accepted; resend with the same Message-ID),
-/// `E365_SENDER_NOT_REGISTERED` (outside the options' sender policy: nothing was sent),
-/// `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS`, `E365_AUTH`, `E365_PROTOCOL`,
-/// `E365_INVALID_ARGUMENT` (`client`, `message` or `out` NULL).
-///
-/// # Safety
-/// `client` and `message` are NULL or live objects of this library; `out` and
-/// `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_send(
-    client: *mut e365_smtp_client,
-    message: *const e365_message,
-    out: *mut *mut e365_delivery,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    unsafe { sending::send(client, message, out, err_out) }
+send_fn! {
+    /// Sends a built message (`e365_message_builder_build`) to its envelope's recipients.
+    /// The message is never sent twice: a reconnect happens only before MAIL FROM. On
+    /// success (at least one recipient accepted) `*out` receives the delivery (accepted and
+    /// refused recipients, final reply, notification id); free it with `e365_delivery_free`.
+    ///
+    /// Errors: `E365_RECIPIENTS_REJECTED` (every recipient refused: one reply per recipient
+    /// in `e365_error_replies`), `E365_SMTP_TRANSIENT` (4xx: retry later; the error is
+    /// transient) / `E365_SMTP_PERMANENT` (5xx), `E365_MESSAGE_TOO_LARGE`,
+    /// `E365_SMTPUTF8_NOT_SUPPORTED`, `E365_OUTCOME_UNKNOWN` (the data was sent but the
+    /// final reply never came: it may have been accepted; resend with the same Message-ID),
+    /// `E365_SENDER_NOT_REGISTERED` (outside the options' sender policy: nothing was sent),
+    /// `E365_CONNECTION`, `E365_TIMEOUT`, `E365_TLS`, `E365_AUTH`, `E365_PROTOCOL`,
+    /// `E365_INVALID_ARGUMENT` (`client`, `message` or `out` NULL).
+    ///
+    /// # Safety
+    /// `client` and `message` are NULL or live objects of this library; `out` and
+    /// `err_out` are NULL or valid for writing.
+    send fn e365_smtp_client_send(client: *mut e365_smtp_client);
 }
 
-/// Sends RFC 5322 bytes built elsewhere (`bytes`, `len`) with an explicit envelope:
-/// `mail_from` (bare address, empty for `<>`) and `rcpt_to_len` recipients (bare
-/// addresses). Use `e365_envelope_from_message` to read the envelope of existing bytes.
-/// SMTPUTF8 and 8BITMIME needs are detected from the envelope and the bytes. Results
-/// and errors as for `e365_smtp_client_send`.
-///
-/// # Safety
-/// `client` is NULL or a live client; `mail_from`'s data, each `rcpt_to` entry and
-/// `bytes` are valid for reading their lengths; `out` and `err_out` are NULL or valid
-/// for writing.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn e365_smtp_client_send_raw(
-    client: *mut e365_smtp_client,
-    mail_from: e365_str,
-    rcpt_to: *const e365_str,
-    rcpt_to_len: usize,
-    bytes: *const u8,
-    len: usize,
-    out: *mut *mut e365_delivery,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    let raw = || unsafe { sending::raw_message(mail_from, rcpt_to, rcpt_to_len, bytes, len) };
-    unsafe { sending::send_raw(client, raw, out, err_out) }
+send_fn! {
+    /// Sends RFC 5322 bytes built elsewhere (`bytes`, `len`) with an explicit envelope:
+    /// `mail_from` (bare address, empty for `<>`) and `rcpt_to_len` recipients (bare
+    /// addresses). Use `e365_envelope_from_message` to read the envelope of existing bytes.
+    /// SMTPUTF8 and 8BITMIME needs are detected from the envelope and the bytes. Results
+    /// and errors as for `e365_smtp_client_send`.
+    ///
+    /// # Safety
+    /// `client` is NULL or a live client; `mail_from`'s data, each `rcpt_to` entry and
+    /// `bytes` are valid for reading their lengths; `out` and `err_out` are NULL or valid
+    /// for writing.
+    send_raw fn e365_smtp_client_send_raw(client: *mut e365_smtp_client);
 }
 
 /// The outcome of each message of a `send_many` call, in the order given (opaque): for
@@ -221,34 +198,26 @@ impl e365_send_results {
     }
 }
 
-/// Sends `messages_len` built messages over this connection and writes one outcome per
-/// message, in the order given, into `*out` (free it with `e365_send_results_free`).
-/// Every message is submitted, whatever happens to the others: with PIPELINING up to
-/// the options' window of whole transactions is in flight at once (with CHUNKING a
-/// window costs one round trip). When the session ends mid-way, messages whose final
-/// reply was read keep their outcome, those whose data was written without a final
-/// reply are `E365_OUTCOME_UNKNOWN` (reason `in_flight`; never resent), those never
-/// written go again on a new connection (up to 3 in all), else `E365_CONNECTION`
-/// (reason `not_sent`).
-///
-/// Returns `E365_OK` once every message has its outcome, even when some or all failed
-/// (read `e365_send_results_code`). Errors of the call itself: `E365_INVALID_ARGUMENT`
-/// (`client` or `out` NULL, `messages` NULL with a non-zero length, a NULL entry).
-///
-/// # Safety
-/// `client` is NULL or a live client; `messages` is NULL (with length 0) or valid for
-/// reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
-/// NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_send_many(
-    client: *mut e365_smtp_client,
-    messages: *const *const e365_message,
-    messages_len: usize,
-    out: *mut *mut e365_send_results,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    let messages = || unsafe { sending::built_messages(messages, messages_len) };
-    unsafe { sending::send_many(client, messages, out, err_out) }
+send_fn! {
+    /// Sends `messages_len` built messages over this connection and writes one outcome per
+    /// message, in the order given, into `*out` (free it with `e365_send_results_free`).
+    /// Every message is submitted, whatever happens to the others: with PIPELINING up to
+    /// the options' window of whole transactions is in flight at once (with CHUNKING a
+    /// window costs one round trip). When the session ends mid-way, messages whose final
+    /// reply was read keep their outcome, those whose data was written without a final
+    /// reply are `E365_OUTCOME_UNKNOWN` (reason `in_flight`; never resent), those never
+    /// written go again on a new connection (up to 3 in all), else `E365_CONNECTION`
+    /// (reason `not_sent`).
+    ///
+    /// Returns `E365_OK` once every message has its outcome, even when some or all failed
+    /// (read `e365_send_results_code`). Errors of the call itself: `E365_INVALID_ARGUMENT`
+    /// (`client` or `out` NULL, `messages` NULL with a non-zero length, a NULL entry).
+    ///
+    /// # Safety
+    /// `client` is NULL or a live client; `messages` is NULL (with length 0) or valid for
+    /// reading `messages_len` pointers, each NULL or a live message; `out` and `err_out` are
+    /// NULL or valid for writing.
+    send_many fn e365_smtp_client_send_many(client: *mut e365_smtp_client);
 }
 
 /// Frees a delivery; NULL is ignored. Never call it on a delivery returned by
@@ -262,146 +231,64 @@ pub unsafe extern "C" fn e365_delivery_free(delivery: *mut e365_delivery) {
     unsafe { free_box(delivery) }
 }
 
-/// The notification id of the (first) transaction, for the status API; `{NULL, 0}` when
-/// the server gave none or `delivery` is NULL.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_notification_id(delivery: *const e365_delivery) -> e365_str {
-    unsafe { read(delivery, |d| d.notification_id) }
+accessors! {
+    delivery: *const e365_delivery;
+    safety = "`delivery` is NULL or a live delivery.";
+
+    /// The notification id of the (first) transaction, for the status API; `{NULL, 0}` when
+    /// the server gave none or `delivery` is NULL.
+    fn e365_delivery_notification_id() -> e365_str = read |d| d.notification_id;
+
+    /// The basic code of the final reply to the message data (0 for NULL).
+    fn e365_delivery_final_code() -> u16 = read |d| d.final_code;
+
+    /// The enhanced code of the final reply, or `{NULL, 0}`.
+    fn e365_delivery_final_enhanced() -> e365_str = read |d| d.final_enhanced;
+
+    /// The final reply as it came on the wire (codes included, lines joined with CRLF);
+    /// `{NULL, 0}` for NULL.
+    fn e365_delivery_final_reply() -> e365_str = read |d| d.final_reply;
+
+    /// The text of the final reply: its lines after their code (enhanced code included),
+    /// joined with `\n`, as `e365_recipient_reply_text`; `{NULL, 0}` for NULL.
+    fn e365_delivery_final_text() -> e365_str = read |d| d.final_text;
+
+    /// The number of SMTP transactions used (more than one when the server limited the
+    /// recipients per transaction; 0 for NULL).
+    fn e365_delivery_transactions() -> usize = read |d| d.transactions;
+
+    /// The number of accepted recipients (0 for NULL).
+    fn e365_delivery_accepted_len() -> usize = read |d| d.accepted.len();
+
+    /// The accepted recipient at `index` (in RCPT order) with its reply; NULL when `index`
+    /// is out of range or `delivery` is NULL. Owned by the delivery.
+    fn e365_delivery_accepted(index: usize) -> *const e365_recipient_reply =
+        read_opt |d| at(&d.accepted, index);
+
+    /// The number of refused recipients (0 for NULL).
+    fn e365_delivery_rejected_len() -> usize = read |d| d.rejected.len();
+
+    /// The refused recipient at `index` with the reply that refused it; NULL when `index` is
+    /// out of range or `delivery` is NULL. Owned by the delivery.
+    fn e365_delivery_rejected(index: usize) -> *const e365_recipient_reply =
+        read_opt |d| at(&d.rejected, index);
 }
 
-/// The basic code of the final reply to the message data (0 for NULL).
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_final_code(delivery: *const e365_delivery) -> u16 {
-    unsafe { read(delivery, |d| d.final_code) }
-}
+accessors! {
+    reply: *const e365_recipient_reply;
+    safety = "`reply` is NULL or a reply of a live delivery.";
 
-/// The enhanced code of the final reply, or `{NULL, 0}`.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_final_enhanced(delivery: *const e365_delivery) -> e365_str {
-    unsafe { read(delivery, |d| d.final_enhanced) }
-}
+    /// The recipient as given in RCPT TO; `{NULL, 0}` for NULL.
+    fn e365_recipient_reply_recipient() -> e365_str = read |r| r.recipient;
 
-/// The final reply as it came on the wire (codes included, lines joined with CRLF);
-/// `{NULL, 0}` for NULL.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_final_reply(delivery: *const e365_delivery) -> e365_str {
-    unsafe { read(delivery, |d| d.final_reply) }
-}
+    /// The basic code of the server's reply (to RCPT, or to the data); 0 for NULL.
+    fn e365_recipient_reply_code() -> u16 = read |r| r.code;
 
-/// The text of the final reply: its lines after their code (enhanced code included),
-/// joined with `\n`, as `e365_recipient_reply_text`; `{NULL, 0}` for NULL.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_final_text(delivery: *const e365_delivery) -> e365_str {
-    unsafe { read(delivery, |d| d.final_text) }
-}
+    /// The enhanced code of the reply, or `{NULL, 0}`.
+    fn e365_recipient_reply_enhanced() -> e365_str = read |r| r.enhanced;
 
-/// The number of SMTP transactions used (more than one when the server limited the
-/// recipients per transaction; 0 for NULL).
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_transactions(delivery: *const e365_delivery) -> usize {
-    unsafe { read(delivery, |d| d.transactions) }
-}
-
-/// The number of accepted recipients (0 for NULL).
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_accepted_len(delivery: *const e365_delivery) -> usize {
-    unsafe { read(delivery, |d| d.accepted.len()) }
-}
-
-/// The accepted recipient at `index` (in RCPT order) with its reply; NULL when `index`
-/// is out of range or `delivery` is NULL. Owned by the delivery.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_accepted(
-    delivery: *const e365_delivery,
-    index: usize,
-) -> *const e365_recipient_reply {
-    unsafe { read_opt(delivery, |d| at(&d.accepted, index)) }
-}
-
-/// The number of refused recipients (0 for NULL).
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_rejected_len(delivery: *const e365_delivery) -> usize {
-    unsafe { read(delivery, |d| d.rejected.len()) }
-}
-
-/// The refused recipient at `index` with the reply that refused it; NULL when `index` is
-/// out of range or `delivery` is NULL. Owned by the delivery.
-///
-/// # Safety
-/// `delivery` is NULL or a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_delivery_rejected(
-    delivery: *const e365_delivery,
-    index: usize,
-) -> *const e365_recipient_reply {
-    unsafe { read_opt(delivery, |d| at(&d.rejected, index)) }
-}
-
-/// The recipient as given in RCPT TO; `{NULL, 0}` for NULL.
-///
-/// # Safety
-/// `reply` is NULL or a reply of a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_recipient_reply_recipient(
-    reply: *const e365_recipient_reply,
-) -> e365_str {
-    unsafe { read(reply, |r| r.recipient) }
-}
-
-/// The basic code of the server's reply (to RCPT, or to the data); 0 for NULL.
-///
-/// # Safety
-/// `reply` is NULL or a reply of a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_recipient_reply_code(reply: *const e365_recipient_reply) -> u16 {
-    unsafe { read(reply, |r| r.code) }
-}
-
-/// The enhanced code of the reply, or `{NULL, 0}`.
-///
-/// # Safety
-/// `reply` is NULL or a reply of a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_recipient_reply_enhanced(
-    reply: *const e365_recipient_reply,
-) -> e365_str {
-    unsafe { read(reply, |r| r.enhanced) }
-}
-
-/// The reply text, lines joined with `\n`, codes removed; `{NULL, 0}` for NULL.
-///
-/// # Safety
-/// `reply` is NULL or a reply of a live delivery.
-#[no_mangle]
-pub unsafe extern "C" fn e365_recipient_reply_text(reply: *const e365_recipient_reply) -> e365_str {
-    unsafe { read(reply, |r| r.text) }
+    /// The reply text, lines joined with `\n`, codes removed; `{NULL, 0}` for NULL.
+    fn e365_recipient_reply_text() -> e365_str = read |r| r.text;
 }
 
 /// The number of messages (the `messages_len` of the call; 0 for NULL).
@@ -473,22 +360,18 @@ pub unsafe extern "C" fn e365_send_results_free(results: *mut e365_send_results)
     unsafe { free_box(results) }
 }
 
-/// Ends the session politely (QUIT), closes the connection and frees the client, then
-/// sets `*client` to NULL, so that closing (or freeing) it again does nothing. NULL and
-/// a `*client` of NULL are ignored (`E365_OK`).
-///
-/// Errors: those of the QUIT exchange (`E365_CONNECTION`, `E365_TIMEOUT`,
-/// `E365_PROTOCOL`); the client is freed in every case.
-///
-/// # Safety
-/// `client` is NULL or valid for reading and writing, `*client` NULL or a live client;
-/// `err_out` is NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_smtp_client_close(
-    client: *mut *mut e365_smtp_client,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Ends the session politely (QUIT), closes the connection and frees the client, then
+    /// sets `*client` to NULL, so that closing (or freeing) it again does nothing. NULL and
+    /// a `*client` of NULL are ignored (`E365_OK`).
+    ///
+    /// Errors: those of the QUIT exchange (`E365_CONNECTION`, `E365_TIMEOUT`,
+    /// `E365_PROTOCOL`); the client is freed in every case.
+    ///
+    /// # Safety
+    /// `client` is NULL or valid for reading and writing, `*client` NULL or a live client;
+    /// `err_out` is NULL or valid for writing.
+    fn e365_smtp_client_close(client: *mut *mut e365_smtp_client) {
         let Some(slot) = (unsafe { client.as_mut() }) else {
             return Ok(());
         };
@@ -498,7 +381,7 @@ pub unsafe extern "C" fn e365_smtp_client_close(
         let mut boxed = unsafe { Box::from_raw(*slot) };
         *slot = std::ptr::null_mut();
         boxed.inner.quit()
-    })
+    }
 }
 
 /// Frees a client (sending QUIT first when its session is still open, within 5 s);
@@ -516,6 +399,7 @@ mod tests {
     use super::*;
     use crate::error::*;
     use crate::options::*;
+    use crate::testing::refusal;
     use std::net::TcpListener;
     use std::ptr::{null, null_mut};
 
@@ -540,7 +424,6 @@ mod tests {
     #[test]
     fn bad_arguments_are_invalid_arguments() {
         let mut c = null_mut();
-        let mut err = null_mut();
         unsafe {
             assert_eq!(
                 e365_smtp_client_connect(null(), &mut c, null_mut()),
@@ -562,11 +445,11 @@ mod tests {
                 null_mut(),
             );
             assert_eq!(
-                e365_smtp_client_connect(o, &mut c, &mut err),
-                e365_result::E365_INVALID_ARGUMENT
+                refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                    e365_smtp_client_connect(o, &mut c, err)
+                }),
+                "auth_requires_tls"
             );
-            assert_eq!(crate::testing::reason(err), "auth_requires_tls");
-            e365_error_free(err);
             assert!(c.is_null());
             e365_smtp_options_free(o);
         }

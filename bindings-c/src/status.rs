@@ -3,10 +3,10 @@
 //! the polling plan (`e365_status_next_delay`), and what an HTTP answer of the status API
 //! means (`e365_status_http_error`), over the core's `status` module.
 
-use crate::ffi::{array_ptr, free_box, new_boxed, new_raw};
+use crate::ffi::{array_ptr, fallible, free_box, maker};
 use crate::{
-    e365_error, e365_result, e365_str, ffi_boundary, str_opt_text, str_text, text, try_out,
-    try_ref, Owned, Strings,
+    e365_error, e365_result, e365_str, str_opt_text, str_text, text, try_out, try_ref, Owned,
+    Strings,
 };
 use email365::http::StatusClient;
 use email365::status::{self, Notification, StatusEvent, StatusQuery};
@@ -84,30 +84,25 @@ unsafe fn core_query<'a>(q: &e365_status_query) -> Result<StatusQuery<'a>, email
     }
 }
 
-/// Builds the status request
-/// `GET {origin}/v1/{accountId}/notifications/id/{notificationId}[?recipient=email:<addr>]`
-/// with `Authorization: Basic …` and `Accept: application/json`. The strings of `query`
-/// are copied: they need only live for the call. On success `*out` receives a new
-/// request that the caller frees with `e365_status_request_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` with a reason: `invalid_region`, `invalid_base_url`,
-/// `conflicting_arguments`, `invalid_account_id`, `invalid_notification_id`,
-/// `invalid_recipient`, `invalid_username` (position = offset in that argument), or
-/// `null_argument` / `invalid_utf8` (`query` or `out` NULL, a required field's `data`
-/// NULL, text not UTF-8). No message repeats the user name or password.
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `query` is NULL or valid, each field's `data` NULL or valid for reading its `len`
-/// bytes; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_request_build(
-    query: *const e365_status_query,
-    out: *mut *mut e365_status_request,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Builds the status request
+    /// `GET {origin}/v1/{accountId}/notifications/id/{notificationId}[?recipient=email:<addr>]`
+    /// with `Authorization: Basic …` and `Accept: application/json`. The strings of `query`
+    /// are copied: they need only live for the call. On success `*out` receives a new
+    /// request that the caller frees with `e365_status_request_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` with a reason: `invalid_region`, `invalid_base_url`,
+    /// `conflicting_arguments`, `invalid_account_id`, `invalid_notification_id`,
+    /// `invalid_recipient`, `invalid_username` (position = offset in that argument), or
+    /// `null_argument` / `invalid_utf8` (`query` or `out` NULL, a required field's `data`
+    /// NULL, text not UTF-8). No message repeats the user name or password.
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `query` is NULL or valid, each field's `data` NULL or valid for reading its `len`
+    /// bytes; `out` and `err_out` are NULL or valid for writing.
+    fn e365_status_request_build(query: *const e365_status_query) -> new_raw e365_status_request {
         let q = try_ref!(query, "query");
         let query = unsafe { core_query(q)? };
         let request = status::status_request(&query)?;
@@ -119,7 +114,7 @@ pub unsafe extern "C" fn e365_status_request_build(
             accept: s.0.keep(request.accept),
         };
         RequestBox::into_raw(view, s)
-    })
+    }
 }
 
 /// Frees a status request (its authorization value is zeroed first); NULL is ignored.
@@ -230,31 +225,25 @@ pub(crate) fn notification_into_raw(n: &Notification) -> *mut e365_notification 
     NotificationBox::into_raw(view, (events, recipients, s))
 }
 
-/// Parses a status-API response body (`body`, `len` bytes of JSON) into a notification:
-/// `{}` gives `found` false (expired after 7 days, or unknown); events keep the
-/// response's order and unknown codes verbatim. On success `*out` receives a new
-/// notification that the caller frees with `e365_notification_free`.
-///
-/// Errors: `E365_INVALID_STATUS_RESPONSE` with a reason: `malformed_json` (message with
-/// line and column, position = byte offset), `wrong_type`, `missing_field`,
-/// `bad_timestamp`; `E365_INVALID_ARGUMENT` (`body` or `out` NULL, `body` not UTF-8).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `body` is valid for reading `len` bytes; `out` and `err_out` are NULL or valid for
-/// writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_parse(
-    body: *const c_char,
-    len: usize,
-    out: *mut *mut e365_notification,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Parses a status-API response body (`body`, `len` bytes of JSON) into a notification:
+    /// `{}` gives `found` false (expired after 7 days, or unknown); events keep the
+    /// response's order and unknown codes verbatim. On success `*out` receives a new
+    /// notification that the caller frees with `e365_notification_free`.
+    ///
+    /// Errors: `E365_INVALID_STATUS_RESPONSE` with a reason: `malformed_json` (message with
+    /// line and column, position = byte offset), `wrong_type`, `missing_field`,
+    /// `bad_timestamp`; `E365_INVALID_ARGUMENT` (`body` or `out` NULL, `body` not UTF-8).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `body` is valid for reading `len` bytes; `out` and `err_out` are NULL or valid for
+    /// writing.
+    fn e365_status_parse(body: *const c_char, len: usize) -> new_raw e365_notification {
         let notification = status::parse_status(unsafe { text(body, len, "body")? })?;
         notification_into_raw(&notification)
-    })
+    }
 }
 
 /// Frees a notification; NULL is ignored.
@@ -266,56 +255,44 @@ pub unsafe extern "C" fn e365_notification_free(notification: *mut e365_notifica
     unsafe { NotificationBox::free(notification) }
 }
 
-/// The polling plan that every wait loop executes: writes into `*delay_ms_out` how long
-/// to wait (in milliseconds) before poll number `attempt` (0-based): 1 s, 2 s, 4 s,
-/// 8 s, 16 s, then 30 s; when the server sent a Retry-After (`retry_after_ms` not
-/// NULL), the longer of that (capped at 5 minutes) and the backoff.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`delay_ms_out` NULL).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `retry_after_ms` is NULL or valid for reading; `delay_ms_out` and `err_out` are NULL
-/// or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_next_delay(
-    attempt: u32,
-    retry_after_ms: *const u64,
-    delay_ms_out: *mut u64,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// The polling plan that every wait loop executes: writes into `*delay_ms_out` how long
+    /// to wait (in milliseconds) before poll number `attempt` (0-based): 1 s, 2 s, 4 s,
+    /// 8 s, 16 s, then 30 s; when the server sent a Retry-After (`retry_after_ms` not
+    /// NULL), the longer of that (capped at 5 minutes) and the backoff.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`delay_ms_out` NULL).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `retry_after_ms` is NULL or valid for reading; `delay_ms_out` and `err_out` are NULL
+    /// or valid for writing.
+    fn e365_status_next_delay(attempt: u32, retry_after_ms: *const u64, delay_ms_out: *mut u64) {
         let delay_out = try_out!(delay_ms_out, "delay_ms_out");
         let retry_after = unsafe { retry_after_ms.as_ref() }.map(|ms| Duration::from_millis(*ms));
         let delay = status::next_delay(attempt, retry_after);
         *delay_out = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         Ok(())
-    })
+    }
 }
 
-/// Whether a recipient whose latest status code is `code` (`code_len` bytes) has reached
-/// a final state: writes the answer into `*final_out`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`code` or `final_out` NULL, `code` not UTF-8).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `code` is valid for reading `code_len` bytes; `final_out` and `err_out` are NULL or
-/// valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_is_final(
-    code: *const c_char,
-    code_len: usize,
-    final_out: *mut bool,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// Whether a recipient whose latest status code is `code` (`code_len` bytes) has reached
+    /// a final state: writes the answer into `*final_out`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`code` or `final_out` NULL, `code` not UTF-8).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `code` is valid for reading `code_len` bytes; `final_out` and `err_out` are NULL or
+    /// valid for writing.
+    fn e365_status_is_final(code: *const c_char, code_len: usize, final_out: *mut bool) {
         let final_out = try_out!(final_out, "final_out");
         *final_out = status::is_final(unsafe { text(code, code_len, "code")? });
         Ok(())
-    })
+    }
 }
 
 /// An HTTP answer of the status API, as `e365_status_http_error` reads it. The strings
@@ -385,29 +362,27 @@ pub struct e365_http_verdict {
     pub retry_after_ms: u64,
 }
 
-/// What an HTTP answer of the status API means, by the one rule every client follows
-/// (docs/HTTP.md): writes into `*verdict_out` the error the answer stands for (NULL for
-/// 2xx) and its `Retry-After` delay. 401 and 403 give `E365_AUTH` (reasons
-/// `unauthorized`, `forbidden`), 404 `E365_NOT_FOUND`, 429 and 5xx a transient
-/// `E365_STATUS_HTTP` (`too_many_requests`, `server_error`), 3xx / other 4xx / anything
-/// else `E365_STATUS_HTTP` (`redirect`, `client_error`, `unexpected_status`).
-///
-/// The call itself succeeds whatever the status: its errors are only
-/// `E365_INVALID_ARGUMENT` (`answer` or `verdict_out` NULL, a string not UTF-8).
-///
-/// Thread-safe.
-///
-/// # Safety
-/// `answer` is NULL or valid for reading, its strings valid for reading their `len`
-/// bytes when `data` is not NULL and its `now_ms` NULL or valid for reading;
-/// `verdict_out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_http_error(
-    answer: *const e365_http_answer,
-    verdict_out: *mut e365_http_verdict,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    ffi_boundary!(err_out, {
+fallible! {
+    /// What an HTTP answer of the status API means, by the one rule every client follows
+    /// (docs/HTTP.md): writes into `*verdict_out` the error the answer stands for (NULL for
+    /// 2xx) and its `Retry-After` delay. 401 and 403 give `E365_AUTH` (reasons
+    /// `unauthorized`, `forbidden`), 404 `E365_NOT_FOUND`, 429 and 5xx a transient
+    /// `E365_STATUS_HTTP` (`too_many_requests`, `server_error`), 3xx / other 4xx / anything
+    /// else `E365_STATUS_HTTP` (`redirect`, `client_error`, `unexpected_status`).
+    ///
+    /// The call itself succeeds whatever the status: its errors are only
+    /// `E365_INVALID_ARGUMENT` (`answer` or `verdict_out` NULL, a string not UTF-8).
+    ///
+    /// Thread-safe.
+    ///
+    /// # Safety
+    /// `answer` is NULL or valid for reading, its strings valid for reading their `len`
+    /// bytes when `data` is not NULL and its `now_ms` NULL or valid for reading;
+    /// `verdict_out` and `err_out` are NULL or valid for writing.
+    fn e365_status_http_error(
+        answer: *const e365_http_answer,
+        verdict_out: *mut e365_http_verdict,
+    ) {
         let a = try_ref!(answer, "answer");
         let verdict_out = try_out!(verdict_out, "verdict_out");
         let (answer, now) = unsafe { a.core()? };
@@ -420,7 +395,7 @@ pub unsafe extern "C" fn e365_status_http_error(
             retry_after_ms: verdict.retry_after.map_or(0, status::retry_after_millis),
         };
         Ok(())
-    })
+    }
 }
 
 /// The settings of a status client. Zero-initialise it and set what you need: every
@@ -458,23 +433,20 @@ pub struct e365_status_client {
     inner: StatusClient,
 }
 
-/// Makes a status client. On success `*out` receives it; free it with
-/// `e365_status_client_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (`options` or `out` NULL; a required field NULL or
-/// not UTF-8; an invalid account id, user name, region or base URL, with the reason of
-/// `e365_status_request_build`; an unreadable `ca_file`), `E365_TLS` (no usable root).
-///
-/// # Safety
-/// `options` is NULL or valid, its strings NULL or valid for reading their lengths;
-/// `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_client_new(
-    options: *const e365_status_client_options,
-    out: *mut *mut e365_status_client,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_boxed!(out, err_out, {
+maker! {
+    /// Makes a status client. On success `*out` receives it; free it with
+    /// `e365_status_client_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (`options` or `out` NULL; a required field NULL or
+    /// not UTF-8; an invalid account id, user name, region or base URL, with the reason of
+    /// `e365_status_request_build`; an unreadable `ca_file`), `E365_TLS` (no usable root).
+    ///
+    /// # Safety
+    /// `options` is NULL or valid, its strings NULL or valid for reading their lengths;
+    /// `out` and `err_out` are NULL or valid for writing.
+    fn e365_status_client_new(
+        options: *const e365_status_client_options,
+    ) -> new_boxed e365_status_client {
         let o = try_ref!(options, "options");
         let (account, user, password) = unsafe {
             (
@@ -505,76 +477,70 @@ pub unsafe extern "C" fn e365_status_client_new(
         e365_status_client {
             inner: builder.build()?,
         }
-    })
+    }
 }
 
-/// Gets the status of a notification once (`notification_id`, `id_len` bytes), only
-/// `recipient`'s events when `recipient` is not NULL (with or without `email:`). On
-/// success `*out` receives the notification (`found` false: unknown, not visible yet,
-/// or expired after 7 days); free it with `e365_notification_free`.
-///
-/// Errors: `E365_INVALID_ARGUMENT` (a bad id or recipient; `client`, `notification_id`
-/// or `out` NULL; text not UTF-8), `E365_AUTH` (401/403), `E365_NOT_FOUND` (404),
-/// `E365_STATUS_HTTP` (transient for 429 and 5xx; reason `too_many_requests`,
-/// `server_error`, `client_error`, `redirect`, …), `E365_INVALID_STATUS_RESPONSE`,
-/// `E365_TIMEOUT`, `E365_TLS`, `E365_CONNECTION`, `E365_PROTOCOL`.
-///
-/// Blocks for at most the request time limit. Thread-safe.
-///
-/// # Safety
-/// `client` is NULL or a live client; `notification_id` and `recipient` are NULL or
-/// valid for reading their lengths; `out` and `err_out` are NULL or valid for writing.
-#[no_mangle]
-pub unsafe extern "C" fn e365_status_client_get(
-    client: *const e365_status_client,
-    notification_id: *const c_char,
-    id_len: usize,
-    recipient: *const c_char,
-    recipient_len: usize,
-    out: *mut *mut e365_notification,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Gets the status of a notification once (`notification_id`, `id_len` bytes), only
+    /// `recipient`'s events when `recipient` is not NULL (with or without `email:`). On
+    /// success `*out` receives the notification (`found` false: unknown, not visible yet,
+    /// or expired after 7 days); free it with `e365_notification_free`.
+    ///
+    /// Errors: `E365_INVALID_ARGUMENT` (a bad id or recipient; `client`, `notification_id`
+    /// or `out` NULL; text not UTF-8), `E365_AUTH` (401/403), `E365_NOT_FOUND` (404),
+    /// `E365_STATUS_HTTP` (transient for 429 and 5xx; reason `too_many_requests`,
+    /// `server_error`, `client_error`, `redirect`, …), `E365_INVALID_STATUS_RESPONSE`,
+    /// `E365_TIMEOUT`, `E365_TLS`, `E365_CONNECTION`, `E365_PROTOCOL`.
+    ///
+    /// Blocks for at most the request time limit. Thread-safe.
+    ///
+    /// # Safety
+    /// `client` is NULL or a live client; `notification_id` and `recipient` are NULL or
+    /// valid for reading their lengths; `out` and `err_out` are NULL or valid for writing.
+    fn e365_status_client_get(
+        client: *const e365_status_client,
+        notification_id: *const c_char,
+        id_len: usize,
+        recipient: *const c_char,
+        recipient_len: usize,
+    ) -> new_raw e365_notification {
         let client = try_ref!(client, "client");
         let (id, recipient) =
             unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
         let notification = client.inner.get(id, recipient)?;
         notification_into_raw(&notification)
-    })
+    }
 }
 
-/// Polls until the delivery state is final — `recipient`'s when it is not NULL, every
-/// recipient's otherwise — and gives the final notification in `*out` (free it with
-/// `e365_notification_free`); gives up after `deadline_ms` milliseconds. It drives the
-/// core's poller (as `e365_status_poller_new` gives it): waits follow the polling plan
-/// (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After; transient failures (429, 5xx,
-/// timeouts, connection failures) are retried, any other error ends the wait at once;
-/// `found` false (unknown, not visible yet, or expired) is polled on until the
-/// deadline; when the next wait would pass the deadline, the last poll is made at the
-/// deadline itself (with at least 1 s to be answered).
-///
-/// Errors: `E365_TIMEOUT` with reason `deadline_exceeded` when the state was not final
-/// in time (the message describes the last state or failure), also at once when a
-/// Retry-After forbids polling again before the deadline; the errors of
-/// `e365_status_client_get`.
-///
-/// Blocks for up to `deadline_ms` plus one request (at most 1 s past it). Thread-safe.
-///
-/// # Safety
-/// As for `e365_status_client_get`.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn e365_status_client_wait(
-    client: *const e365_status_client,
-    notification_id: *const c_char,
-    id_len: usize,
-    recipient: *const c_char,
-    recipient_len: usize,
-    deadline_ms: u64,
-    out: *mut *mut e365_notification,
-    err_out: *mut *mut e365_error,
-) -> e365_result {
-    new_raw!(out, err_out, {
+maker! {
+    /// Polls until the delivery state is final — `recipient`'s when it is not NULL, every
+    /// recipient's otherwise — and gives the final notification in `*out` (free it with
+    /// `e365_notification_free`); gives up after `deadline_ms` milliseconds. It drives the
+    /// core's poller (as `e365_status_poller_new` gives it): waits follow the polling plan
+    /// (1 s, 2 s, 4 s, … 30 s) and the server's Retry-After; transient failures (429, 5xx,
+    /// timeouts, connection failures) are retried, any other error ends the wait at once;
+    /// `found` false (unknown, not visible yet, or expired) is polled on until the
+    /// deadline; when the next wait would pass the deadline, the last poll is made at the
+    /// deadline itself (with at least 1 s to be answered).
+    ///
+    /// Errors: `E365_TIMEOUT` with reason `deadline_exceeded` when the state was not final
+    /// in time (the message describes the last state or failure), also at once when a
+    /// Retry-After forbids polling again before the deadline; the errors of
+    /// `e365_status_client_get`.
+    ///
+    /// Blocks for up to `deadline_ms` plus one request (at most 1 s past it). Thread-safe.
+    ///
+    /// # Safety
+    /// As for `e365_status_client_get`.
+    #[allow(clippy::too_many_arguments)]
+    fn e365_status_client_wait(
+        client: *const e365_status_client,
+        notification_id: *const c_char,
+        id_len: usize,
+        recipient: *const c_char,
+        recipient_len: usize,
+        deadline_ms: u64,
+    ) -> new_raw e365_notification {
         let client = try_ref!(client, "client");
         let (id, recipient) =
             unsafe { id_and_recipient(notification_id, id_len, recipient, recipient_len)? };
@@ -583,7 +549,7 @@ pub unsafe extern "C" fn e365_status_client_wait(
                 .inner
                 .wait_for(id, recipient, Duration::from_millis(deadline_ms))?;
         notification_into_raw(&notification)
-    })
+    }
 }
 
 /// The notification id (required) and recipient (NULL: none) of
@@ -615,7 +581,7 @@ pub unsafe extern "C" fn e365_status_client_free(client: *mut e365_status_client
 mod tests {
     use super::*;
     use crate::error::*;
-    use crate::testing::{input, view};
+    use crate::testing::{input, refusal, view};
     use std::ptr::{null, null_mut};
 
     fn query() -> e365_status_query {
@@ -654,16 +620,15 @@ mod tests {
     #[test]
     fn request_refusals() {
         let mut out = null_mut();
-        let mut err = null_mut();
         unsafe {
             let mut q = query();
             q.region = input("EU");
             assert_eq!(
-                e365_status_request_build(&q, &mut out, &mut err),
-                e365_result::E365_INVALID_ARGUMENT
+                refusal(e365_result::E365_INVALID_ARGUMENT, |err| {
+                    e365_status_request_build(&q, &mut out, err)
+                }),
+                "invalid_region"
             );
-            assert_eq!(crate::testing::reason(err), "invalid_region");
-            e365_error_free(err);
             let mut q = query();
             q.password = e365_str::NONE;
             assert_eq!(
@@ -728,15 +693,14 @@ mod tests {
     #[test]
     fn parse_refusals() {
         let mut out = null_mut();
-        let mut err = null_mut();
         let body = r#"{"Notification": {"status": "nope"}}"#;
         unsafe {
             assert_eq!(
-                e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, &mut err),
-                e365_result::E365_INVALID_STATUS_RESPONSE
+                refusal(e365_result::E365_INVALID_STATUS_RESPONSE, |err| {
+                    e365_status_parse(body.as_ptr().cast(), body.len(), &mut out, err)
+                }),
+                "wrong_type"
             );
-            assert_eq!(crate::testing::reason(err), "wrong_type");
-            e365_error_free(err);
             assert_eq!(
                 e365_status_parse(null(), 0, &mut out, null_mut()),
                 e365_result::E365_INVALID_ARGUMENT

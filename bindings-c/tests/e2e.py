@@ -20,22 +20,17 @@ from __future__ import annotations
 
 import argparse
 import base64
-import datetime
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "interop"))
+from testkit import free_port, make_certs, sandbox  # noqa: E402
 PY = sys.executable
 results = {"passed": 0, "failed": 0}
 
@@ -48,54 +43,14 @@ def check(name: str, cond: bool, detail: str = "") -> None:
         print(f"FAIL {name}: {detail}", file=sys.stderr)
 
 
-def make_certs(folder: Path) -> tuple[Path, Path, Path]:
-    """A CA and a server certificate for localhost / 127.0.0.1, signed by it."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "email365 C e2e CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    import ipaddress
-
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    ca_file, cert_file, key_file = folder / "ca.pem", folder / "server.pem", folder / "server.key"
-    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return ca_file, cert_file, key_file
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def stop(server: subprocess.Popen, seconds: float) -> None:
+    """Closes a harness's stdin (it stops at EOF) and kills it if it is still running
+    `seconds` later."""
+    server.stdin.close()
+    try:
+        server.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def run_send(send: list[str], env: dict, args: list[str]) -> subprocess.CompletedProcess:
@@ -103,7 +58,7 @@ def run_send(send: list[str], env: dict, args: list[str]) -> subprocess.Complete
 
 
 def aiosmtpd_cases(sends: list[list[str]], folder: Path) -> None:
-    ca_file, cert_file, key_file = make_certs(folder)
+    ca_file, cert_file, key_file = make_certs(folder, "email365 C e2e CA")
     port = free_port()
     server = subprocess.Popen(
         [PY, str(ROOT / "tests/interop/aiosmtpd_server.py"), "--port", str(port), "--cert", str(cert_file),
@@ -147,11 +102,7 @@ def aiosmtpd_cases(sends: list[list[str]], folder: Path) -> None:
         check("aiosmtpd-all-rejected", out.returncode == 1 and "recipients_rejected" in out.stderr
               and out.stderr.count("550") >= 2, out.stderr)
     finally:
-        server.stdin.close()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, 10)
         # The server's log (its TLS alert tracebacks are expected) only when a case failed.
         if results["failed"] > failed_before:
             print((folder / "aiosmtpd.log").read_text(), file=sys.stderr)
@@ -167,14 +118,7 @@ def smtp_suite_cases(suites: list[tuple[str, list[str]]], env: dict) -> None:
 
 
 def sandbox_cases(sends: list[list[str]], suites: list[tuple[str, list[str]]]) -> None:
-    subprocess.run(["cargo", "build", "-q", "--release", "-p", "email365-sandbox"], cwd=ROOT, check=True)
-    proc = subprocess.Popen(
-        [str(ROOT / "target/release/email365-sandbox"), "--smtp-port", "0", "--http-port", "0", "--step-ms", "0",
-         "--sender-domain", "example.com", "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        info = json.loads(proc.stdout.readline())
+    with sandbox("--smtp-port", "0", "--http-port", "0", "--step-ms", "0", "--sender-domain", "example.com") as info:
         env = {"E365_SMTP_HOST": info["smtp_host"], "E365_SMTP_PORT": str(info["smtp_port"]),
                "E365_CA_FILE": info["ca_file"], "E365_USERNAME": info["username"], "E365_PASSWORD": info["password"],
                "E365_ACCOUNT_ID": info["account_id"], "E365_STATUS_BASE_URL": info["http_url"]}
@@ -200,12 +144,6 @@ def sandbox_cases(sends: list[list[str]], suites: list[tuple[str, list[str]]]) -
         check("sandbox-transcript-leaks-no-password", secret not in out.stderr + out.stdout
               and plain not in out.stderr, out.stderr)
         smtp_suite_cases(suites, env)
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def postfix_cases(sends: list[list[str]]) -> None:
@@ -280,11 +218,7 @@ def postfix_cases(sends: list[list[str]]) -> None:
               out.stderr)
         check("postfix-password-not-shown", "wrong-pass-xyz" not in out.stderr + out.stdout, out.stderr)
     finally:
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 30)
 
 
 def main() -> int:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pathlib
+import sys
 from typing import Iterator
 
 import pytest
 
-from smtpd_helpers import Server
-
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# What the end-to-end tests of every binding share (certificates, ports, the sandbox).
+sys.path.insert(0, str(ROOT / "tests" / "interop"))
+
+from smtpd_helpers import Server  # noqa: E402
 
 
 @pytest.fixture(scope="session")

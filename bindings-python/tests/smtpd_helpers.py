@@ -5,8 +5,7 @@ counts while the test waits (to show that the GIL was released)."""
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
+import email.message
 import pathlib
 import socket
 import ssl
@@ -17,10 +16,7 @@ from typing import Any, List, Optional
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from testkit import free_port, make_certs
 
 import email365
 
@@ -29,56 +25,15 @@ PASSWORD = "s3cret-pw"
 QUEUE_ID = "4Zx9QpL2mN"
 
 
-def free_port() -> int:
-    """A TCP port that was free a moment ago (aiosmtpd's port=0 fails its self-check)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def make_certificate(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path, pathlib.Path]:
-    """A test CA and a server certificate it signed for 127.0.0.1 and localhost:
-    (ca.pem for the client, cert.pem and key.pem for the server)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def build(subject: str, issuer: str, public: Any, signer: Any, ca: bool) -> x509.Certificate:
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-            .public_key(public)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        )
-        if not ca:
-            builder = builder.add_extension(
-                x509.SubjectAlternativeName(
-                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-                ),
-                critical=False,
-            )
-        return builder.sign(signer, hashes.SHA256())
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = build("email365 test CA", "email365 test CA", ca_key.public_key(), ca_key, True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = build("localhost", "email365 test CA", key.public_key(), ca_key, False)
-    ca_path = directory / "ca.pem"
-    cert_path = directory / "cert.pem"
-    key_path = directory / "key.pem"
-    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return ca_path, cert_path, key_path
+def stdlib_message(sender: str, body: str, **headers: str) -> email.message.EmailMessage:
+    """A message of the standard library's `email` package: From `sender`, `headers` in
+    the order given, and a text/plain `body`."""
+    msg = email.message.EmailMessage()
+    msg["From"] = sender
+    for name, value in headers.items():
+        msg[name] = value
+    msg.set_content(body)
+    return msg
 
 
 @dataclass
@@ -151,7 +106,7 @@ class Server:
         self.handler = Handler()
         self.port = free_port()
         #: The CA file a client must trust.
-        self.cert, server_cert, key = make_certificate(cert_dir)
+        self.cert, server_cert, key = make_certs(cert_dir, "email365 test CA")
         tls_context: Optional[ssl.SSLContext] = None
         if starttls:
             tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import email.message
 import pathlib
 import time
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 
 import email365
+from smtpd_helpers import stdlib_message
 
 #: The API as an untyped caller sees it (for the wrong-type tests).
 api: Any = email365
@@ -36,12 +36,7 @@ def test_envelope_from_message_strips_bcc() -> None:
 
 
 def test_envelope_from_stdlib_message() -> None:
-    msg = email.message.EmailMessage()
-    msg["From"] = "sender@example.com"
-    msg["To"] = "x@example.com"
-    msg["Bcc"] = "y@example.com"
-    msg["Subject"] = "s"
-    msg.set_content("hello")
+    msg = stdlib_message("sender@example.com", "hello", To="x@example.com", Bcc="y@example.com", Subject="s")
     envelope, data = email365.envelope_from_message(msg.as_bytes())
     assert envelope.rcpt_to == ("x@example.com", "y@example.com")
     assert b"y@example.com" not in data

@@ -12,35 +12,20 @@ import urllib.request
 from typing import Any, Dict, Iterator, List
 
 import pytest
+import testkit
 
 import email365
 import email365.aio
 from email365 import Message, SmtpClient
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = ROOT / "target" / "release" / "email365-sandbox"
 STEP_SECONDS = 60
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Dict[str, Any]]:
-    subprocess.run(["cargo", "build", "-q", "--release", "-p", "email365-sandbox"], cwd=ROOT, check=True)
-    proc = subprocess.Popen(
-        [str(BINARY), "--step-ms", str(STEP_SECONDS * 1000), "--sender-domain", "example.com", "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stdin is not None
-    line = proc.stdout.readline()
-    assert line, "the sandbox printed no start line"
-    yield json.loads(line)
-    proc.stdin.close()
-    try:
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    with testkit.sandbox("--step-ms", str(STEP_SECONDS * 1000), "--sender-domain", "example.com") as info:
+        yield info
 
 
 def smtp(info: Dict[str, Any], **options: Any) -> SmtpClient:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.message
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,8 +11,9 @@ import pytest
 
 import email365
 from email365 import Message, SmtpClient
-from smtpd_helpers import PASSWORD, QUEUE_ID, USERNAME, Server, Ticker, free_port
-from smtpd_helpers import receipt
+from smtpd_helpers import PASSWORD, QUEUE_ID, USERNAME, Server, Ticker
+from testkit import free_port
+from smtpd_helpers import receipt, stdlib_message
 from smtpd_helpers import tls_client as client
 
 api: Any = email365
@@ -51,12 +51,9 @@ def test_send_a_built_message_and_reuse_the_connection(smtpd: Server) -> None:
 
 
 def test_send_a_stdlib_email_message(smtpd: Server) -> None:
-    msg = email.message.EmailMessage()
-    msg["From"] = "shop@example.com"
-    msg["To"] = "bob@example.org"
-    msg["Bcc"] = "hidden@example.com"
-    msg["Subject"] = "stdlib"
-    msg.set_content("hello\n")
+    msg = stdlib_message(
+        "shop@example.com", "hello\n", To="bob@example.org", Bcc="hidden@example.com", Subject="stdlib"
+    )
     with client(smtpd) as c:
         result = c.send(msg)
     assert result.accepted == ("bob@example.org", "hidden@example.com")

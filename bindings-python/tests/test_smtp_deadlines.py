@@ -17,7 +17,8 @@ import pytest
 
 import email365
 from email365 import Message, SmtpClient
-from smtpd_helpers import LoopbackListener, Ticker, make_certificate
+from smtpd_helpers import LoopbackListener, Ticker
+from testkit import make_certs
 
 LIMIT = 1.0
 DRIP = 0.5
@@ -127,7 +128,7 @@ def test_final_reply_dripped_one_byte_per_half_second_is_outcome_unknown_in_time
 
 
 def test_tls_handshake_stalled_by_a_silent_server_times_out(scripted: Any, tmp_path: pathlib.Path) -> None:
-    ca, _, _ = make_certificate(tmp_path)
+    ca, _, _ = make_certs(tmp_path, "email365 test CA")
 
     def script(conn: socket.socket) -> None:
         conn.sendall(b"220 mx.test ESMTP\r\n")

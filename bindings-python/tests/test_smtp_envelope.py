@@ -3,7 +3,6 @@ SmtpClient, end to end against aiosmtpd and a small scripted server."""
 
 from __future__ import annotations
 
-import email.message
 import re
 import socket
 from typing import Any, Iterator, List, Optional
@@ -13,7 +12,7 @@ import pytest
 import email365
 from email365 import Message, SmtpClient
 from smtpd_helpers import QUEUE_ID, LoopbackListener, Server
-from smtpd_helpers import receipt
+from smtpd_helpers import receipt, stdlib_message
 from smtpd_helpers import tls_client as client
 
 api: Any = email365
@@ -65,11 +64,7 @@ def test_bytes_with_a_full_envelope_need_no_address_headers(smtpd: Server) -> No
 
 
 def test_stdlib_message_with_an_explicit_envelope(smtpd: Server) -> None:
-    msg = email.message.EmailMessage()
-    msg["From"] = "shop@example.com"
-    msg["To"] = "undisclosed-recipients:;"
-    msg["Subject"] = "list"
-    msg.set_content("hello\n")
+    msg = stdlib_message("shop@example.com", "hello\n", To="undisclosed-recipients:;", Subject="list")
     with client(smtpd) as c:
         result = c.send(msg, to_addrs=("x@example.org", "y@example.org"))
     assert result.accepted == ("x@example.org", "y@example.org")

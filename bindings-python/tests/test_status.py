@@ -12,28 +12,27 @@ import pytest
 import email365
 from email365 import parse_status, status_request
 
-BODY = json.dumps(
-    {
-        "Notification": {
-            "notificationId": "10000000902077",
-            "status": [
-                {
-                    "statusCode": "CAAS_RECEIVED",
-                    "statusText": "Received",
-                    "channel": "email",
-                    "recipient": "email:john@example.com",
-                    "timestamp": "2015-03-08 14:58:30.252",
-                },
-                {
-                    "statusCode": "CH_SENT",
-                    "statusText": "Sent",
-                    "channel": "email",
-                    "recipient": "email:john@example.com",
-                    "timestamp": "2015-03-08 14:58:31",
-                },
-            ],
-        }
-    }
+def _event(
+    code: str, recipient: str | None, text: str | None = None, timestamp: str | None = None
+) -> dict[str, Any]:
+    event: dict[str, Any] = {"statusCode": code, "channel": "email"}
+    if text is not None:
+        event["statusText"] = text
+    if recipient is not None:
+        event["recipient"] = f"email:{recipient}"
+    if timestamp is not None:
+        event["timestamp"] = timestamp
+    return event
+
+
+def _body(notification_id: str, *events: dict[str, Any]) -> str:
+    return json.dumps({"Notification": {"notificationId": notification_id, "status": list(events)}})
+
+
+BODY = _body(
+    "10000000902077",
+    _event("CAAS_RECEIVED", "john@example.com", "Received", "2015-03-08 14:58:30.252"),
+    _event("CH_SENT", "john@example.com", "Sent", "2015-03-08 14:58:31"),
 )
 
 #: The API as an untyped caller sees it (for the wrong-type tests).
@@ -224,15 +223,8 @@ def test_status_http_error_refuses_bad_arguments() -> None:
         email365.status_http_error(503, "5", now=datetime.datetime(1960, 1, 1, tzinfo=datetime.timezone.utc))
 
 
-def _event(code: str, recipient: str | None) -> dict[str, Any]:
-    event: dict[str, Any] = {"statusCode": code, "channel": "email"}
-    if recipient is not None:
-        event["recipient"] = f"email:{recipient}"
-    return event
-
-
 def _notification(*events: dict[str, Any]) -> email365.Notification:
-    return parse_status(json.dumps({"Notification": {"notificationId": "1", "status": list(events)}}))
+    return parse_status(_body("1", *events))
 
 
 def test_recipients_are_the_latest_state_of_each_in_order_of_first_appearance() -> None:

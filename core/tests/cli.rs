@@ -87,6 +87,13 @@ fn status_flags(sb: &Sandbox) -> Vec<String> {
     ]
 }
 
+/// A new folder for one test's files (the test removes it).
+fn scratch_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("email365-cli-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -94,8 +101,7 @@ fn strs(v: &[String]) -> Vec<&str> {
 #[test]
 fn send_repeat_builds_each_copy_and_status_waits_until_final() {
     let sb = sandbox();
-    let dir = std::env::temp_dir().join(format!("email365-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("send");
     let attachment = dir.join("report.csv");
     std::fs::write(&attachment, b"a,b\n1,2\n").unwrap();
     let mut args = send_flags(&sb, &["alice@example.org", "reject-bob@example.org"]);
@@ -171,8 +177,7 @@ fn send_repeat_builds_each_copy_and_status_waits_until_final() {
 #[test]
 fn send_eml_uses_the_flags_envelope() {
     let sb = sandbox();
-    let dir = std::env::temp_dir().join(format!("email365-cli-eml-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("eml");
     let eml = dir.join("m.eml");
     std::fs::write(
         &eml,

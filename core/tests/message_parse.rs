@@ -246,19 +246,15 @@ fn mail_parser_reads_every_vector_as_its_inputs() {
             expected_structure(&args),
             "{id}: structure"
         );
-        if let Some(text) = args["text"].as_str() {
-            let got = message
-                .text_bodies()
-                .find(|p| p.attachment_name().is_none())
-                .unwrap();
-            assert_eq!(crlf(got.text_contents().unwrap()), crlf(text), "{id}: text");
-        }
-        if let Some(html) = args["html"].as_str() {
-            let got = message
-                .html_bodies()
-                .find(|p| p.attachment_name().is_none())
-                .unwrap();
-            assert_eq!(crlf(got.text_contents().unwrap()), crlf(html), "{id}: html");
+        let inline = |p: &&mail_parser::MessagePart<'_>| p.attachment_name().is_none();
+        for (key, body) in [
+            ("text", message.text_bodies().find(inline)),
+            ("html", message.html_bodies().find(inline)),
+        ] {
+            if let Some(want) = args[key].as_str() {
+                let got = body.unwrap().text_contents().unwrap();
+                assert_eq!(crlf(got), crlf(want), "{id}: {key}");
+            }
         }
         let given = args["attachments"].as_array().cloned().unwrap_or_default();
         let parts: Vec<_> = message.attachments().collect();

@@ -11,6 +11,9 @@ use email365::address::{Address, AddressOptions, Mode};
 use email365::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+use common::check_refusal;
+
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {
         return;
@@ -27,11 +30,7 @@ fuzz_target!(|data: &[u8]| {
     };
     match Address::parse(&input, &options) {
         Err(e) => {
-            assert_eq!(e.kind(), ErrorKind::InvalidAddress, "{e:?}");
-            assert!(e.reason().is_some(), "no reason: {e:?}");
-            if let Some(pos) = e.position() {
-                assert!(pos <= input.len(), "position {pos} past the input: {e:?}");
-            }
+            check_refusal(&e, ErrorKind::InvalidAddress, input.len());
         }
         Ok(addr) => {
             let envelope = addr.envelope();

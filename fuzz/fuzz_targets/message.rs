@@ -154,36 +154,32 @@ fn check_envelope(envelope: &Envelope, allow_quoted_local: bool) {
 }
 
 fn build(input: &MessageInput) {
+    type Setter = fn(MessageBuilder<'static>, String) -> MessageBuilder<'static>;
+    let single: [(&Option<Text>, Setter); 7] = [
+        (&input.from, |b, t| b.from(t)),
+        (&input.sender, |b, t| b.sender(t)),
+        (&input.envelope_from, |b, t| b.envelope_from(t)),
+        (&input.subject, |b, t| b.subject(t)),
+        (&input.text, |b, t| b.text(t)),
+        (&input.html, |b, t| b.html(t)),
+        (&input.message_id, |b, t| b.message_id(t)),
+    ];
+    let lists: [(&Vec<Text>, Setter); 4] = [
+        (&input.to, |b, t| b.to(t)),
+        (&input.cc, |b, t| b.cc(t)),
+        (&input.bcc, |b, t| b.bcc(t)),
+        (&input.reply_to, |b, t| b.reply_to(t)),
+    ];
     let mut b = MessageBuilder::new();
-    if let Some(t) = &input.from {
-        b = b.from(t.get());
+    for (value, set) in single {
+        if let Some(t) = value {
+            b = set(b, t.get());
+        }
     }
-    if let Some(t) = &input.sender {
-        b = b.sender(t.get());
-    }
-    if let Some(t) = &input.envelope_from {
-        b = b.envelope_from(t.get());
-    }
-    for t in &input.to {
-        b = b.to(t.get());
-    }
-    for t in &input.cc {
-        b = b.cc(t.get());
-    }
-    for t in &input.bcc {
-        b = b.bcc(t.get());
-    }
-    for t in &input.reply_to {
-        b = b.reply_to(t.get());
-    }
-    if let Some(t) = &input.subject {
-        b = b.subject(t.get());
-    }
-    if let Some(t) = &input.text {
-        b = b.text(t.get());
-    }
-    if let Some(t) = &input.html {
-        b = b.html(t.get());
+    for (values, add) in lists {
+        for t in values {
+            b = add(b, t.get());
+        }
     }
     for a in &input.attachments {
         let mut att = Attachment::new(a.filename.get(), a.content.clone());
@@ -197,9 +193,6 @@ fn build(input: &MessageInput) {
     }
     for (name, value) in &input.headers {
         b = b.header(name.get(), value.get());
-    }
-    if let Some(t) = &input.message_id {
-        b = b.message_id(t.get());
     }
     match &input.date {
         Some(DateInput::Text(t)) => b = b.date(t.get()),

@@ -16,6 +16,9 @@ use email365::reply::{check_code, Command, EnhancedCode, Reply, ReplyReader, MAX
 use email365::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+use common::check_refusal;
+
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
@@ -29,11 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let parsed = Reply::parse(&text);
     match &parsed {
         Err(e) => {
-            assert_eq!(e.kind(), ErrorKind::InvalidReply, "{e:?}");
-            assert!(e.reason().is_some(), "{e:?}");
-            if let Some(pos) = e.position() {
-                assert!(pos <= text.len(), "position {pos} past the input: {e:?}");
-            }
+            check_refusal(e, ErrorKind::InvalidReply, text.len());
         }
         Ok(reply) => {
             assert_eq!(check_code(u64::from(reply.code)).ok(), Some(reply.code));

@@ -21,14 +21,13 @@ use email365::status::{parse_status, status_request, StatusQuery, Timestamp};
 use email365::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+use common::check_refusal;
+
 fn check_timestamp(text: &str) {
     match Timestamp::parse(text) {
         Err(e) => {
-            assert_eq!(e.kind(), ErrorKind::InvalidStatusResponse, "{e:?}");
-            assert!(e.reason().is_some(), "{e:?}");
-            if let Some(pos) = e.position() {
-                assert!(pos <= text.len(), "position {pos} past {text:?}");
-            }
+            check_refusal(&e, ErrorKind::InvalidStatusResponse, text.len());
         }
         Ok(t) => {
             let shown = t.to_rfc3339();

@@ -12,13 +12,15 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SANDBOX = ROOT / "target" / "release" / "email365-sandbox"
+sys.path.insert(0, str(ROOT / "tests" / "interop"))
+import testkit  # noqa: E402
 VENV = ROOT / ".venv" / "bin"
 
 
@@ -35,9 +37,6 @@ def commands(name: str) -> Dict[str, List[str]]:
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Dict[str, Any]]:
     subprocess.run(
-        ["cargo", "build", "-q", "--release", "-p", "email365-sandbox"], cwd=ROOT, check=True
-    )
-    subprocess.run(
         ["cargo", "build", "-q", "--release", "-p", "email365", "--features", "cli",
          "--example", "send", "--example", "status"],
         cwd=ROOT,
@@ -45,22 +44,8 @@ def sandbox() -> Iterator[Dict[str, Any]]:
     )
     for argv in list(commands("send").values()) + list(commands("status").values()):
         assert Path(argv[0]).exists(), f"{argv[0]} is missing: run make python and make -C bindings-c"
-    proc = subprocess.Popen(
-        [str(SANDBOX), "--step-ms", "0", "--sender-domain", "example.com", "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stdin is not None
-    line = proc.stdout.readline()
-    assert line, "the sandbox printed no start line"
-    yield json.loads(line)
-    proc.stdin.close()
-    try:
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    with testkit.sandbox("--step-ms", "0", "--sender-domain", "example.com") as info:
+        yield info
 
 
 def run(argv: List[str], info: Dict[str, Any]) -> Tuple[int, List[Dict[str, Any]], str]:

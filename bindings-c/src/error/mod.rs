@@ -7,7 +7,7 @@ mod codes;
 pub use codes::e365_result;
 use codes::CODES;
 
-use crate::ffi::{array_ptr, free_box, read, read_opt};
+use crate::ffi::{accessors, array_ptr, free_box};
 use crate::{e365_str, Strings};
 use email365::{Error, ErrorKind};
 use std::collections::HashMap;
@@ -170,33 +170,21 @@ pub unsafe extern "C" fn e365_error_free(err: *mut e365_error) {
     unsafe { free_box(err) }
 }
 
-/// The error's kind as a result code (`E365_INVALID_ADDRESS`, …); `E365_OK` for NULL.
-///
-/// # Safety
-/// `err` is NULL or a live error object.
-#[no_mangle]
-pub unsafe extern "C" fn e365_error_kind(err: *const e365_error) -> e365_result {
-    unsafe { read(err, |e| e.kind_code) }
-}
+accessors! {
+    err: *const e365_error;
+    safety = "`err` is NULL or a live error object.";
 
-/// The finer diagnosis code (a stable snake_case string such as `"no_at"`), or NULL when
-/// there is none (or `err` is NULL). Owned by the error object.
-///
-/// # Safety
-/// `err` is NULL or a live error object.
-#[no_mangle]
-pub unsafe extern "C" fn e365_error_reason(err: *const e365_error) -> *const c_char {
-    unsafe { read_opt(err, |e| e.reason.as_ref().map(|r| r.as_ptr())) }
-}
+    /// The error's kind as a result code (`E365_INVALID_ADDRESS`, …); `E365_OK` for NULL.
+    fn e365_error_kind() -> e365_result = read |e| e.kind_code;
 
-/// The human message (NUL-terminated, never NULL for a live error; `{NULL, 0}` for a
-/// NULL `err`). Owned by the error object. It never contains a credential.
-///
-/// # Safety
-/// `err` is NULL or a live error object.
-#[no_mangle]
-pub unsafe extern "C" fn e365_error_message(err: *const e365_error) -> e365_str {
-    unsafe { read(err, |e| e.message) }
+    /// The finer diagnosis code (a stable snake_case string such as `"no_at"`), or NULL when
+    /// there is none (or `err` is NULL). Owned by the error object.
+    fn e365_error_reason() -> *const c_char =
+        read_opt |e| e.reason.as_ref().map(|r| r.as_ptr());
+
+    /// The human message (NUL-terminated, never NULL for a live error; `{NULL, 0}` for a
+    /// NULL `err`). Owned by the error object. It never contains a credential.
+    fn e365_error_message() -> e365_str = read |e| e.message;
 }
 
 /// Writes the UTF-8 byte offset of a parse error into `*position_out` and returns true;
@@ -222,42 +210,23 @@ pub unsafe extern "C" fn e365_error_position(
     }
 }
 
-/// Whether retrying later may succeed (transient SMTP refusals, lost connections,
-/// timeouts); false for NULL.
-///
-/// # Safety
-/// `err` is NULL or a live error object.
-#[no_mangle]
-pub unsafe extern "C" fn e365_error_transient(err: *const e365_error) -> bool {
-    unsafe { read(err, |e| e.inner.transient()) }
-}
+accessors! {
+    err: *const e365_error;
+    safety = "`err` is NULL or a live error object.";
 
-/// The basic code of the (first) SMTP reply of the error, or 0 when it carries none.
-///
-/// # Safety
-/// `err` is NULL or a live error object.
-#[no_mangle]
-pub unsafe extern "C" fn e365_error_smtp_code(err: *const e365_error) -> u16 {
-    unsafe { read_opt(err, |e| e.replies.first().map(|r| r.code)) }
-}
+    /// Whether retrying later may succeed (transient SMTP refusals, lost connections,
+    /// timeouts); false for NULL.
+    fn e365_error_transient() -> bool = read |e| e.inner.transient();
 
-/// The enhanced code of the (first) SMTP reply (`"5.1.1"`), or `{NULL, 0}`. Owned by
-/// the error object.
-///
-/// # Safety
-/// `err` is NULL or a live error object.
-#[no_mangle]
-pub unsafe extern "C" fn e365_error_enhanced_code(err: *const e365_error) -> e365_str {
-    unsafe { read_opt(err, |e| e.replies.first().map(|r| r.enhanced)) }
-}
+    /// The basic code of the (first) SMTP reply of the error, or 0 when it carries none.
+    fn e365_error_smtp_code() -> u16 = read_opt |e| e.replies.first().map(|r| r.code);
 
-/// The text of the (first) SMTP reply, or `{NULL, 0}`. Owned by the error object.
-///
-/// # Safety
-/// `err` is NULL or a live error object.
-#[no_mangle]
-pub unsafe extern "C" fn e365_error_reply_text(err: *const e365_error) -> e365_str {
-    unsafe { read_opt(err, |e| e.replies.first().map(|r| r.text)) }
+    /// The enhanced code of the (first) SMTP reply (`"5.1.1"`), or `{NULL, 0}`. Owned by
+    /// the error object.
+    fn e365_error_enhanced_code() -> e365_str = read_opt |e| e.replies.first().map(|r| r.enhanced);
+
+    /// The text of the (first) SMTP reply, or `{NULL, 0}`. Owned by the error object.
+    fn e365_error_reply_text() -> e365_str = read_opt |e| e.replies.first().map(|r| r.text);
 }
 
 /// Every SMTP reply of the error (one per refused recipient for

@@ -4,6 +4,7 @@
 //! small seeded random source ([`rng`]). The binaries `sink`, `delay-proxy`,
 //! `send-bench` and `soak` are thin wrappers around them.
 
+mod acceptor;
 pub mod args;
 pub mod proxy;
 pub mod rng;

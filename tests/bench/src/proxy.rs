@@ -11,12 +11,12 @@
 //! server before writing again. A pipelined client that writes MAIL, RCPT… and DATA at once
 //! makes one turn for them; a client that waits for each reply makes one per command.
 
+use crate::acceptor::Acceptor;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The counters of one proxied connection.
@@ -62,21 +62,19 @@ struct Shared {
     upstream: SocketAddr,
     delay: Duration,
     conns: Mutex<Vec<Arc<ConnCounters>>>,
-    stop: AtomicBool,
     print: bool,
 }
 
 /// A running proxy; stops accepting when dropped.
 pub struct Proxy {
-    addr: SocketAddr,
+    acceptor: Acceptor,
     shared: Arc<Shared>,
-    accept: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Proxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Proxy")
-            .field("addr", &self.addr)
+            .field("addr", &self.acceptor.addr())
             .field("delay", &self.shared.delay)
             .finish()
     }
@@ -97,29 +95,25 @@ impl Proxy {
         one_way: Duration,
         print: bool,
     ) -> io::Result<Proxy> {
-        let listener = TcpListener::bind(addr)?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             upstream,
             delay: one_way,
             conns: Mutex::new(Vec::new()),
-            stop: AtomicBool::new(false),
             print,
         });
         let s = shared.clone();
-        let accept = std::thread::Builder::new()
-            .name("proxy-accept".into())
-            .spawn(move || accept_loop(listener, s))?;
-        Ok(Proxy {
-            addr,
-            shared,
-            accept: Some(accept),
-        })
+        let mut number = 0usize;
+        let acceptor = Acceptor::start(addr, "proxy-accept", move |client| {
+            if accept(client, &s, number) {
+                number += 1;
+            }
+        })?;
+        Ok(Proxy { acceptor, shared })
     }
 
     /// The listening address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.acceptor.addr()
     }
 
     /// The counters of every connection so far, in accept order.
@@ -140,45 +134,30 @@ impl Proxy {
 
     /// Stops accepting (open connections go on).
     pub fn stop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
+        self.acceptor.stop();
     }
 }
 
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    let mut number = 0usize;
-    for client in listener.incoming() {
-        if shared.stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(client) = client else { continue };
-        let Ok(server) = TcpStream::connect(shared.upstream) else {
-            let _ = client.shutdown(Shutdown::Both);
-            continue;
-        };
-        let counters = Arc::new(ConnCounters {
-            server_spoke: AtomicBool::new(true),
-            ..ConnCounters::default()
-        });
-        shared
-            .conns
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(counters.clone());
-        let _ = client.set_nodelay(true);
-        let _ = server.set_nodelay(true);
-        let _ = start_connection(client, server, counters, &shared, number);
-        number += 1;
-    }
+/// Connects a new client to the upstream as connection `number`; false (the client shut
+/// down) when the upstream cannot be reached.
+fn accept(client: TcpStream, shared: &Arc<Shared>, number: usize) -> bool {
+    let Ok(server) = TcpStream::connect(shared.upstream) else {
+        let _ = client.shutdown(Shutdown::Both);
+        return false;
+    };
+    let counters = Arc::new(ConnCounters {
+        server_spoke: AtomicBool::new(true),
+        ..ConnCounters::default()
+    });
+    shared
+        .conns
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(counters.clone());
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let _ = start_connection(client, server, counters, shared, number);
+    true
 }
 
 type Chunk = Option<(Instant, Vec<u8>)>;

@@ -16,15 +16,15 @@
 //! replies `421` to a random command and closes; a fraction of MAIL, RCPT and end-of-data
 //! replies are `451`. One thread per connection (std only: nothing async in the workspace).
 
+use crate::acceptor::Acceptor;
 use crate::rng::Rng;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 /// The SIZE limit offered in EHLO (50 MiB).
 pub const MAX_SIZE: usize = 50 * 1024 * 1024;
@@ -116,19 +116,19 @@ struct Shared {
     log: Mutex<Vec<Accepted>>,
     next_id: AtomicU64,
     counters: Counters,
-    stop: AtomicBool,
 }
 
 /// A running sink; stops (no new connections) when dropped.
 pub struct Sink {
-    addr: SocketAddr,
+    acceptor: Acceptor,
     shared: Arc<Shared>,
-    accept: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Sink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sink").field("addr", &self.addr).finish()
+        f.debug_struct("Sink")
+            .field("addr", &self.acceptor.addr())
+            .finish()
     }
 }
 
@@ -140,29 +140,24 @@ impl Sink {
 
     /// Starts a sink on `addr`.
     pub fn bind(addr: &str, options: SinkOptions) -> io::Result<Sink> {
-        let listener = TcpListener::bind(addr)?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             options,
             log: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
             counters: Counters::default(),
-            stop: AtomicBool::new(false),
         });
         let s = shared.clone();
-        let accept = std::thread::Builder::new()
-            .name("sink-accept".into())
-            .spawn(move || accept_loop(listener, s))?;
-        Ok(Sink {
-            addr,
-            shared,
-            accept: Some(accept),
-        })
+        let mut number = 0u64;
+        let acceptor = Acceptor::start(addr, "sink-accept", move |stream| {
+            serve(stream, &s, number);
+            number += 1;
+        })?;
+        Ok(Sink { acceptor, shared })
     }
 
     /// The listening address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.acceptor.addr()
     }
 
     /// A copy of the log of accepted messages, in acceptance order.
@@ -206,37 +201,19 @@ impl Sink {
 
     /// Stops accepting connections (open ones run until their client closes them).
     pub fn stop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
+        self.acceptor.stop();
     }
 }
 
-impl Drop for Sink {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    let mut number = 0u64;
-    for stream in listener.incoming() {
-        if shared.stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(stream) = stream else { continue };
-        let s = shared.clone();
-        let n = number;
-        number += 1;
-        s.counters.connections.fetch_add(1, Ordering::Relaxed);
-        let _ = std::thread::Builder::new()
-            .name(format!("sink-{n}"))
-            .spawn(move || {
-                let _ = Session::new(&s, n).run(stream);
-            });
-    }
+/// Serves connection `n` on a thread of its own.
+fn serve(stream: TcpStream, shared: &Arc<Shared>, n: u64) {
+    let s = shared.clone();
+    s.counters.connections.fetch_add(1, Ordering::Relaxed);
+    let _ = std::thread::Builder::new()
+        .name(format!("sink-{n}"))
+        .spawn(move || {
+            let _ = Session::new(&s, n).run(stream);
+        });
 }
 
 /// Where a dropped connection is dropped.

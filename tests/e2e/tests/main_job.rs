@@ -194,6 +194,22 @@ fn bad_arguments_and_conflicting_variables_exit_2() {
         .contains("EMAIL365_PORT must be a port number"));
 }
 
+/// A sandbox whose messages move on to their next state every 50 ms.
+fn stepping_sandbox() -> Sandbox {
+    Sandbox::start(Config {
+        step: Duration::from_millis(50),
+        ..Config::default()
+    })
+    .expect("sandbox")
+}
+
+/// Runs the main job [`pointed_at`] the sandbox: its output, stdout and stderr.
+fn run_pointed_at(sb: &Sandbox, to: &str) -> (Output, String, String) {
+    let output = pointed_at(sb, to).output().expect("runs");
+    let (stdout, stderr) = text(&output);
+    (output, stdout, stderr)
+}
+
 /// The real-service variables, pointed at a sandbox started here.
 fn pointed_at(sb: &Sandbox, to: &str) -> Command {
     let mut command = main_job();
@@ -213,15 +229,8 @@ fn pointed_at(sb: &Sandbox, to: &str) -> Command {
 
 #[test]
 fn the_real_service_mode_sends_where_the_variables_point() {
-    let sb = Sandbox::start(Config {
-        step: Duration::from_millis(50),
-        ..Config::default()
-    })
-    .expect("sandbox");
-    let output = pointed_at(&sb, "alice@example.org, bob@example.org")
-        .output()
-        .expect("runs");
-    let (stdout, stderr) = text(&output);
+    let sb = stepping_sandbox();
+    let (output, stdout, stderr) = run_pointed_at(&sb, "alice@example.org, bob@example.org");
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("Target: the Email 365 service"), "{stdout}");
     assert!(
@@ -252,18 +261,11 @@ fn the_real_service_mode_sends_where_the_variables_point() {
 
 #[test]
 fn an_unexpected_rejection_or_a_bounce_makes_the_exit_status_1() {
-    let sb = Sandbox::start(Config {
-        step: Duration::from_millis(50),
-        ..Config::default()
-    })
-    .expect("sandbox");
-    let output = pointed_at(
+    let sb = stepping_sandbox();
+    let (output, stdout, stderr) = run_pointed_at(
         &sb,
         "alice@example.org,reject-x@example.org,bounce-y@example.org",
-    )
-    .output()
-    .expect("runs");
-    let (stdout, stderr) = text(&output);
+    );
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("Summary: FAILED"), "{stdout}");
     assert!(
@@ -280,10 +282,7 @@ fn an_unexpected_rejection_or_a_bounce_makes_the_exit_status_1() {
     );
 
     // Nothing accepted at all: the submission error is shown with every reply.
-    let output = pointed_at(&sb, "reject-x@example.org")
-        .output()
-        .expect("runs");
-    let (stdout, stderr) = text(&output);
+    let (output, stdout, stderr) = run_pointed_at(&sb, "reject-x@example.org");
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
         stdout.contains("FAILED           recipients_rejected"),

@@ -36,8 +36,7 @@ fn greeting_and_capabilities_change_with_tls() {
 #[test]
 fn auth_and_mail_before_tls_get_530() {
     let sb = sandbox_with(|_| {});
-    let (mut c, _) = Client::connect(&sb);
-    c.cmd("EHLO client.test");
+    let mut c = Client::greeted(&sb);
     let auth = c.cmd(&auth_plain());
     assert!(auth.starts("530 5.7.0"), "{auth:?}");
     let mail = c.cmd("MAIL FROM:<me@example.com>");
@@ -55,8 +54,7 @@ fn mail_before_auth_gets_530_and_rcpt_without_mail_503() {
 #[test]
 fn mail_needs_ehlo_again_after_starttls() {
     let sb = sandbox_with(|_| {});
-    let (mut c, _) = Client::connect(&sb);
-    c.cmd("EHLO client.test");
+    let mut c = Client::greeted(&sb);
     c.starttls();
     let auth = c.cmd(&auth_plain());
     assert!(auth.starts("503 5.5.1"), "{auth:?}");
@@ -207,8 +205,7 @@ fn pipelined_commands_are_answered_in_order() {
 #[test]
 fn bytes_pipelined_after_starttls_are_discarded() {
     let sb = sandbox_with(|_| {});
-    let (mut c, _) = Client::connect(&sb);
-    c.cmd("EHLO client.test");
+    let mut c = Client::greeted(&sb);
     // An attacker's plaintext command after STARTTLS, in the same packet.
     c.send(b"STARTTLS\r\nNOOP\r\n");
     let r = c.read_reply();
@@ -452,8 +449,7 @@ fn base64_with_plus_and_slash_in_initial_responses() {
         "AUTH PLAIN AHNhbmRib3gAcD8+c353L2Q/",
         "AUTH LOGIN c2FuZGJveA==",
     ] {
-        let (mut c, _) = Client::connect(&sb);
-        c.cmd("EHLO client.test");
+        let mut c = Client::greeted(&sb);
         c.starttls();
         c.cmd("EHLO client.test");
         let mut r = c.cmd(command);

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{b64, queued_id, sandbox_with, Client, PASS, USER};
-use email365_sandbox::Sandbox;
+use email365_sandbox::{Config, Sandbox};
 use serde_json::{json, Value};
 
 struct Http {
@@ -77,6 +77,15 @@ impl Http {
     }
 }
 
+/// A sandbox configured by `configure`, a client of its HTTP side, and the notification
+/// id of one message sent to `to`.
+fn sent(configure: impl FnOnce(&mut Config), to: &[&str]) -> (Sandbox, Http, String) {
+    let sb = sandbox_with(configure);
+    let http = Http::new(&sb);
+    let id = send(&sb, to);
+    (sb, http, id)
+}
+
 fn send(sb: &Sandbox, to: &[&str]) -> String {
     let mut c = Client::ready(sb);
     let r = c.send_message("me@example.com", to, b"Subject: s\r\n\r\nstatus\r\n");
@@ -103,9 +112,7 @@ fn pair(r: &str, c: &str) -> (String, String) {
 
 #[test]
 fn basic_auth_is_required() {
-    let sb = sandbox_with(|_| {});
-    let http = Http::new(&sb);
-    let id = send(&sb, &["a@x.org"]);
+    let (_sb, http, id) = sent(|_| {}, &["a@x.org"]);
     let path = format!("/v1/caas_sandbox/notifications/id/{id}");
     for auth in [
         None,
@@ -129,9 +136,7 @@ fn basic_auth_is_required() {
 
 #[test]
 fn other_account_is_404_and_unknown_id_is_empty_object() {
-    let sb = sandbox_with(|_| {});
-    let http = Http::new(&sb);
-    let id = send(&sb, &["a@x.org"]);
+    let (sb, http, id) = sent(|_| {}, &["a@x.org"]);
     let a = http.call(
         "GET",
         &format!("/v1/caas_other/notifications/id/{id}"),
@@ -150,9 +155,10 @@ fn other_account_is_404_and_unknown_id_is_empty_object() {
 
 #[test]
 fn life_cycle_follows_the_clock_with_exact_shape() {
-    let sb = sandbox_with(|c| c.step = Duration::from_secs(30));
-    let http = Http::new(&sb);
-    let id = send(&sb, &["a@x.org", "bounce.me@x.org"]);
+    let (sb, http, id) = sent(
+        |c| c.step = Duration::from_secs(30),
+        &["a@x.org", "bounce.me@x.org"],
+    );
     let v = http.status(&sb, &id, "");
     assert_eq!(
         codes(&v),
@@ -218,9 +224,7 @@ fn life_cycle_follows_the_clock_with_exact_shape() {
 
 #[test]
 fn recipient_filter_is_percent_decoded() {
-    let sb = sandbox_with(|_| {});
-    let http = Http::new(&sb);
-    let id = send(&sb, &["a+tag@x.org", "bounce@x.org"]);
+    let (sb, http, id) = sent(|_| {}, &["a+tag@x.org", "bounce@x.org"]);
     let v = http.status(&sb, &id, "?recipient=email%3Abounce%40x.org");
     let got = codes(&v);
     assert_eq!(got.len(), 4);
@@ -233,9 +237,7 @@ fn recipient_filter_is_percent_decoded() {
 
 #[test]
 fn data_expires_after_the_retention() {
-    let sb = sandbox_with(|c| c.retention = Duration::from_secs(3600));
-    let http = Http::new(&sb);
-    let id = send(&sb, &["a@x.org"]);
+    let (sb, http, id) = sent(|c| c.retention = Duration::from_secs(3600), &["a@x.org"]);
     sb.advance(Duration::from_secs(3599));
     assert_eq!(codes(&http.status(&sb, &id, "")).len(), 4);
     sb.advance(Duration::from_secs(1));
@@ -244,9 +246,7 @@ fn data_expires_after_the_retention() {
 
 #[test]
 fn seven_days_by_default() {
-    let sb = sandbox_with(|_| {});
-    let http = Http::new(&sb);
-    let id = send(&sb, &["a@x.org"]);
+    let (sb, http, id) = sent(|_| {}, &["a@x.org"]);
     http.call("POST", "/_sandbox/advance?seconds=604799", None);
     assert_eq!(codes(&http.status(&sb, &id, "")).len(), 4);
     http.call("POST", "/_sandbox/advance?seconds=1", None);
@@ -255,9 +255,7 @@ fn seven_days_by_default() {
 
 #[test]
 fn control_endpoints_list_and_clear_messages() {
-    let sb = sandbox_with(|_| {});
-    let http = Http::new(&sb);
-    let id = send(&sb, &["a@x.org"]);
+    let (sb, http, id) = sent(|_| {}, &["a@x.org"]);
     let a = http.call("GET", "/_sandbox/messages", None);
     assert_eq!(a.status, 200);
     let list = a.body.as_array().unwrap();
@@ -283,9 +281,7 @@ fn control_endpoints_list_and_clear_messages() {
 
 #[test]
 fn rejected_and_greylisted_recipients_have_no_events() {
-    let sb = sandbox_with(|_| {});
-    let http = Http::new(&sb);
-    let id = send(&sb, &["a@x.org", "reject@x.org", "greylist@x.org"]);
+    let (sb, http, id) = sent(|_| {}, &["a@x.org", "reject@x.org", "greylist@x.org"]);
     let got = codes(&http.status(&sb, &id, ""));
     assert_eq!(got.len(), 4);
     assert!(got.iter().all(|(r, _)| r == "email:a@x.org"));

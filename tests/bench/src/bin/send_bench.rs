@@ -232,6 +232,30 @@ struct Setup {
     node_script: PathBuf,
 }
 
+/// `run` `repeat` times, each against a new sink behind a proxy that adds `rtt` ms of
+/// round trip: the measures, and the error that stopped the series early, if any.
+fn repeat_runs(
+    repeat: usize,
+    rtt: f64,
+    mut run: impl FnMut(&Proxy) -> Result<Measure, String>,
+) -> (Vec<Measure>, Option<String>) {
+    let mut runs = Vec::new();
+    for _ in 0..repeat {
+        let measure = Sink::start(SinkOptions::default())
+            .and_then(|sink| {
+                Proxy::start(sink.addr(), Duration::from_secs_f64(rtt / 2000.0)).map(|p| (sink, p))
+            })
+            .map_err(|e| e.to_string())
+            // The proxy goes before the sink (the order of the bindings, reversed).
+            .and_then(|(_sink, proxy)| run(&proxy));
+        match measure {
+            Ok(m) => runs.push(m),
+            Err(e) => return (runs, Some(e)),
+        }
+    }
+    (runs, None)
+}
+
 fn run_client(client: &str, setup: &Setup, proxy: &Proxy, case: &Case) -> Result<Measure, String> {
     let addr = proxy.addr();
     let common = |cmd: &mut Command| {
@@ -403,29 +427,9 @@ fn main() {
                     message_file: &file,
                     bounds,
                 };
-                let mut runs = Vec::new();
-                let mut error = None;
-                for _ in 0..repeat {
-                    let r = Sink::start(SinkOptions::default())
-                        .and_then(|sink| {
-                            Proxy::start(sink.addr(), Duration::from_secs_f64(rtt / 2000.0))
-                                .map(|p| (sink, p))
-                        })
-                        .map_err(|e| e.to_string())
-                        .and_then(|(sink, proxy)| {
-                            let m = run_client(client, &setup, &proxy, &case);
-                            drop(proxy);
-                            drop(sink);
-                            m
-                        });
-                    match r {
-                        Ok(m) => runs.push(m),
-                        Err(e) => {
-                            error = Some(e);
-                            break;
-                        }
-                    }
-                }
+                let (runs, error) = repeat_runs(repeat, rtt, |proxy| {
+                    run_client(client, &setup, proxy, &case)
+                });
                 rows.push(row(client, rtt, n, None, &runs, error.as_deref()));
             }
         }
@@ -433,24 +437,9 @@ fn main() {
     if !pool_sizes.is_empty() {
         if let Ok(message) = workload::message(1) {
             for &k in &pool_sizes {
-                let mut runs = Vec::new();
-                let mut error = None;
-                for _ in 0..repeat {
-                    let r = Sink::start(SinkOptions::default())
-                        .and_then(|sink| {
-                            Proxy::start(sink.addr(), Duration::from_secs_f64(pool_rtt / 2000.0))
-                                .map(|p| (sink, p))
-                        })
-                        .map_err(|e| e.to_string())
-                        .and_then(|(_sink, proxy)| run_pool(&proxy, &message, k, bounds.seconds));
-                    match r {
-                        Ok(m) => runs.push(m),
-                        Err(e) => {
-                            error = Some(e);
-                            break;
-                        }
-                    }
-                }
+                let (runs, error) = repeat_runs(repeat, pool_rtt, |proxy| {
+                    run_pool(proxy, &message, k, bounds.seconds)
+                });
                 rows.push(row(
                     "email365-rust-pool",
                     pool_rtt,

@@ -211,10 +211,16 @@ impl Client {
         self.handshake().expect("TLS handshake");
     }
 
-    /// EHLO, STARTTLS, EHLO again: a TLS session, not authenticated.
-    pub fn secured(sb: &Sandbox) -> Client {
+    /// Connected and greeted with EHLO (250), without TLS.
+    pub fn greeted(sb: &Sandbox) -> Client {
         let (mut c, _) = Client::connect(sb);
         assert_eq!(c.cmd("EHLO client.test").code, 250);
+        c
+    }
+
+    /// EHLO, STARTTLS, EHLO again: a TLS session, not authenticated.
+    pub fn secured(sb: &Sandbox) -> Client {
+        let mut c = Client::greeted(sb);
         c.starttls();
         assert_eq!(c.cmd("EHLO client.test").code, 250);
         c
