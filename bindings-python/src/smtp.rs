@@ -13,7 +13,7 @@ use crate::repr;
 use email365::message::{read_message, BuiltMessage, Envelope, ReadMessage};
 use email365::names::{self, WireName};
 use email365::smtp::{
-    AuthMechanism, Delivery, MessageNeeds, SmtpClient, SmtpOptions, SmtpPool, TlsMode,
+    AuthMechanism, Delivery, Direction, MessageNeeds, SmtpClient, SmtpOptions, SmtpPool, TlsMode,
 };
 use email365::{Error, ErrorKind};
 use pyo3::exceptions::PyTypeError;
@@ -23,7 +23,46 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+/// The transcript hook of the core's transport over a Python callable `(direction,
+/// line)`: `transcript=` when given, else the `email365.smtp` logger's when it is enabled
+/// for DEBUG as the client is made (`email365._logging.transcript_hook`). Lines come
+/// from the core with credentials already redacted; the callable runs with the GIL, and
+/// an exception it raises is reported as unraisable, never into the send.
+fn transcript_hook(
+    py: Python<'_>,
+    transcript: Option<Bound<'_, PyAny>>,
+) -> PyResult<Option<email365::smtp::TranscriptHook>> {
+    let callable = match transcript {
+        Some(t) => t,
+        None => {
+            let hook = py
+                .import("email365._logging")?
+                .getattr("transcript_hook")?
+                .call0()?;
+            if hook.is_none() {
+                return Ok(None);
+            }
+            hook
+        }
+    };
+    if !callable.is_callable() {
+        return Err(PyTypeError::new_err("transcript must be callable"));
+    }
+    let callable = callable.unbind();
+    Ok(Some(Arc::new(move |direction: Direction, line: &str| {
+        let direction = match direction {
+            Direction::Sent => "sent",
+            Direction::Received => "received",
+        };
+        Python::attach(|py| {
+            if let Err(e) = callable.call1(py, (direction, line)) {
+                e.write_unraisable(py, None);
+            }
+        });
+    })))
+}
 
 /// The result of submitting one message (immutable).
 #[pyclass(frozen, module = "email365", name = "SendResult")]
@@ -458,7 +497,7 @@ impl PySmtpClient {
     #[pyo3(signature = (host, port = 25, *, username = None, password = None, tls = "starttls",
         ca_file = None, timeout = None, sender_policy = None, server_name = None, ehlo_name = None,
         auth = "plain", pipelining = true, chunking = true, window = None, probe_idle_after = None,
-        max_connections = 1))]
+        max_connections = 1, transcript = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -478,6 +517,7 @@ impl PySmtpClient {
         window: Option<usize>,
         probe_idle_after: Option<f64>,
         max_connections: usize,
+        transcript: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let (mode, tls_name) = tls_mode(py, tls)?;
         let port = names::port("port", port).py(py)?;
@@ -522,6 +562,7 @@ impl PySmtpClient {
         if let Some(p) = probe_idle_after {
             options.probe_idle_after = names::seconds("probe_idle_after", p, false).py(py)?;
         }
+        options.transcript = transcript_hook(py, transcript)?;
         // The core's transport enforces it before anything is sent.
         options.sender_policy = sender_policy.map(|p| p.get().inner.clone());
         if max_connections == 0 {

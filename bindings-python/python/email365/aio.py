@@ -51,6 +51,7 @@ class SmtpClient:
         window: Optional[int] = None,
         probe_idle_after: Optional[float] = None,
         max_connections: int = 1,
+        transcript: Optional[Callable[[str, str], None]] = None,
         executor: Optional[concurrent.futures.Executor] = None,
     ) -> None:
         self._client = _native.SmtpClient(
@@ -70,6 +71,7 @@ class SmtpClient:
             window=window,
             probe_idle_after=probe_idle_after,
             max_connections=max_connections,
+            transcript=transcript,
         )
         self._executor = executor
 
