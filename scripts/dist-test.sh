@@ -62,8 +62,14 @@ test_wheel() {
 test_sdist() {
   python_venv sdist-venv
   clean sdist "$work/sdist-venv/bin/pip" install --quiet --disable-pip-version-check "maturin>=1.9.4,<2"
-  clean sdist env CARGO_TARGET_DIR="$root/target" "$work/sdist-venv/bin/pip" wheel --quiet --no-deps \
-    --no-build-isolation --disable-pip-version-check -w "$work/sdist/wheels" "$dist/email365-$version.tar.gz"
+  # Unpacked as pip would, with every file's time set to now (-m): cargo then compiles
+  # the sdist's own crates (core, sandbox, binding) from its sources, while the
+  # dependencies come from the clone's target/ (CARGO_TARGET_DIR, a cache only).
+  tar -C "$work/sdist" -xzmf "$dist/email365-$version.tar.gz"
+  # As in an activated venv: the build backend runs the venv's `maturin`.
+  clean sdist env PATH="$work/sdist-venv/bin:$HOME/.cargo/bin:/usr/local/bin:/usr/bin:/bin" \
+    CARGO_TARGET_DIR="$root/target" "$work/sdist-venv/bin/pip" wheel --quiet --no-deps \
+    --no-build-isolation --disable-pip-version-check -w "$work/sdist/wheels" "$work/sdist/email365-$version"
   clean sdist "$work/sdist-venv/bin/pip" install --quiet --no-index --disable-pip-version-check \
     "$work"/sdist/wheels/email365-"$version"-*.whl
   clean sdist "$work/sdist-venv/bin/python" "$work/checks.py" import "$work/sdist-venv"
