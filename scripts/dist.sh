@@ -61,7 +61,6 @@ c_archive() {
   local name stage tmp
   name="email365-$version-$(uname -m)-linux-gnu"
   tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' RETURN
   make -s -C bindings-c libs
   # Laid out for PREFIX=/usr/local (`tar -C /usr/local --strip-components=1 -xzf …`); the
   # pkg-config file names its folders from ${prefix}, so `pkg-config --define-prefix`
@@ -90,6 +89,7 @@ Static:                     cc app.c \$(pkg-config --define-prefix --static --cf
                                $name/lib/libemail365.a \$(pkg-config --define-prefix --static --libs-only-other --libs-only-l email365 | sed s/-lemail365//)
 EOF
   tar -C "$tmp" --owner=0 --group=0 --sort=name -czf "dist/$name.tar.gz" "$name"
+  rm -rf "$tmp"
 }
 
 for step in "${steps[@]}"; do
