@@ -82,9 +82,7 @@ test_npm() {
   clean npm npm install --silent --no-audit --no-fund "$dist/email365-$version.tgz" "typescript@$tsc_version"
   cat >"$work/npm/esm.mjs" <<'EOF'
 import { validateAddress, classifyReply } from "email365";
-import { createRequire } from "node:module";
-const require = createRequire(import.meta.url);
-const where = require.resolve("email365");
+const where = new URL(import.meta.resolve("email365")).pathname;
 if (!where.startsWith(process.cwd() + "/node_modules/email365/")) throw new Error(`loaded from ${where}`);
 if (process.env.E365_CLONE && where.startsWith(process.env.E365_CLONE)) throw new Error("loaded from the clone");
 const a = validateAddress("José <jose@bücher.example>", { mode: "header" });
