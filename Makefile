@@ -4,7 +4,7 @@
 CARGO ?= cargo
 PY := .venv/bin/python
 
-.PHONY: all setup run test lint rust-test vectors bench soak python python-test wasm wasm-test c-test fuzz fuzz-smoke
+.PHONY: all setup run test lint rust-test vectors bench soak python python-test wasm wasm-test c-test dist dist-test fuzz fuzz-smoke
 
 all: test
 
@@ -40,6 +40,7 @@ python: setup
 python-test: python
 	cd bindings-python && ../$(PY) -m pytest -q
 	cd bindings-python && ../$(PY) -m mypy --strict examples tests benches
+	cd bindings-python/python && ../../$(PY) -m mypy --strict -p email365
 	cd bindings-python && ../$(PY) -m mypy.stubtest email365._native
 	$(PY) tests/conformance/run_vectors.py --name python-driver -- .venv/bin/python -m email365.conformance
 	$(PY) tests/conformance/run_vectors.py --name python-async-driver -- .venv/bin/python -m email365.conformance --async
@@ -64,10 +65,21 @@ c-test: setup
 	$(CARGO) build -q --release -p email365-conformance
 	$(PY) bindings-c/tests/compare_drivers.py target/release/email365-conformance bindings-c/build/e365-conformance
 
+# The release artifacts in dist/ (scripts/dist.sh): the manylinux abi3 wheel, the sdist,
+# the npm tarball and the relocatable C archive, all of the workspace version.
+dist: setup python wasm
+	@bash scripts/setup-c.sh
+	bash scripts/dist.sh
+
+# Each artifact installed and used outside the clone, in a fresh temporary folder with a
+# minimal environment (scripts/dist-test.sh says how the clone is kept off every path).
+dist-test: dist
+	bash scripts/dist-test.sh
+
 # The fuzz smoke (30 s per target, plus a cold build of about 6 minutes on a clean
 # clone) runs in `make test` only with FUZZ_SMOKE=1: docs/SECURITY.md, "Fuzzing".
 FUZZ_SMOKE ?= 0
-test: lint rust-test vectors python-test wasm-test c-test $(if $(filter 1,$(FUZZ_SMOKE)),fuzz-smoke)
+test: lint rust-test vectors python-test wasm-test c-test dist-test $(if $(filter 1,$(FUZZ_SMOKE)),fuzz-smoke)
 	$(PY) -m pytest -q tests/python
 
 # Every benchmark of the project, ratios against the peers measured in the same run:

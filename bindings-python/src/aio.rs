@@ -154,7 +154,7 @@ impl PyAsyncSmtpClient {
     #[pyo3(signature = (host, port = 25, *, username = None, password = None, tls = "starttls",
         ca_file = None, timeout = None, sender_policy = None, server_name = None, ehlo_name = None,
         auth = "plain", pipelining = true, chunking = true, window = None, probe_idle_after = None,
-        max_connections = 1))]
+        max_connections = 1, transcript = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -174,6 +174,7 @@ impl PyAsyncSmtpClient {
         window: Option<usize>,
         probe_idle_after: Option<f64>,
         max_connections: usize,
+        transcript: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let ClientOptions {
             options,
@@ -196,6 +197,7 @@ impl PyAsyncSmtpClient {
             window,
             probe_idle_after,
             max_connections,
+            transcript,
         }
         .options(py)?;
         let pool = py

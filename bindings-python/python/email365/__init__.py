@@ -7,6 +7,7 @@ re-exports it with Python types and exceptions.
 
 from __future__ import annotations
 
+from . import _logging  # noqa: F401  (the NullHandler of the ``email365`` logger)
 from ._errors import (
     AuthenticationError,
     ConnectionFailedError,

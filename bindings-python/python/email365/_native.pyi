@@ -5,7 +5,7 @@ import datetime
 import email.message
 import os
 from types import TracebackType
-from typing import Awaitable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, final
+from typing import Awaitable, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Type, Union, final
 
 from ._errors import Email365Error
 from ._types import Category, Command, Mode, Severity
@@ -503,6 +503,7 @@ class SmtpClient:
         window: Optional[int] = None,
         probe_idle_after: Optional[float] = None,
         max_connections: int = 1,
+        transcript: Optional[Callable[[str, str], None]] = None,
     ) -> SmtpClient:
         """A client that connects on first use. ``tls="starttls"`` (the default) requires
         STARTTLS; ``"implicit"`` is TLS from the first byte (port 465);
@@ -511,7 +512,10 @@ class SmtpClient:
         ``chunking`` uses BDAT when offered; ``window`` is how many whole transactions
         :meth:`send_many` keeps in flight per connection (the core's default, 16, when
         ``None``); a connection idle longer than ``probe_idle_after`` seconds (1 by
-        default) is checked with RSET before the next message."""
+        default) is checked with RSET before the next message. ``transcript`` is called
+        with ``("sent" | "received", line)`` for each protocol line, credentials redacted;
+        without it, the ``email365.smtp`` logger gets the lines at DEBUG when it is
+        enabled for DEBUG as the client is made."""
     def send(
         self,
         message: _Sendable,
@@ -571,6 +575,7 @@ class AsyncSmtpClient:
         window: Optional[int] = None,
         probe_idle_after: Optional[float] = None,
         max_connections: int = 1,
+        transcript: Optional[Callable[[str, str], None]] = None,
     ) -> AsyncSmtpClient: ...
     def send(
         self,
@@ -632,5 +637,5 @@ def aio_quiesce() -> None:
     exit."""
 
 def cli_main(args: List[str]) -> int:
-    """Runs the core's ``send`` or ``status`` command (``args`` after the program name) and
-    returns its exit code: 0 done, 1 failed, 2 bad arguments."""
+    """Runs the core's ``send``, ``status`` or ``sandbox`` command (``args`` after the
+    program name) and returns its exit code: 0 done, 1 failed, 2 bad arguments."""

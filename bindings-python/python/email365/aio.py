@@ -22,7 +22,7 @@ import functools
 import os
 import warnings
 from types import TracebackType
-from typing import TYPE_CHECKING, Iterable, List, Optional, Type, Union
+from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Type, Union
 
 from . import _native
 from ._native import Notification, SendResult, SenderPolicy
@@ -63,6 +63,7 @@ class SmtpClient:
         window: Optional[int] = None,
         probe_idle_after: Optional[float] = None,
         max_connections: int = 1,
+        transcript: Optional[Callable[[str, str], None]] = None,
         executor: Optional[concurrent.futures.Executor] = None,
     ) -> None:
         if executor is not None:
@@ -88,6 +89,7 @@ class SmtpClient:
             window=window,
             probe_idle_after=probe_idle_after,
             max_connections=max_connections,
+            transcript=transcript,
         )
 
     async def send(

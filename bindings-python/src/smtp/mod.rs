@@ -117,7 +117,7 @@ impl PySmtpClient {
     #[pyo3(signature = (host, port = 25, *, username = None, password = None, tls = "starttls",
         ca_file = None, timeout = None, sender_policy = None, server_name = None, ehlo_name = None,
         auth = "plain", pipelining = true, chunking = true, window = None, probe_idle_after = None,
-        max_connections = 1))]
+        max_connections = 1, transcript = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -137,6 +137,7 @@ impl PySmtpClient {
         window: Option<usize>,
         probe_idle_after: Option<f64>,
         max_connections: usize,
+        transcript: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let options = ClientArgs {
             host,
@@ -155,6 +156,7 @@ impl PySmtpClient {
             window,
             probe_idle_after,
             max_connections,
+            transcript,
         }
         .options(py)?;
         let ClientOptions {

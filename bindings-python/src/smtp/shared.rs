@@ -11,7 +11,7 @@ use crate::reply::PyReply;
 use crate::repr;
 use email365::message::{read_message, BuiltMessage, Envelope, ReadMessage};
 use email365::names::{self, WireName};
-use email365::smtp::{AuthMechanism, Delivery, MessageNeeds, SmtpOptions, TlsMode};
+use email365::smtp::{AuthMechanism, Delivery, Direction, MessageNeeds, SmtpOptions, TlsMode};
 use email365::{Error, ErrorKind};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -19,6 +19,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The result of submitting one message (immutable).
 #[pyclass(frozen, module = "email365", name = "SendResult")]
@@ -123,6 +124,45 @@ impl PySendResult {
     }
 }
 
+/// The transcript hook of the core's transport over a Python callable `(direction,
+/// line)`: `transcript=` when given, else the `email365.smtp` logger's when it is enabled
+/// for DEBUG as the client is made (`email365._logging.transcript_hook`). Lines come
+/// from the core with credentials already redacted; the callable runs with the GIL, and
+/// an exception it raises is reported as unraisable, never into the send.
+fn transcript_hook(
+    py: Python<'_>,
+    transcript: Option<Bound<'_, PyAny>>,
+) -> PyResult<Option<email365::smtp::TranscriptHook>> {
+    let callable = match transcript {
+        Some(t) => t,
+        None => {
+            let hook = py
+                .import("email365._logging")?
+                .getattr("transcript_hook")?
+                .call0()?;
+            if hook.is_none() {
+                return Ok(None);
+            }
+            hook
+        }
+    };
+    if !callable.is_callable() {
+        return Err(PyTypeError::new_err("transcript must be callable"));
+    }
+    let callable = callable.unbind();
+    Ok(Some(Arc::new(move |direction: Direction, line: &str| {
+        let direction = match direction {
+            Direction::Sent => "sent",
+            Direction::Received => "received",
+        };
+        Python::attach(|py| {
+            if let Err(e) = callable.call1(py, (direction, line)) {
+                e.write_unraisable(py, None);
+            }
+        });
+    })))
+}
+
 /// The constructor arguments of both clients, as Python gave them.
 pub(crate) struct ClientArgs<'a, 'py> {
     pub host: String,
@@ -141,6 +181,7 @@ pub(crate) struct ClientArgs<'a, 'py> {
     pub window: Option<usize>,
     pub probe_idle_after: Option<f64>,
     pub max_connections: usize,
+    pub transcript: Option<Bound<'py, PyAny>>,
 }
 
 /// The options read from [`ClientArgs`], with what a client's `repr` shows.
@@ -217,6 +258,7 @@ impl ClientArgs<'_, '_> {
         if let Some(p) = self.probe_idle_after {
             options.probe_idle_after = names::seconds("probe_idle_after", p, false).py(py)?;
         }
+        options.transcript = transcript_hook(py, self.transcript)?;
         // The core's transport enforces it before anything is sent.
         options.sender_policy = self.sender_policy.map(|p| p.get().inner.clone());
         if self.max_connections == 0 {

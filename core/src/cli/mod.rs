@@ -49,6 +49,8 @@ where
     match args.next().as_ref().and_then(|c| c.to_str()) {
         Some("send") => send::main(args.collect(), out),
         Some("status") => status::main(args.collect(), out),
+        #[cfg(feature = "sandbox")]
+        Some("sandbox") => email365_sandbox::cli::run("email365 sandbox", false, args, out),
         Some("--help") | Some("-h") => {
             let _ = writeln!(out, "{}", USAGE.trim_end());
             EXIT_OK
@@ -100,6 +102,7 @@ usage: email365 send --host H [--port 25] [--tls starttls|implicit] [--ca FILE]
        email365 status --account ID --username U --password-env VAR
                      [--region R | --base-url URL] [--ca FILE] --id NOTIFICATION_ID
                      [--recipient ADDR] [--wait SECONDS] [--timeout SECONDS]
+       email365 sandbox [--json] [--help]   (where shipped: docs/SANDBOX.md)
 ";
 
 /// A bad command line: kind `invalid_argument`, reason `usage`.

@@ -13,6 +13,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+pub mod cli;
 mod http;
 mod smtp;
 mod store;
