@@ -26,6 +26,11 @@ use crate::status::{
     Poller, StatusQuery, ERROR_EXCERPT,
 };
 
+#[cfg(feature = "tokio")]
+mod tokio_client;
+#[cfg(feature = "tokio")]
+pub use tokio_client::AsyncStatusClient;
+
 /// Default time limit for opening the connection (DNS, TCP and TLS): 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time limit for one whole request (connect, send, headers and body) and the
@@ -190,33 +195,9 @@ impl StatusClientBuilder {
     /// (zero) or `invalid_ca_file` (an extra CA file that cannot be read or holds no
     /// certificate).
     pub fn build(self) -> Result<StatusClient> {
-        // Check the account, origin and user name once, with a placeholder id.
-        let probe = status_request(&StatusQuery {
-            account_id: &self.account_id,
-            notification_id: "0",
-            recipient: None,
-            region: self.region.as_deref(),
-            base_url: self.base_url.as_deref(),
-            username: &self.username,
-            password: &self.password,
-        })?;
-        if self.connect_timeout.is_zero() || self.request_timeout.is_zero() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "timeouts must be longer than zero",
-            )
-            .with_reason("invalid_timeout"));
-        }
-        if self.max_body == 0 {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "the largest response body must be at least one byte",
-            )
-            .with_reason("invalid_max_body"));
-        }
-        let host = origin_host(&probe.url);
-        let https = probe.url.starts_with("https://");
-        let loopback = is_loopback_host(host);
+        let origin = self.check()?;
+        let https = origin.https;
+        let loopback = origin.loopback;
 
         let mut roots: Vec<Certificate<'static>> = Vec::new();
         for ca in &self.extra_ca {
@@ -266,6 +247,46 @@ impl StatusClientBuilder {
             plan: self.plan,
         })
     }
+
+    /// The checks of every status client, blocking or not: the account, origin and user
+    /// name (with a placeholder id), the timeouts and the body limit; what the origin is.
+    fn check(&self) -> Result<Origin> {
+        // Check the account, origin and user name once, with a placeholder id.
+        let probe = status_request(&StatusQuery {
+            account_id: &self.account_id,
+            notification_id: "0",
+            recipient: None,
+            region: self.region.as_deref(),
+            base_url: self.base_url.as_deref(),
+            username: &self.username,
+            password: &self.password,
+        })?;
+        if self.connect_timeout.is_zero() || self.request_timeout.is_zero() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "timeouts must be longer than zero",
+            )
+            .with_reason("invalid_timeout"));
+        }
+        if self.max_body == 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the largest response body must be at least one byte",
+            )
+            .with_reason("invalid_max_body"));
+        }
+        let host = origin_host(&probe.url);
+        Ok(Origin {
+            https: probe.url.starts_with("https://"),
+            loopback: is_loopback_host(host),
+        })
+    }
+}
+
+/// What a status client needs to know of its origin.
+struct Origin {
+    https: bool,
+    loopback: bool,
 }
 
 fn read_extra_ca(ca: &ExtraCa) -> Result<Vec<Certificate<'static>>> {
@@ -510,15 +531,7 @@ impl StatusClient {
             .limit(self.max_body)
             .read_to_vec()
             .map_err(|e| self.map_ureq(e, url))?;
-        String::from_utf8(bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            Error::new(
-                ErrorKind::InvalidStatusResponse,
-                format!("the response body is not UTF-8 (at byte {at})"),
-            )
-            .with_reason("not_utf8")
-            .with_position(at)
-        })
+        body_text(bytes)
     }
 
     /// The start of an error response's body for the message, unless it holds a
@@ -534,22 +547,39 @@ impl StatusClient {
 
     fn map_ureq(&self, e: ureq::Error, url: &str) -> Error {
         let err = map_ureq_error(e, url, self.max_body);
-        // Belt and braces: no library message may echo a credential.
-        let secrets = [self.username.as_str(), self.password.as_str()];
-        if secrets
-            .iter()
-            .any(|s| !s.is_empty() && err.message().contains(s))
-        {
-            let reason = err.reason();
-            let mut clean =
-                Error::new(err.kind(), format!("GET {url} failed")).with_transient(err.transient());
-            if let Some(r) = reason {
-                clean = clean.with_reason(r);
-            }
-            return clean;
-        }
-        err
+        scrub(err, url, &[self.username.as_str(), self.password.as_str()])
     }
+}
+
+/// A response body as text, or `invalid_status_response` (`not_utf8`, with the position).
+fn body_text(bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Error::new(
+            ErrorKind::InvalidStatusResponse,
+            format!("the response body is not UTF-8 (at byte {at})"),
+        )
+        .with_reason("not_utf8")
+        .with_position(at)
+    })
+}
+
+/// Belt and braces: an error whose (library) message echoes a credential is replaced by
+/// one that says only what failed.
+fn scrub(err: Error, url: &str, secrets: &[&str]) -> Error {
+    if secrets
+        .iter()
+        .any(|s| !s.is_empty() && err.message().contains(s))
+    {
+        let reason = err.reason();
+        let mut clean =
+            Error::new(err.kind(), format!("GET {url} failed")).with_transient(err.transient());
+        if let Some(r) = reason {
+            clean = clean.with_reason(r);
+        }
+        return clean;
+    }
+    err
 }
 
 fn map_ureq_error(e: ureq::Error, url: &str, max_body: u64) -> Error {
@@ -571,25 +601,7 @@ fn map_ureq_error(e: ureq::Error, url: &str, max_body: u64) -> Error {
         }
         U::HostNotFound => conn("host_not_found", "host not found".into()),
         U::ConnectionFailed => conn("io", "connection failed".into()),
-        U::Io(io) => {
-            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return tls_error(tls, url);
-            }
-            use std::io::ErrorKind as K;
-            match io.kind() {
-                K::ConnectionRefused => conn("refused", "connection refused".into()),
-                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
-                    conn("reset", format!("connection reset ({io})"))
-                }
-                K::UnexpectedEof => conn("closed", "the server closed the connection".into()),
-                K::TimedOut | K::WouldBlock => {
-                    Error::new(ErrorKind::Timeout, format!("GET {url}: timed out ({io})"))
-                        .with_reason("request_timeout")
-                        .with_transient(true)
-                }
-                _ => conn("io", format!("I/O error ({io})")),
-            }
-        }
+        U::Io(io) => io_error(&io, url),
         U::Rustls(tls) => tls_error(&tls, url),
         U::Tls(what) => {
             Error::new(ErrorKind::Tls, format!("GET {url}: TLS: {what}")).with_reason("handshake")
@@ -620,6 +632,33 @@ fn map_ureq_error(e: ureq::Error, url: &str, max_body: u64) -> Error {
         )
         .with_reason("redirect"),
         other => conn("io", other.to_string()),
+    }
+}
+
+/// An I/O failure of a request: a TLS error inside it, a refused, reset or closed
+/// connection, a timeout, or another I/O error (kind `connection`, reason `io`).
+fn io_error(io: &std::io::Error, url: &str) -> Error {
+    if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return tls_error(tls, url);
+    }
+    let conn = |reason: &'static str, what: String| {
+        Error::new(ErrorKind::Connection, format!("GET {url}: {what}"))
+            .with_reason(reason)
+            .with_transient(true)
+    };
+    use std::io::ErrorKind as K;
+    match io.kind() {
+        K::ConnectionRefused => conn("refused", "connection refused".into()),
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
+            conn("reset", format!("connection reset ({io})"))
+        }
+        K::UnexpectedEof => conn("closed", "the server closed the connection".into()),
+        K::TimedOut | K::WouldBlock => {
+            Error::new(ErrorKind::Timeout, format!("GET {url}: timed out ({io})"))
+                .with_reason("request_timeout")
+                .with_transient(true)
+        }
+        _ => conn("io", format!("I/O error ({io})")),
     }
 }
 
@@ -657,265 +696,4 @@ fn wait_loop(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct FakeClock {
-        now: Instant,
-        slept: Vec<Duration>,
-    }
-
-    impl FakeClock {
-        fn new() -> Self {
-            FakeClock {
-                now: Instant::now(),
-                slept: Vec::new(),
-            }
-        }
-    }
-
-    impl PollClock for FakeClock {
-        fn now(&mut self) -> Instant {
-            self.now
-        }
-        fn sleep(&mut self, d: Duration) {
-            self.slept.push(d);
-            self.now += d;
-        }
-    }
-
-    fn ok(n: Notification) -> StatusAttempt {
-        StatusAttempt {
-            result: Ok(n),
-            http_status: Some(200),
-            retry_after: None,
-        }
-    }
-
-    fn transient(retry_after: Option<Duration>) -> StatusAttempt {
-        StatusAttempt {
-            result: Err(Error::new(ErrorKind::StatusHttp, "503").with_transient(true)),
-            http_status: Some(503),
-            retry_after,
-        }
-    }
-
-    fn secs(s: u64) -> Duration {
-        Duration::from_secs(s)
-    }
-
-    #[test]
-    fn waits_follow_the_plan_until_final() {
-        let mut clock = FakeClock::new();
-        let mut script = vec![
-            ok(Notification::of_codes(&[("a@x", "CAAS_RECEIVED")])),
-            ok(Notification::of_codes(&[("a@x", "CAAS_SENT")])),
-            transient(None),
-            ok(Notification::of_codes(&[("a@x", "CH_SENT")])),
-        ]
-        .into_iter();
-        let n = wait_loop(&PollPlan::DEFAULT, "1", None, secs(60), &mut clock, |_| {
-            script.next().unwrap()
-        })
-        .unwrap();
-        assert!(n.all_final());
-        assert_eq!(clock.slept, vec![secs(1), secs(2), secs(4)]);
-    }
-
-    #[test]
-    fn retry_after_lengthens_the_wait() {
-        let mut clock = FakeClock::new();
-        let mut script = vec![
-            transient(Some(secs(7))),
-            ok(Notification::of_codes(&[("a@x", "CH_SENT")])),
-        ]
-        .into_iter();
-        wait_loop(&PollPlan::DEFAULT, "1", None, secs(60), &mut clock, |_| {
-            script.next().unwrap()
-        })
-        .unwrap();
-        assert_eq!(clock.slept, vec![secs(7)]);
-    }
-
-    #[test]
-    fn recipient_filter_stops_at_that_recipient() {
-        let mut clock = FakeClock::new();
-        let n = wait_loop(
-            &PollPlan::DEFAULT,
-            "1",
-            Some("A@X"),
-            secs(60),
-            &mut clock,
-            |_| {
-                ok(Notification::of_codes(&[
-                    ("a@x", "CH_SENT"),
-                    ("b@x", "CAAS_SENT"),
-                ]))
-            },
-        );
-        // Local parts are exact: `A@X` is not `a@x`, so this one never ends.
-        assert_eq!(n.unwrap_err().kind(), ErrorKind::Timeout);
-        let mut clock = FakeClock::new();
-        let n = wait_loop(
-            &PollPlan::DEFAULT,
-            "1",
-            Some("a@X"),
-            secs(60),
-            &mut clock,
-            |_| {
-                ok(Notification::of_codes(&[
-                    ("a@x", "CH_SENT"),
-                    ("b@x", "CAAS_SENT"),
-                ]))
-            },
-        )
-        .unwrap();
-        assert!(!n.all_final());
-        assert!(clock.slept.is_empty());
-    }
-
-    #[test]
-    fn deadline_gives_a_last_poll_then_a_timeout_with_the_state() {
-        let mut clock = FakeClock::new();
-        let mut remaining_seen = Vec::new();
-        let err = wait_loop(
-            &PollPlan::DEFAULT,
-            "42",
-            None,
-            secs(10),
-            &mut clock,
-            |rem| {
-                remaining_seen.push(rem);
-                ok(Notification::of_codes(&[
-                    ("a@x", "CH_RECEIVED"),
-                    ("b@x", "CH_BOUNCED"),
-                ]))
-            },
-        )
-        .unwrap_err();
-        // 1 + 2 + 4 = 7 s, then 3 s to the deadline for a last poll.
-        assert_eq!(clock.slept, vec![secs(1), secs(2), secs(4), secs(3)]);
-        assert_eq!(remaining_seen.last(), Some(&Some(LAST_POLL_TIME)));
-        assert_eq!(remaining_seen.first(), Some(&Some(secs(10))));
-        assert_eq!(err.kind(), ErrorKind::Timeout);
-        assert_eq!(err.reason(), Some("deadline_exceeded"));
-        assert!(err.message().contains("notification 42"), "{err}");
-        assert!(err.message().contains("a@x at CH_RECEIVED"), "{err}");
-        assert!(err.message().contains("b@x at CH_BOUNCED (final)"), "{err}");
-        assert!(err.message().contains("5 polls"), "{err}");
-    }
-
-    #[test]
-    fn a_retry_after_beyond_the_deadline_ends_the_wait_at_once() {
-        let mut clock = FakeClock::new();
-        let err = wait_loop(&PollPlan::DEFAULT, "1", None, secs(10), &mut clock, |_| {
-            transient(Some(secs(60)))
-        })
-        .unwrap_err();
-        assert!(clock.slept.is_empty());
-        assert_eq!(err.kind(), ErrorKind::Timeout);
-        assert!(err.message().contains("last poll failed"), "{err}");
-    }
-
-    #[test]
-    fn permanent_errors_end_the_wait() {
-        let mut clock = FakeClock::new();
-        let err = wait_loop(&PollPlan::DEFAULT, "1", None, secs(10), &mut clock, |_| {
-            StatusAttempt {
-                result: Err(Error::new(ErrorKind::Auth, "no")),
-                http_status: Some(401),
-                retry_after: None,
-            }
-        })
-        .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Auth);
-        assert!(clock.slept.is_empty());
-    }
-
-    #[test]
-    fn not_found_is_polled_until_the_deadline() {
-        let mut clock = FakeClock::new();
-        let mut polls = 0;
-        let err = wait_loop(&PollPlan::DEFAULT, "1", None, secs(3), &mut clock, |_| {
-            polls += 1;
-            ok(Notification::default())
-        })
-        .unwrap_err();
-        assert_eq!(polls, 3);
-        assert_eq!(clock.slept, vec![secs(1), secs(2)]);
-        assert!(err.message().contains("does not know"), "{err}");
-    }
-
-    #[test]
-    fn zero_deadline_polls_once() {
-        let mut clock = FakeClock::new();
-        let n = wait_loop(
-            &PollPlan::DEFAULT,
-            "1",
-            None,
-            Duration::ZERO,
-            &mut clock,
-            |_| ok(Notification::of_codes(&[("a@x", "CH_SENT")])),
-        )
-        .unwrap();
-        assert!(n.all_final());
-        let err = wait_loop(
-            &PollPlan::DEFAULT,
-            "1",
-            None,
-            Duration::ZERO,
-            &mut clock,
-            |_| ok(Notification::of_codes(&[("a@x", "CAAS_SENT")])),
-        )
-        .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Timeout);
-    }
-
-    #[test]
-    fn hosts_of_origins() {
-        assert_eq!(origin_host("http://127.0.0.1:80/v1/a"), "127.0.0.1");
-        assert_eq!(origin_host("http://[::1]:80/v1/a"), "[::1]");
-        assert_eq!(
-            origin_host("https://eu.email.sdi.sinch.com/v1"),
-            "eu.email.sdi.sinch.com"
-        );
-    }
-
-    #[test]
-    fn builder_checks_its_arguments() {
-        let e = StatusClient::builder("acc", "user", "pw")
-            .region("eu")
-            .base_url("http://127.0.0.1:1")
-            .build()
-            .unwrap_err();
-        assert_eq!(e.reason(), Some("conflicting_arguments"));
-        let e = StatusClient::builder("acc", "us:er", "pw")
-            .build()
-            .unwrap_err();
-        assert_eq!(e.reason(), Some("invalid_username"));
-        let e = StatusClient::builder("acc", "user", "pw")
-            .request_timeout(Duration::ZERO)
-            .build()
-            .unwrap_err();
-        assert_eq!(e.reason(), Some("invalid_timeout"));
-        let e = StatusClient::builder("acc", "user", "pw")
-            .extra_ca_pem("not pem")
-            .build()
-            .unwrap_err();
-        assert_eq!(e.reason(), Some("invalid_ca_file"));
-        let e = StatusClient::builder("acc", "user", "pw")
-            .extra_ca_file("/nonexistent/ca.pem")
-            .build()
-            .unwrap_err();
-        assert_eq!(e.reason(), Some("invalid_ca_file"));
-        let c = StatusClient::builder("acc", "user", "s3cr3t-pw")
-            .base_url("http://127.0.0.1:1")
-            .build()
-            .unwrap();
-        let dbg = format!("{c:?}");
-        assert!(
-            !dbg.contains("s3cr3t-pw") && dbg.contains("<redacted>"),
-            "{dbg}"
-        );
-    }
-}
+mod tests;
