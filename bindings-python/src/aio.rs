@@ -49,6 +49,11 @@ pub(crate) fn init_runtime() {
 /// Whether a client was made (then the runtime may have threads taking the GIL).
 static USED: AtomicBool = AtomicBool::new(false);
 
+/// Notes that a client was made (see [`aio_quiesce`]).
+pub(crate) fn mark_used() {
+    USED.store(true, Ordering::SeqCst);
+}
+
 /// How long [`quiesce`] waits at exit for the blocking threads at most.
 const QUIESCE_LIMIT: Duration = Duration::from_secs(2);
 

@@ -66,6 +66,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<aio::PyAsyncSmtpClient>()?;
     m.add_function(wrap_pyfunction!(aio::aio_quiesce, m)?)?;
     m.add_class::<http::PyStatusClient>()?;
+    m.add_class::<http::PyAsyncStatusClient>()?;
     m.add_class::<poll::PyStatusPoller>()?;
     m.add_class::<poll::PyPollStep>()?;
     m.add_function(wrap_pyfunction!(cli::cli_main, m)?)?;

@@ -30,8 +30,9 @@ def test_all_is_exact_and_importable() -> None:
 
 
 def test_every_native_name_is_reexported() -> None:
-    # AsyncSmtpClient and aio_quiesce are the native half of email365.aio.
-    assert set(native.__all__) - {"AsyncSmtpClient", "aio_quiesce"} <= set(email365.__all__)
+    # AsyncSmtpClient, AsyncStatusClient and aio_quiesce are the native half of email365.aio.
+    native_aio = {"AsyncSmtpClient", "AsyncStatusClient", "aio_quiesce"}
+    assert set(native.__all__) - native_aio <= set(email365.__all__)
     assert native.AsyncSmtpClient is type(email365.aio.SmtpClient("127.0.0.1")._client)
 
 

@@ -4,6 +4,7 @@ HTTP (urllib), the sandbox clock advanced by its control endpoint."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import pathlib
 import subprocess
@@ -168,12 +169,39 @@ def test_status_client_errors(sandbox: Dict[str, Any]) -> None:
 
 
 @pytest.mark.asyncio
-async def test_aio_status_client(sandbox: Dict[str, Any]) -> None:
+async def test_aio_status_client_follows_the_life_cycle_on_the_native_runtime(sandbox: Dict[str, Any]) -> None:
+    """email365.aio.StatusClient: the same answers and errors as the blocking client,
+    its waits awaited on the module's runtime."""
+    msg = Message(from_addr="shop@example.com", to="dave@example.org", subject="Async status", text="x")
+    async with email365.aio.SmtpClient(
+        sandbox["smtp_host"], sandbox["smtp_port"], username=sandbox["username"],
+        password=sandbox["password"], ca_file=sandbox["ca_file"], timeout=10.0,
+    ) as sender:
+        nid = (await sender.send(msg)).notification_id
+    assert nid is not None
     client = email365.aio.StatusClient(
-        sandbox["account_id"], username=sandbox["username"], password=sandbox["password"], base_url=sandbox["http_url"]
+        sandbox["account_id"], username=sandbox["username"], password=sandbox["password"],
+        base_url=sandbox["http_url"], timeout=10.0,
     )
-    n = await client.get("99999999999999")
-    assert n.found is False
+    assert (await client.get("99999999999999")).found is False
+    first = await client.get(nid)
+    assert first.found and codes(first, "dave@example.org") == ["CAAS_RECEIVED"]
+    with pytest.raises(email365.TimeoutExpiredError) as timed_out:
+        await client.wait_for(nid, "dave@example.org", timeout=1.5)
+    assert timed_out.value.reason == "deadline_exceeded"
+    advance(sandbox, 3 * STEP_SECONDS)
+    done = await client.wait_for(nid, "dave@example.org", timeout=30.0)
+    assert codes(done, "dave@example.org")[-1] == "CH_SENT"
+    assert done == status_client(sandbox).get(nid, "dave@example.org")
+    wrong = email365.aio.StatusClient(
+        sandbox["account_id"], username=sandbox["username"], password="wrong", base_url=sandbox["http_url"]
+    )
+    with pytest.raises(email365.AuthenticationError) as refused:
+        await wrong.get("1")
+    assert refused.value.reason == "unauthorized" and "wrong" not in str(refused.value)
+    assert "sandbox-password" not in repr(client) and client.account_id == sandbox["account_id"]
+    with pytest.warns(DeprecationWarning, match="executor is ignored"):
+        email365.aio.StatusClient("acc", username="u", password="p", executor=concurrent.futures.ThreadPoolExecutor(1))
 
 
 @pytest.mark.parametrize("max_connections", [1, 4], ids=["one-connection", "pool-of-4"])

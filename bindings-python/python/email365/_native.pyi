@@ -17,7 +17,7 @@ __all__ = [
     "Classification", "classify_reply", "cli_main", "extract_notification_id", "StatusRequest",
     "StatusEvent", "Notification", "RecipientState", "status_request", "parse_status", "is_final",
     "next_delay", "status_http_error", "Envelope", "BuiltMessage", "envelope_from_message", "Attachment", "Message", "SendResult",
-    "SmtpClient", "AsyncSmtpClient", "aio_quiesce", "StatusClient", "StatusPoller", "PollStep",
+    "SmtpClient", "AsyncSmtpClient", "aio_quiesce", "StatusClient", "AsyncStatusClient", "StatusPoller", "PollStep",
 ]
 
 def error_kinds() -> List[Tuple[str, int]]:
@@ -627,6 +627,32 @@ class StatusClient:
         the state of ``recipient`` (of every recipient seen when ``None``) is final, and
         returns that notification. Raises :class:`TimeoutExpiredError` (reason
         ``deadline_exceeded``) when ``timeout`` seconds pass first."""
+    @property
+    def account_id(self) -> str:
+        """The account id."""
+
+@final
+class AsyncStatusClient:
+    """:class:`StatusClient` with awaitable methods, run by the core's tokio status client
+    on the module's runtime (no thread per call); ``email365.aio.StatusClient`` wraps it."""
+
+    def __new__(
+        cls,
+        account_id: str,
+        *,
+        username: str,
+        password: str,
+        region: Optional[str] = None,
+        base_url: Optional[str] = None,
+        ca_file: Optional[Union[str, os.PathLike[str]]] = None,
+        timeout: float = 30.0,
+    ) -> AsyncStatusClient: ...
+    def get(self, notification_id: str, recipient: Optional[str] = None) -> Awaitable[Notification]:
+        """An awaitable of :meth:`StatusClient.get`."""
+    def wait_for(
+        self, notification_id: str, recipient: Optional[str] = None, *, timeout: float = 60.0
+    ) -> Awaitable[Notification]:
+        """An awaitable of :meth:`StatusClient.wait_for`."""
     @property
     def account_id(self) -> str:
         """The account id."""

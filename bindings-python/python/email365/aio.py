@@ -7,18 +7,15 @@ sends from one client share a pool of ``max_connections`` connections. Cancellin
 send (``asyncio.wait_for``, ``Task.cancel``) drops its future; its connection is then
 closed without a word and a later send opens a fresh one.
 
-:class:`StatusClient` still runs the blocking status client in executor threads (the
-loop's default executor unless given), with the GIL released during network I/O.
-Everything else (building, validating, classifying) is fast and stays synchronous: use
+:class:`StatusClient` runs the core's tokio status client on the same runtime: its
+requests and the waits of ``wait_for`` are Rust futures too. Everything else (building, validating, classifying) is fast and stays synchronous: use
 ``email365`` directly.
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import concurrent.futures
-import functools
 import os
 import warnings
 from types import TracebackType
@@ -143,9 +140,9 @@ class SmtpClient:
 
 class StatusClient:
     """An asyncio client of the status API: the arguments of
-    :class:`email365.StatusClient`, plus ``executor`` (a ``concurrent.futures.Executor``;
-    the loop's default one when ``None``). The polling plan of :meth:`wait_for` is the
-    core's; each call runs the blocking client in a worker thread."""
+    :class:`email365.StatusClient`. Requests and the waits of :meth:`wait_for` (the
+    core's polling plan) run on the module's native runtime, no thread per call.
+    ``executor`` is accepted for compatibility and ignored (a ``DeprecationWarning``)."""
 
     def __init__(
         self,
@@ -159,7 +156,13 @@ class StatusClient:
         timeout: float = 30.0,
         executor: Optional[concurrent.futures.Executor] = None,
     ) -> None:
-        self._client = _native.StatusClient(
+        if executor is not None:
+            warnings.warn(
+                "email365.aio.StatusClient runs on the native async client: executor is ignored",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        self._client = _native.AsyncStatusClient(
             account_id,
             username=username,
             password=password,
@@ -168,12 +171,10 @@ class StatusClient:
             ca_file=ca_file,
             timeout=timeout,
         )
-        self._executor = executor
 
     async def get(self, notification_id: str, recipient: Optional[str] = None) -> Notification:
         """The status of a notification (see :meth:`email365.StatusClient.get`)."""
-        fn = functools.partial(self._client.get, notification_id, recipient)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        return await self._client.get(notification_id, recipient)
 
     async def wait_for(
         self, notification_id: str, recipient: Optional[str] = None, *, timeout: float = 60.0
@@ -181,8 +182,12 @@ class StatusClient:
         """Polls until the state is final and returns that notification; raises
         :class:`email365.TimeoutExpiredError` when ``timeout`` passes first (see
         :meth:`email365.StatusClient.wait_for`)."""
-        fn = functools.partial(self._client.wait_for, notification_id, recipient, timeout=timeout)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        return await self._client.wait_for(notification_id, recipient, timeout=timeout)
+
+    @property
+    def account_id(self) -> str:
+        """The account id."""
+        return self._client.account_id
 
     def __repr__(self) -> str:
         return f"aio.{self._client!r}"
