@@ -19,7 +19,10 @@ median of several runs:
   message through the delay proxy at 0, 5 and 20 ms RTT with 1 and 10 recipients for
   email365 (Rust, Python, C; one message at a time, and `send_many` in batches of 100),
   lettre, smtplib and aiosmtplib, and email365's pool over 1, 4 and 16 connections at
-  20 ms; `--send-repeat` runs per case.
+  20 ms; `--send-repeat` runs per case;
+- sending, async (tests/bench async-bench): 1,000 concurrent sends over a pool of 16 to
+  the sandbox, email365's AsyncSmtpPool vs lettre's AsyncSmtpTransport<Tokio1Executor>,
+  with the process's peak thread count; `--send-repeat` runs.
 
 A part that cannot run (a missing toolchain) is reported as an error row, never dropped.
 Wall-clock figures on a shared machine are noisy: compare ratios, not absolute times.
@@ -271,6 +274,32 @@ def bench_sending(repeat: int, seconds: float, messages: int) -> List[Row]:
     return rows
 
 
+def bench_sending_async(repeat: int) -> List[Row]:
+    """1,000 concurrent sends over a pool of 16 to the sandbox: AsyncSmtpPool vs lettre's
+    AsyncSmtpTransport<Tokio1Executor> (tests/bench/src/bin/async_bench.rs)."""
+    run(["cargo", "build", "-q", "--release", "-p", "email365-bench", "--bin", "async-bench"])
+    run(["cargo", "build", "-q", "--release", "-p", "email365-sandbox", "--bin", "email365-sandbox"])
+    out = OUT / "send_async.json"
+    md = run([str(ROOT / "target/release/async-bench"), "--repeat", str(repeat), "--json", str(out),
+              "--sandbox", str(ROOT / "target/release/email365-sandbox")], timeout=1800).stdout
+    (OUT / "send_async.md").write_text(md)
+    raw: Dict[str, Dict[str, Any]] = {r["client"]: r for r in json.loads(out.read_text())}
+    peer_rate = raw["lettre"]["messages_per_s"] if "lettre" in raw else None
+    rows: List[Row] = []
+    for name, r in raw.items():
+        ours = name == "email365"
+        ratio = r["messages_per_s"] / peer_rate if ours and peer_rate else None
+        rows.append({
+            "section": "sending, async (tokio)",
+            "benchmark": f"{r['sends']} concurrent sends, pool of {r['pool']}, sandbox "
+                         f"(peak {r['peak_threads']} threads)",
+            "ours": r["client"], "peer": "lettre" if ours else None,
+            "messages_per_s": r["messages_per_s"], "ratio": ratio,
+            "runs": len(r["runs"]), "runs_detail": r["runs"], "error": None,
+        })
+    return rows
+
+
 # ---------------------------------------------------------------- output
 
 def fmt_time_ns(ns: Optional[float]) -> str:
@@ -308,7 +337,9 @@ def to_markdown(rows: List[Row], meta: Dict[str, Any]) -> str:
                 lines.append(f"| {r['section']} | {r['benchmark']} | {r['ours']} | | error: "
                              f"{str(r['error'])[:200]} | | | |")
                 continue
-            a = f"{r['messages_per_s']:.1f} msg/s, {r['round_trips_per_message']:.2f} RT/msg"
+            a = f"{r['messages_per_s']:.1f} msg/s"
+            if r.get("round_trips_per_message") is not None:
+                a += f", {r['round_trips_per_message']:.2f} RT/msg"
             b = ""
         else:
             a, b = fmt_ms(r.get("ours_ms")), fmt_ms(r.get("peer_ms"))
@@ -320,7 +351,7 @@ def to_markdown(rows: List[Row], meta: Dict[str, Any]) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--only", default="criterion,python,wasm,c,sending",
+    p.add_argument("--only", default="criterion,python,wasm,c,sending,sending-async",
                    help="comma-separated parts to run (default: all)")
     p.add_argument("--criterion-runs", type=int, default=3)
     p.add_argument("--criterion-seconds", type=float, default=2.0, help="measurement time per benchmark")
@@ -350,6 +381,7 @@ def main() -> int:
         "c": ("C", lambda: bench_c(a.c_runs)),
         "sending": ("sending, one connection", lambda: bench_sending(a.send_repeat, a.send_seconds,
                                                                      a.send_messages)),
+        "sending-async": ("sending, async (tokio)", lambda: bench_sending_async(a.send_repeat)),
     }
     failed = False
     for part in parts:

@@ -7,7 +7,7 @@
 //! thread excluded). A figure printer, not a timed test.
 //!
 //! `async-bench [--sends 1000] [--pool 16] [--repeat 3] [--clients email365,lettre]
-//!              [--sandbox target/release/email365-sandbox]`
+//!              [--sandbox target/release/email365-sandbox] [--json FILE]`
 
 use email365::smtp::{AsyncSmtpPool, SmtpOptions};
 use email365_bench::args::Args;
@@ -16,7 +16,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -204,6 +204,7 @@ fn main() {
             std::process::exit(1);
         }
     };
+    let mut rows: Vec<Value> = Vec::new();
     println!("| client | sends | pool | seconds (median) | messages/s | peak threads | runs |");
     println!("|---|---:|---:|---:|---:|---:|---|");
     for client in &clients {
@@ -257,11 +258,21 @@ fn main() {
         sorted.sort_by(f64::total_cmp);
         let median = sorted[sorted.len() / 2];
         let shown: Vec<String> = runs.iter().map(|s| format!("{s:.3}s")).collect();
+        let peak = peaks.iter().max().copied().unwrap_or(0);
         println!(
-            "| {client} | {sends} | {pool} | {median:.3} | {:.0} | {} | {} |",
+            "| {client} | {sends} | {pool} | {median:.3} | {:.0} | {peak} | {} |",
             sends as f64 / median,
-            peaks.iter().max().unwrap_or(&0),
             shown.join(" ")
         );
+        rows.push(json!({
+            "client": client, "sends": sends, "pool": pool, "seconds": median,
+            "messages_per_s": sends as f64 / median, "peak_threads": peak, "runs": runs,
+        }));
+    }
+    if let Some(path) = a.get("json") {
+        if let Err(e) = std::fs::write(path, Value::Array(rows).to_string()) {
+            eprintln!("async-bench: {path}: {e}");
+            std::process::exit(1);
+        }
     }
 }
