@@ -10,6 +10,7 @@ use email365::message::Envelope;
 use email365::smtp::{AsyncSmtpClient, AsyncSmtpPool, Outgoing, SmtpOptions};
 use email365::ErrorKind;
 use email365_sandbox::{Config, Sandbox};
+use smtp_support::sandbox::sandbox_options;
 use smtp_support::*;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -263,16 +264,6 @@ async fn pool_send_cancelled_mid_data_never_reuses_the_connection() {
 #[tokio::test]
 async fn pool_send_cancelled_after_mail_never_reuses_the_connection() {
     cancelled_then_sent_again(Stall::AfterMail, true).await;
-}
-
-fn sandbox_options(sb: &Sandbox) -> SmtpOptions {
-    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string())
-        .port(sb.smtp_addr().port())
-        .credentials(&sb.config().username, &sb.config().password)
-        .ca_file(sb.ca_file())
-        .expect("CA file");
-    o.trust.system_roots = false;
-    o
 }
 
 fn body(i: usize) -> Vec<u8> {
