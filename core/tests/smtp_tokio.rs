@@ -24,41 +24,13 @@ fn env() -> Envelope {
     }
 }
 
-/// Serves transactions (no PIPELINING) until QUIT or EOF; the data of each message.
-fn accept_all(p: &mut Peer, tls: &Arc<rustls::ServerConfig>) -> Vec<Vec<u8>> {
-    p.standard_session(tls, &["8BITMIME"]);
-    let mut got = Vec::new();
-    loop {
-        let Some(line) = p.line() else { return got };
-        let up = line.to_ascii_uppercase();
-        if up.starts_with("MAIL") || up.starts_with("RCPT") || up.starts_with("RSET") {
-            p.send("250 2.1.0 Ok\r\n");
-        } else if up == "DATA" {
-            p.send("354 go ahead\r\n");
-            let Some(d) = p.data() else { return got };
-            got.push(d);
-            p.send("250 2.0.0 Ok: queued as ABC123\r\n");
-        } else if up == "QUIT" {
-            p.send("221 2.0.0 Bye\r\n");
-            return got;
-        } else {
-            p.send("502 5.5.2 Error\r\n");
-        }
-    }
-}
-
 fn assert_send<T: Send>(_: &T) {}
 
 #[tokio::test]
 async fn async_client_sends_over_starttls_and_auth_and_quits() {
     let pki = pki();
     let tls = server_config(&pki.good.0, &pki.good.1);
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let g = got.clone();
-    let (port, wire, h) = serve(1, move |_, p| {
-        let data = accept_all(p, &tls);
-        g.lock().unwrap().extend(data);
-    });
+    let (port, wire, h, got) = serve_accepting(tls, &["8BITMIME"], "ABC123");
     let mut c = AsyncSmtpClient::connect(options(port, &pki)).await.unwrap();
     assert!(c.is_connected());
     let envelope = env();
@@ -147,7 +119,7 @@ fn stalling_server(
     let l = log.clone();
     let (port, _w, h) = serve(2, move |i, p| {
         if i == 1 {
-            let got = accept_all(p, &tls);
+            let got = accept_all(p, &tls, &["8BITMIME"], "ABC123");
             l.lock()
                 .unwrap()
                 .push(format!("second: {} message(s)", got.len()));
