@@ -162,6 +162,21 @@ test("a pool sends concurrent sendMail calls over several connections", async ()
   }
 });
 
+/**
+ * Sends one message through a transport to the loopback `server` (with `options`), expects
+ * the send to fail as `check` accepts, then closes the transport and the server.
+ */
+async function sendRejects(server, options, check) {
+  const transport = email365.createTransport({ host: "127.0.0.1", port: server.address().port, ...options });
+  try {
+    await assert.rejects(transport.sendMail({ from: "shop@example.com", to: "a@example.org", subject: "s", text: "t" }),
+      check);
+  } finally {
+    await transport.close();
+    server.close();
+  }
+}
+
 /** A scripted server on loopback: `script(socket, line)` answers each command line. */
 async function scripted(greeting, answer) {
   const s = createServer((socket) => {
@@ -187,27 +202,13 @@ test("bytes after the 220 to STARTTLS are refused (possible command injection), 
     if (line.startsWith("EHLO")) socket.write("250-mx.test\r\n250 STARTTLS\r\n");
     else if (line === "STARTTLS") socket.write("220 2.0.0 Ready\r\n250-mx.test\r\n250 AUTH PLAIN\r\n");
   });
-  const transport = email365.createTransport({ host: "127.0.0.1", port: s.address().port, timeout: 5000,
-    auth: { user: USER, pass: PASSWORD } });
-  try {
-    await assert.rejects(transport.sendMail({ from: "shop@example.com", to: "a@example.org", subject: "s", text: "t" }),
-      (e) => e instanceof email365.ProtocolError && e.reason === "data_after_starttls");
-  } finally {
-    await transport.close();
-    s.close();
-  }
+  await sendRejects(s, { timeout: 5000, auth: { user: USER, pass: PASSWORD } },
+    (e) => e instanceof email365.ProtocolError && e.reason === "data_after_starttls");
 });
 
 test("a server that never greets fails within the greeting limit (a timer destroys the socket)", async () => {
   const s = createServer(() => {});
   await new Promise((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const transport = email365.createTransport({ host: "127.0.0.1", port: s.address().port,
-    timeouts: { greeting: 200 } });
-  try {
-    await assert.rejects(transport.sendMail({ from: "shop@example.com", to: "a@example.org", subject: "s", text: "t" }),
-      (e) => e instanceof email365.TimeoutError && e.reason === "greeting");
-  } finally {
-    await transport.close();
-    s.close();
-  }
+  await sendRejects(s, { timeouts: { greeting: 200 } },
+    (e) => e instanceof email365.TimeoutError && e.reason === "greeting");
 });

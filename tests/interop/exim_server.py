@@ -47,7 +47,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from testkit import free_port, make_certs, serve, wait_for_banner
+from testkit import free_port, make_certs, serve, start_line, wait_for_banner
 
 EXIM = Path("/usr/sbin/exim4")
 SETUP_HINT = "run `bash scripts/setup.sh` (make test does), which installs exim4-daemon-light"
@@ -113,15 +113,9 @@ class Instance:
         shutil.rmtree(self.top, ignore_errors=True)
 
     def info(self) -> dict[str, object]:
-        return {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "ca_file": str(self.ca_file),
-            "username": USERNAME,
-            "password": self.password,
-            "spool": str(self.top / "spool"),
-            "startup_ms": self.startup_ms,
-        }
+        return start_line(
+            self.port, self.ca_file, USERNAME, self.password, self.startup_ms, spool=str(self.top / "spool")
+        )
 
     def stored(self, message_id: str) -> dict[str, str]:
         """What the spool holds for `message_id` (an id as Exim gives it: letters, digits, '-')."""

@@ -53,7 +53,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from testkit import free_port, make_certs, serve, wait_for_banner
+from testkit import free_port, make_certs, serve, start_line, wait_for_banner
 
 SETUP_HINT = "run `bash scripts/setup.sh` (make test does), which unpacks Debian's postfix"
 USERNAME = "postfix-user@example.com"
@@ -251,16 +251,10 @@ class Instance:
         shutil.rmtree(self.top, ignore_errors=True)
 
     def info(self) -> dict[str, object]:
-        return {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "ca_file": str(self.ca_file),
-            "username": USERNAME,
-            "password": self.password,
-            "maildir": str(self.maildir),
-            "log": str(self.log),
-            "startup_ms": self.startup_ms,
-        }
+        return start_line(
+            self.port, self.ca_file, USERNAME, self.password, self.startup_ms,
+            maildir=str(self.maildir), log=str(self.log),
+        )
 
 
 PREPENDED = (b"return-path", b"x-original-to", b"delivered-to", b"received")

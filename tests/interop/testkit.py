@@ -98,6 +98,22 @@ def wait_for_banner(port: int, proc: "subprocess.Popen[bytes]", seconds: float, 
         time.sleep(0.05)
 
 
+def start_line(
+    port: int, ca_file: Path, username: str, password: str, startup_ms: int, **extra: str
+) -> Dict[str, object]:
+    """An interop harness's JSON start line: where it listens, its CA and account, the
+    `extra` fields of that server, and how long it took to start."""
+    return {
+        "host": "127.0.0.1",
+        "port": port,
+        "ca_file": str(ca_file),
+        "username": username,
+        "password": password,
+        **extra,
+        "startup_ms": startup_ms,
+    }
+
+
 class Server(Protocol):
     def start(self) -> None: ...
 
