@@ -200,31 +200,27 @@ fn hosts_of_origins() {
 
 #[test]
 fn builder_checks_its_arguments() {
-    let e = StatusClient::builder("acc", "user", "pw")
-        .region("eu")
-        .base_url("http://127.0.0.1:1")
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("conflicting_arguments"));
-    let e = StatusClient::builder("acc", "us:er", "pw")
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("invalid_username"));
-    let e = StatusClient::builder("acc", "user", "pw")
-        .request_timeout(Duration::ZERO)
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("invalid_timeout"));
-    let e = StatusClient::builder("acc", "user", "pw")
-        .extra_ca_pem("not pem")
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("invalid_ca_file"));
-    let e = StatusClient::builder("acc", "user", "pw")
-        .extra_ca_file("/nonexistent/ca.pem")
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("invalid_ca_file"));
+    let builder = || StatusClient::builder("acc", "user", "pw");
+    let refused = [
+        (
+            builder().region("eu").base_url("http://127.0.0.1:1"),
+            "conflicting_arguments",
+        ),
+        (
+            StatusClient::builder("acc", "us:er", "pw"),
+            "invalid_username",
+        ),
+        (builder().request_timeout(Duration::ZERO), "invalid_timeout"),
+        (builder().extra_ca_pem("not pem"), "invalid_ca_file"),
+        (
+            builder().extra_ca_file("/nonexistent/ca.pem"),
+            "invalid_ca_file",
+        ),
+    ];
+    for (b, reason) in refused {
+        let e = b.build().unwrap_err();
+        assert_eq!(e.reason(), Some(reason), "{e}");
+    }
     let c = StatusClient::builder("acc", "user", "s3cr3t-pw")
         .base_url("http://127.0.0.1:1")
         .build()
