@@ -8,20 +8,22 @@ cd "$root"
 say() { printf '[setup] %s\n' "$*"; }
 
 # Debian packages, installed only when missing (apt-get update runs at most once).
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
 apt_updated=""
+apt_update_once() {
+  [ -n "$apt_updated" ] && return 0
+  say "apt-get update"
+  $sudo apt-get update -qq
+  apt_updated=1
+}
 apt_need() {
   local missing=()
   for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  if [ -z "$apt_updated" ]; then
-    say "apt-get update"
-    $sudo apt-get update -qq
-    apt_updated=1
-  fi
+  apt_update_once
   say "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
@@ -44,13 +46,7 @@ apt_need exim4-daemon-light
 apt_need libsasl2-modules libsasl2-modules-db sasl2-bin libdb5.3 libicu72 libnsl2 libssl3
 postfix_root="${XDG_CACHE_HOME:-$HOME/.cache}/email365/postfix"
 if [ ! -x "$postfix_root/usr/sbin/postfix" ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  if [ -z "$apt_updated" ]; then
-    say "apt-get update"
-    $sudo apt-get update -qq
-    apt_updated=1
-  fi
+  apt_update_once
   say "unpacking Debian's postfix into $postfix_root"
   tmp="$(mktemp -d)"
   (cd "$tmp" && apt-get -o DPkg::Lock::Timeout=600 download postfix 2>/dev/null >/dev/null)

@@ -9,22 +9,36 @@ import { readFileSync } from "node:fs";
 import * as email365 from "email365";
 import { startExim, startPostfix, startSandbox } from "./shared/servers.mjs";
 
-test("Postfix: two recipients, one refused with its reply, the queue id as notification id", async () => {
-  const postfix = await startPostfix();
-  const { port, username, password, ca_file: caFile } = postfix.info;
+/**
+ * Sends a message through the harness `server` (its JSON start line in `info`) to one
+ * recipient it accepts and one `reject-x` it refuses (550 5.1.1), checks that split, then
+ * runs `check(result)`; closes the transport and stops the server in the end.
+ */
+async function sendAcceptedAndRefused(server, subject, check) {
+  const { port, username, password, ca_file: caFile } = server.info;
   const transport = email365.createTransport({
     host: "localhost", port, auth: { user: username, pass: password }, ca: readFileSync(caFile), timeout: 20000,
   });
   try {
     const result = await transport.sendMail({
       from: "Shop <shop@example.com>", to: ["rcpt@example.net", "reject-x@example.net"],
-      subject: "Postfix from Node", text: ".a line with a dot\nThank you!\n",
+      subject, text: ".a line with a dot\nThank you!\n",
     });
     assert.deepEqual(result.accepted, ["rcpt@example.net"]);
     assert.deepEqual(Object.keys(result.rejected), ["reject-x@example.net"]);
     const refused = result.rejected["reject-x@example.net"];
     assert.equal(refused.code, 550);
     assert.equal(refused.enhanced, "5.1.1");
+    await check(result);
+  } finally {
+    await transport.close();
+    await server.stop();
+  }
+}
+
+test("Postfix: two recipients, one refused with its reply, the queue id as notification id", async () => {
+  const postfix = await startPostfix();
+  await sendAcceptedAndRefused(postfix, "Postfix from Node", async (result) => {
     assert.ok(result.notificationId, result.response);
     assert.ok(result.response.endsWith(`queued as ${result.notificationId}`), result.response);
     const stored = await postfix.deliveries(result.notificationId, 1);
@@ -32,28 +46,12 @@ test("Postfix: two recipients, one refused with its reply, the queue id as notif
     const message = Buffer.from(stored[0].message_b64, "base64").toString("utf8");
     assert.ok(message.includes(`Message-ID: <${result.messageId}>`), message);
     assert.ok(message.includes("\n..a line with a dot\n") === false && message.includes("\n.a line with a dot\n"), message);
-  } finally {
-    await transport.close();
-    await postfix.stop();
-  }
+  });
 });
 
 test("Exim: two recipients, one refused with its reply, Exim's id as notification id, the bytes in its spool", async () => {
   const exim = await startExim();
-  const { port, username, password, ca_file: caFile } = exim.info;
-  const transport = email365.createTransport({
-    host: "localhost", port, auth: { user: username, pass: password }, ca: readFileSync(caFile), timeout: 20000,
-  });
-  try {
-    const result = await transport.sendMail({
-      from: "Shop <shop@example.com>", to: ["rcpt@example.net", "reject-x@example.net"],
-      subject: "Exim from Node", text: ".a line with a dot\nThank you!\n",
-    });
-    assert.deepEqual(result.accepted, ["rcpt@example.net"]);
-    assert.deepEqual(Object.keys(result.rejected), ["reject-x@example.net"]);
-    const refused = result.rejected["reject-x@example.net"];
-    assert.equal(refused.code, 550);
-    assert.equal(refused.enhanced, "5.1.1");
+  await sendAcceptedAndRefused(exim, "Exim from Node", async (result) => {
     assert.match(result.notificationId ?? "", /^[0-9A-Za-z]+-[0-9A-Za-z]+-[0-9A-Za-z]+$/, result.response);
     // BDAT: Exim's final reply says the size of the chunk, then its id.
     assert.ok(result.response.endsWith(`250 OK id=${result.notificationId}`), result.response);
@@ -62,10 +60,7 @@ test("Exim: two recipients, one refused with its reply, Exim's id as notificatio
     // The -H file lists the envelope: one recipient, the accepted one.
     assert.ok(stored.headers.includes("\n1\nrcpt@example.net\n"), stored.headers);
     assert.ok(stored.body.startsWith(".a line with a dot\nThank you!\n"), stored.body);
-  } finally {
-    await transport.close();
-    await exim.stop();
-  }
+  });
 });
 
 test("sandbox: send with STARTTLS and AUTH, then follow the status to CH_SENT", async () => {

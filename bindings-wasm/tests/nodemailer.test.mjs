@@ -1,30 +1,19 @@
 // The nodemailer adapter (email365Transport): nodemailer's own createTransport and sendMail
 // over the email365 transport, against aiosmtpd with STARTTLS required and AUTH.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import nodemailer from "nodemailer";
 import * as email365 from "email365";
-import { startAiosmtpd, testCa } from "./shared/servers.mjs";
+import { useAiosmtpd } from "./shared/servers.mjs";
 
 const USER = "mailer-user";
 const PASSWORD = "mailer-secret-41d7";
-let tls;
-let server;
-
-before(async () => {
-  tls = testCa();
-  server = await startAiosmtpd(tls, USER, PASSWORD);
-});
-
-after(async () => {
-  await server?.stop();
-  tls?.remove();
-});
+const aiosmtpd = useAiosmtpd(USER, PASSWORD);
 
 const mailer = () => nodemailer.createTransport(email365.email365Transport({
-  host: "127.0.0.1", port: server.port, auth: { user: USER, pass: PASSWORD },
-  ca: readFileSync(tls.ca), timeout: 10000,
+  host: "127.0.0.1", port: aiosmtpd.server.port, auth: { user: USER, pass: PASSWORD },
+  ca: readFileSync(aiosmtpd.tls.ca), timeout: 10000,
 }));
 
 test("nodemailer's sendMail: one recipient refused, Bcc in the envelope only, the queue id as notificationId", async () => {
@@ -50,7 +39,7 @@ test("nodemailer's sendMail: one recipient refused, Bcc in the envelope only, th
     assert.equal(info.response, `250 2.0.0 Ok: queued as ${info.notificationId}`);
     assert.match(info.messageId, /^<.+@.+>$/);
 
-    const record = JSON.parse(await server.line());
+    const record = JSON.parse(await aiosmtpd.server.line());
     assert.equal(record.mail_from, "shop@example.com");
     assert.deepEqual(record.rcpt_tos, ["alice@example.org", "carol@example.org", "hidden@example.org"]);
     const data = Buffer.from(record.data_b64, "base64").toString("utf8");
@@ -72,7 +61,7 @@ test("nodemailer's envelope option replaces the headers' one", async () => {
     });
     assert.deepEqual(info.envelope, { from: "bounces@example.com", to: ["real@example.org"] });
     assert.deepEqual(info.accepted, ["real@example.org"]);
-    const record = JSON.parse(await server.line());
+    const record = JSON.parse(await aiosmtpd.server.line());
     assert.deepEqual([record.mail_from, record.rcpt_tos], ["bounces@example.com", ["real@example.org"]]);
   } finally {
     await transporter.close();

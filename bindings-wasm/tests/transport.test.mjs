@@ -1,32 +1,21 @@
 // The Node SMTP transport (createTransport: the core's session over Node's sockets) against
 // aiosmtpd with STARTTLS required and AUTH, and against small servers written here for the
 // refusals a real server never makes (bytes injected after the 220 to STARTTLS).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { inspect } from "node:util";
 import * as email365 from "email365";
-import { startAiosmtpd, testCa } from "./shared/servers.mjs";
+import { useAiosmtpd } from "./shared/servers.mjs";
 
 const USER = "node-user";
 const PASSWORD = "node-secret-6e1f";
-let tls;
-let server;
-
-before(async () => {
-  tls = testCa();
-  server = await startAiosmtpd(tls, USER, PASSWORD);
-});
-
-after(async () => {
-  await server?.stop();
-  tls?.remove();
-});
+const aiosmtpd = useAiosmtpd(USER, PASSWORD);
 
 const options = (extra = {}) => ({
-  host: "127.0.0.1", port: server.port, auth: { user: USER, pass: PASSWORD },
-  ca: readFileSync(tls.ca), ehloName: "client.example.com", timeout: 10000, ...extra,
+  host: "127.0.0.1", port: aiosmtpd.server.port, auth: { user: USER, pass: PASSWORD },
+  ca: readFileSync(aiosmtpd.tls.ca), ehloName: "client.example.com", timeout: 10000, ...extra,
 });
 
 test("STARTTLS + AUTH: two recipients, one refused with its reply, the queue id as notification id", async () => {
@@ -44,7 +33,7 @@ test("STARTTLS + AUTH: two recipients, one refused with its reply, the queue id 
     const refused = result.rejected["reject-me@example.org"];
     assert.equal(refused.code, 550);
     assert.equal(refused.enhanced, "5.1.1");
-    const record = JSON.parse(await server.line());
+    const record = JSON.parse(await aiosmtpd.server.line());
     assert.equal(record.mail_from, "shop@example.com");
     assert.deepEqual(record.rcpt_tos, ["alice@example.org"]);
     const data = Buffer.from(record.data_b64, "base64").toString("utf8");
@@ -75,7 +64,7 @@ test("sendMany sends every message over one connection, an explicit envelope and
     assert.equal(results[3].kind, "recipients_rejected");
     assert.equal(results[3].replies[0].code, 550);
     assert.ok(transport.roundTrips() > 0);
-    const records = [await server.line(), await server.line(), await server.line()].map((l) => JSON.parse(l));
+    const records = [await aiosmtpd.server.line(), await aiosmtpd.server.line(), await aiosmtpd.server.line()].map((l) => JSON.parse(l));
     assert.deepEqual(records.map((r) => [r.mail_from, r.rcpt_tos]), [
       ["shop@example.com", ["a0@example.org"]],
       ["bounces@example.com", ["b1@example.org"]],
@@ -93,7 +82,7 @@ test("sendRaw takes bytes with an explicit envelope", async () => {
     const r = await transport.sendRaw(raw, { from: "shop@example.com", to: "y@example.org" });
     assert.deepEqual(r.accepted, ["y@example.org"]);
     assert.equal(r.messageId, null);
-    const record = JSON.parse(await server.line());
+    const record = JSON.parse(await aiosmtpd.server.line());
     assert.deepEqual(record.rcpt_tos, ["y@example.org"]);
   } finally {
     await transport.close();
@@ -166,12 +155,27 @@ test("a pool sends concurrent sendMail calls over several connections", async ()
     const results = await Promise.all(sends);
     assert.deepEqual(results.map((r) => r.accepted[0]), ["p0@example.org", "p1@example.org", "p2@example.org", "p3@example.org"]);
     const seen = [];
-    for (let i = 0; i < 4; i++) seen.push(JSON.parse(await server.line()).rcpt_tos[0]);
+    for (let i = 0; i < 4; i++) seen.push(JSON.parse(await aiosmtpd.server.line()).rcpt_tos[0]);
     assert.deepEqual(seen.sort(), ["p0@example.org", "p1@example.org", "p2@example.org", "p3@example.org"]);
   } finally {
     await transport.close();
   }
 });
+
+/**
+ * Sends one message through a transport to the loopback `server` (with `options`), expects
+ * the send to fail as `check` accepts, then closes the transport and the server.
+ */
+async function sendRejects(server, options, check) {
+  const transport = email365.createTransport({ host: "127.0.0.1", port: server.address().port, ...options });
+  try {
+    await assert.rejects(transport.sendMail({ from: "shop@example.com", to: "a@example.org", subject: "s", text: "t" }),
+      check);
+  } finally {
+    await transport.close();
+    server.close();
+  }
+}
 
 /** A scripted server on loopback: `script(socket, line)` answers each command line. */
 async function scripted(greeting, answer) {
@@ -198,27 +202,13 @@ test("bytes after the 220 to STARTTLS are refused (possible command injection), 
     if (line.startsWith("EHLO")) socket.write("250-mx.test\r\n250 STARTTLS\r\n");
     else if (line === "STARTTLS") socket.write("220 2.0.0 Ready\r\n250-mx.test\r\n250 AUTH PLAIN\r\n");
   });
-  const transport = email365.createTransport({ host: "127.0.0.1", port: s.address().port, timeout: 5000,
-    auth: { user: USER, pass: PASSWORD } });
-  try {
-    await assert.rejects(transport.sendMail({ from: "shop@example.com", to: "a@example.org", subject: "s", text: "t" }),
-      (e) => e instanceof email365.ProtocolError && e.reason === "data_after_starttls");
-  } finally {
-    await transport.close();
-    s.close();
-  }
+  await sendRejects(s, { timeout: 5000, auth: { user: USER, pass: PASSWORD } },
+    (e) => e instanceof email365.ProtocolError && e.reason === "data_after_starttls");
 });
 
 test("a server that never greets fails within the greeting limit (a timer destroys the socket)", async () => {
   const s = createServer(() => {});
   await new Promise((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const transport = email365.createTransport({ host: "127.0.0.1", port: s.address().port,
-    timeouts: { greeting: 200 } });
-  try {
-    await assert.rejects(transport.sendMail({ from: "shop@example.com", to: "a@example.org", subject: "s", text: "t" }),
-      (e) => e instanceof email365.TimeoutError && e.reason === "greeting");
-  } finally {
-    await transport.close();
-    s.close();
-  }
+  await sendRejects(s, { timeouts: { greeting: 200 } },
+    (e) => e instanceof email365.TimeoutError && e.reason === "greeting");
 });

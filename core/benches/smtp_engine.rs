@@ -12,6 +12,35 @@ fn body(len: usize) -> Vec<u8> {
     line.iter().copied().cycle().take(len).collect()
 }
 
+fn envelope() -> Envelope {
+    Envelope {
+        mail_from: "from@example.com".into(),
+        rcpt_to: vec!["a@example.net".into(), "b@example.net".into()],
+    }
+}
+
+/// An engine (implicit TLS) that has read the greeting and EHLO answer `session`.
+fn engine(session: &[u8]) -> Engine {
+    let mut e = Engine::new(EngineConfig {
+        tls: TlsMode::Implicit,
+        ..EngineConfig::default()
+    })
+    .expect("engine");
+    e.feed(session).expect("session");
+    e
+}
+
+/// How many bytes the engine has to write, taken out of it.
+fn written(e: &mut Engine) -> usize {
+    let mut written = 0;
+    while let Some(a) = e.poll() {
+        if let Action::Write(o) = a {
+            written += o.bytes.len();
+        }
+    }
+    written
+}
+
 fn bench(c: &mut Criterion) {
     let mib = body(1 << 20);
     let mut g = c.benchmark_group("smtp");
@@ -22,60 +51,31 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     let msg = body(4096);
-    let env = Envelope {
-        mail_from: "from@example.com".into(),
-        rcpt_to: vec!["a@example.net".into(), "b@example.net".into()],
-    };
+    let env = envelope();
     c.bench_function("smtp/transaction_4kib_pipelined", |b| {
         b.iter(|| {
-            let mut e = Engine::new(EngineConfig {
-                tls: TlsMode::Implicit,
-                ..EngineConfig::default()
-            })
-            .expect("engine");
-            e.feed(b"220 mx\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 10000000\r\n")
-                .expect("session");
+            let mut e = engine(b"220 mx\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 10000000\r\n");
             e.send_message(&env, &msg, MessageNeeds::default())
                 .expect("send");
             e.feed(b"250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 2.0.0 Ok: queued as 1\r\n")
                 .expect("replies");
-            let mut written = 0;
-            while let Some(a) = e.poll() {
-                if let Action::Write(o) = a {
-                    written += o.bytes.len();
-                }
-            }
-            black_box(written)
+            black_box(written(&mut e))
         })
     });
 }
 
 fn bench_bdat(c: &mut Criterion) {
     let msg = body(4096);
-    let env = Envelope {
-        mail_from: "from@example.com".into(),
-        rcpt_to: vec!["a@example.net".into(), "b@example.net".into()],
-    };
+    let env = envelope();
     let session = b"220 mx\r\n250-mx\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 SIZE 10000000\r\n";
     c.bench_function("smtp/transaction_4kib_bdat", |b| {
         b.iter(|| {
-            let mut e = Engine::new(EngineConfig {
-                tls: TlsMode::Implicit,
-                ..EngineConfig::default()
-            })
-            .expect("engine");
-            e.feed(session).expect("session");
+            let mut e = engine(session);
             e.send_message(&env, &msg, MessageNeeds::default())
                 .expect("send");
             e.feed(b"250 ok\r\n250 ok\r\n250 ok\r\n250 2.0.0 Ok: queued as 10000001\r\n")
                 .expect("replies");
-            let mut written = 0;
-            while let Some(a) = e.poll() {
-                if let Action::Write(o) = a {
-                    written += o.bytes.len();
-                }
-            }
-            black_box(written)
+            black_box(written(&mut e))
         })
     });
     let mut replies =
@@ -87,12 +87,7 @@ fn bench_bdat(c: &mut Criterion) {
     }
     c.bench_function("smtp/batch_16x4kib_bdat", |b| {
         b.iter(|| {
-            let mut e = Engine::new(EngineConfig {
-                tls: TlsMode::Implicit,
-                ..EngineConfig::default()
-            })
-            .expect("engine");
-            e.feed(session).expect("session");
+            let mut e = engine(session);
             for i in 0..16 {
                 e.batch_add(i, &env, &msg, MessageNeeds::default())
                     .expect("add");
@@ -101,13 +96,7 @@ fn bench_bdat(c: &mut Criterion) {
             e.feed(&replies).expect("replies");
             let done = e.take_finished();
             assert_eq!(done.len(), 16);
-            let mut written = 0;
-            while let Some(a) = e.poll() {
-                if let Action::Write(o) = a {
-                    written += o.bytes.len();
-                }
-            }
-            black_box((written, done))
+            black_box((written(&mut e), done))
         })
     });
 }

@@ -7,19 +7,14 @@
 //! `cargo run --release -p email365 --features smtp --example smtp_throughput [N]`
 
 use email365::message::Envelope;
-use email365::smtp::{Outgoing, SmtpClient, SmtpOptions, SmtpPool};
+use email365::smtp::{Outgoing, SmtpClient, SmtpPool};
 use email365_sandbox::{Config, Sandbox};
 use std::time::Instant;
 
-fn options(sb: &Sandbox) -> SmtpOptions {
-    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string())
-        .port(sb.smtp_addr().port())
-        .credentials(&sb.config().username, &sb.config().password)
-        .ca_file(sb.ca_file())
-        .expect("the sandbox's CA file");
-    o.trust.system_roots = false;
-    o
-}
+#[path = "../tests/smtp_support/sandbox.rs"]
+mod sandbox;
+
+use sandbox::sandbox_options as options;
 
 fn report(case: &str, n: usize, secs: f64, round_trips: Option<u64>) {
     let rt = round_trips.map_or("-".to_string(), |r| format!("{:.3}", r as f64 / n as f64));

@@ -10,9 +10,8 @@ use std::fmt;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use ureq::http::HeaderValue;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use zeroize::Zeroizing;
 
@@ -22,12 +21,14 @@ use crate::loopback::is_loopback_host;
 /// re-exported here so that existing callers keep working.
 pub use crate::status::parse_retry_after;
 use crate::status::{
-    error_excerpt, http_error, parse_status, status_request, Notification, PollPlan, PollStep,
-    Poller, StatusQuery, ERROR_EXCERPT,
+    http_error, parse_status, status_request, Notification, PollPlan, PollStep, Poller, StatusQuery,
 };
 
+mod target;
 #[cfg(feature = "tokio")]
 mod tokio_client;
+
+use target::{failed, retry_after, StatusTarget, EXCERPT_BYTES};
 #[cfg(feature = "tokio")]
 pub use tokio_client::AsyncStatusClient;
 
@@ -237,14 +238,7 @@ impl StatusClientBuilder {
             .new_agent();
         Ok(StatusClient {
             agent,
-            account_id: self.account_id,
-            username: self.username,
-            password: self.password,
-            region: self.region,
-            base_url: self.base_url,
-            request_timeout: self.request_timeout,
-            max_body: self.max_body,
-            plan: self.plan,
+            target: self.into_target(),
         })
     }
 
@@ -330,28 +324,12 @@ fn origin_host(url: &str) -> &str {
 /// shared between threads (`&self` methods); connections are kept and reused.
 pub struct StatusClient {
     agent: ureq::Agent,
-    account_id: String,
-    username: Zeroizing<String>,
-    password: Zeroizing<String>,
-    region: Option<String>,
-    base_url: Option<String>,
-    request_timeout: Duration,
-    max_body: u64,
-    plan: PollPlan,
+    target: StatusTarget,
 }
 
 impl fmt::Debug for StatusClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StatusClient")
-            .field("account_id", &self.account_id)
-            .field("username", &"<redacted>")
-            .field("password", &"<redacted>")
-            .field("region", &self.region)
-            .field("base_url", &self.base_url)
-            .field("request_timeout", &self.request_timeout)
-            .field("max_body", &self.max_body)
-            .field("plan", &self.plan)
-            .finish()
+        self.target.debug("StatusClient", f)
     }
 }
 
@@ -403,7 +381,7 @@ impl StatusClient {
     /// [`StatusClient::get`] plus the HTTP status and the server's Retry-After, for a
     /// caller's own retry loop.
     pub fn get_detailed(&self, notification_id: &str, recipient: Option<&str>) -> StatusAttempt {
-        self.request(notification_id, recipient, self.request_timeout)
+        self.request(notification_id, recipient, self.target.request_timeout)
     }
 
     /// Polls until the state is final — `recipient`'s ([`Notification::is_final_for`]),
@@ -437,16 +415,12 @@ impl StatusClient {
         clock: &mut dyn PollClock,
     ) -> Result<Notification> {
         wait_loop(
-            &self.plan,
+            &self.target.plan,
             notification_id,
             recipient,
             deadline,
             clock,
-            |time_limit| {
-                let timeout =
-                    time_limit.map_or(self.request_timeout, |t| t.min(self.request_timeout));
-                self.request(notification_id, recipient, timeout)
-            },
+            |time_limit| self.request(notification_id, recipient, self.target.timeout(time_limit)),
         )
     }
 
@@ -456,38 +430,14 @@ impl StatusClient {
         recipient: Option<&str>,
         timeout: Duration,
     ) -> StatusAttempt {
-        let failed = |e: Error| StatusAttempt {
-            result: Err(e),
-            http_status: None,
-            retry_after: None,
-        };
-        let mut req = match status_request(&StatusQuery {
-            account_id: &self.account_id,
-            notification_id,
-            recipient,
-            region: self.region.as_deref(),
-            base_url: self.base_url.as_deref(),
-            username: &self.username,
-            password: &self.password,
-        }) {
+        let req = match self.target.prepare(notification_id, recipient) {
             Ok(r) => r,
-            Err(e) => return failed(e),
-        };
-        let auth = HeaderValue::from_str(&req.authorization).map(|mut v| {
-            v.set_sensitive(true);
-            v
-        });
-        zeroize::Zeroize::zeroize(&mut req.authorization);
-        let Ok(auth) = auth else {
-            return failed(Error::new(
-                ErrorKind::Internal,
-                "the authorization header could not be formed",
-            ));
+            Err(attempt) => return attempt,
         };
         let response = self
             .agent
             .get(&req.url)
-            .header("Authorization", auth)
+            .header("Authorization", req.auth)
             .header("Accept", req.accept)
             .config()
             .timeout_global(Some(timeout))
@@ -498,11 +448,7 @@ impl StatusClient {
             Err(e) => return failed(self.map_ureq(e, &req.url)),
         };
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let retry_after = retry_after(response.headers().get("retry-after"));
         let result = match http_error(status, retry_after, &req.url, "") {
             None => self
                 .read_body(&mut response, &req.url)
@@ -528,7 +474,7 @@ impl StatusClient {
         let bytes = response
             .body_mut()
             .with_config()
-            .limit(self.max_body)
+            .limit(self.target.max_body)
             .read_to_vec()
             .map_err(|e| self.map_ureq(e, url))?;
         body_text(bytes)
@@ -540,14 +486,13 @@ impl StatusClient {
     fn excerpt(&self, response: &mut ureq::http::Response<ureq::Body>) -> String {
         let mut buf = Vec::new();
         let reader = response.body_mut().as_reader();
-        let _ = reader.take(ERROR_EXCERPT as u64 * 4).read_to_end(&mut buf);
-        let text = Zeroizing::new(String::from_utf8_lossy(&buf).into_owned());
-        error_excerpt(&text, self.username.as_str(), self.password.as_str())
+        let _ = reader.take(EXCERPT_BYTES as u64).read_to_end(&mut buf);
+        self.target.excerpt(&buf)
     }
 
     fn map_ureq(&self, e: ureq::Error, url: &str) -> Error {
-        let err = map_ureq_error(e, url, self.max_body);
-        scrub(err, url, &[self.username.as_str(), self.password.as_str()])
+        self.target
+            .scrub(map_ureq_error(e, url, self.target.max_body), url)
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use email365::http::{PollClock, StatusClient};
 use email365::{Error, ErrorKind};
-use email365_sandbox::{Config, Sandbox};
+use email365_sandbox::Sandbox;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 
@@ -109,13 +109,11 @@ fn submit(sb: &Sandbox, to: &[&str]) -> String {
         .expect("a notification id in the final reply")
 }
 
+#[path = "smtp_support/sandbox.rs"]
+mod sandbox_support;
+
 fn sandbox(step: Duration) -> Sandbox {
-    Sandbox::start(Config {
-        step,
-        password: PASSWORD.to_string(),
-        ..Config::default()
-    })
-    .expect("sandbox starts")
+    sandbox_support::sandbox_stepping(step, PASSWORD)
 }
 
 fn client_for(sb: &Sandbox) -> StatusClient {

@@ -5,33 +5,26 @@
 
 use email365::http::{AsyncStatusClient, StatusClient};
 use email365::message::Envelope;
-use email365::smtp::{AsyncSmtpClient, SmtpOptions};
+use email365::smtp::AsyncSmtpClient;
 use email365::{Error, ErrorKind};
-use email365_sandbox::{Config, Sandbox};
+use email365_sandbox::Sandbox;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PASSWORD: &str = "s3cret-status-pw";
 
+#[path = "smtp_support/sandbox.rs"]
+mod sandbox_support;
+
+use sandbox_support::sandbox_options;
+
 fn sandbox(step: Duration) -> Sandbox {
-    Sandbox::start(Config {
-        step,
-        password: PASSWORD.to_string(),
-        ..Config::default()
-    })
-    .expect("sandbox starts")
+    sandbox_support::sandbox_stepping(step, PASSWORD)
 }
 
 /// Submits a message to `to` through the sandbox with the tokio SMTP client; its id.
 async fn submit(sb: &Sandbox, to: &[&str]) -> String {
-    let c = sb.config();
-    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string())
-        .port(sb.smtp_addr().port())
-        .credentials(&c.username, &c.password)
-        .ca_file(sb.ca_file())
-        .unwrap();
-    o.trust.system_roots = false;
-    let mut client = AsyncSmtpClient::connect(o).await.unwrap();
+    let mut client = AsyncSmtpClient::connect(sandbox_options(sb)).await.unwrap();
     let envelope = Envelope {
         mail_from: "sender@example.com".into(),
         rcpt_to: to.iter().map(|s| s.to_string()).collect(),

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use smtp_support::batch::{check_mixed_outcome, mixed_envelopes, outgoing, send_many_counted};
 use smtp_support::record_sent;
+use smtp_support::sandbox::sandbox_options;
 
 fn sandbox() -> Sandbox {
     Sandbox::start(Config {
@@ -24,12 +25,7 @@ fn sandbox() -> Sandbox {
 }
 
 fn options(sb: &Sandbox) -> (SmtpOptions, Arc<Mutex<Vec<String>>>) {
-    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string())
-        .port(sb.smtp_addr().port())
-        .credentials(&sb.config().username, &sb.config().password)
-        .ca_file(sb.ca_file())
-        .expect("CA file");
-    o.trust.system_roots = false;
+    let mut o = sandbox_options(sb);
     let lines = record_sent(&mut o);
     (o, lines)
 }

@@ -7,7 +7,7 @@ mod smtp_support;
 
 use base64::Engine as _;
 use email365::message::{BuiltMessage, Envelope};
-use email365::smtp::SmtpClient;
+use email365::smtp::{Delivery, SmtpClient};
 use email365::ErrorKind;
 use smtp_support::*;
 use std::io::{BufRead, BufReader, Write};
@@ -147,16 +147,22 @@ fn client(s: &Server) -> SmtpClient {
     SmtpClient::connect(options(s.port, &s.pki)).expect("connect to aiosmtpd")
 }
 
-#[test]
-fn aiosmtpd_one_message_byte_identical() {
+/// Sends `body` from sender@example.com to `to` through a fresh aiosmtpd (size limit
+/// 100,000): the server, the client (still connected), the message and its delivery.
+fn send_fresh(to: &[&str], body: &str) -> (Server, SmtpClient, BuiltMessage, Delivery) {
     let s = start(100_000);
     let mut c = client(&s);
-    let m = message(
-        "sender@example.com",
+    let m = message("sender@example.com", to, body);
+    let d = c.send(&m).expect("send");
+    (s, c, m, d)
+}
+
+#[test]
+fn aiosmtpd_one_message_byte_identical() {
+    let (s, mut c, m, d) = send_fresh(
         &["rcpt@example.net"],
         "Hello.\r\n.leading dot\r\n..two dots\r\nlast line\r\n",
     );
-    let d = c.send(&m).expect("send");
     assert_eq!(d.final_reply.code, 250);
     assert!(d
         .final_reply_raw
@@ -179,14 +185,10 @@ fn aiosmtpd_one_message_byte_identical() {
 
 #[test]
 fn aiosmtpd_one_recipient_rejected() {
-    let s = start(100_000);
-    let mut c = client(&s);
-    let m = message(
-        "sender@example.com",
+    let (s, mut c, m, d) = send_fresh(
         &["a@example.net", "reject-me@example.net", "b@example.net"],
         "Body\r\n",
     );
-    let d = c.send(&m).expect("send");
     let acc: Vec<&str> = d.accepted.iter().map(|r| r.recipient.as_str()).collect();
     assert_eq!(acc, ["a@example.net", "b@example.net"]);
     assert_eq!(d.rejected.len(), 1);

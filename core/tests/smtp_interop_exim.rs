@@ -42,49 +42,18 @@ fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-// The same configuration as tests/interop/exim_server.py (the harness other languages
-// start): a change here is a change there.
+// The configuration tests/interop/exim_server.py (the harness other languages start)
+// fills in too.
 fn config(dir: &Path, port: u16) -> String {
-    let d = dir.display();
-    format!(
-        r#"primary_hostname = exim.test
-spool_directory = {d}/spool
-log_file_path = {d}/log/%slog
-pid_file_path = {d}/exim.pid
-notifier_socket = {d}/notifier
-local_interfaces = 127.0.0.1
-daemon_smtp_ports = {port}
-queue_only = true
-tls_advertise_hosts = *
-tls_certificate = {d}/cert.pem
-tls_privatekey = {d}/key.pem
-auth_advertise_hosts = ${{if eq{{$tls_in_cipher}}{{}}{{}}{{*}}}}
-host_lookup =
-rfc1413_hosts =
-acl_smtp_mail = acl_check_mail
-acl_smtp_rcpt = acl_check_rcpt
-begin acl
-acl_check_mail:
-  deny message = 5.7.1 Sender not registered
-       senders = *@unregistered.example
-  deny message = 5.7.0 Authentication required
-       !authenticated = *
-  accept
-acl_check_rcpt:
-  deny message = 5.1.1 Recipient address rejected
-       local_parts = ^reject.*
-  accept
-begin routers
-begin transports
-begin authenticators
-plain:
-  driver = plaintext
-  public_name = PLAIN
-  server_prompts = :
-  server_condition = ${{if and {{{{eq{{$auth2}}{{{USER}}}}}{{eq{{$auth3}}{{{PASS}}}}}}}}}
-  server_set_id = $auth2
-"#
-    )
+    let d = dir.display().to_string();
+    let (cert, key) = (format!("{d}/cert.pem"), format!("{d}/key.pem"));
+    include_str!("../../tests/interop/exim.conf")
+        .replace("@DIR@", &d)
+        .replace("@PORT@", &port.to_string())
+        .replace("@CERT@", &cert)
+        .replace("@KEY@", &key)
+        .replace("@USER@", USER)
+        .replace("@PASSWORD@", PASS)
 }
 
 fn start() -> Exim {

@@ -10,6 +10,7 @@ use email365::message::Envelope;
 use email365::smtp::{AsyncSmtpClient, AsyncSmtpPool, Outgoing, SmtpOptions};
 use email365::ErrorKind;
 use email365_sandbox::{Config, Sandbox};
+use smtp_support::sandbox::sandbox_options;
 use smtp_support::*;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,41 +24,13 @@ fn env() -> Envelope {
     }
 }
 
-/// Serves transactions (no PIPELINING) until QUIT or EOF; the data of each message.
-fn accept_all(p: &mut Peer, tls: &Arc<rustls::ServerConfig>) -> Vec<Vec<u8>> {
-    p.standard_session(tls, &["8BITMIME"]);
-    let mut got = Vec::new();
-    loop {
-        let Some(line) = p.line() else { return got };
-        let up = line.to_ascii_uppercase();
-        if up.starts_with("MAIL") || up.starts_with("RCPT") || up.starts_with("RSET") {
-            p.send("250 2.1.0 Ok\r\n");
-        } else if up == "DATA" {
-            p.send("354 go ahead\r\n");
-            let Some(d) = p.data() else { return got };
-            got.push(d);
-            p.send("250 2.0.0 Ok: queued as ABC123\r\n");
-        } else if up == "QUIT" {
-            p.send("221 2.0.0 Bye\r\n");
-            return got;
-        } else {
-            p.send("502 5.5.2 Error\r\n");
-        }
-    }
-}
-
 fn assert_send<T: Send>(_: &T) {}
 
 #[tokio::test]
 async fn async_client_sends_over_starttls_and_auth_and_quits() {
     let pki = pki();
     let tls = server_config(&pki.good.0, &pki.good.1);
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let g = got.clone();
-    let (port, wire, h) = serve(1, move |_, p| {
-        let data = accept_all(p, &tls);
-        g.lock().unwrap().extend(data);
-    });
+    let (port, wire, h, got) = serve_accepting(tls, &["8BITMIME"], "ABC123");
     let mut c = AsyncSmtpClient::connect(options(port, &pki)).await.unwrap();
     assert!(c.is_connected());
     let envelope = env();
@@ -146,7 +119,7 @@ fn stalling_server(
     let l = log.clone();
     let (port, _w, h) = serve(2, move |i, p| {
         if i == 1 {
-            let got = accept_all(p, &tls);
+            let got = accept_all(p, &tls, &["8BITMIME"], "ABC123");
             l.lock()
                 .unwrap()
                 .push(format!("second: {} message(s)", got.len()));
@@ -235,44 +208,21 @@ async fn cancelled_then_sent_again(stall: Stall, through_pool: bool) {
     );
 }
 
+/// A send cancelled at each stall goes again on a fresh connection, through the client and
+/// (mid-DATA, after MAIL) through the pool, which never reuses the cancelled connection.
 #[tokio::test]
-async fn send_cancelled_before_the_greeting_goes_again_on_a_fresh_connection() {
-    cancelled_then_sent_again(Stall::Greeting, false).await;
-}
-
-#[tokio::test]
-async fn send_cancelled_during_the_tls_handshake_goes_again_on_a_fresh_connection() {
-    cancelled_then_sent_again(Stall::TlsHandshake, false).await;
-}
-
-#[tokio::test]
-async fn send_cancelled_after_mail_goes_again_on_a_fresh_connection() {
-    cancelled_then_sent_again(Stall::AfterMail, false).await;
-}
-
-#[tokio::test]
-async fn send_cancelled_mid_data_goes_again_on_a_fresh_connection() {
-    cancelled_then_sent_again(Stall::MidData, false).await;
-}
-
-#[tokio::test]
-async fn pool_send_cancelled_mid_data_never_reuses_the_connection() {
-    cancelled_then_sent_again(Stall::MidData, true).await;
-}
-
-#[tokio::test]
-async fn pool_send_cancelled_after_mail_never_reuses_the_connection() {
-    cancelled_then_sent_again(Stall::AfterMail, true).await;
-}
-
-fn sandbox_options(sb: &Sandbox) -> SmtpOptions {
-    let mut o = SmtpOptions::new(sb.smtp_addr().ip().to_string())
-        .port(sb.smtp_addr().port())
-        .credentials(&sb.config().username, &sb.config().password)
-        .ca_file(sb.ca_file())
-        .expect("CA file");
-    o.trust.system_roots = false;
-    o
+async fn a_cancelled_send_goes_again_on_a_fresh_connection() {
+    let cases = [
+        (Stall::Greeting, false),
+        (Stall::TlsHandshake, false),
+        (Stall::AfterMail, false),
+        (Stall::MidData, false),
+        (Stall::MidData, true),
+        (Stall::AfterMail, true),
+    ];
+    for (stall, through_pool) in cases {
+        cancelled_then_sent_again(stall, through_pool).await;
+    }
 }
 
 fn body(i: usize) -> Vec<u8> {

@@ -30,44 +30,11 @@ fn env(to: &[&str]) -> Envelope {
 
 const MSG: &[u8] = b"From: sender@example.com\r\nTo: a@example.net\r\nSubject: hi\r\n\r\nHello.\r\n.leading dot\r\n";
 
-/// Serves one standard transaction per MAIL, accepting everything, until QUIT or EOF.
-fn accept_all(
-    p: &mut Peer,
-    tls: &Arc<rustls::ServerConfig>,
-    caps: &[&str],
-    id: &str,
-) -> Vec<Vec<u8>> {
-    p.standard_session(tls, caps);
-    let mut got = Vec::new();
-    loop {
-        let Some(line) = p.line() else { return got };
-        let up = line.to_ascii_uppercase();
-        if up.starts_with("MAIL") || up.starts_with("RCPT") || up.starts_with("RSET") {
-            p.send("250 2.1.0 Ok\r\n");
-        } else if up == "DATA" {
-            p.send("354 End data with <CR><LF>.<CR><LF>\r\n");
-            let Some(d) = p.data() else { return got };
-            got.push(d);
-            p.send(&format!("250 2.0.0 Ok: queued as {id}\r\n"));
-        } else if up == "QUIT" {
-            p.send("221 2.0.0 Bye\r\n");
-            return got;
-        } else {
-            p.send("502 5.5.2 Error: command not recognized\r\n");
-        }
-    }
-}
-
 #[test]
 fn delivers_over_starttls_with_auth_plain_and_pipelining() {
     let pki = pki();
     let tls = server_config(&pki.good.0, &pki.good.1);
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let g = got.clone();
-    let (port, wire, h) = serve(1, move |_, p| {
-        let d = accept_all(p, &tls, CAPS, "10000000902077");
-        g.lock().unwrap().extend(d);
-    });
+    let (port, wire, h, got) = serve_accepting(tls, CAPS, "10000000902077");
     let log = Arc::new(Mutex::new(Vec::<(Direction, String)>::new()));
     let l = log.clone();
     let mut o = options(port, &pki);

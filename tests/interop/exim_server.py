@@ -38,62 +38,22 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from postfix_server import free_port, make_certs
+from testkit import free_port, make_certs, serve, start_line, wait_for_banner
 
 EXIM = Path("/usr/sbin/exim4")
 SETUP_HINT = "run `bash scripts/setup.sh` (make test does), which installs exim4-daemon-light"
 USERNAME = "exim-user@example.com"
 
-CONFIG = """\
-primary_hostname = exim.test
-spool_directory = {d}/spool
-log_file_path = {d}/log/%slog
-pid_file_path = {d}/exim.pid
-notifier_socket = {d}/notifier
-local_interfaces = 127.0.0.1
-daemon_smtp_ports = {port}
-queue_only = true
-tls_advertise_hosts = *
-tls_certificate = {cert}
-tls_privatekey = {key}
-auth_advertise_hosts = ${{if eq{{$tls_in_cipher}}{{}}{{}}{{*}}}}
-host_lookup =
-rfc1413_hosts =
-acl_smtp_mail = acl_check_mail
-acl_smtp_rcpt = acl_check_rcpt
-begin acl
-acl_check_mail:
-  deny message = 5.7.1 Sender not registered
-       senders = *@unregistered.example
-  deny message = 5.7.0 Authentication required
-       !authenticated = *
-  accept
-acl_check_rcpt:
-  deny message = 5.1.1 Recipient address rejected
-       local_parts = ^reject.*
-  accept
-begin routers
-begin transports
-begin authenticators
-plain:
-  driver = plaintext
-  public_name = PLAIN
-  server_prompts = :
-  server_condition = ${{if and {{{{eq{{$auth2}}{{{user}}}}}{{eq{{$auth3}}{{{password}}}}}}}}}
-  server_set_id = $auth2
-"""
+CONFIG = Path(__file__).with_name("exim.conf")
 
 
 def check() -> None:
@@ -121,12 +81,14 @@ class Instance:
         (top / "log").mkdir()
         certs = top / "certs"
         certs.mkdir()
-        self.ca_file, cert_file, key_file = make_certs(certs)
+        self.ca_file, cert_file, key_file = make_certs(certs, "email365 Exim test CA")
         self.port = free_port()
         config = top / "exim.conf"
-        config.write_text(CONFIG.format(
-            d=top, port=self.port, cert=cert_file, key=key_file, user=USERNAME, password=self.password,
-        ))
+        text = CONFIG.read_text()
+        for name, value in [("DIR", top), ("PORT", self.port), ("CERT", cert_file), ("KEY", key_file),
+                            ("USER", USERNAME), ("PASSWORD", self.password)]:
+            text = text.replace(f"@{name}@", str(value))
+        config.write_text(text)
         # Exim receives as its own user (Debian-exim): it writes the spool and logs and reads
         # the key; the configuration stays root's (Exim refuses one owned by anyone else).
         for path in [top, top / "spool", top / "log", key_file]:
@@ -135,20 +97,13 @@ class Instance:
             [str(EXIM), "-C", str(config), "-bdf"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=(top / "stderr.txt").open("w"),
         )
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
-                    if s.recv(512).startswith(b"220"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or self.daemon.poll() is not None:
-                stderr = (top / "stderr.txt").read_text(errors="replace")
-                panic = top / "log" / "paniclog"
-                log = panic.read_text(errors="replace") if panic.exists() else ""
-                raise SystemExit(f"exim did not start (exit {self.daemon.poll()}): {stderr}{log}")
-            time.sleep(0.05)
+
+        def output() -> str:
+            panic = top / "log" / "paniclog"
+            log = panic.read_text(errors="replace") if panic.exists() else ""
+            return (top / "stderr.txt").read_text(errors="replace") + log
+
+        wait_for_banner(self.port, self.daemon, 20, "exim", output)
         self.startup_ms = round((time.monotonic() - began) * 1000)
 
     def stop(self) -> None:
@@ -158,15 +113,9 @@ class Instance:
         shutil.rmtree(self.top, ignore_errors=True)
 
     def info(self) -> dict[str, object]:
-        return {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "ca_file": str(self.ca_file),
-            "username": USERNAME,
-            "password": self.password,
-            "spool": str(self.top / "spool"),
-            "startup_ms": self.startup_ms,
-        }
+        return start_line(
+            self.port, self.ca_file, USERNAME, self.password, self.startup_ms, spool=str(self.top / "spool")
+        )
 
     def stored(self, message_id: str) -> dict[str, str]:
         """What the spool holds for `message_id` (an id as Exim gives it: letters, digits, '-')."""
@@ -193,19 +142,7 @@ def main() -> int:
         print(EXIM)
         return 0
     instance = Instance()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        instance.start()
-        print(json.dumps(instance.info()), flush=True)
-        for line in sys.stdin:
-            words = line.split()
-            if len(words) == 2 and words[0] == "stored":
-                print(json.dumps(instance.stored(words[1])), flush=True)
-            else:
-                print(json.dumps({"error": f"unknown command: {line.strip()}"}), flush=True)
-    finally:
-        instance.stop()
-    return 0
+    return serve(instance, lambda words: instance.stored(words[1]) if words[:1] == ["stored"] and len(words) == 2 else None)
 
 
 if __name__ == "__main__":

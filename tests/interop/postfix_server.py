@@ -41,22 +41,19 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
 import pwd
 import re
 import grp
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from testkit import free_port, make_certs
+from testkit import free_port, make_certs, serve, start_line, wait_for_banner
 
 SETUP_HINT = "run `bash scripts/setup.sh` (make test does), which unpacks Debian's postfix"
 USERNAME = "postfix-user@example.com"
@@ -234,19 +231,12 @@ class Instance:
             env=self.env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=(self.top / "start.txt").open("w"),
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
-                    if s.recv(512).startswith(b"220"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or self.master.poll() is not None:
-                log = self.log.read_text(errors="replace") if self.log.exists() else ""
-                start = (self.top / "start.txt").read_text(errors="replace")
-                raise SystemExit(f"postfix did not start (exit {self.master.poll()}): {start}{log}")
-            time.sleep(0.05)
+
+        def output() -> str:
+            log = self.log.read_text(errors="replace") if self.log.exists() else ""
+            return (self.top / "start.txt").read_text(errors="replace") + log
+
+        wait_for_banner(self.port, self.master, 30, "postfix", output)
         self.startup_ms = round((time.monotonic() - began) * 1000)
 
     def stop(self) -> None:
@@ -261,16 +251,10 @@ class Instance:
         shutil.rmtree(self.top, ignore_errors=True)
 
     def info(self) -> dict[str, object]:
-        return {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "ca_file": str(self.ca_file),
-            "username": USERNAME,
-            "password": self.password,
-            "maildir": str(self.maildir),
-            "log": str(self.log),
-            "startup_ms": self.startup_ms,
-        }
+        return start_line(
+            self.port, self.ca_file, USERNAME, self.password, self.startup_ms,
+            maildir=str(self.maildir), log=str(self.log),
+        )
 
 
 PREPENDED = (b"return-path", b"x-original-to", b"delivered-to", b"received")
@@ -326,20 +310,13 @@ def main() -> int:
         print(sbin / "postfix")
         return 0
     instance = Instance()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        instance.start()
-        print(json.dumps(instance.info()), flush=True)
-        for line in sys.stdin:
-            words = line.split()
-            if len(words) == 3 and words[0] == "deliveries" and words[2].isdigit():
-                found = deliveries(instance.maildir, words[1], int(words[2]))
-                print(json.dumps({"deliveries": found}), flush=True)
-            else:
-                print(json.dumps({"error": f"unknown command: {line.strip()}"}), flush=True)
-    finally:
-        instance.stop()
-    return 0
+
+    def command(words: list[str]) -> dict[str, object] | None:
+        if len(words) == 3 and words[0] == "deliveries" and words[2].isdigit():
+            return {"deliveries": deliveries(instance.maildir, words[1], int(words[2]))}
+        return None
+
+    return serve(instance, command)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """What the end-to-end harnesses of every binding share: a test CA and a server
-certificate it signed, a free port, and the project's sandbox (tests/sandbox) started for
+certificate it signed, a free port, the wait for a server's 220 banner, the line protocol
+of the interop servers (`serve`), and the project's sandbox (tests/sandbox) started for
 the length of a `with` block.
 
-Imported by tests/interop/postfix_server.py (its own folder), bindings-c/tests/e2e.py,
+Imported by tests/interop/postfix_server.py and exim_server.py (its own folder), bindings-c/tests/e2e.py,
 tests/python/test_commands.py and the Python package's tests (this folder on their path).
 """
 from __future__ import annotations
@@ -11,10 +12,13 @@ import contextlib
 import datetime
 import ipaddress
 import json
+import signal
 import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Protocol, Tuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -76,6 +80,64 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def wait_for_banner(port: int, proc: "subprocess.Popen[bytes]", seconds: float, name: str, output: Callable[[], str]) -> None:
+    """Waits until 127.0.0.1:`port` greets with 220; SystemExit naming `name`, its exit
+    status and `output()` (what it wrote) if `proc` ends first or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                if s.recv(512).startswith(b"220"):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise SystemExit(f"{name} did not start (exit {proc.poll()}): {output()}")
+        time.sleep(0.05)
+
+
+def start_line(
+    port: int, ca_file: Path, username: str, password: str, startup_ms: int, **extra: str
+) -> Dict[str, object]:
+    """An interop harness's JSON start line: where it listens, its CA and account, the
+    `extra` fields of that server, and how long it took to start."""
+    return {
+        "host": "127.0.0.1",
+        "port": port,
+        "ca_file": str(ca_file),
+        "username": username,
+        "password": password,
+        **extra,
+        "startup_ms": startup_ms,
+    }
+
+
+class Server(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def info(self) -> Dict[str, object]: ...
+
+
+def serve(server: Server, command: Callable[[List[str]], Optional[Dict[str, Any]]]) -> int:
+    """The interop harnesses' protocol: starts `server`, prints its `info()` as one JSON
+    line, then answers each stdin line with the JSON `command(words)` returns (or an
+    error for an unknown command); stops the server at EOF or SIGTERM."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.start()
+        print(json.dumps(server.info()), flush=True)
+        for line in sys.stdin:
+            answer = command(line.split())
+            if answer is None:
+                answer = {"error": f"unknown command: {line.strip()}"}
+            print(json.dumps(answer), flush=True)
+    finally:
+        server.stop()
+    return 0
 
 
 @contextlib.contextmanager

@@ -165,11 +165,9 @@ def status_http_error(args: Args) -> Json:
     status = args.get("status")
     if type(status) is not int or not 0 <= status <= 65535:
         raise _bad("status", "must be a whole number from 0 to 65535")
-    now_ms = args.get("now_ms")
+    now_ms = _opt_whole(args, "now_ms")
     now: Optional[datetime.datetime] = None
     if now_ms is not None:
-        if type(now_ms) is not int or now_ms < 0:
-            raise _bad("now_ms", "must be a whole number >= 0")
         now = _EPOCH + datetime.timedelta(milliseconds=now_ms)
     e = email365.status_http_error(status, _opt_string(args, "retry_after"), now=now)
     if e is None:
@@ -186,6 +184,12 @@ def _ms(name: str, value: Json) -> int:
     if type(value) is not int or value < 0:
         raise _bad(name, "must be a whole number >= 0")
     return value
+
+
+def _opt_whole(args: Args, name: str) -> Optional[int]:
+    """`args[name]`: absent (None), or a whole number >= 0 (else invalid_argument)."""
+    value = args.get(name)
+    return None if value is None else _ms(name, value)
 
 
 def _step(step: email365.PollStep) -> Json:
@@ -367,17 +371,13 @@ def _client_args(args: Args) -> Tuple[str, int, Dict[str, Any]]:
             kwargs[name] = value
     if o.get("pipelining") is not None:
         kwargs["pipelining"] = _flag(o, "pipelining")
-    timeout_ms = o.get("timeout_ms")
+    timeout_ms = _opt_whole(o, "timeout_ms")
     if timeout_ms is not None:
-        if type(timeout_ms) is not int or timeout_ms < 0:
-            raise _bad("timeout_ms", "must be a whole number >= 0")
         kwargs["timeout"] = timeout_ms / 1000
     if o.get("chunking") is not None:
         kwargs["chunking"] = _flag(o, "chunking")
-    window = o.get("window")
+    window = _opt_whole(o, "window")
     if window is not None:
-        if type(window) is not int or window < 0:
-            raise _bad("window", "must be a whole number >= 0")
         kwargs["window"] = window
     return host, port, kwargs
 

@@ -3,6 +3,7 @@
 // Exim (tests/interop/exim_server.py) and the sandbox (tests/sandbox). Python is the project's `.venv/bin/python`, as in the
 // Makefile; the test CA comes from the scenario server's `make_test_ca` (openssl).
 import { execFileSync, spawn } from "node:child_process";
+import { after, before } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -68,30 +69,55 @@ export async function startAiosmtpd(tls, user, password) {
   return server;
 }
 
-/** Postfix with STARTTLS and AUTH: `info` is its JSON start line ({port, username, password, ca_file}). */
-export async function startPostfix() {
-  const harness = join(ROOT, "tests/interop/postfix_server.py");
+/**
+ * aiosmtpd (startAiosmtpd) with a fresh test CA for the tests of the calling file: started
+ * before them, stopped after them. The returned object's `server` and `tls` are set once
+ * they run.
+ */
+export function useAiosmtpd(user, password) {
+  const fixture = { server: undefined, tls: undefined };
+  before(async () => {
+    fixture.tls = testCa();
+    fixture.server = await startAiosmtpd(fixture.tls, user, password);
+  });
+  after(async () => {
+    await fixture.server?.stop();
+    fixture.tls?.remove();
+  });
+  return fixture;
+}
+
+/**
+ * The harness tests/interop/`name`_server.py, once its `--check` passes: `info` is its JSON
+ * start line ({port, username, password, ca_file, …}); `ask(command)` sends one command
+ * line and gives the JSON answer.
+ */
+async function startHarness(name) {
+  const harness = join(ROOT, `tests/interop/${name}_server.py`);
   execFileSync(PY, [harness, "--check"], { stdio: ["ignore", "ignore", "pipe"] });
   const server = new LineProcess(PY, [harness]);
   server.info = JSON.parse(await server.line());
-  /** The copies Postfix delivered of `queueId`. */
-  server.deliveries = async (queueId, count) => {
-    server.proc.stdin.write(`deliveries ${queueId} ${count}\n`);
-    return JSON.parse(await server.line()).deliveries;
+  server.ask = async (command) => {
+    server.proc.stdin.write(`${command}\n`);
+    return JSON.parse(await server.line());
   };
   return server;
 }
 
-/** Exim with STARTTLS and AUTH: `info` is its JSON start line ({port, username, password, ca_file}). */
+/** Postfix with STARTTLS and AUTH (see startHarness). */
+export async function startPostfix() {
+  const server = await startHarness("postfix");
+  /** The copies Postfix delivered of `queueId`. */
+  server.deliveries = async (queueId, count) => (await server.ask(`deliveries ${queueId} ${count}`)).deliveries;
+  return server;
+}
+
+/** Exim with STARTTLS and AUTH (see startHarness). */
 export async function startExim() {
-  const harness = join(ROOT, "tests/interop/exim_server.py");
-  execFileSync(PY, [harness, "--check"], { stdio: ["ignore", "ignore", "pipe"] });
-  const server = new LineProcess(PY, [harness]);
-  server.info = JSON.parse(await server.line());
+  const server = await startHarness("exim");
   /** What Exim's spool holds for `id`: {headers, body} (strings), or throws. */
   server.stored = async (id) => {
-    server.proc.stdin.write(`stored ${id}\n`);
-    const answer = JSON.parse(await server.line());
+    const answer = await server.ask(`stored ${id}`);
     if (answer.error) throw new Error(answer.error);
     const text = (b64) => Buffer.from(b64, "base64").toString("utf8");
     return { headers: text(answer.headers_b64), body: text(answer.body_b64) };

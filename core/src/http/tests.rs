@@ -47,6 +47,19 @@ fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
+/// `wait_loop` with the default plan for notification "1" (`recipient`'s events) whose
+/// every poll answers `codes`.
+fn wait_answering(
+    recipient: Option<&str>,
+    deadline: Duration,
+    clock: &mut FakeClock,
+    codes: &[(&str, &str)],
+) -> Result<Notification> {
+    wait_loop(&PollPlan::DEFAULT, "1", recipient, deadline, clock, |_| {
+        ok(Notification::of_codes(codes))
+    })
+}
+
 #[test]
 fn waits_follow_the_plan_until_final() {
     let mut clock = FakeClock::new();
@@ -83,36 +96,12 @@ fn retry_after_lengthens_the_wait() {
 #[test]
 fn recipient_filter_stops_at_that_recipient() {
     let mut clock = FakeClock::new();
-    let n = wait_loop(
-        &PollPlan::DEFAULT,
-        "1",
-        Some("A@X"),
-        secs(60),
-        &mut clock,
-        |_| {
-            ok(Notification::of_codes(&[
-                ("a@x", "CH_SENT"),
-                ("b@x", "CAAS_SENT"),
-            ]))
-        },
-    );
+    let codes = [("a@x", "CH_SENT"), ("b@x", "CAAS_SENT")];
+    let n = wait_answering(Some("A@X"), secs(60), &mut clock, &codes);
     // Local parts are exact: `A@X` is not `a@x`, so this one never ends.
     assert_eq!(n.unwrap_err().kind(), ErrorKind::Timeout);
     let mut clock = FakeClock::new();
-    let n = wait_loop(
-        &PollPlan::DEFAULT,
-        "1",
-        Some("a@X"),
-        secs(60),
-        &mut clock,
-        |_| {
-            ok(Notification::of_codes(&[
-                ("a@x", "CH_SENT"),
-                ("b@x", "CAAS_SENT"),
-            ]))
-        },
-    )
-    .unwrap();
+    let n = wait_answering(Some("a@X"), secs(60), &mut clock, &codes).unwrap();
     assert!(!n.all_final());
     assert!(clock.slept.is_empty());
 }
@@ -192,25 +181,10 @@ fn not_found_is_polled_until_the_deadline() {
 #[test]
 fn zero_deadline_polls_once() {
     let mut clock = FakeClock::new();
-    let n = wait_loop(
-        &PollPlan::DEFAULT,
-        "1",
-        None,
-        Duration::ZERO,
-        &mut clock,
-        |_| ok(Notification::of_codes(&[("a@x", "CH_SENT")])),
-    )
-    .unwrap();
+    let n = wait_answering(None, Duration::ZERO, &mut clock, &[("a@x", "CH_SENT")]).unwrap();
     assert!(n.all_final());
-    let err = wait_loop(
-        &PollPlan::DEFAULT,
-        "1",
-        None,
-        Duration::ZERO,
-        &mut clock,
-        |_| ok(Notification::of_codes(&[("a@x", "CAAS_SENT")])),
-    )
-    .unwrap_err();
+    let err =
+        wait_answering(None, Duration::ZERO, &mut clock, &[("a@x", "CAAS_SENT")]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
 }
 
@@ -226,31 +200,27 @@ fn hosts_of_origins() {
 
 #[test]
 fn builder_checks_its_arguments() {
-    let e = StatusClient::builder("acc", "user", "pw")
-        .region("eu")
-        .base_url("http://127.0.0.1:1")
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("conflicting_arguments"));
-    let e = StatusClient::builder("acc", "us:er", "pw")
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("invalid_username"));
-    let e = StatusClient::builder("acc", "user", "pw")
-        .request_timeout(Duration::ZERO)
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("invalid_timeout"));
-    let e = StatusClient::builder("acc", "user", "pw")
-        .extra_ca_pem("not pem")
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("invalid_ca_file"));
-    let e = StatusClient::builder("acc", "user", "pw")
-        .extra_ca_file("/nonexistent/ca.pem")
-        .build()
-        .unwrap_err();
-    assert_eq!(e.reason(), Some("invalid_ca_file"));
+    let builder = || StatusClient::builder("acc", "user", "pw");
+    let refused = [
+        (
+            builder().region("eu").base_url("http://127.0.0.1:1"),
+            "conflicting_arguments",
+        ),
+        (
+            StatusClient::builder("acc", "us:er", "pw"),
+            "invalid_username",
+        ),
+        (builder().request_timeout(Duration::ZERO), "invalid_timeout"),
+        (builder().extra_ca_pem("not pem"), "invalid_ca_file"),
+        (
+            builder().extra_ca_file("/nonexistent/ca.pem"),
+            "invalid_ca_file",
+        ),
+    ];
+    for (b, reason) in refused {
+        let e = b.build().unwrap_err();
+        assert_eq!(e.reason(), Some(reason), "{e}");
+    }
     let c = StatusClient::builder("acc", "user", "s3cr3t-pw")
         .base_url("http://127.0.0.1:1")
         .build()

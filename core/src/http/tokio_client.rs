@@ -2,26 +2,22 @@
 //! executes the same core rules as the blocking [`StatusClient`](super::StatusClient):
 //! the request from `status_request`, the answer mapping of `http_error` and
 //! `parse_status`, the waits of the sans-I/O [`Poller`]; the builder, its checks, the
-//! extra CA reading, the I/O error mapping and the credential scrubbing are the blocking
-//! client's.
+//! extra CA reading and the I/O error mapping are the blocking client's, the account,
+//! request forming, excerpts and credential scrubbing the shared `target` module's.
 
+use super::target::{failed, retry_after, StatusTarget, EXCERPT_BYTES};
 use super::{
-    body_text, io_error, read_extra_ca, scrub, tls_error, user_agent, StatusAttempt,
-    StatusClientBuilder,
+    body_text, io_error, read_extra_ca, tls_error, user_agent, StatusAttempt, StatusClientBuilder,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::status::{
-    error_excerpt, http_error, parse_retry_after, parse_status, status_request, Notification,
-    PollPlan, PollStep, Poller, StatusQuery, ERROR_EXCERPT,
-};
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, RETRY_AFTER};
+use crate::status::{http_error, parse_status, Notification, PollStep, Poller};
+use reqwest::header::{ACCEPT, AUTHORIZATION, RETRY_AFTER};
 use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};
 use std::error::Error as _;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
-use zeroize::Zeroizing;
+use std::time::Duration;
 
 /// An asynchronous client of the status API, with the blocking client's API as `async
 /// fn`s (`get`, `get_detailed`, `wait_for`). Credentials are held in buffers wiped when
@@ -29,28 +25,12 @@ use zeroize::Zeroizing;
 /// (`&self` methods); connections are kept and reused.
 pub struct AsyncStatusClient {
     http: reqwest::Client,
-    account_id: String,
-    username: Zeroizing<String>,
-    password: Zeroizing<String>,
-    region: Option<String>,
-    base_url: Option<String>,
-    request_timeout: Duration,
-    max_body: u64,
-    plan: PollPlan,
+    target: StatusTarget,
 }
 
 impl fmt::Debug for AsyncStatusClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncStatusClient")
-            .field("account_id", &self.account_id)
-            .field("username", &"<redacted>")
-            .field("password", &"<redacted>")
-            .field("region", &self.region)
-            .field("base_url", &self.base_url)
-            .field("request_timeout", &self.request_timeout)
-            .field("max_body", &self.max_body)
-            .field("plan", &self.plan)
-            .finish()
+        self.target.debug("AsyncStatusClient", f)
     }
 }
 
@@ -102,14 +82,7 @@ impl StatusClientBuilder {
         })?;
         Ok(AsyncStatusClient {
             http,
-            account_id: self.account_id,
-            username: self.username,
-            password: self.password,
-            region: self.region,
-            base_url: self.base_url,
-            request_timeout: self.request_timeout,
-            max_body: self.max_body,
-            plan: self.plan,
+            target: self.into_target(),
         })
     }
 }
@@ -131,7 +104,7 @@ impl AsyncStatusClient {
         notification_id: &str,
         recipient: Option<&str>,
     ) -> StatusAttempt {
-        self.request(notification_id, recipient, self.request_timeout)
+        self.request(notification_id, recipient, self.target.request_timeout)
             .await
     }
 
@@ -145,12 +118,11 @@ impl AsyncStatusClient {
         deadline: Duration,
     ) -> Result<Notification> {
         let start = tokio::time::Instant::now();
-        let mut poller = Poller::new(self.plan, notification_id, recipient, Some(deadline));
+        let mut poller = Poller::new(self.target.plan, notification_id, recipient, Some(deadline));
         loop {
             match poller.next(start.elapsed()) {
                 PollStep::Fetch { time_limit } => {
-                    let timeout =
-                        time_limit.map_or(self.request_timeout, |t| t.min(self.request_timeout));
+                    let timeout = self.target.timeout(time_limit);
                     let attempt = self.request(notification_id, recipient, timeout).await;
                     poller.record(attempt.result, attempt.retry_after);
                 }
@@ -167,38 +139,14 @@ impl AsyncStatusClient {
         recipient: Option<&str>,
         timeout: Duration,
     ) -> StatusAttempt {
-        let failed = |e: Error| StatusAttempt {
-            result: Err(e),
-            http_status: None,
-            retry_after: None,
-        };
-        let mut req = match status_request(&StatusQuery {
-            account_id: &self.account_id,
-            notification_id,
-            recipient,
-            region: self.region.as_deref(),
-            base_url: self.base_url.as_deref(),
-            username: &self.username,
-            password: &self.password,
-        }) {
+        let req = match self.target.prepare(notification_id, recipient) {
             Ok(r) => r,
-            Err(e) => return failed(e),
-        };
-        let auth = HeaderValue::from_str(&req.authorization).map(|mut v| {
-            v.set_sensitive(true);
-            v
-        });
-        zeroize::Zeroize::zeroize(&mut req.authorization);
-        let Ok(auth) = auth else {
-            return failed(Error::new(
-                ErrorKind::Internal,
-                "the authorization header could not be formed",
-            ));
+            Err(attempt) => return attempt,
         };
         let sent = self
             .http
             .get(&req.url)
-            .header(AUTHORIZATION, auth)
+            .header(AUTHORIZATION, req.auth)
             .header(ACCEPT, req.accept)
             .timeout(timeout)
             .send()
@@ -208,11 +156,7 @@ impl AsyncStatusClient {
             Err(e) => return failed(self.map_reqwest(&e, &req.url)),
         };
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let retry_after = retry_after(response.headers().get(RETRY_AFTER));
         let result = match http_error(status, retry_after, &req.url, "") {
             None => match self.read_body(&mut response, &req.url).await {
                 Ok(body) => parse_status(&body),
@@ -237,12 +181,12 @@ impl AsyncStatusClient {
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    if (bytes.len() + chunk.len()) as u64 > self.max_body {
+                    if (bytes.len() + chunk.len()) as u64 > self.target.max_body {
                         return Err(Error::new(
                             ErrorKind::InvalidStatusResponse,
                             format!(
                                 "GET {url}: the response body is larger than {} bytes",
-                                self.max_body
+                                self.target.max_body
                             ),
                         )
                         .with_reason("body_too_large"));
@@ -258,20 +202,18 @@ impl AsyncStatusClient {
     /// The start of an error response's body, unless it holds a credential.
     async fn excerpt(&self, response: &mut reqwest::Response) -> String {
         let mut buf = Vec::new();
-        while buf.len() < ERROR_EXCERPT * 4 {
+        while buf.len() < EXCERPT_BYTES {
             match response.chunk().await {
                 Ok(Some(chunk)) => buf.extend_from_slice(&chunk),
                 _ => break,
             }
         }
-        buf.truncate(ERROR_EXCERPT * 4);
-        let text = Zeroizing::new(String::from_utf8_lossy(&buf).into_owned());
-        error_excerpt(&text, self.username.as_str(), self.password.as_str())
+        buf.truncate(EXCERPT_BYTES);
+        self.target.excerpt(&buf)
     }
 
     fn map_reqwest(&self, e: &reqwest::Error, url: &str) -> Error {
-        let err = map_reqwest_error(e, url);
-        scrub(err, url, &[self.username.as_str(), self.password.as_str()])
+        self.target.scrub(map_reqwest_error(e, url), url)
     }
 }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod batch;
+pub mod sandbox;
 
 use email365::smtp::{SmtpOptions, Timeouts, TrustSettings};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
@@ -445,4 +446,54 @@ pub fn record_sent(o: &mut SmtpOptions) -> Arc<Mutex<Vec<String>>> {
         }
     }));
     lines
+}
+
+/// Serves one standard transaction per MAIL, accepting everything, until QUIT or EOF.
+pub fn accept_all(
+    p: &mut Peer,
+    tls: &Arc<rustls::ServerConfig>,
+    caps: &[&str],
+    id: &str,
+) -> Vec<Vec<u8>> {
+    p.standard_session(tls, caps);
+    let mut got = Vec::new();
+    loop {
+        let Some(line) = p.line() else { return got };
+        let up = line.to_ascii_uppercase();
+        if up.starts_with("MAIL") || up.starts_with("RCPT") || up.starts_with("RSET") {
+            p.send("250 2.1.0 Ok\r\n");
+        } else if up == "DATA" {
+            p.send("354 End data with <CR><LF>.<CR><LF>\r\n");
+            let Some(d) = p.data() else { return got };
+            got.push(d);
+            p.send(&format!("250 2.0.0 Ok: queued as {id}\r\n"));
+        } else if up == "QUIT" {
+            p.send("221 2.0.0 Bye\r\n");
+            return got;
+        } else {
+            p.send("502 5.5.2 Error: command not recognized\r\n");
+        }
+    }
+}
+
+/// A one-connection server running [`accept_all`] with `caps` and queue id `id`: its
+/// port, the bytes the client sent, the thread, and the data of each message it took.
+#[allow(clippy::type_complexity)]
+pub fn serve_accepting(
+    tls: Arc<ServerConfig>,
+    caps: &'static [&'static str],
+    id: &'static str,
+) -> (
+    u16,
+    Arc<Mutex<Vec<u8>>>,
+    JoinHandle<()>,
+    Arc<Mutex<Vec<Vec<u8>>>>,
+) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let (port, wire, h) = serve(1, move |_, p| {
+        let d = accept_all(p, &tls, caps, id);
+        g.lock().unwrap().extend(d);
+    });
+    (port, wire, h, got)
 }

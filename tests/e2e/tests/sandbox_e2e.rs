@@ -29,15 +29,10 @@ fn sandbox_with(f: impl FnOnce(&mut Config)) -> Sandbox {
 }
 
 /// STARTTLS + AUTH PLAIN to the sandbox, trusting only its CA.
-fn smtp_options(sb: &Sandbox) -> SmtpOptions {
-    let mut options = SmtpOptions::new(sb.smtp_addr().ip().to_string())
-        .port(sb.smtp_addr().port())
-        .credentials(&sb.config().username, &sb.config().password)
-        .ca_file(sb.ca_file())
-        .expect("the sandbox's CA file is readable");
-    options.trust.system_roots = false;
-    options
-}
+#[path = "../../../core/tests/smtp_support/sandbox.rs"]
+mod sandbox;
+
+use sandbox::sandbox_options as smtp_options;
 
 /// Options that record every transcript line (sent lines prefixed `C: `).
 fn recorded_options(sb: &Sandbox) -> (SmtpOptions, Arc<Mutex<Vec<String>>>) {

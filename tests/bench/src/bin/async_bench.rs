@@ -121,13 +121,7 @@ async fn run_email365(s: &Setup) -> Result<usize, String> {
             tokio::spawn(async move { pool.send(&message).await })
         })
         .collect();
-    let mut ok = 0;
-    for t in tasks {
-        t.await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        ok += 1;
-    }
+    let ok = count_sent(tasks).await?;
     pool.close().await;
     Ok(ok)
 }
@@ -169,14 +163,7 @@ async fn run_lettre(s: &Setup) -> Result<usize, String> {
             })
         })
         .collect();
-    let mut ok = 0;
-    for t in tasks {
-        t.await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        ok += 1;
-    }
-    Ok(ok)
+    count_sent(tasks).await
 }
 
 fn main() {
@@ -275,4 +262,19 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// Waits for every send task: how many sent, or the first failure (a panicked task or a
+/// refused send) as text.
+async fn count_sent<T, E: std::fmt::Display>(
+    tasks: Vec<tokio::task::JoinHandle<Result<T, E>>>,
+) -> Result<usize, String> {
+    let mut ok = 0;
+    for t in tasks {
+        t.await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        ok += 1;
+    }
+    Ok(ok)
 }
