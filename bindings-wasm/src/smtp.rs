@@ -390,7 +390,11 @@ fn transcript_hook(f: js_sys::Function) -> (u64, email365::smtp::TranscriptHook)
             Direction::Sent => "client",
             Direction::Received => "server",
         };
-        let _ = f.call2(&JsValue::NULL, &JsValue::from_str(tnx), &JsValue::from_str(line));
+        let _ = f.call2(
+            &JsValue::NULL,
+            &JsValue::from_str(tnx),
+            &JsValue::from_str(line),
+        );
     });
     (id, hook)
 }
