@@ -121,7 +121,7 @@ class Instance:
         (top / "log").mkdir()
         certs = top / "certs"
         certs.mkdir()
-        self.ca_file, cert_file, key_file = make_certs(certs)
+        self.ca_file, cert_file, key_file = make_certs(certs, "email365 Exim test CA")
         self.port = free_port()
         config = top / "exim.conf"
         config.write_text(CONFIG.format(
