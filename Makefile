@@ -23,6 +23,7 @@ lint: setup
 rust-test: setup
 	$(CARGO) test --workspace
 	$(CARGO) test -p email365 --features smtp,http,cli,tokio
+	$(CARGO) test -p email365 --features smtp,tracing --test smtp_tracing
 
 # run_vectors.py runs every shared vector and every transport scenario (tests/vectors/smtp/,
 # against its scripted SMTP server) through one driver; `python-test`, `wasm-test` and

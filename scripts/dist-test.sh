@@ -6,7 +6,10 @@
 #   sdist  a new venv with maturin only: `pip wheel` builds it from source, then it is
 #          installed and imported;
 #   npm    a new npm project: ESM import, CJS require, `tsc --noEmit` against the
-#          shipped declarations;
+#          shipped declarations, a webpack bundle of an entry importing the package
+#          (webpack from bindings-wasm/node_modules, a tool like tsc; the package from the
+#          project's node_modules), and a `createTransport` send through the sandbox
+#          (tests/sandbox's release binary) with its notification id checked;
 #   c      the archive unpacked in a temporary folder: the examples compiled with
 #          `pkg-config --define-prefix` (shared and static) and run, the SONAME checked.
 # Nothing of the clone is on any path: every step runs in a fresh folder under $TMPDIR
@@ -112,9 +115,77 @@ EOF
 { "compilerOptions": { "strict": true, "noEmit": true, "target": "ES2022", "module": "NodeNext",
     "moduleResolution": "NodeNext", "types": [] }, "files": ["app.ts"] }
 EOF
+  # A browser-style bundle (webpack's `bundler` conditions and asyncWebAssembly) of the
+  # installed package, run by Node where nothing else can resolve `email365`.
+  cat >"$work/npm/entry.mjs" <<'EOF'
+import { validateAddress, buildMessage } from "email365";
+const a = validateAddress("jane@bücher.example");
+const m = buildMessage({ from: "a@example.com", to: ["b@example.org"], subject: "s", text: "t" });
+if (a.asciiDomain !== "xn--bcher-kva.example" || !(m.bytes instanceof Uint8Array)) throw new Error("bundle");
+console.log("bundle ok:", m.bytes.length, "octets built by the bundled module");
+EOF
+  cat >"$work/npm/bundle.cjs" <<'EOF'
+const path = require("node:path");
+const webpack = require(process.argv[2]);
+const here = process.cwd();
+const compiler = webpack({
+  mode: "production", target: "node", context: here, entry: "./entry.mjs",
+  output: { path: path.join(here, "dist"), filename: "bundle.cjs" },
+  experiments: { asyncWebAssembly: true },
+  resolve: { modules: [path.join(here, "node_modules")],
+    conditionNames: ["webpack", "production", "browser", "module", "import", "default"] },
+  performance: { hints: false },
+});
+compiler.run((err, stats) => {
+  if (err || stats.hasErrors()) {
+    console.error(err ?? stats.toString({ all: false, errors: true }));
+    process.exit(1);
+  }
+  const files = [...stats.compilation.fileDependencies];
+  const own = path.join(here, "node_modules", "email365") + "/";
+  const pkg = files.filter((f) => f.includes("/email365/"));
+  if (!pkg.length || pkg.some((f) => !f.startsWith(own))) {
+    console.error("the package must be bundled from", own, pkg);
+    process.exit(1);
+  }
+  console.log("webpack ok:", pkg.length, "files of the package bundled from", own);
+  compiler.close(() => {});
+});
+EOF
+  # A send through the sandbox with the installed package's createTransport.
+  cat >"$work/npm/send.mjs" <<'EOF'
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { createTransport } from "email365";
+const where = new URL(import.meta.resolve("email365")).pathname;
+if (!where.startsWith(process.cwd() + "/node_modules/email365/")) throw new Error(`loaded from ${where}`);
+const sandbox = spawn(process.argv[2], ["--smtp-port", "0", "--http-port", "0", "--step-ms", "0",
+  "--sender-domain", "example.com", "--exit-on-stdin-eof"], { stdio: ["pipe", "pipe", "inherit"] });
+const lines = createInterface({ input: sandbox.stdout })[Symbol.asyncIterator]();
+const info = JSON.parse((await lines.next()).value);
+const transport = createTransport({ host: info.smtp_host, port: info.smtp_port,
+  auth: { user: info.username, pass: info.password }, ca: readFileSync(info.ca_file), timeout: 10000 });
+try {
+  const r = await transport.sendMail({ from: "shop@example.com", to: "a@example.org",
+    subject: "From the npm package", text: "Hello\n" });
+  if (!/^\d+$/.test(r.notificationId ?? "")) throw new Error(`no notification id: ${JSON.stringify(r)}`);
+  const stored = await (await fetch(`${info.http_url}/_sandbox/messages`)).json();
+  const ids = stored.map((m) => m.notification_id);
+  if (ids.length !== 1 || ids[0] !== r.notificationId) throw new Error(`sandbox has ${JSON.stringify(ids)}`);
+  console.log("send ok: notification id", r.notificationId, "stored by the sandbox");
+} finally {
+  await transport.close();
+  sandbox.stdin.end();
+}
+EOF
   clean npm node esm.mjs
   clean npm node cjs.cjs
   clean npm ./node_modules/.bin/tsc --noEmit -p tsconfig.json
+  clean npm node bundle.cjs "$root/bindings-wasm/node_modules/webpack"
+  clean npm node dist/bundle.cjs
+  (cd "$root" && cargo build -q --release -p email365-sandbox)
+  clean npm node send.mjs "$root/target/release/email365-sandbox"
 }
 
 test_c() {

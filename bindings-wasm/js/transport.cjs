@@ -15,6 +15,22 @@ function bytesOf(value, what) {
   throw new TypeError(`${what} must be a string or a Uint8Array`);
 }
 
+/**
+ * The session's transcript function from the `logger` option, as nodemailer reads it: a
+ * bunyan-like object whose `debug(meta, line)` gets each command (`{tnx: "client"}`) and
+ * reply line (`{tnx: "server"}`), `true` for the console, `false`/absent for none.
+ */
+function transcriptOf(logger) {
+  if (logger === undefined || logger === null || logger === false) return undefined;
+  if (logger === true) {
+    return (tnx, line) => console.log(`[email365] ${tnx === "client" ? "C" : "S"}: ${line}`);
+  }
+  if (typeof logger === "object" && typeof logger.debug === "function") {
+    return (tnx, line) => logger.debug({ tnx }, line);
+  }
+  throw new TypeError("logger must be true, false or an object with a debug(meta, message) method");
+}
+
 /** A nodemailer address value (string, {name, address}, or a list) as header strings. */
 function addressList(value) {
   if (value === undefined || value === null) return [];
@@ -99,11 +115,12 @@ function createTransportApi(wasm, convertError) {
         throw convertError({ kind: "invalid_argument", reason: "invalid_count",
           message: `pool.maxConnections must be a whole number ≥ 1, not ${count}` });
       }
-      const { ca, pool: _pool, ...coreOptions } = options;
+      const { ca, pool: _pool, logger, ...coreOptions } = options;
+      const transcript = transcriptOf(logger);
       const caList = ca === undefined || ca === null ? null : [].concat(ca).map((c) => bytesOf(c, "ca"));
       try {
         this.#sessions = Array.from({ length: count },
-          () => new wasm.SmtpSession(coreOptions, new NodeSocketIo(caList)));
+          () => new wasm.SmtpSession(coreOptions, new NodeSocketIo(caList), transcript));
       } catch (e) {
         throw convertError(e);
       }

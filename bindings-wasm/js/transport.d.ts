@@ -15,6 +15,18 @@ export interface CreateTransportOptions extends TransportOptions {
   ca?: string | Uint8Array | Array<string | Uint8Array>;
   /** Connections kept (one session each): `true` for 5. Default: one connection. */
   pool?: boolean | { maxConnections?: number };
+  /**
+   * The protocol transcript, off by default: a bunyan-like logger (nodemailer's `logger`
+   * option) whose `debug({tnx: "client" | "server"}, line)` gets each command sent and
+   * reply line received (AUTH payloads `<redacted>`, message data summarised), or `true`
+   * for the console.
+   */
+  logger?: boolean | TransportLogger;
+}
+
+/** What the `logger` option needs of a logger (bunyan, pino and nodemailer's own fit). */
+export interface TransportLogger {
+  debug(meta: { tnx: "client" | "server" }, message: string): void;
 }
 
 /** An attachment of `sendMail` (`content` as text or bytes; `cid` makes it inline). */

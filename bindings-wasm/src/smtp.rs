@@ -11,14 +11,16 @@ use email365::message::{read_message, BuiltMessage, Envelope};
 use email365::names::{self, WireName};
 use email365::policy::SenderPolicy;
 use email365::smtp::session::{IoFailure, Outgoing, Session, SmtpIo};
-use email365::smtp::{AuthMechanism, Delivery, MessageNeeds, SmtpOptions, TlsMode};
+use email365::smtp::{AuthMechanism, Delivery, Direction, MessageNeeds, SmtpOptions, TlsMode};
 use email365::{Error, ErrorKind};
 use js_sys::{Promise, Uint8Array};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 use tsify_next::Tsify;
 use wasm_bindgen::prelude::*;
@@ -363,6 +365,40 @@ fn smtp_options(mut input: TransportOptions) -> email365::Result<SmtpOptions> {
     Ok(options)
 }
 
+thread_local! {
+    /// The transcript functions of the live sessions, by session number: the core's
+    /// hook must be `Send + Sync`, a JavaScript function is neither, so the hook holds
+    /// the number and finds the function here (the module runs on one thread).
+    static TRANSCRIPTS: RefCell<HashMap<u64, js_sys::Function>> = RefCell::new(HashMap::new());
+    static NEXT_TRANSCRIPT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Registers `f` and returns the core hook that calls it as `f(tnx, line)`, `tnx` being
+/// `"client"` (sent) or `"server"` (received) as in nodemailer's logs; `line` is the
+/// core's transcript line (AUTH payloads `<redacted>`). What `f` throws is ignored.
+fn transcript_hook(f: js_sys::Function) -> (u64, email365::smtp::TranscriptHook) {
+    let id = NEXT_TRANSCRIPT.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    TRANSCRIPTS.with(|t| t.borrow_mut().insert(id, f));
+    let hook = Arc::new(move |dir: Direction, line: &str| {
+        let Some(f) = TRANSCRIPTS.with(|t| t.borrow().get(&id).cloned()) else {
+            return;
+        };
+        let tnx = match dir {
+            Direction::Sent => "client",
+            Direction::Received => "server",
+        };
+        let _ = f.call2(
+            &JsValue::NULL,
+            &JsValue::from_str(tnx),
+            &JsValue::from_str(line),
+        );
+    });
+    (id, hook)
+}
+
 /// `{recipient: reply}` in RCPT order.
 fn replies_map<S: Serializer>(list: &[(String, ErrorReply)], s: S) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(Some(list.len()))?;
@@ -533,6 +569,16 @@ fn busy() -> JsValue {
 #[wasm_bindgen(skip_typescript)]
 pub struct SmtpSession {
     shared: Shared,
+    /// The number of its transcript function, if it has one.
+    transcript: Option<u64>,
+}
+
+impl Drop for SmtpSession {
+    fn drop(&mut self) {
+        if let Some(id) = self.transcript {
+            TRANSCRIPTS.with(|t| t.borrow_mut().remove(&id));
+        }
+    }
 }
 
 impl SmtpSession {
@@ -556,15 +602,24 @@ impl SmtpSession {
 #[wasm_bindgen]
 impl SmtpSession {
     /// A session with `options` over `io`; checks the options (throws `invalid_argument`).
+    /// `transcript(tnx, line)`, when given, gets every command and reply line.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "TransportOptions")] options: JsValue,
         io: SocketIo,
+        transcript: Option<js_sys::Function>,
     ) -> Result<SmtpSession, JsValue> {
         let options: TransportOptions = crate::from_js(options, "createTransport options")?;
-        let options = crate::throw(smtp_options(options))?;
+        let mut options = crate::throw(smtp_options(options))?;
+        let mut id = None;
+        if let Some(f) = transcript {
+            let (n, hook) = transcript_hook(f);
+            options.transcript = Some(hook);
+            id = Some(n);
+        }
         Ok(SmtpSession {
             shared: Rc::new(RefCell::new(Some(Session::new(options, JsIo::new(io))))),
+            transcript: id,
         })
     }
 

@@ -212,3 +212,31 @@ test("a server that never greets fails within the greeting limit (a timer destro
   await sendRejects(s, { timeouts: { greeting: 200 } },
     (e) => e instanceof email365.TimeoutError && e.reason === "greeting");
 });
+
+test("logger: the commands and replies reach logger.debug, the password and its base64 never", async () => {
+  const lines = [];
+  const logger = { debug: (meta, line) => lines.push([meta.tnx, line]) };
+  const transport = email365.createTransport(options({ logger }));
+  try {
+    const result = await transport.sendMail({
+      from: "shop@example.com", to: "alice@example.org", subject: "Logged", text: "Hi.\n",
+    });
+    await server.line();
+    await transport.close();
+    const text = lines.map(([tnx, line]) => `${tnx} ${line}`).join("\n");
+    assert.ok(text.includes("client AUTH PLAIN <redacted>"), text);
+    assert.ok(text.includes("client MAIL FROM:<shop@example.com>"), text);
+    assert.ok(text.includes("server 235"), text);
+    assert.ok(text.includes(`server 250 2.0.0 Ok: queued as ${result.notificationId}`), text);
+    assert.ok(text.includes("client QUIT"), text);
+    const plain = Buffer.from(`\0${USER}\0${PASSWORD}`).toString("base64");
+    assert.ok(!text.includes(PASSWORD) && !text.includes(plain), text);
+  } finally {
+    await transport.close();
+  }
+});
+
+test("logger must be true, false or an object with debug()", () => {
+  assert.throws(() => email365.createTransport(options({ logger: "yes" })), TypeError);
+  assert.throws(() => email365.createTransport(options({ logger: {} })), TypeError);
+});

@@ -1,7 +1,7 @@
 // Compiled (never run) by types.test.mjs: the Node transport's declarations (createTransport,
 // sendMail, sendMany, sendRaw, close) accept nodemailer-style usage and reject misuse.
 import { createTransport, OutcomeUnknownError, Email365Error } from "email365";
-import type { CreateTransportOptions, MailOptions, SendResult, Transport } from "email365";
+import type { CreateTransportOptions, MailOptions, SendResult, Transport, TransportLogger } from "email365";
 
 const options: CreateTransportOptions = {
   host: "smtp.example.com", port: 587, auth: { user: "u", pass: "p" }, ca: "-----BEGIN CERTIFICATE-----",
@@ -39,6 +39,12 @@ async function use(): Promise<void> {
   await implicit.close();
   return void [id, messageId, accepted, refused, response, raw, trips];
 }
+
+const logger: TransportLogger = { debug: (meta, line) => console.log(meta.tnx, line) };
+createTransport({ host: "h", logger });
+createTransport({ host: "h", logger: true });
+// @ts-expect-error a logger needs debug(meta, message)
+createTransport({ host: "h", logger: { info: () => undefined } });
 
 // @ts-expect-error the host is required
 createTransport({ port: 25 });

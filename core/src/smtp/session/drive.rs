@@ -107,6 +107,7 @@ impl<I: SmtpIo> Session<I> {
                             step = Err(e);
                             break;
                         }
+                        self.trace.tls_established(name);
                     }
                     Action::Ready => ready = true,
                     Action::Delivered(r) => delivered = Some(r),

@@ -10,10 +10,12 @@
 //!
 //! - `drive`: the loop that moves the engine to a goal (ready, a message delivered, a
 //!   batch finished, closed), step deadlines included;
-//! - `send`: single sends, batches and their attempts.
+//! - `send`: single sends, batches and their attempts;
+//! - `trace`: the `tracing` span of each connection and its events (feature `tracing`).
 
 mod drive;
 mod send;
+mod trace;
 
 use super::engine::{Delivery, Direction, Engine, EngineConfig, MessageNeeds, TlsMode};
 use super::transport::SmtpOptions;
@@ -198,6 +200,8 @@ pub struct Session<I: SmtpIo> {
     /// starts, the previous one was abandoned (its future dropped, or a panic) and the
     /// connection is in an unknown state.
     busy: bool,
+    /// The `tracing` span of the current connection (empty without the feature).
+    trace: trace::ConnSpan,
 }
 
 impl<I: SmtpIo> fmt::Debug for Session<I> {
@@ -219,6 +223,7 @@ impl<I: SmtpIo> Session<I> {
             closed_round_trips: 0,
             finished: Vec::new(),
             busy: false,
+            trace: trace::ConnSpan::default(),
         }
     }
 
@@ -264,6 +269,7 @@ impl<I: SmtpIo> Session<I> {
     }
 
     fn hook(&self, dir: Direction, line: &str) {
+        self.trace.line(dir, line);
         if let Some(h) = &self.options.transcript {
             h(dir, line);
         }
@@ -298,6 +304,7 @@ impl<I: SmtpIo> Session<I> {
                 self.options.timeouts.connect,
             )
             .await?;
+        self.trace = trace::ConnSpan::connected(&self.options.host, self.options.port);
         let r = self.start(local).await;
         if r.is_err() {
             self.io.close();
@@ -327,6 +334,7 @@ impl<I: SmtpIo> Session<I> {
             self.io
                 .start_tls(&name, self.options.timeouts.greeting)
                 .await?;
+            self.trace.tls_established(&name);
         }
         self.conn = Some(Box::new(Conn {
             engine,
@@ -343,6 +351,7 @@ impl<I: SmtpIo> Session<I> {
             self.finished.extend(c.engine.take_finished());
             self.closed_round_trips += c.engine.round_trips();
             self.io.close();
+            self.trace.closed();
         }
     }
 

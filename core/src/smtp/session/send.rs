@@ -81,6 +81,7 @@ impl<I: SmtpIo> Session<I> {
         self.begin();
         let r = self.send_with_inner(envelope, bytes, needs).await;
         self.busy = false;
+        self.trace.outcome(&r);
         r
     }
 
@@ -167,6 +168,9 @@ impl<I: SmtpIo> Session<I> {
         self.begin();
         let r = self.send_many_inner(items).await;
         self.busy = false;
+        for outcome in &r {
+            self.trace.outcome(outcome);
+        }
         r
     }
 
