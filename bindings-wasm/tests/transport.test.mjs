@@ -221,7 +221,7 @@ test("logger: the commands and replies reach logger.debug, the password and its 
     const result = await transport.sendMail({
       from: "shop@example.com", to: "alice@example.org", subject: "Logged", text: "Hi.\n",
     });
-    await server.line();
+    await aiosmtpd.server.line();
     await transport.close();
     const text = lines.map(([tnx, line]) => `${tnx} ${line}`).join("\n");
     assert.ok(text.includes("client AUTH PLAIN <redacted>"), text);
