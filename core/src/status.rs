@@ -229,13 +229,19 @@ impl Notification {
         states
     }
 
-    /// The latest event of `recipient` (given with or without `email:`), if any.
+    /// The latest event of `recipient` (given with or without `email:`), if any. A
+    /// recipient that still starts with `email:` once read (the API sent the prefix
+    /// twice) is found as [`Notification::recipients`] gives it.
     pub fn latest_for(&self, recipient: &str) -> Option<&StatusEvent> {
-        let wanted = RecipientKey::new(strip_email_prefix(recipient).unwrap_or(recipient));
-        self.events
-            .iter()
-            .rev()
-            .find(|e| e.recipient.as_deref().map(RecipientKey::new) == Some(wanted))
+        let latest = |wanted: RecipientKey<'_>| {
+            self.events
+                .iter()
+                .rev()
+                .find(|e| e.recipient.as_deref().map(RecipientKey::new) == Some(wanted))
+        };
+        strip_email_prefix(recipient)
+            .and_then(|r| latest(RecipientKey::new(r)))
+            .or_else(|| latest(RecipientKey::new(recipient)))
     }
 
     /// Whether `recipient` (given with or without `email:`) has reached a final state;

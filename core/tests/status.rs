@@ -215,6 +215,28 @@ fn recipients_give_the_latest_state_in_first_appearance_order() {
 }
 
 #[test]
+fn a_recipient_sent_with_the_prefix_twice_is_found_as_recipients_gives_it() {
+    // Found by the status fuzz target: the API's `email:email:x` is read as `email:x`,
+    // and `latest_for` of that (what `recipients()` gives) must find its events.
+    let body = r#"{"Notification": {"status": [
+        {"statusCode": "CAAS_RECEIVED", "recipient": "email:email:name1@customer.com"},
+        {"statusCode": "HARD_BOUNCE", "recipient": "email:name2@customer.com"}
+    ]}}"#;
+    let n = parse_status(body).unwrap();
+    for state in n.recipients() {
+        let r = state.recipient.as_deref().unwrap();
+        assert_eq!(n.latest_for(r), Some(&state.latest), "{r}");
+        assert_eq!(n.is_final_for(r), state.is_final, "{r}");
+    }
+    assert_eq!(
+        n.latest_for("email:name2@customer.com")
+            .map(|e| e.code.as_str()),
+        Some("HARD_BOUNCE")
+    );
+    assert_eq!(n.latest_for("name1@customer.com"), None);
+}
+
+#[test]
 fn latest_state_follows_response_order_not_timestamps() {
     let body = r#"{"Notification": {"status": [
         {"statusCode": "CH_SENT", "recipient": "a@x.org", "timestamp": "2015-03-08 10:00:00"},
