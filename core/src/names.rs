@@ -142,6 +142,16 @@ impl WireName for crate::smtp::AuthMechanism {
         &[("plain", Self::Plain), ("login", Self::Login)];
 }
 
+/// The direction of a transcript line, as the Python binding's transcript callables and
+/// logger receive it.
+#[cfg(feature = "session")]
+impl WireName for crate::smtp::Direction {
+    const WHAT: &'static str = "transcript direction";
+    const UNKNOWN: &'static str = "unknown_direction";
+    const NAMES: &'static [(&'static str, Self)] =
+        &[("sent", Self::Sent), ("received", Self::Received)];
+}
+
 /// A duration given as seconds (`what` names the argument): finite, ≥ 0 and
 /// representable; with `positive`, also > 0. Else `invalid_argument`, reason
 /// `invalid_duration`.
@@ -216,6 +226,7 @@ mod tests {
         {
             round_trip::<crate::smtp::TlsMode>();
             round_trip::<crate::smtp::AuthMechanism>();
+            round_trip::<crate::smtp::Direction>();
         }
     }
 

@@ -35,6 +35,16 @@ __all__ = ["SmtpClient", "StatusClient"]
 atexit.register(_native.aio_quiesce)
 
 
+
+def _ignore_executor(executor: Optional[concurrent.futures.Executor], client: str) -> None:
+    """Warns that ``executor`` (kept in the signatures for compatibility) is ignored."""
+    if executor is not None:
+        warnings.warn(
+            f"email365.aio.{client} runs on the native runtime: executor is ignored",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+
 class SmtpClient:
     """An asyncio SMTP submission client: the arguments of :class:`email365.SmtpClient`;
     ``max_connections`` connections are shared by every send in flight. ``executor`` is
@@ -63,12 +73,7 @@ class SmtpClient:
         transcript: Optional[Callable[[str, str], None]] = None,
         executor: Optional[concurrent.futures.Executor] = None,
     ) -> None:
-        if executor is not None:
-            warnings.warn(
-                "email365.aio.SmtpClient runs on the native async transport: executor is ignored",
-                DeprecationWarning,
-                stacklevel=2,
-            )
+        _ignore_executor(executor, "SmtpClient")
         self._client = _native.AsyncSmtpClient(
             host,
             port,
@@ -156,12 +161,7 @@ class StatusClient:
         timeout: float = 30.0,
         executor: Optional[concurrent.futures.Executor] = None,
     ) -> None:
-        if executor is not None:
-            warnings.warn(
-                "email365.aio.StatusClient runs on the native async client: executor is ignored",
-                DeprecationWarning,
-                stacklevel=2,
-            )
+        _ignore_executor(executor, "StatusClient")
         self._client = _native.AsyncStatusClient(
             account_id,
             username=username,

@@ -151,12 +151,8 @@ fn transcript_hook(
     }
     let callable = callable.unbind();
     Ok(Some(Arc::new(move |direction: Direction, line: &str| {
-        let direction = match direction {
-            Direction::Sent => "sent",
-            Direction::Received => "received",
-        };
         Python::attach(|py| {
-            if let Err(e) = callable.call1(py, (direction, line)) {
+            if let Err(e) = callable.call1(py, (direction.wire_name(), line)) {
                 e.write_unraisable(py, None);
             }
         });
