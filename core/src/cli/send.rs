@@ -200,8 +200,14 @@ pub(super) async fn main_host<H: AsyncCommandHost>(
     args: Vec<OsString>,
     out: &mut dyn Write,
 ) -> u8 {
-    let prepared = Flags::parse(args, FLAGS).and_then(|flags| prepare(&flags, host));
-    let result = match prepared.and_then(|(o, p)| crate::smtp::check_options(&o).map(|()| (o, p))) {
+    // The options are checked as the blocking client checks them before connecting.
+    let prepared = Flags::parse(args, FLAGS)
+        .and_then(|flags| prepare(&flags, host))
+        .and_then(|(options, payload)| {
+            crate::smtp::check_options(&options)?;
+            Ok((options, payload))
+        });
+    let result = match prepared {
         Ok((options, payload)) => Ok(send_host(host, options, &payload, out).await),
         Err(e) => Err(e),
     };

@@ -270,7 +270,10 @@ fn answer(
     })
 }
 
-const FINAL: &str = r#"{"Notification":{"notificationId":"n1","status":[{"recipient":"email:a@example.com","statusCode":"CH_SENT"}]}}"#;
+const FINAL: &str = concat!(
+    r#"{"Notification":{"notificationId":"n1","status":"#,
+    r#"[{"recipient":"email:a@example.com","statusCode":"CH_SENT"}]}}"#
+);
 
 #[test]
 fn status_waits_through_failures_under_the_poller_and_prints_the_final_state() {
