@@ -6,9 +6,11 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { join } from "node:path";
-import { ROOT, useAiosmtpd } from "./shared/servers.mjs";
+import { ROOT, testCa, useAiosmtpd } from "./shared/servers.mjs";
 
 const BIN = join(ROOT, "bindings-wasm/pkg/bin/email365.mjs");
 const USER = "command-user";
@@ -129,4 +131,29 @@ test("status --wait: through a 503 to the final state under the core's poller", 
   assert.equal(code, 0, output);
   assert.equal(lines[0].ok.all_final, true);
   assert.equal(seen.length, 2);
+});
+
+test("status over https: --ca is added to Node's roots; without it the certificate is refused", async () => {
+  const ca = testCa();
+  const server = https.createServer({ cert: readFileSync(ca.cert), key: readFileSync(ca.key) }, (req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(notification(["a@example.com", "CH_SENT"]));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const args = ["status", "--account", "acc", "--username", "user", "--password-env", "E365_COMMAND_PASSWORD",
+      "--base-url", `https://localhost:${server.address().port}`, "--id", "n1", "--timeout", "10"];
+    const trusted = await run([...args, "--ca", ca.ca], { E365_COMMAND_PASSWORD: "pw" });
+    assert.equal(trusted.code, 0, trusted.output);
+    assert.equal(trusted.lines[0].ok.all_final, true);
+    const untrusted = await run(args, { E365_COMMAND_PASSWORD: "pw" });
+    assert.equal(untrusted.code, 1, untrusted.output);
+    assert.equal(untrusted.lines[0].error.kind, "connection");
+    const bad = await run([...args, "--ca", ca.key], { E365_COMMAND_PASSWORD: "pw" });
+    assert.equal(bad.code, 1);
+    assert.equal(bad.lines[0].error.reason, "invalid_ca_file");
+  } finally {
+    server.close();
+    ca.remove();
+  }
 });

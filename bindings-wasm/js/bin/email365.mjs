@@ -37,6 +37,7 @@ function fileError(e) {
 function get(url, authorization, accept, timeoutMs, maxBody, ca) {
   return new Promise((resolve) => {
     let done = false;
+    let timer;
     const finish = (value) => {
       if (done) return;
       done = true;
@@ -58,7 +59,9 @@ function get(url, authorization, accept, timeoutMs, maxBody, ca) {
       ...(secure ? { minVersion: "TLSv1.2", rejectUnauthorized: true } : {}),
       ...(secure && ca ? { ca: [...tls.rootCertificates, Buffer.from(ca).toString("latin1")] } : {}),
     };
-    const request = (secure ? https : http).request(target, options, (response) => {
+    const failed = (e) => finish({ failure: "network", detail: String(e && e.message ? e.message : e) });
+    let request;
+    const onResponse = (response) => {
       const chunks = [];
       let size = 0;
       response.on("data", (chunk) => {
@@ -78,13 +81,19 @@ function get(url, authorization, accept, timeoutMs, maxBody, ca) {
           body: new Uint8Array(Buffer.concat(chunks)),
         });
       });
-      response.on("error", (e) => finish({ failure: "network", detail: String(e && e.message ? e.message : e) }));
-    });
-    const timer = setTimeout(() => {
+      response.on("error", failed);
+    };
+    try {
+      request = (secure ? https : http).request(target, options, onResponse);
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    timer = setTimeout(() => {
       request.destroy();
       finish({ failure: "timeout", detail: `no answer within ${Math.round(timeoutMs)} ms` });
     }, Math.max(1, Math.ceil(timeoutMs)));
-    request.on("error", (e) => finish({ failure: "network", detail: String(e && e.message ? e.message : e) }));
+    request.on("error", failed);
     request.end();
   });
 }
