@@ -2,8 +2,8 @@
 //!
 //! Each binding's command (`cargo run --example send`, `python -m email365 send`, the
 //! `email365` console script, `bindings-c/build/e365-send` and `e365-status`) hands its
-//! arguments to [`run`], so the flags, the JSON printed and the exit codes are the same
-//! everywhere by construction. The commands are what users reach for to test an account,
+//! arguments to `run`, and the npm package's `email365` bin to [`run_host`], so the
+//! flags, the JSON printed and the exit codes are the same everywhere by construction. The commands are what users reach for to test an account,
 //! and what the tests use to drive every binding the same way.
 //!
 //! ```text
@@ -26,7 +26,7 @@
 //! Feature `command` (no sockets, TLS library or HTTP client) holds all of it but the
 //! native clients: a binding without them (the Node module) runs the same commands with
 //! [`run_host`], giving the session its I/O and making the status requests through an
-//! [`AsyncCommandHost`]. Feature `cli` adds [`run`] and its neighbours over the blocking
+//! [`AsyncCommandHost`]. Feature `cli` adds `run` and its neighbours over the blocking
 //! clients.
 
 mod args;
