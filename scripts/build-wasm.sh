@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package of email365 into bindings-wasm/pkg/ (not committed):
 #   cargo (profile wasm-release, wasm32-unknown-unknown; the Node module a second time
-#   with the SMTP transport)  ->  wasm-bindgen for the nodejs, web and bundler targets  ->  wasm-opt -Oz (npm binaryen)  ->  the JS layer,
+#   with the SMTP transport and the command)  ->  wasm-bindgen for the nodejs, web and bundler targets  ->  wasm-opt -Oz (npm binaryen)  ->  the JS layer,
 #   entry points, declarations and package.json. Prints raw and gzip sizes.
 # Runs scripts/setup-wasm.sh first (quick when everything is there). A second run with
 # unchanged inputs only rebuilds what cargo finds changed and skips the rest.
@@ -16,8 +16,8 @@ wasm_bindgen="$(sed -n 's/.*wasm_bindgen=\(.*\)$/\1/p' <<<"$setup")"
 
 target_dir="target/wasm-$route"
 wasm="$target_dir/wasm32-unknown-unknown/wasm-release/email365_wasm.wasm"
-# The Node module is the same crate with its `transport` feature (the core's SMTP session
-# over Node's sockets), built into its own target directory so that neither build undoes
+# The Node module is the same crate with its `command` feature (the `transport` feature,
+# the core's SMTP session over Node's sockets, and the `send` / `status` command), built into its own target directory so that neither build undoes
 # the other: the browser module stays without it (docs/WASM.md, "Two modules").
 node_target_dir="target/wasm-$route-node"
 wasm_node="$node_target_dir/wasm32-unknown-unknown/wasm-release/email365_wasm.wasm"
@@ -50,11 +50,11 @@ build_module() { # target directory, extra cargo arguments
   fi
 }
 build_module "$target_dir"
-build_module "$node_target_dir" --features transport
+build_module "$node_target_dir" --features command
 
 pkg=bindings-wasm/pkg
 js=bindings-wasm/js
-stamp_want="$(cat "$wasm" "$wasm_node" "$js"/*.* "$js"/entries/* bindings-wasm/README.md scripts/build-wasm.sh Cargo.toml | sha256sum | cut -d' ' -f1)"
+stamp_want="$(cat "$wasm" "$wasm_node" "$js"/*.* "$js"/entries/* "$js"/bin/* bindings-wasm/README.md scripts/build-wasm.sh Cargo.toml | sha256sum | cut -d' ' -f1)"
 # The tests import the package by name, through its exports map.
 ln -sfn ../pkg bindings-wasm/node_modules/email365
 if [ "$(cat "$pkg/.build-stamp" 2>/dev/null)" = "$stamp_want" ]; then
@@ -99,6 +99,10 @@ cp "$js/api.d.ts" "$pkg/lib/api.d.ts"
 # The Node transport's JS layer (CommonJS, Node only): the socket adapter and createTransport.
 cp "$js/node_io.cjs" "$js/transport.cjs" "$pkg/lib/"
 cp "$js/transport.d.ts" "$pkg/lib/transport.d.ts"
+# The package's `bin`: the `send` / `status` command over the Node module (docs/CLI.md).
+mkdir -p "$pkg/bin"
+cp "$js/bin/email365.mjs" "$pkg/bin/email365.mjs"
+chmod +x "$pkg/bin/email365.mjs"
 node -e '
   const fs = require("fs");
   const src = fs.readFileSync(process.argv[1], "utf8");
@@ -118,5 +122,5 @@ gz="$(gzip -9 -c "$pkg/web/email365_wasm_bg.wasm" | wc -c)"
 say "module: $raw bytes raw, $gz bytes gzip -9 (route $route)"
 raw="$(stat -c %s "$pkg/node/email365_wasm_bg.wasm")"
 gz="$(gzip -9 -c "$pkg/node/email365_wasm_bg.wasm" | wc -c)"
-say "Node module (with the SMTP transport): $raw bytes raw, $gz bytes gzip -9"
+say "Node module (with the SMTP transport and the command): $raw bytes raw, $gz bytes gzip -9"
 printf '%s\n' "$stamp_want" >"$pkg/.build-stamp"

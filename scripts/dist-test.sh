@@ -9,7 +9,8 @@
 #          shipped declarations, a webpack bundle of an entry importing the package
 #          (webpack from bindings-wasm/node_modules, a tool like tsc; the package from the
 #          project's node_modules), and a `createTransport` send through the sandbox
-#          (tests/sandbox's release binary) with its notification id checked;
+#          (tests/sandbox's release binary) with its notification id checked; the
+#          package's `bin` (`node_modules/.bin/email365`: --help, exit 2 on a bad flag);
 #   c      the archive unpacked in a temporary folder: the examples compiled with
 #          `pkg-config --define-prefix` (shared and static) and run, the SONAME checked.
 # Nothing of the clone is on any path: every step runs in a fresh folder under $TMPDIR
@@ -186,6 +187,9 @@ EOF
   clean npm node dist/bundle.cjs
   (cd "$root" && cargo build -q --release -p email365-sandbox)
   clean npm node send.mjs "$root/target/release/email365-sandbox"
+  # The package's `bin`: the send / status command, installed as node_modules/.bin/email365.
+  clean npm ./node_modules/.bin/email365 --help | grep -q '^usage: email365 send'
+  clean npm sh -c './node_modules/.bin/email365 send --bogus x >/dev/null; test $? -eq 2'
 }
 
 test_c() {

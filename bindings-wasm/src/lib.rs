@@ -14,12 +14,16 @@
 //! subclasses, so the raw module is not the public API.
 //!
 //! With the `transport` feature (the Node module only) the crate also exports
-//! `SmtpSession`, the core's SMTP session over a JavaScript socket adapter (`smtp`).
+//! `SmtpSession`, the core's SMTP session over a JavaScript socket adapter (`smtp`);
+//! with `command` (also the Node module only), `runCommand`, the core's `send` /
+//! `status` command over a JavaScript host (`command`).
 //!
 //! The crate also compiles natively (it is a workspace member), where its pure
 //! conversion functions are unit-tested; the `#[wasm_bindgen]` exports only run in wasm.
 
 pub mod address;
+#[cfg(feature = "command")]
+pub mod command;
 pub mod error;
 pub mod message;
 pub mod poll;

@@ -88,7 +88,8 @@ pub struct JsIo {
 }
 
 impl JsIo {
-    fn new(js: SocketIo) -> JsIo {
+    /// The I/O over the socket adapter `js`.
+    pub fn new(js: SocketIo) -> JsIo {
         JsIo {
             js,
             rest: Vec::new(),

@@ -496,18 +496,7 @@ impl StatusClient {
     }
 }
 
-/// A response body as text, or `invalid_status_response` (`not_utf8`, with the position).
-fn body_text(bytes: Vec<u8>) -> Result<String> {
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        Error::new(
-            ErrorKind::InvalidStatusResponse,
-            format!("the response body is not UTF-8 (at byte {at})"),
-        )
-        .with_reason("not_utf8")
-        .with_position(at)
-    })
-}
+use crate::status::body_text;
 
 /// Belt and braces: an error whose (library) message echoes a credential is replaced by
 /// one that says only what failed.

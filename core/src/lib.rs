@@ -6,7 +6,7 @@
 //! and its generic session, without I/O) is what the Node module adds.
 
 pub mod address;
-#[cfg(feature = "cli")]
+#[cfg(feature = "command")]
 pub mod cli;
 pub mod error;
 #[cfg(feature = "http")]

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 pub use answer::{
-    error_excerpt, http_error, judge_answer, parse_retry_after, retry_after_millis, HttpAnswer,
-    HttpVerdict, ERROR_EXCERPT, MAX_SAFE_MILLIS,
+    body_text, error_excerpt, http_error, judge_answer, parse_retry_after, retry_after_millis,
+    HttpAnswer, HttpVerdict, ERROR_EXCERPT, MAX_SAFE_MILLIS,
 };
 pub use poll::{
     FetchFailure, PollStep, Poller, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT, LAST_POLL_TIME,

@@ -1,9 +1,11 @@
 """The `send` and `status` commands of every binding (docs/CLI.md): the Rust example, the
-Python module and console script, and the C programs, run with the same arguments against
-the sandbox, must print the same JSON (ids aside) and exit with the same codes.
+Python module and console script, the C programs and the npm package's `bin`, run with the
+same arguments against the sandbox, must print the same JSON (ids aside) and exit with the
+same codes.
 
-The Rust examples are built here (release, feature `cli`); the Python package and the C
-programs come from `make python` and `make -C bindings-c` (both run by `make test` first).
+The Rust examples are built here (release, feature `cli`); the Python package, the C
+programs and the npm package come from `make python`, `make -C bindings-c` and `make wasm`
+(all run by `make test` first).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def commands(name: str) -> Dict[str, List[str]]:
         "python-module": [str(VENV / "python"), "-m", "email365", name],
         "python-script": [str(VENV / "email365"), name],
         "c": [str(ROOT / "bindings-c" / "build" / f"e365-{name}")],
+        "node": ["node", str(ROOT / "bindings-wasm" / "pkg" / "bin" / "email365.mjs"), name],
     }
 
 
@@ -43,7 +46,8 @@ def sandbox() -> Iterator[Dict[str, Any]]:
         check=True,
     )
     for argv in list(commands("send").values()) + list(commands("status").values()):
-        assert Path(argv[0]).exists(), f"{argv[0]} is missing: run make python and make -C bindings-c"
+        program = argv[1] if argv[0] == "node" else argv[0]
+        assert Path(program).exists(), f"{program} is missing: run make python, make -C bindings-c and make wasm"
     with testkit.sandbox("--step-ms", "0", "--sender-domain", "example.com") as info:
         yield info
 

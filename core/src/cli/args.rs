@@ -2,6 +2,7 @@
 //! flag declared once with whether it may repeat, and typed getters whose failures are
 //! `invalid_argument` errors with reason `usage`.
 
+use super::host::CommandHost;
 use super::usage;
 use crate::Error;
 use std::collections::HashMap;
@@ -123,12 +124,12 @@ impl Flags {
     }
 
     /// The password from the environment variable named by `--password-env`.
-    pub fn password(&self) -> Result<Option<String>, Error> {
+    pub fn password(&self, host: &dyn CommandHost) -> Result<Option<String>, Error> {
         let Some(var) = self.get("password-env") else {
             return Ok(None);
         };
-        std::env::var(var)
+        host.env_var(var)
             .map(Some)
-            .map_err(|_| usage(format!("the environment variable {var} is not set")))
+            .ok_or_else(|| usage(format!("the environment variable {var} is not set")))
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Each binding's command (`cargo run --example send`, `python -m email365 send`, the
 //! `email365` console script, `bindings-c/build/e365-send` and `e365-status`) hands its
-//! arguments to [`run`], so the flags, the JSON printed and the exit codes are the same
-//! everywhere by construction. The commands are what users reach for to test an account,
+//! arguments to `run`, and the npm package's `email365` bin to [`run_host`], so the
+//! flags, the JSON printed and the exit codes are the same everywhere by construction. The commands are what users reach for to test an account,
 //! and what the tests use to drive every binding the same way.
 //!
 //! ```text
@@ -22,11 +22,20 @@
 //! was read), [`EXIT_FAILED`] when sending or the status request failed, [`EXIT_USAGE`] for
 //! bad arguments. Nothing is retried on its own, and no credential is ever printed: the
 //! password is read from the environment variable named by `--password-env`.
+//!
+//! Feature `command` (no sockets, TLS library or HTTP client) holds all of it but the
+//! native clients: a binding without them (the Node module) runs the same commands with
+//! [`run_host`], giving the session its I/O and making the status requests through an
+//! [`AsyncCommandHost`]. Feature `cli` adds `run` and its neighbours over the blocking
+//! clients.
 
 mod args;
+mod host;
 mod json;
 mod send;
 mod status;
+
+pub use host::{AsyncCommandHost, CommandHost, HttpGet, HttpGot, StdHost};
 
 use crate::{Error, ErrorKind};
 use std::io::Write;
@@ -40,6 +49,7 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// Runs `send …` or `status …` (`args` without the program name, the command first) and
 /// writes its JSON lines to `out`. Returns the process exit code.
+#[cfg(feature = "cli")]
 pub fn run<I, S>(args: I, out: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = S>,
@@ -63,7 +73,33 @@ where
     }
 }
 
+/// Runs `send …` or `status …` as [`run`] does, over `host`: its files and environment,
+/// its I/O under the core's SMTP session, its GET under the core's status poller. The
+/// flags, the JSON lines and the exit codes are [`run`]'s.
+pub async fn run_host<H, I, S>(host: &H, args: I, out: &mut dyn Write) -> u8
+where
+    H: AsyncCommandHost,
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    let mut args = args.into_iter().map(Into::into);
+    match args.next().as_ref().and_then(|c| c.to_str()) {
+        Some("send") => send::main_host(host, args.collect(), out).await,
+        Some("status") => status::main_host(host, args.collect(), out).await,
+        Some("--help") | Some("-h") => {
+            let _ = writeln!(out, "{}", USAGE.trim_end());
+            EXIT_OK
+        }
+        None => finish(out, Err(usage("a command is required: send or status"))),
+        Some(other) => finish(
+            out,
+            Err(usage(format!("unknown command {other:?}: send or status"))),
+        ),
+    }
+}
+
 /// Runs `send` with its flags (no command word first): the Rust `send` example.
+#[cfg(feature = "cli")]
 pub fn run_send<I, S>(args: I, out: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = S>,
@@ -85,6 +121,7 @@ where
 }
 
 /// Runs `status` with its flags (no command word first).
+#[cfg(feature = "cli")]
 pub fn run_status<I, S>(args: I, out: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = S>,
@@ -124,3 +161,6 @@ fn finish(out: &mut dyn Write, result: Result<u8, Error>) -> u8 {
         }
     }
 }
+
+#[cfg(all(test, feature = "cli"))]
+mod tests;

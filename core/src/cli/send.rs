@@ -1,11 +1,16 @@
 //! `send`: one message (or `--repeat N` copies over one connection with `send_many`)
 //! built by the core's message builder, or an `.eml` file sent as it is with the envelope
-//! from the flags; one JSON line per message.
+//! from the flags; one JSON line per message. The flags are read and the messages built
+//! by [`prepare`] whatever runs the command; the connection is the blocking client's
+//! ([`main`]), the tokio client's, or a host's I/O under the core's session
+//! ([`main_host`]).
 
 use super::args::{Flag, Flags};
+use super::host::{AsyncCommandHost, CommandHost};
 use super::{json, usage, EXIT_FAILED, EXIT_OK};
 use crate::message::{Attachment, BuiltMessage, Envelope, MessageBuilder};
-use crate::smtp::{Delivery, Outgoing, SmtpClient, SmtpOptions, TlsMode, DEFAULT_PORT};
+use crate::smtp::session::Session;
+use crate::smtp::{Delivery, Outgoing, SmtpOptions, TlsMode, DEFAULT_PORT};
 use crate::{Error, ErrorKind};
 use std::ffi::OsString;
 use std::io::Write;
@@ -42,17 +47,18 @@ enum Payload {
     },
 }
 
+#[cfg(feature = "cli")]
 pub(super) fn main(args: Vec<OsString>, out: &mut dyn Write) -> u8 {
     let result = Flags::parse(args, FLAGS).and_then(|flags| {
-        let (options, payload) = prepare(&flags)?;
+        let (options, payload) = prepare(&flags, &super::host::StdHost)?;
         Ok(send(options, &payload, out))
     });
     super::finish(out, result)
 }
 
 /// Everything checked and read before a connection is opened.
-fn prepare(flags: &Flags) -> Result<(SmtpOptions, Payload), Error> {
-    let host = flags.required("host")?;
+fn prepare(flags: &Flags, host: &dyn CommandHost) -> Result<(SmtpOptions, Payload), Error> {
+    let server = flags.required("host")?;
     let port = flags
         .number("port", 1, 65_535)?
         .map_or(DEFAULT_PORT, |p| p as u16);
@@ -65,14 +71,21 @@ fn prepare(flags: &Flags) -> Result<(SmtpOptions, Payload), Error> {
             )))
         }
     };
-    let mut options = SmtpOptions::new(host).port(port).tls(tls);
-    match (flags.get("username"), flags.password()?) {
+    let mut options = SmtpOptions::new(server).port(port).tls(tls);
+    match (flags.get("username"), flags.password(host)?) {
         (Some(user), Some(password)) => options = options.credentials(user, &password),
         (None, None) => {}
         _ => return Err(usage("--username and --password-env go together")),
     }
     if let Some(ca) = flags.get("ca") {
-        options = options.ca_file(ca)?;
+        let pem = host.read_file(ca).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("cannot read the CA file {ca}: {e}"),
+            )
+            .with_reason("ca_file")
+        })?;
+        options.trust.extra_ca_pem = Some(pem);
     }
     if let Some(limit) = flags.seconds("timeout")? {
         let t = &mut options.timeouts;
@@ -101,7 +114,7 @@ fn prepare(flags: &Flags) -> Result<(SmtpOptions, Payload), Error> {
             };
             Payload::Raw {
                 envelope,
-                bytes: read(path)?,
+                bytes: read(host, path)?,
                 copies,
             }
         }
@@ -111,7 +124,7 @@ fn prepare(flags: &Flags) -> Result<(SmtpOptions, Payload), Error> {
             let files = flags
                 .all("attach")
                 .iter()
-                .map(|path| Ok((file_name(path), read(path)?)))
+                .map(|path| Ok((file_name(path), read(host, path)?)))
                 .collect::<Result<Vec<_>, Error>>()?;
             let mut builder = MessageBuilder::new().from(from).subject(subject).text(text);
             for t in to {
@@ -135,9 +148,10 @@ fn prepare(flags: &Flags) -> Result<(SmtpOptions, Payload), Error> {
 }
 
 /// Connects, sends and prints one line per message; the exit code.
+#[cfg(feature = "cli")]
 fn send(options: SmtpOptions, payload: &Payload, out: &mut dyn Write) -> u8 {
     let items = items(payload);
-    let mut client = match SmtpClient::connect(options) {
+    let mut client = match crate::smtp::SmtpClient::connect(options) {
         Ok(c) => c,
         Err(e) => return connect_failed(&e, out),
     };
@@ -153,7 +167,8 @@ fn send(options: SmtpOptions, payload: &Payload, out: &mut dyn Write) -> u8 {
 /// `send` over the tokio client: the same flags, checks, JSON lines and exit codes.
 #[cfg(feature = "tokio")]
 pub(super) async fn main_async(args: Vec<OsString>, out: &mut dyn Write) -> u8 {
-    let prepared = Flags::parse(args, FLAGS).and_then(|flags| prepare(&flags));
+    let prepared =
+        Flags::parse(args, FLAGS).and_then(|flags| prepare(&flags, &super::host::StdHost));
     let result = match prepared {
         Ok((options, payload)) => Ok(send_async(options, &payload, out).await),
         Err(e) => Err(e),
@@ -175,6 +190,49 @@ async fn send_async(options: SmtpOptions, payload: &Payload, out: &mut dyn Write
         many => client.send_many_outgoing(many).await,
     };
     let _ = client.quit().await;
+    report(&results, &items, out)
+}
+
+/// `send` over a host's I/O under the core's session: the same flags, checks, JSON
+/// lines and exit codes as [`main`].
+pub(super) async fn main_host<H: AsyncCommandHost>(
+    host: &H,
+    args: Vec<OsString>,
+    out: &mut dyn Write,
+) -> u8 {
+    // The options are checked as the blocking client checks them before connecting.
+    let prepared = Flags::parse(args, FLAGS)
+        .and_then(|flags| prepare(&flags, host))
+        .and_then(|(options, payload)| {
+            crate::smtp::check_options(&options)?;
+            Ok((options, payload))
+        });
+    let result = match prepared {
+        Ok((options, payload)) => Ok(send_host(host, options, &payload, out).await),
+        Err(e) => Err(e),
+    };
+    super::finish(out, result)
+}
+
+/// [`send`] over [`Session`] with the host's I/O.
+async fn send_host<H: AsyncCommandHost>(
+    host: &H,
+    options: SmtpOptions,
+    payload: &Payload,
+    out: &mut dyn Write,
+) -> u8 {
+    let items = items(payload);
+    let io = host.smtp_io(&options);
+    let mut session = Session::new(options, io);
+    if let Err(e) = session.connect().await {
+        return connect_failed(&e, out);
+    }
+    let outgoing: Vec<Outgoing<'_>> = items.iter().map(|(o, _)| *o).collect();
+    let results = match outgoing.as_slice() {
+        [one] => vec![session.send_with(one.envelope, one.bytes, one.needs).await],
+        many => session.send_many_outgoing(many).await,
+    };
+    let _ = session.quit().await;
     report(&results, &items, out)
 }
 
@@ -221,8 +279,8 @@ fn report(
     code
 }
 
-fn read(path: &str) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|e| {
+fn read(host: &dyn CommandHost, path: &str) -> Result<Vec<u8>, Error> {
+    host.read_file(path).map_err(|e| {
         Error::new(
             ErrorKind::InvalidArgument,
             format!("cannot read {path}: {e}"),

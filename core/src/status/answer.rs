@@ -94,6 +94,19 @@ pub fn http_error(
     )
 }
 
+/// A response body as text, or `invalid_status_response` (`not_utf8`, with the position).
+pub fn body_text(bytes: Vec<u8>) -> crate::error::Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Error::new(
+            ErrorKind::InvalidStatusResponse,
+            format!("the response body is not UTF-8 (at byte {at})"),
+        )
+        .with_reason("not_utf8")
+        .with_position(at)
+    })
+}
+
 /// An answer of the status API, as a client that made the request saw it.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpAnswer<'a> {
