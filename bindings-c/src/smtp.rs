@@ -84,7 +84,7 @@ fn recipient(s: &mut Strings, recipient: &str, reply: &Reply) -> e365_recipient_
         recipient: s.keep(recipient),
         code: reply.code,
         enhanced: s.keep_opt(reply.enhanced.map(|e| e.to_string()).as_deref()),
-        text: s.keep(&reply.text()),
+        text: s.keep(reply.text()),
     }
 }
 
@@ -107,7 +107,7 @@ impl e365_delivery {
             final_code: d.final_reply.code,
             final_enhanced: s.keep_opt(d.final_reply.enhanced.map(|e| e.to_string()).as_deref()),
             final_reply: s.keep(&d.final_reply_raw),
-            final_text: s.keep(&d.final_reply.text()),
+            final_text: s.keep(d.final_reply.text()),
             accepted,
             rejected,
             transactions: d.transactions.len(),

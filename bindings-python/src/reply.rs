@@ -80,33 +80,11 @@ impl PyClassification {
 /// A parsed SMTP reply (immutable).
 #[pyclass(frozen, eq, hash, module = "email365", name = "Reply")]
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub(crate) struct PyReply {
-    code: u16,
-    enhanced: Option<(u8, u16, u16)>,
-    lines: Vec<String>,
-}
-
-impl PyReply {
-    fn to_core(&self) -> Reply {
-        Reply {
-            code: self.code,
-            enhanced: self.enhanced.map(|(class, subject, detail)| EnhancedCode {
-                class,
-                subject,
-                detail,
-            }),
-            lines: self.lines.clone(),
-        }
-    }
-}
+pub(crate) struct PyReply(Reply);
 
 impl From<Reply> for PyReply {
     fn from(r: Reply) -> Self {
-        PyReply {
-            code: r.code,
-            enhanced: r.enhanced.map(|e| (e.class, e.subject, e.detail)),
-            lines: r.lines,
-        }
+        PyReply(r)
     }
 }
 
@@ -121,39 +99,39 @@ impl PyReply {
     /// The basic three-digit code.
     #[getter]
     fn code(&self) -> u16 {
-        self.code
+        self.0.code
     }
 
     /// The enhanced code of the first line, or `None`.
     #[getter]
     fn enhanced(&self) -> Option<String> {
-        self.to_core().enhanced.map(|e| e.to_string())
+        self.0.enhanced.map(|e| e.to_string())
     }
 
     /// The text of each line, verbatim.
     #[getter]
     fn lines<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, &self.lines)
+        PyTuple::new(py, self.0.lines().collect::<Vec<_>>())
     }
 
     /// The text of the reply, lines joined with `\n`.
     #[getter]
-    fn text(&self) -> String {
-        self.to_core().text()
+    fn text(&self) -> &str {
+        self.0.text()
     }
 
     /// Classifies the reply, optionally in the context of the command it answers.
     #[pyo3(signature = (command = None))]
     fn classify(&self, py: Python<'_>, command: Option<&str>) -> PyResult<PyClassification> {
-        Ok(self.to_core().classify(opt_command(py, command)?).into())
+        Ok(self.0.classify(opt_command(py, command)?).into())
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "Reply(code={}, enhanced={}, lines={})",
-            self.code,
+            self.0.code,
             repr(py, self.enhanced()),
-            repr(py, &self.lines)
+            repr(py, self.0.lines().collect::<Vec<_>>())
         )
     }
 }

@@ -131,10 +131,10 @@ pub fn extract_notification_id(reply: &str) -> Option<String> {
     if reply.code / 100 != 2 {
         return None;
     }
-    reply.lines.iter().find_map(|line| {
+    reply.lines().find_map(|line| {
         let text = match EnhancedCode::find_in(line) {
             Some(_) => line.split_once(' ').map_or("", |(_, rest)| rest),
-            None => line.as_str(),
+            None => line,
         };
         from_line(text)
     })

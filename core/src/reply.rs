@@ -346,15 +346,16 @@ impl fmt::Display for Category {
 }
 
 /// A parsed reply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reply {
     /// The basic three-digit code.
     pub code: u16,
     /// The enhanced code, when the first line carries one.
     pub enhanced: Option<EnhancedCode>,
-    /// The text of each line after `ddd-` / `ddd `, verbatim except that control
-    /// characters other than TAB are escaped ([`escape_controls`]).
-    pub lines: Vec<String>,
+    /// The text of each line after `ddd-` / `ddd `, joined with `\n`, verbatim except
+    /// that control characters other than TAB are escaped ([`escape_controls`]). One
+    /// string for the whole reply: parsing allocates once per reply, not once per line.
+    text: String,
 }
 
 /// What a reply means for the client. With the `wasm` feature it serialises as
@@ -468,7 +469,11 @@ fn parse_line(line: &str, offset: usize) -> Result<Line<'_>> {
 #[derive(Debug, Default)]
 struct Assembly {
     code: Option<u16>,
-    lines: Vec<String>,
+    /// The escaped text of the lines so far, joined with `\n`.
+    text: String,
+    lines: usize,
+    /// The length of the first line's text once a second line has come.
+    first_len: Option<usize>,
     size: usize,
 }
 
@@ -476,14 +481,21 @@ impl Assembly {
     /// Adds one line (already split off its line break) that starts at byte `offset`
     /// of the caller's input; returns the reply when the line was its final line.
     fn push(&mut self, line: &str, offset: usize) -> Result<Option<Reply>> {
-        if self.lines.len() >= MAX_LINES {
+        let suspect = printable::find_suspect(line.as_bytes()).is_some();
+        self.push_scanned(line, offset, suspect)
+    }
+
+    /// [`Assembly::push`] for a line already scanned: `suspect` is false only when no
+    /// byte of the line needs the full rules (`printable::find_suspect`).
+    fn push_scanned(&mut self, line: &str, offset: usize, suspect: bool) -> Result<Option<Reply>> {
+        if self.lines >= MAX_LINES {
             return Err(invalid(
                 "too_many_lines",
                 offset,
                 format!("reply has more than {MAX_LINES} lines"),
             ));
         }
-        if let Some(at) = line.find('\0') {
+        if let Some(at) = suspect.then(|| line.find('\0')).flatten() {
             // A C string would end here (docs/REPLIES.md, "Server text").
             return Err(invalid(
                 "nul_byte",
@@ -513,17 +525,28 @@ impl Assembly {
             _ => self.code = Some(parsed.code),
         }
         self.size += line.len() + 2;
-        self.lines.push(escape_controls(parsed.text).into_owned());
+        if self.lines > 0 {
+            if self.first_len.is_none() {
+                self.first_len = Some(self.text.len());
+            }
+            self.text.push('\n');
+        }
+        self.lines += 1;
+        if suspect {
+            self.text.push_str(&escape_controls(parsed.text));
+        } else {
+            self.text.push_str(parsed.text);
+        }
         if !parsed.last {
             return Ok(None);
         }
-        let lines = std::mem::take(&mut self.lines);
-        let enhanced = lines.first().and_then(|l| EnhancedCode::find_in(l));
+        let text = std::mem::take(&mut self.text);
+        let enhanced = EnhancedCode::find_in(&text[..self.first_len.unwrap_or(text.len())]);
         *self = Assembly::default();
         Ok(Some(Reply {
             code: parsed.code,
             enhanced,
-            lines,
+            text,
         }))
     }
 }
@@ -541,21 +564,36 @@ impl Reply {
         if text.is_empty() {
             return Err(invalid("empty", 0, "reply is empty"));
         }
-        let mut assembly = Assembly::default();
+        // The text is at most the input's length: one allocation for the whole reply.
+        let mut assembly = Assembly {
+            text: String::with_capacity(text.len()),
+            ..Assembly::default()
+        };
         let mut start = 0;
         loop {
             let rest = &text[start..];
-            let (line, next) = match rest.find('\n') {
-                Some(nl) => {
-                    let line = &rest[..nl];
-                    (
-                        line.strip_suffix('\r').unwrap_or(line),
-                        Some(start + nl + 1),
-                    )
+            let bytes = rest.as_bytes();
+            // One scan finds the line's end and tells whether anything in it needs the
+            // full rules (NUL refused, controls escaped); most lines need neither.
+            let (line, next, suspect) = match printable::find_suspect(bytes) {
+                None => (rest, None, false),
+                Some(nl) if bytes[nl] == b'\n' => (&rest[..nl], Some(start + nl + 1), false),
+                Some(cr) if bytes[cr] == b'\r' && bytes.get(cr + 1) == Some(&b'\n') => {
+                    (&rest[..cr], Some(start + cr + 2), false)
                 }
-                None => (rest, None),
+                Some(first) => match memchr::memchr(b'\n', &bytes[first..]) {
+                    Some(nl) => {
+                        let line = &rest[..first + nl];
+                        (
+                            line.strip_suffix('\r').unwrap_or(line),
+                            Some(start + first + nl + 1),
+                            true,
+                        )
+                    }
+                    None => (rest, None, true),
+                },
             };
-            let reply = assembly.push(line, start)?;
+            let reply = assembly.push_scanned(line, start, suspect)?;
             if let Some(reply) = reply {
                 if let Some(next) = next {
                     if next < text.len() {
@@ -585,9 +623,33 @@ impl Reply {
         }
     }
 
-    /// The text of the reply, lines joined with `\n`.
-    pub fn text(&self) -> String {
-        self.lines.join("\n")
+    /// A reply made from its parts: `text` holds its lines joined with `\n` (one line
+    /// when there is no `\n`). Control characters other than TAB are escaped in each
+    /// line ([`escape_controls`]), as when parsing.
+    pub fn new(code: u16, enhanced: Option<EnhancedCode>, text: impl Into<String>) -> Reply {
+        let mut text = text.into();
+        if printable::find_suspect(text.as_bytes()).is_some() {
+            text = text
+                .split('\n')
+                .map(escape_controls)
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        Reply {
+            code,
+            enhanced,
+            text,
+        }
+    }
+
+    /// The text of the reply: its lines joined with `\n`.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text of each line after `ddd-` / `ddd ` (at least one, maybe empty).
+    pub fn lines(&self) -> std::str::Split<'_, char> {
+        self.text.split('\n')
     }
 
     /// Classifies the reply, optionally in the context of the command it answers.
@@ -600,23 +662,19 @@ impl Reply {
         ErrorReply {
             code: self.code,
             enhanced: self.enhanced.map(|e| e.to_string()),
-            text: self.text(),
+            text: self.text.clone(),
             recipient: recipient.map(str::to_string),
         }
     }
 }
 
 /// The wire form: every line as `ddd-text` / `ddd text` with CRLF after each; a final
-/// line with empty text is the code alone. A reply without lines is written as its
-/// code alone.
+/// line with empty text is the code alone.
 impl fmt::Display for Reply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.lines.len();
-        if count == 0 {
-            return write!(f, "{}\r\n", self.code);
-        }
-        for (i, line) in self.lines.iter().enumerate() {
-            if i + 1 < count {
+        let mut lines = self.lines().peekable();
+        while let Some(line) = lines.next() {
+            if lines.peek().is_some() {
                 write!(f, "{}-{line}\r\n", self.code)?;
             } else if line.is_empty() {
                 write!(f, "{}\r\n", self.code)?;
@@ -742,7 +800,7 @@ impl ReplyReader {
 
     /// True when lines of an unfinished reply are pending.
     pub fn is_pending(&self) -> bool {
-        !self.assembly.lines.is_empty()
+        self.assembly.lines > 0
     }
 }
 
@@ -761,14 +819,20 @@ mod tests {
         let r = Reply::parse("250 2.0.0 Ok: queued as 4Bf3xZ1Yz3z9t\r\n").unwrap();
         assert_eq!(r.code, 250);
         assert_eq!(r.enhanced.map(|e| e.to_string()), Some("2.0.0".into()));
-        assert_eq!(r.lines, vec!["2.0.0 Ok: queued as 4Bf3xZ1Yz3z9t"]);
+        assert_eq!(
+            r.lines().collect::<Vec<_>>(),
+            vec!["2.0.0 Ok: queued as 4Bf3xZ1Yz3z9t"]
+        );
         let r = Reply::parse("250-mx.example\r\n250-PIPELINING\r\n250 SIZE 1000").unwrap();
-        assert_eq!(r.lines, vec!["mx.example", "PIPELINING", "SIZE 1000"]);
+        assert_eq!(
+            r.lines().collect::<Vec<_>>(),
+            vec!["mx.example", "PIPELINING", "SIZE 1000"]
+        );
         assert_eq!(r.enhanced, None);
         let r = Reply::parse("354").unwrap();
-        assert_eq!(r.lines, vec![""]);
+        assert_eq!(r.lines().collect::<Vec<_>>(), vec![""]);
         let r = Reply::parse("250-a\n250 b\n").unwrap();
-        assert_eq!(r.lines, vec!["a", "b"]);
+        assert_eq!(r.lines().collect::<Vec<_>>(), vec!["a", "b"]);
     }
 
     #[test]
@@ -901,7 +965,7 @@ mod tests {
         assert_eq!(reader.push_line(b"250-mx").unwrap(), None);
         assert!(reader.is_pending());
         let r = reader.push_line(b"250 SIZE\r").unwrap().unwrap();
-        assert_eq!(r.lines, vec!["mx", "SIZE"]);
+        assert_eq!(r.lines().collect::<Vec<_>>(), vec!["mx", "SIZE"]);
         assert!(!reader.is_pending());
         let r = reader.push_line(b"221 2.0.0 Bye").unwrap().unwrap();
         assert_eq!(r.code, 221);
@@ -915,7 +979,7 @@ mod tests {
         let e = reader.push_line(b"250 x").unwrap_err();
         assert_eq!(e.reason(), Some("too_many_lines"));
         let r = reader.push_line(b"550 \xff\xfe bad").unwrap().unwrap();
-        assert_eq!(r.lines, vec!["\u{fffd}\u{fffd} bad"]);
+        assert_eq!(r.lines().collect::<Vec<_>>(), vec!["\u{fffd}\u{fffd} bad"]);
     }
 
     #[test]

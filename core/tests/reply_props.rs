@@ -3,7 +3,8 @@
 
 use email365::notification_id::extract_notification_id;
 use email365::reply::{
-    classify_code, Command, EnhancedCode, Reply, ReplyReader, Severity, MAX_LINES, MAX_LINE_LEN,
+    classify_code, escape_controls, Command, EnhancedCode, Reply, ReplyReader, Severity, MAX_LINES,
+    MAX_LINE_LEN,
 };
 use proptest::prelude::*;
 
@@ -66,7 +67,7 @@ proptest! {
     #[test]
     fn parse_never_panics_on_smtp_alphabet(text in smtp_ish()) {
         if let Ok(reply) = Reply::parse(&text) {
-            prop_assert!(!reply.lines.is_empty() && reply.lines.len() <= MAX_LINES);
+            prop_assert!((1..=MAX_LINES).contains(&reply.lines().count()));
             prop_assert!((200..600).contains(&reply.code));
             let _ = reply.classify(None);
         }
@@ -119,7 +120,8 @@ proptest! {
     #[test]
     fn display_then_parse_round_trips(code in 200u16..600, lines in prop::collection::vec(line_text(), 1..8)) {
         prop_assume!((code / 10) % 10 <= 5);
-        let reply = Reply { code, enhanced: EnhancedCode::find_in(&lines[0]), lines };
+        let reply = Reply::new(code, EnhancedCode::find_in(&lines[0]), lines.join("\n"));
+        prop_assert_eq!(reply.lines().collect::<Vec<_>>(), lines.clone());
         let wire = reply.to_string();
         prop_assert_eq!(Reply::parse(&wire).unwrap(), reply.clone());
         // Fed line by line, the reader gives the same reply.
@@ -129,6 +131,29 @@ proptest! {
             got = reader.push_line(line.as_bytes()).unwrap();
         }
         prop_assert_eq!(got, Some(reply));
+    }
+
+    /// The parser's fast path for printable lines (one word-at-a-time scan, no
+    /// escaping pass) keeps the full rules: each line's text is exactly what
+    /// `escape_controls` makes of it, and a NUL anywhere is refused.
+    #[test]
+    fn line_text_is_the_escaped_text(code in 200u16..600,
+                                     texts in prop::collection::vec("[ -~\u{0}-\u{1f}\u{7f}-\u{a0}é©\u{2028}]{0,30}", 1..5)) {
+        prop_assume!((code / 10) % 10 <= 5);
+        let texts: Vec<String> = texts.into_iter().map(|t| t.replace(['\r', '\n'], " ")).collect();
+        let mut wire = String::new();
+        for (i, t) in texts.iter().enumerate() {
+            let sep = if i + 1 < texts.len() { '-' } else { ' ' };
+            wire.push_str(&format!("{code}{sep}{t}\r\n"));
+        }
+        match Reply::parse(&wire) {
+            Ok(reply) => {
+                prop_assert!(!wire.contains('\0'));
+                let want: Vec<String> = texts.iter().map(|t| escape_controls(t).into_owned()).collect();
+                prop_assert_eq!(reply.lines().collect::<Vec<_>>(), want);
+            }
+            Err(e) => prop_assert_eq!(e.reason(), Some("nul_byte")),
+        }
     }
 
     #[test]

@@ -86,6 +86,9 @@ fn nul_in_a_reply_is_a_protocol_error_before_it_can_cut_a_c_string() {
 #[test]
 fn control_characters_in_parsed_replies_are_escaped_and_tabs_kept() {
     let r = Reply::parse("250-a\tb\x1b[0m\r\n250 \u{85}end\r\n").unwrap();
-    assert_eq!(r.lines, ["a\tb\\x1b[0m", "\\u{85}end"]);
+    assert_eq!(
+        r.lines().collect::<Vec<_>>(),
+        ["a\tb\\x1b[0m", "\\u{85}end"]
+    );
     assert_eq!(r.text(), "a\tb\\x1b[0m\n\\u{85}end");
 }

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Ok(reply) => {
             assert_eq!(check_code(u64::from(reply.code)).ok(), Some(reply.code));
-            assert!(!reply.lines.is_empty() && reply.lines.len() <= MAX_LINES);
+            assert!((1..=MAX_LINES).contains(&reply.lines().count()));
             let class = reply.classify(command);
             assert_eq!(class.code, reply.code);
             assert_eq!(class.enhanced, reply.enhanced);

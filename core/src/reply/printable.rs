@@ -38,6 +38,47 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether `b` may be something [`escape_controls`] changes, a reply refuses or a line
+/// break: a C0 control (TAB, CR, LF and NUL included), DEL, or the lead byte 0xC2 of a
+/// C1 control.
+fn suspect(b: u8) -> bool {
+    b < 0x20 || b == 0x7f || b == 0xc2
+}
+
+/// The index of the first byte of `bytes` that may need the full rules ([`suspect`]):
+/// a line break, or a character that is refused or escaped. `None` means the text is
+/// printable as it is; a hit only sends the caller to the full rules (a TAB or a `©` is
+/// found and then found harmless there). Eight bytes at a time, so that a reply is
+/// scanned in one pass for its line ends and for everything the rules look at.
+pub(crate) fn find_suspect(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    /// Whether any byte of `w` is zero (exact for "any": no false positive).
+    fn has_zero(w: u64) -> bool {
+        w.wrapping_sub(ONES) & !w & HIGHS != 0
+    }
+    /// Whether any byte of `w` is below 0x20 (exact for "any").
+    fn has_below_space(w: u64) -> bool {
+        w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_ne_bytes(word);
+        if has_below_space(w) || has_zero(w ^ (ONES * 0x7f)) || has_zero(w ^ (ONES * 0xc2)) {
+            return chunk.iter().position(|&b| suspect(b)).map(|i| at + i);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| suspect(b))
+        .map(|i| at + i)
+}
+
 /// The lower-case hex digit of `n` (0 to 15).
 fn hex_digit(n: u8) -> char {
     char::from(b"0123456789abcdef"[usize::from(n & 0xf)])
@@ -56,6 +97,29 @@ mod tests {
         assert_eq!(escape_controls("a\u{9b}31m\u{7f}"), "a\\u{9b}31m\\x7f");
         assert_eq!(escape_controls("cr\rlf\n"), "cr\\x0dlf\\x0a");
         assert_eq!(escape_controls("nul\0"), "nul\\x00");
+    }
+
+    #[test]
+    fn the_word_scan_flags_exactly_the_suspect_bytes() {
+        // Every byte value at every position of a 1- to 19-byte line of harmless bytes
+        // (ASCII, and high bytes whose borrows could mislead a word trick), against
+        // the byte-by-byte rule.
+        for fill in [b'a', b' ', 0x21, 0x7e, 0x80, 0xa0, 0xc1, 0xc3, 0xff] {
+            for len in 1..20 {
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut line = vec![fill; len];
+                        line[at] = b;
+                        let want = (b < 0x20 || b == 0x7f || b == 0xc2).then_some(at);
+                        assert_eq!(find_suspect(&line), want, "byte {b:#x} at {at} of {len}");
+                    }
+                }
+            }
+        }
+        assert_eq!(find_suspect(b""), None);
+        // The first of several.
+        assert_eq!(find_suspect(b"abcdefgh\x01\x7fabcdefgh\r\n"), Some(8));
+        assert_eq!(find_suspect(b"abcdefghabcdefgh\r\n"), Some(16));
     }
 
     #[test]

@@ -348,7 +348,7 @@ fn yes_no(b: bool) -> &'static str {
 
 /// A reply as one line: `550 5.1.1 <x>: Recipient address rejected: …`.
 fn reply_line(reply: &Reply) -> String {
-    let text = reply.lines.join(" / ");
+    let text = reply.lines().collect::<Vec<_>>().join(" / ");
     if text.is_empty() {
         reply.code.to_string()
     } else {

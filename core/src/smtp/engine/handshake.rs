@@ -58,7 +58,7 @@ impl Engine {
             State::Ehlo => {
                 if is_success(&reply) {
                     self.esmtp = true;
-                    let texts: Vec<&str> = reply.lines.iter().map(String::as_str).collect();
+                    let texts: Vec<&str> = reply.lines().collect();
                     self.caps = Capabilities::parse(&texts);
                     return self.after_hello();
                 }

@@ -119,28 +119,27 @@ fn is_too_many_recipients(reply: &Reply) -> bool {
         || reply.enhanced.is_none()
             && matches!(reply.code, 452 | 552)
             && reply
-                .lines
-                .first()
+                .lines()
+                .next()
                 .is_some_and(|l| l.get(..5).is_some_and(|p| p.ends_with(".5.3")))
 }
 
 /// A reply carried by an error, back in reply form (for per-recipient results).
 fn reply_of_error(err: &Error) -> Reply {
     match err.reply() {
-        Some(rep) => Reply {
-            code: rep.code,
-            enhanced: rep
-                .enhanced
+        Some(rep) => Reply::new(
+            rep.code,
+            rep.enhanced
                 .as_deref()
                 .and_then(|e| crate::reply::EnhancedCode::parse(e).ok()),
-            lines: rep.text.split('\n').map(str::to_string).collect(),
-        },
+            rep.text.as_str(),
+        ),
         // No reply from the server (the connection ended): a local transient reply.
-        None => Reply {
-            code: 451,
-            enhanced: crate::reply::EnhancedCode::parse("4.4.2").ok(),
-            lines: vec![format!("local: {}", err.message())],
-        },
+        None => Reply::new(
+            451,
+            crate::reply::EnhancedCode::parse("4.4.2").ok(),
+            format!("local: {}", err.message()),
+        ),
     }
 }
 
