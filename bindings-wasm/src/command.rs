@@ -6,7 +6,7 @@
 //! core's, as in every other binding; this file converts calls and values.
 
 use crate::smtp::{JsIo, SocketIo};
-use email365::cli::{AsyncCommandHost, CommandHost, HttpGet, HttpGot};
+use email365::cli::{file_error_text, AsyncCommandHost, CommandHost, HttpGet, HttpGot};
 use email365::smtp::SmtpOptions;
 use email365::status::FetchFailure;
 use js_sys::{Promise, Uint8Array};
@@ -18,7 +18,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 extern "C" {
     /// The command's host (`js/bin/email365.mjs`).
     pub type CommandHostJs;
-    /// The bytes of a file; throws `{message}` (the reason it cannot be read).
+    /// The bytes of a file; throws Node's error (`code`, `errno`, `message`).
     #[wasm_bindgen(method, catch, js_name = readFile)]
     fn read_file(this: &CommandHostJs, path: &str) -> Result<Uint8Array, JsValue>;
     /// An environment variable, or `undefined`.
@@ -71,7 +71,15 @@ impl CommandHost for Host {
         self.0
             .read_file(path)
             .map(|bytes| bytes.to_vec())
-            .map_err(|e| said(&e))
+            .map_err(|e| {
+                let errno = js_sys::Reflect::get(&e, &JsValue::from_str("errno"))
+                    .ok()
+                    .and_then(|v| v.as_f64());
+                text(&e, "code")
+                    .zip(errno)
+                    .and_then(|(code, errno)| file_error_text(&code, errno as i32))
+                    .unwrap_or_else(|| said(&e))
+            })
     }
 
     fn env_var(&self, name: &str) -> Option<String> {

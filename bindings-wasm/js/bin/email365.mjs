@@ -15,24 +15,6 @@ const require = createRequire(import.meta.url);
 const wasm = require("../node/email365_wasm.js");
 const { NodeSocketIo } = require("../lib/node_io.cjs");
 
-// The operating system's text for the usual file errors, as the other bindings print it
-// (Rust's `std::io::Error`: "No such file or directory (os error 2)").
-const OS_TEXT = {
-  ENOENT: "No such file or directory",
-  EACCES: "Permission denied",
-  EPERM: "Operation not permitted",
-  EISDIR: "Is a directory",
-  ENOTDIR: "Not a directory",
-  ELOOP: "Too many levels of symbolic links",
-  ENAMETOOLONG: "File name too long",
-};
-
-function fileError(e) {
-  const text = e && OS_TEXT[e.code];
-  if (text && typeof e.errno === "number") return `${text} (os error ${Math.abs(e.errno)})`;
-  return e && e.message ? e.message : String(e);
-}
-
 /** One GET within `timeoutMs`: `{status, retryAfter, body}` or `{failure, detail}`. */
 function get(url, authorization, accept, timeoutMs, maxBody, ca) {
   return new Promise((resolve) => {
@@ -100,11 +82,8 @@ function get(url, authorization, accept, timeoutMs, maxBody, ca) {
 
 const host = {
   readFile(path) {
-    try {
-      return new Uint8Array(readFileSync(path));
-    } catch (e) {
-      throw { message: fileError(e) };
-    }
+    // A failure throws Node's error as it is: the core words it (file_error_text).
+    return new Uint8Array(readFileSync(path));
   },
   env(name) {
     const value = process.env[name];

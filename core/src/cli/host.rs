@@ -20,6 +20,25 @@ pub trait CommandHost {
     fn env_var(&self, name: &str) -> Option<String>;
 }
 
+/// The text a native command gives for a file it cannot read, for a host that reports the
+/// failure by its POSIX error name and number (Node's `err.code` and `err.errno`):
+/// `"No such file or directory (os error 2)"`, as Rust's `std::io::Error` writes it, so
+/// that every binding prints the same line. `None` for a name outside the usual file
+/// errors (the host's own text is used then).
+pub fn file_error_text(code: &str, errno: i32) -> Option<String> {
+    let text = match code {
+        "ENOENT" => "No such file or directory",
+        "EACCES" => "Permission denied",
+        "EPERM" => "Operation not permitted",
+        "EISDIR" => "Is a directory",
+        "ENOTDIR" => "Not a directory",
+        "ELOOP" => "Too many levels of symbolic links",
+        "ENAMETOOLONG" => "File name too long",
+        _ => return None,
+    };
+    Some(format!("{text} (os error {})", errno.unsigned_abs()))
+}
+
 /// The process's own files and environment (`std::fs`, `std::env`): the native commands.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdHost;
@@ -86,4 +105,31 @@ pub trait AsyncCommandHost: CommandHost {
     /// Makes one GET, following no redirect; the answer, or the failure without one and
     /// what the HTTP layer said of it.
     async fn get(&self, request: &HttpGet<'_>) -> Result<HttpGot, (FetchFailure, String)>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_error_text;
+
+    /// A host's file error reads as the native command's (Linux error numbers).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn file_errors_are_worded_as_std_io_words_them() {
+        for (code, errno) in [
+            ("ENOENT", 2),
+            ("EACCES", 13),
+            ("EPERM", 1),
+            ("EISDIR", 21),
+            ("ENOTDIR", 20),
+            ("ELOOP", 40),
+            ("ENAMETOOLONG", 36),
+        ] {
+            let native = std::io::Error::from_raw_os_error(errno).to_string();
+            assert_eq!(
+                file_error_text(code, -errno).as_deref(),
+                Some(native.as_str())
+            );
+        }
+        assert_eq!(file_error_text("EIO", 5), None);
+    }
 }

@@ -35,7 +35,7 @@ mod json;
 mod send;
 mod status;
 
-pub use host::{AsyncCommandHost, CommandHost, HttpGet, HttpGot, StdHost};
+pub use host::{file_error_text, AsyncCommandHost, CommandHost, HttpGet, HttpGot, StdHost};
 
 use crate::{Error, ErrorKind};
 use std::io::Write;
