@@ -11,6 +11,7 @@ use email365::message::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use std::path::PathBuf;
 
@@ -71,6 +72,18 @@ impl PyEnvelope {
 #[pyclass(frozen, module = "email365", name = "BuiltMessage")]
 pub(crate) struct PyBuiltMessage {
     pub(crate) inner: BuiltMessage,
+    /// `data`, made on first access and then handed out again: reading it twice does
+    /// not copy the message twice.
+    data: PyOnceLock<Py<PyBytes>>,
+}
+
+impl PyBuiltMessage {
+    pub(crate) fn new(inner: BuiltMessage) -> Self {
+        PyBuiltMessage {
+            inner,
+            data: PyOnceLock::new(),
+        }
+    }
 }
 
 #[pymethods]
@@ -78,7 +91,10 @@ impl PyBuiltMessage {
     /// The RFC 5322 bytes: CRLF line ends, ending with CRLF, no Bcc header.
     #[getter]
     fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.bytes)
+        self.data
+            .get_or_init(py, || PyBytes::new(py, &self.inner.bytes).unbind())
+            .bind(py)
+            .clone()
     }
 
     /// The envelope.
@@ -226,8 +242,9 @@ impl PyAttachment {
 }
 
 impl PyAttachment {
-    fn to_core(&self) -> Attachment<'static> {
-        let mut a = Attachment::new(self.filename.clone(), self.content.clone());
+    /// The core's attachment, its bytes borrowed from this object (not copied).
+    fn to_core(&self) -> Attachment<'_> {
+        let mut a = Attachment::new(self.filename.clone(), self.content.as_slice());
         if let Some(t) = &self.content_type {
             a = a.content_type(t.clone());
         }
@@ -315,8 +332,23 @@ fn date_input(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<DateInput> {
 /// argument (immutable; `build()` can be called more than once).
 #[pyclass(frozen, module = "email365", name = "Message")]
 pub(crate) struct PyMessage {
-    pub(crate) builder: MessageBuilder<'static>,
+    /// Everything but the attachments.
+    builder: MessageBuilder<'static>,
+    /// The attachments, added at each build with their bytes borrowed: a message with a
+    /// 1 MiB attachment does not copy it when it is made or built.
+    attachments: Vec<Py<PyAttachment>>,
     subject: Option<String>,
+}
+
+impl PyMessage {
+    /// The core's build of this message (callable without the GIL).
+    pub(crate) fn build_core(&self) -> email365::Result<BuiltMessage> {
+        let mut b = self.builder.clone();
+        for a in &self.attachments {
+            b = b.attachment(a.get().to_core());
+        }
+        b.build()
+    }
 }
 
 #[pymethods]
@@ -366,15 +398,15 @@ impl PyMessage {
         if let Some(h) = html {
             b = b.html(h);
         }
-        for input in attachments {
-            let attachment = match input {
-                AttachmentInput::Attachment(a) => a.get().to_core(),
+        let attachments = attachments
+            .into_iter()
+            .map(|input| match input {
+                AttachmentInput::Attachment(a) => Ok(a.unbind()),
                 AttachmentInput::Path(p) => {
-                    PyAttachment::from_path(py, p, None, None, None)?.to_core()
+                    Py::new(py, PyAttachment::from_path(py, p, None, None, None)?)
                 }
-            };
-            b = b.attachment(attachment);
-        }
+            })
+            .collect::<PyResult<Vec<_>>>()?;
         let headers = match headers {
             None => Vec::new(),
             Some(Headers::Map(m)) => m.0,
@@ -402,14 +434,15 @@ impl PyMessage {
         }
         Ok(PyMessage {
             builder: b,
+            attachments,
             subject,
         })
     }
 
     /// Checks every input and builds the message (the GIL is released meanwhile).
     fn build(&self, py: Python<'_>) -> PyResult<PyBuiltMessage> {
-        let inner = py.detach(|| self.builder.build()).py(py)?;
-        Ok(PyBuiltMessage { inner })
+        let inner = py.detach(|| self.build_core()).py(py)?;
+        Ok(PyBuiltMessage::new(inner))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

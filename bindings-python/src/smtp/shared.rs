@@ -369,9 +369,7 @@ impl Outgoing {
     pub(crate) fn ready(&self) -> email365::Result<Ready<'_>> {
         Ok(match self {
             Outgoing::Built(b, parts) => Ready::built(Cow::Borrowed(&b.get().inner), parts),
-            Outgoing::Message(m, parts) => {
-                Ready::built(Cow::Owned(m.get().builder.build()?), parts)
-            }
+            Outgoing::Message(m, parts) => Ready::built(Cow::Owned(m.get().build_core()?), parts),
             Outgoing::Raw(r) => Ready {
                 envelope: r.envelope.clone(),
                 bytes: Cow::Borrowed(&r.bytes),
