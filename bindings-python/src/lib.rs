@@ -2,6 +2,10 @@
 //! crate `email365`. Only type and error conversion lives here, one file per core
 //! module; the public Python package `email365` re-exports it.
 
+/// mimalloc for every Rust allocation of the extension (docs/DEPENDENCIES.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod address;
 mod aio;
 mod cli;
