@@ -1537,7 +1537,7 @@ e365_result e365_notification_id_extract(const char *reply,
 /**
  * Makes options for `host` (a host name or an IP address, `host_len` bytes) with every
  * default: port 25 (the service's), STARTTLS required, the system's trusted roots, no
- * AUTH, PIPELINING and CHUNKING when offered, a window of 16 transactions, the time
+ * AUTH, PIPELINING and CHUNKING when offered, a window of 48 transactions, the time
  * limits of RFC 5321, no sender policy, no transcript, one connection for a pool. On
  * success `*out` receives them; free them with `e365_smtp_options_free`. The host is
  * copied.

@@ -510,7 +510,7 @@ class SmtpClient:
         ``"insecure_plaintext"`` is for local tests only and never sends credentials.
         ``timeout`` (seconds) limits every step; ``max_connections > 1`` keeps a pool.
         ``chunking`` uses BDAT when offered; ``window`` is how many whole transactions
-        :meth:`send_many` keeps in flight per connection (the core's default, 16, when
+        :meth:`send_many` keeps in flight per connection (the core's default, 48, when
         ``None``); a connection idle longer than ``probe_idle_after`` seconds (1 by
         default) is checked with RSET before the next message. ``transcript`` is called
         with ``("sent" | "received", line)`` for each protocol line, credentials redacted;

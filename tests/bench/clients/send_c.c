@@ -8,8 +8,8 @@
  * message, `ready`, wait for a line on stdin, send the same bytes with the explicit
  * envelope until MAX_MESSAGES or MAX_SECONDS, `done <count> <seconds>`, wait for a line,
  * QUIT. `one` sends each message with e365_smtp_client_send_raw; `many` sends whole
- * batches of 100 with e365_smtp_client_send_many_raw (default window), as the Rust
- * `email365-rust-many` client does. Exit status 0, or 1 on a failure (printed on stderr).
+ * batches of 100 with e365_smtp_client_send_many_raw (the default window, or
+ * EMAIL365_BENCH_WINDOW if set), as the Rust `email365-rust-many` client does. Exit status 0, or 1 on a failure (printed on stderr).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -133,6 +133,11 @@ int main(int argc, char **argv) {
     }
     if (rc == E365_OK) {
         rc = e365_smtp_options_set_timeout_ms(options, E365_TIMEOUT_STEP_DATA_END, 60000, &err);
+    }
+    /* send-bench's --window (the default window otherwise). */
+    const char *window = getenv("EMAIL365_BENCH_WINDOW");
+    if (rc == E365_OK && many && window != NULL) {
+        rc = e365_smtp_options_set_window(options, (size_t)strtoul(window, NULL, 10), &err);
     }
     if (rc != E365_OK) {
         e365_smtp_options_free(options);

@@ -4,8 +4,9 @@
 //
 // CLIENT is `email365` (the npm package's createTransport, plaintext test mode, `sendRaw`
 // one message at a time with the explicit envelope), `email365-many` (`sendMany` with
-// batches of 100, default window) or `nodemailer` (its SMTP transport pooled to one
-// connection, `sendMail` one message at a time with the same raw bytes and envelope).
+// batches of 100, the default window or EMAIL365_BENCH_WINDOW if set) or `nodemailer`
+// (its SMTP transport pooled to one connection, `sendMail` one message at a time with the
+// same raw bytes and envelope).
 // One connection: one warm-up message, `ready`, a line on stdin, the loop until
 // MAX_MESSAGES or MAX_SECONDS (`email365-many`: whole batches, at least one), `done <count>
 // <seconds>`, a line on stdin, then the transport is closed (the protocol of
@@ -48,7 +49,11 @@ function bounded(send) {
 
 async function runEmail365(many) {
   const email365 = await import("../../../bindings-wasm/pkg/node/index.mjs");
-  const transport = email365.createTransport({ host, port, tls: "insecure_plaintext", timeout: 60000 });
+  const options = { host, port, tls: "insecure_plaintext", timeout: 60000 };
+  // send-bench's --window (the default window otherwise).
+  const window = process.env.EMAIL365_BENCH_WINDOW;
+  if (many && window) options.window = Number(window);
+  const transport = email365.createTransport(options);
   const send = () => transport.sendRaw(data, envelope);
   await send();
   if (!many) {

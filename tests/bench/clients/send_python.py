@@ -3,17 +3,18 @@
     send_python.py CLIENT HOST PORT MESSAGE_FILE RCPTS MAX_MESSAGES MAX_SECONDS
 
 CLIENT is `email365` (the Python package, plaintext test mode, `SmtpClient.send` with the
-explicit envelope), `email365-many` (`SmtpClient.send_many` with batches of 100, default
-window), `smtplib` or `aiosmtplib`. One connection: it sends one warm-up message, prints
-`ready`, waits for a line on stdin, sends the message until MAX_MESSAGES or MAX_SECONDS
-(`email365-many`: whole batches, at least one), prints `done <count> <seconds>`, waits for
-a line, then quits. Every message is the same bytes with the envelope
+explicit envelope), `email365-many` (`SmtpClient.send_many` with batches of 100, the default
+window or EMAIL365_BENCH_WINDOW if set), `smtplib` or `aiosmtplib`. One connection: it
+sends one warm-up message, prints `ready`, waits for a line on stdin, sends the message
+until MAX_MESSAGES or MAX_SECONDS (`email365-many`: whole batches, at least one), prints
+`done <count> <seconds>`, waits for a line, then quits. Every message is the same bytes with the envelope
 bench@sender.example -> rcpt1..N@example.org, given explicitly by every client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from typing import Callable, List
@@ -62,7 +63,10 @@ def run_email365(host: str, port: int, data: bytes, rcpts: List[str], n: int, t:
 def run_email365_many(host: str, port: int, data: bytes, rcpts: List[str], n: int, t: float) -> None:
     import email365
 
-    client = email365.SmtpClient(host, port, tls="insecure_plaintext", timeout=60)
+    window = os.environ.get("EMAIL365_BENCH_WINDOW")
+    client = email365.SmtpClient(
+        host, port, tls="insecure_plaintext", timeout=60, window=int(window) if window else None
+    )
     client.send(data, from_addr=SENDER, to_addrs=rcpts)
     batch = [(data, SENDER, rcpts)] * BATCH
 

@@ -85,7 +85,7 @@ pub struct SmtpOptions {
     /// true).
     pub chunking: bool,
     /// How many whole transactions [`SmtpClient::send_many`] keeps in flight on one
-    /// connection (default 16; at least 1).
+    /// connection (default 48; at least 1).
     pub window: usize,
     /// A reused connection idle for longer than this is checked with RSET (one round
     /// trip) before the next message (default 1 s). Within it the message goes at once;

@@ -11,17 +11,28 @@
 //!
 //! `send-bench [--rtt-ms 0,5,20] [--rcpts 1,10] [--clients all|a,b] [--messages 2000]
 //!             [--seconds 2] [--repeat 3] [--pool 1,4,16] [--pool-rtt-ms 20]
+//!             [--window 8,16,32] [--server sink|postfix|exim]
 //!             [--python .venv/bin/python] [--c-client PATH] [--node node] [--json FILE]`
+//!
+//! `--window` runs each `-many` client once per window given (`SmtpOptions::window`; the
+//! external clients read it from `EMAIL365_BENCH_WINDOW`); without it they use the
+//! default window. `--server` sends to a real Postfix or Exim instead of the sink, started
+//! for each run through the interop harnesses as the interop tests start them (STARTTLS
+//! and AUTH PLAIN; tests/bench/src/server.rs says more); only the Rust clients
+//! (`email365-rust`, `email365-rust-many`) speak TLS and AUTH to them, and the pool is not
+//! run. Each run then also shows how many messages the server stored (the warm-up one
+//! included). Exim refuses the 1,001st message of a connection with a 421
+//! (`smtp_accept_max_per_connection`): keep `--messages` under 1,000 against Exim.
 //!
 //! Clients: email365-rust, email365-python, email365-c, email365-node (one message at a
 //! time), email365-rust-many, email365-python-many, email365-c-many, email365-node-many
 //! (`send_many` / `sendMany` with batches of 100, default window), lettre, smtplib,
 //! aiosmtplib, nodemailer (pooled to one connection, `sendMail` one at a time).
 
-use email365::smtp::{SmtpClient, SmtpOptions, SmtpPool, TlsMode};
+use email365::smtp::{SmtpClient, SmtpOptions, SmtpPool};
 use email365_bench::args::Args;
 use email365_bench::proxy::Proxy;
-use email365_bench::sink::{Sink, SinkOptions};
+use email365_bench::server::{Server, ServerKind};
 use email365_bench::workload;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -51,6 +62,8 @@ struct Measure {
     messages: usize,
     seconds: f64,
     turns: u64,
+    /// Messages the server took (warm-up included), where it can tell.
+    stored: Option<usize>,
 }
 
 impl Measure {
@@ -71,6 +84,8 @@ struct Bounds {
 
 struct Case<'a> {
     rcpts: usize,
+    /// `SmtpOptions::window` for `email365-rust-many` (None: the default).
+    window: Option<usize>,
     message: &'a email365::message::BuiltMessage,
     message_file: &'a Path,
     bounds: Bounds,
@@ -97,21 +112,18 @@ fn measure_in_process<S>(
         messages: n,
         seconds,
         turns: proxy.total_turns() - t0,
+        stored: None,
     })
 }
 
-fn email365_options(addr: SocketAddr) -> SmtpOptions {
-    let mut o = SmtpOptions::new("127.0.0.1")
-        .port(addr.port())
-        .tls(TlsMode::InsecurePlaintext);
-    o.timeouts.command = Duration::from_secs(60);
-    o.timeouts.data_end = Duration::from_secs(60);
-    o
+fn email365_options(server: &Server, addr: SocketAddr) -> Result<SmtpOptions, String> {
+    server.options(addr).map_err(|e| e.to_string())
 }
 
 /// email365 in Rust: `SmtpClient::send` in a loop (one transaction at a time).
-fn run_email365_rust(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
-    let mut client = SmtpClient::new(email365_options(proxy.addr())).map_err(|e| e.to_string())?;
+fn run_email365_rust(server: &Server, proxy: &Proxy, case: &Case) -> Result<Measure, String> {
+    let mut client =
+        SmtpClient::new(email365_options(server, proxy.addr())?).map_err(|e| e.to_string())?;
     let m = measure_in_process(proxy, case.bounds, &mut client, |c| {
         c.send(case.message).map(|_| ()).map_err(|e| e.to_string())
     });
@@ -119,9 +131,13 @@ fn run_email365_rust(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
     m
 }
 
-/// email365 in Rust: `SmtpClient::send_many` with batches of 100 (window: the default).
-fn run_email365_many(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
-    let mut client = SmtpClient::new(email365_options(proxy.addr())).map_err(|e| e.to_string())?;
+/// email365 in Rust: `SmtpClient::send_many` with batches of 100 (window: `case.window`).
+fn run_email365_many(server: &Server, proxy: &Proxy, case: &Case) -> Result<Measure, String> {
+    let mut options = email365_options(server, proxy.addr())?;
+    if let Some(w) = case.window {
+        options.window = w;
+    }
+    let mut client = SmtpClient::new(options).map_err(|e| e.to_string())?;
     client.send(case.message).map_err(|e| e.to_string())?;
     let batch = vec![case.message.clone(); 100];
     let t0 = proxy.total_turns();
@@ -142,6 +158,7 @@ fn run_email365_many(proxy: &Proxy, case: &Case) -> Result<Measure, String> {
         messages: n,
         seconds,
         turns,
+        stored: None,
     })
 }
 
@@ -198,6 +215,7 @@ fn run_external(mut cmd: Command, proxy: &Proxy) -> Result<Measure, String> {
             messages,
             seconds,
             turns: t1 - t0,
+            stored: None,
         })
     })();
     drop(stdin);
@@ -225,6 +243,8 @@ fn python_mode(client: &str) -> &str {
 }
 
 struct Setup {
+    server: ServerKind,
+    repo: PathBuf,
     python: PathBuf,
     c_client: Option<PathBuf>,
     script: PathBuf,
@@ -232,22 +252,28 @@ struct Setup {
     node_script: PathBuf,
 }
 
-/// `run` `repeat` times, each against a new sink behind a proxy that adds `rtt` ms of
+/// `run` `repeat` times, each against a new server behind a proxy that adds `rtt` ms of
 /// round trip: the measures, and the error that stopped the series early, if any.
 fn repeat_runs(
     repeat: usize,
     rtt: f64,
-    mut run: impl FnMut(&Proxy) -> Result<Measure, String>,
+    setup: &Setup,
+    mut run: impl FnMut(&Server, &Proxy) -> Result<Measure, String>,
 ) -> (Vec<Measure>, Option<String>) {
     let mut runs = Vec::new();
     for _ in 0..repeat {
-        let measure = Sink::start(SinkOptions::default())
-            .and_then(|sink| {
-                Proxy::start(sink.addr(), Duration::from_secs_f64(rtt / 2000.0)).map(|p| (sink, p))
+        let measure = Server::start(setup.server, &setup.python, &setup.repo)
+            .and_then(|server| {
+                Proxy::start(server.addr(), Duration::from_secs_f64(rtt / 2000.0))
+                    .map(|p| (server, p))
             })
             .map_err(|e| e.to_string())
-            // The proxy goes before the sink (the order of the bindings, reversed).
-            .and_then(|(_sink, proxy)| run(&proxy));
+            // The proxy goes before the server (the order of the bindings, reversed).
+            .and_then(|(server, proxy)| {
+                let mut m = run(&server, &proxy)?;
+                m.stored = settled_count(&server);
+                Ok(m)
+            });
         match measure {
             Ok(m) => runs.push(m),
             Err(e) => return (runs, Some(e)),
@@ -256,9 +282,37 @@ fn repeat_runs(
     (runs, None)
 }
 
-fn run_client(client: &str, setup: &Setup, proxy: &Proxy, case: &Case) -> Result<Measure, String> {
+/// What `server` took, once its count stops moving (Postfix logs a little late).
+fn settled_count(server: &Server) -> Option<usize> {
+    let mut last = server.stored()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = server.stored()?;
+        if now == last || Instant::now() > deadline {
+            return Some(now);
+        }
+        last = now;
+    }
+}
+
+fn run_client(
+    client: &str,
+    setup: &Setup,
+    server: &Server,
+    proxy: &Proxy,
+    case: &Case,
+) -> Result<Measure, String> {
     let addr = proxy.addr();
+    if setup.server != ServerKind::Sink && !client.starts_with("email365-rust") {
+        return Err(format!(
+            "{client} speaks plaintext only: run it against the sink"
+        ));
+    }
     let common = |cmd: &mut Command| {
+        if let Some(w) = case.window {
+            cmd.env("EMAIL365_BENCH_WINDOW", w.to_string());
+        }
         cmd.arg("127.0.0.1")
             .arg(addr.port().to_string())
             .arg(case.message_file)
@@ -267,8 +321,8 @@ fn run_client(client: &str, setup: &Setup, proxy: &Proxy, case: &Case) -> Result
             .arg(case.bounds.seconds.to_string());
     };
     match client {
-        "email365-rust" => run_email365_rust(proxy, case),
-        "email365-rust-many" => run_email365_many(proxy, case),
+        "email365-rust" => run_email365_rust(server, proxy, case),
+        "email365-rust-many" => run_email365_many(server, proxy, case),
         "lettre" => run_lettre(proxy, case),
         "email365-python" | "email365-python-many" | "smtplib" | "aiosmtplib" => {
             let mut cmd = Command::new(&setup.python);
@@ -322,13 +376,14 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 /// The pool: `connections` threads share an `SmtpPool` of that size for `seconds`.
 fn run_pool(
+    server: &Server,
     proxy: &Proxy,
     message: &email365::message::BuiltMessage,
     connections: usize,
     seconds: f64,
 ) -> Result<Measure, String> {
-    let pool =
-        SmtpPool::new(email365_options(proxy.addr()), connections).map_err(|e| e.to_string())?;
+    let pool = SmtpPool::new(email365_options(server, proxy.addr())?, connections)
+        .map_err(|e| e.to_string())?;
     // Warm-up: every connection opened and used once.
     let barrier = std::sync::Barrier::new(connections);
     let warm: Result<Vec<()>, String> = std::thread::scope(|s| {
@@ -372,6 +427,7 @@ fn run_pool(
         messages: counts?.iter().sum(),
         seconds: elapsed,
         turns,
+        stored: None,
     })
 }
 
@@ -388,10 +444,28 @@ fn main() {
         seconds: a.value("seconds", 2.0f64),
     };
     let repeat: usize = a.value("repeat", 3usize).max(1);
-    let pool_sizes: Vec<usize> = a.list("pool", &[1, 4, 16]);
+    let windows: Vec<Option<usize>> = match a.get("window") {
+        None => vec![None],
+        Some(_) => a.list("window", &[0usize]).into_iter().map(Some).collect(),
+    };
+    let server = match ServerKind::parse(a.get("server").unwrap_or("sink")) {
+        Some(k) => k,
+        None => {
+            eprintln!("send-bench: --server is sink, postfix or exim");
+            std::process::exit(2);
+        }
+    };
+    // The pool runs against the sink only.
+    let pool_sizes: Vec<usize> = if server == ServerKind::Sink {
+        a.list("pool", &[1, 4, 16])
+    } else {
+        Vec::new()
+    };
     let pool_rtt: f64 = a.value("pool-rtt-ms", 20.0f64);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let setup = Setup {
+        server,
+        repo: root.join("../.."),
         python: PathBuf::from(a.get("python").unwrap_or(".venv/bin/python")),
         c_client: a.get("c-client").map(PathBuf::from),
         script: root.join("clients/send_python.py"),
@@ -404,8 +478,10 @@ fn main() {
         std::process::exit(1);
     }
     let mut rows: Vec<Value> = Vec::new();
-    println!("| client | RTT ms | rcpts | messages/s | round trips/message | runs |");
-    println!("|---|---:|---:|---:|---:|---|");
+    println!(
+        "| client | server | RTT ms | rcpts | messages/s | round trips/message | runs (messages/seconds, stored) |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---|");
     for &n in &rcpts {
         let message = match workload::message(n) {
             Ok(m) => m,
@@ -421,33 +497,46 @@ fn main() {
         }
         for &rtt in &rtts {
             for client in &clients {
-                let case = Case {
-                    rcpts: n,
-                    message: &message,
-                    message_file: &file,
-                    bounds,
+                let client_windows = if client.ends_with("-many") {
+                    &windows[..]
+                } else {
+                    &[None][..]
                 };
-                let (runs, error) = repeat_runs(repeat, rtt, |proxy| {
-                    run_client(client, &setup, proxy, &case)
-                });
-                rows.push(row(client, rtt, n, None, &runs, error.as_deref()));
+                for &window in client_windows {
+                    let case = Case {
+                        rcpts: n,
+                        window,
+                        message: &message,
+                        message_file: &file,
+                        bounds,
+                    };
+                    let (runs, error) = repeat_runs(repeat, rtt, &setup, |server, proxy| {
+                        run_client(client, &setup, server, proxy, &case)
+                    });
+                    let label = Label {
+                        client,
+                        server: server.name(),
+                        window,
+                        connections: None,
+                    };
+                    rows.push(row(&label, rtt, n, &runs, error.as_deref()));
+                }
             }
         }
     }
     if !pool_sizes.is_empty() {
         if let Ok(message) = workload::message(1) {
             for &k in &pool_sizes {
-                let (runs, error) = repeat_runs(repeat, pool_rtt, |proxy| {
-                    run_pool(proxy, &message, k, bounds.seconds)
+                let (runs, error) = repeat_runs(repeat, pool_rtt, &setup, |server, proxy| {
+                    run_pool(server, proxy, &message, k, bounds.seconds)
                 });
-                rows.push(row(
-                    "email365-rust-pool",
-                    pool_rtt,
-                    1,
-                    Some(k),
-                    &runs,
-                    error.as_deref(),
-                ));
+                let label = Label {
+                    client: "email365-rust-pool",
+                    server: server.name(),
+                    window: None,
+                    connections: Some(k),
+                };
+                rows.push(row(&label, pool_rtt, 1, &runs, error.as_deref()));
             }
         }
     }
@@ -461,42 +550,52 @@ fn main() {
     }
 }
 
-/// A result row (also printed as a markdown table line).
-fn row(
-    client: &str,
-    rtt: f64,
-    rcpts: usize,
+/// What a row measured: the client, the server, the window and pool size if set.
+struct Label<'a> {
+    client: &'a str,
+    server: &'a str,
+    window: Option<usize>,
     connections: Option<usize>,
-    runs: &[Measure],
-    error: Option<&str>,
-) -> Value {
+}
+
+/// A result row (also printed as a markdown table line).
+fn row(label: &Label, rtt: f64, rcpts: usize, runs: &[Measure], error: Option<&str>) -> Value {
     let rate = median(runs.iter().map(Measure::rate).collect());
     let turns = median(runs.iter().map(Measure::turns_per_message).collect());
-    let name = match connections {
-        Some(k) => format!("{client} ({k} conn)"),
-        None => client.to_string(),
-    };
+    let mut name = label.client.to_string();
+    if let Some(k) = label.connections {
+        name += &format!(" ({k} conn)");
+    }
+    if let Some(w) = label.window {
+        name += &format!(" (window {w})");
+    }
+    let server = label.server;
     match error {
         Some(e) => println!(
-            "| {name} | {rtt} | {rcpts} | error: {} | | |",
+            "| {name} | {server} | {rtt} | {rcpts} | error: {} | | |",
             e.lines().last().unwrap_or("").replace('|', "/")
         ),
         None => println!(
-            "| {name} | {rtt} | {rcpts} | {rate:.1} | {turns:.2} | {} |",
+            "| {name} | {server} | {rtt} | {rcpts} | {rate:.1} | {turns:.2} | {} |",
             runs.iter()
-                .map(|m| format!("{}/{:.2}s", m.messages, m.seconds))
+                .map(|m| match m.stored {
+                    Some(s) => format!("{}/{:.2}s, {s}", m.messages, m.seconds),
+                    None => format!("{}/{:.2}s", m.messages, m.seconds),
+                })
                 .collect::<Vec<_>>()
                 .join(" ")
         ),
     }
     json!({
-        "client": client,
+        "client": label.client,
+        "server": server,
+        "window": label.window,
         "rtt_ms": rtt,
         "rcpts": rcpts,
-        "connections": connections.unwrap_or(1),
+        "connections": label.connections.unwrap_or(1),
         "messages_per_s": if error.is_none() { json!(rate) } else { Value::Null },
         "round_trips_per_message": if error.is_none() { json!(turns) } else { Value::Null },
-        "runs": runs.iter().map(|m| json!({"messages": m.messages, "seconds": m.seconds, "round_trips": m.turns})).collect::<Vec<_>>(),
+        "runs": runs.iter().map(|m| json!({"messages": m.messages, "seconds": m.seconds, "round_trips": m.turns, "stored": m.stored})).collect::<Vec<_>>(),
         "error": error,
     })
 }
