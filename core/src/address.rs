@@ -318,12 +318,20 @@ fn check_quoted_unicode(c: char, position: usize, first: bool) -> Result<()> {
     }
 }
 
+/// `s` in NFC: borrowed when every character is below U+0300 (each of those is
+/// `NFC_Quick_Check=Yes` with combining class 0, so such text is already NFC), else the
+/// composing normaliser's output collected from its iterator (one normaliser path, not
+/// the string API's separate one), fed by `Utf8Chars` as idna feeds it: the wasm module
+/// then carries one copy of the decomposition loop for both.
 fn nfc(s: &str) -> Cow<'_, str> {
-    if s.is_ascii() {
-        // ASCII text is always in NFC.
+    if s.chars().all(|c| c < '\u{300}') {
         return Cow::Borrowed(s);
     }
-    ComposingNormalizerBorrowed::new_nfc().normalize(s)
+    Cow::Owned(
+        ComposingNormalizerBorrowed::new_nfc()
+            .normalize_iter(utf8_iter::Utf8Chars::new(s.as_bytes()))
+            .collect(),
+    )
 }
 
 /// The byte offset of the first `target` outside quoted strings, if any.
@@ -1519,7 +1527,33 @@ mod tests {
         assert!(parse_plain("a@b--c.d", Mode::Envelope).is_none());
     }
 
+    #[test]
+    fn text_below_u0300_is_already_nfc() {
+        // The quick check of `nfc`: every character and every pair below U+0300 is left
+        // as it is by the full normaliser (nothing there decomposes without recomposing,
+        // has a combining class or composes with a following character).
+        let normaliser = ComposingNormalizerBorrowed::new_nfc();
+        let below = || (0..0x300).filter_map(char::from_u32);
+        for a in below() {
+            for b in below() {
+                let pair: String = [a, b].into_iter().collect();
+                assert_eq!(normaliser.normalize(&pair), pair.as_str());
+            }
+        }
+        assert!(matches!(nfc("Jos\u{e9} \u{2ff}"), Cow::Borrowed(_)));
+        assert_eq!(nfc("Jose\u{301}"), "Jos\u{e9}");
+        assert_eq!(nfc("\u{37e}"), ";");
+    }
+
     proptest::proptest! {
+        #[test]
+        fn nfc_agrees_with_the_normaliser(
+            input in "[a-z\u{a0}-\u{2ff}\u{300}-\u{36f}\u{37e}\u{1e00}-\u{1eff}\u{ac00}-\u{ac20}\u{1100}-\u{1112}\u{1161}-\u{1175}\u{f900}-\u{f910}\u{1d15e}]{0,12}",
+        ) {
+            let full = ComposingNormalizerBorrowed::new_nfc().normalize(&input);
+            proptest::prop_assert_eq!(nfc(&input), full);
+        }
+
         #[test]
         fn fast_path_agrees_with_the_full_rules(
             input in "[ a-zA-Z0-9.@<>\\-_!~\"(),;:\\[\\]]{0,40}",

@@ -6,6 +6,7 @@
 //! and its generic session, without I/O) is what the Node module adds.
 
 pub mod address;
+mod b64;
 #[cfg(feature = "command")]
 pub mod cli;
 pub mod error;

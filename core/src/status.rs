@@ -205,7 +205,7 @@ impl Notification {
     /// timestamps are optional and may tie). Addresses are matched on the exact local
     /// part and the ASCII-case-insensitive domain.
     pub fn recipients(&self) -> Vec<RecipientState> {
-        let mut index: HashMap<Option<RecipientKey<'_>>, usize> = HashMap::new();
+        let mut index = RecipientMap::default();
         let mut states: Vec<RecipientState> = Vec::new();
         for event in &self.events {
             let key = event.recipient.as_deref().map(RecipientKey::new);
@@ -255,6 +255,44 @@ impl Notification {
     /// state is final: a wait for every recipient ([`Poller`]) stops here.
     pub fn all_final(&self) -> bool {
         self.found && !self.events.is_empty() && self.recipients().iter().all(|r| r.is_final)
+    }
+}
+
+/// Recipients to their index: the map of [`Notification::recipients`] and of the message
+/// builder's de-duplication (one copy of the hash table's code in the wasm module).
+pub(crate) type RecipientMap<'a> = HashMap<Option<RecipientKey<'a>>, usize, RecipientHasher>;
+
+/// std's `RandomState` (SipHash with random keys), except on wasm32-unknown-unknown:
+/// std has no random source there and takes the keys from a stack and a heap address,
+/// the same on every run of a module, so SipHash resists no crafted collisions there
+/// either; [`Fnv`] then does the same work in far less code.
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+pub(crate) type RecipientHasher = std::hash::RandomState;
+/// See the native definition.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub(crate) type RecipientHasher = std::hash::BuildHasherDefault<Fnv>;
+
+/// 64-bit FNV-1a, the recipient maps' hasher in the wasm module ([`RecipientHasher`]).
+#[cfg_attr(
+    not(all(target_family = "wasm", target_os = "unknown")),
+    allow(dead_code)
+)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
     }
 }
 

@@ -141,14 +141,13 @@ fn unstructured<'b>(name: &str, value: &'b str) -> HeaderType<'b> {
 /// ASCII `value` as RFC 2047 "B" encoded words of at most 72 characters, separated by
 /// spaces (readers drop white space between encoded words).
 fn b_words(value: &str) -> String {
-    use base64::Engine;
     let mut out = String::with_capacity(value.len() * 2);
     for (i, chunk) in value.as_bytes().chunks(45).enumerate() {
         if i > 0 {
             out.push(' ');
         }
         out.push_str("=?utf-8?B?");
-        base64::engine::general_purpose::STANDARD.encode_string(chunk, &mut out);
+        crate::b64::encode_to_string(chunk, &mut out);
         out.push_str("?=");
     }
     out

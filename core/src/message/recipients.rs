@@ -2,11 +2,9 @@
 //! their matching keys, first appearance kept) and capped at [`MAX_RECIPIENTS`]. Used by
 //! the builder and by `envelope_from_message`, so both follow the same rule.
 
-use std::collections::HashMap;
-
 use super::headers::invalid;
 use crate::error::Result;
-use crate::status::RecipientKey;
+use crate::status::{RecipientKey, RecipientMap};
 
 /// The most distinct recipients (RCPT TO paths) one message may have. RFC 5321 4.5.3.1.8
 /// asks servers to accept at least 100 per transaction, and the SMTP engine opens further
@@ -21,7 +19,7 @@ pub const MAX_RECIPIENTS: usize = 10_000;
 pub(crate) fn distinct<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>> {
     // The map type of `Notification::recipients` (same key, same value type): the wasm
     // module then carries one copy of the hash table's code, not two.
-    let mut seen: HashMap<Option<RecipientKey<'a>>, usize> = HashMap::new();
+    let mut seen = RecipientMap::default();
     let mut kept: Vec<String> = Vec::new();
     for path in paths {
         // One lookup: a key already there is a repeat (its value is not read).
@@ -45,6 +43,28 @@ pub(crate) fn distinct<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::status::Fnv;
+    use std::hash::{BuildHasher, BuildHasherDefault};
+
+    #[test]
+    fn the_wasm_hasher_matches_keys_as_their_equality_does() {
+        // The wasm module's hasher (native builds use RandomState): keys that compare
+        // equal hash equally, and a map over it de-duplicates as `distinct` does.
+        let fnv = BuildHasherDefault::<Fnv>::default();
+        let hash = |s: &str| fnv.hash_one(Some(RecipientKey::new(s)));
+        assert_eq!(hash("T@U.V"), hash("T@u.v"));
+        assert_ne!(hash("T@U.V"), hash("t@U.V"));
+        let mut map: std::collections::HashMap<_, _, BuildHasherDefault<Fnv>> = Default::default();
+        for (i, path) in ["a@X.y", "a@x.Y", "b@x.y", "A@x.y", "b@X.Y"]
+            .into_iter()
+            .enumerate()
+        {
+            map.entry(Some(RecipientKey::new(path))).or_insert(i);
+        }
+        let mut firsts: Vec<usize> = map.into_values().collect();
+        firsts.sort_unstable();
+        assert_eq!(firsts, [0, 2, 3]);
+    }
 
     #[test]
     fn the_local_part_is_exact_and_the_domain_is_not() {

@@ -6,7 +6,6 @@
 //! package's `fetch` layer both execute these functions; docs/HTTP.md gives the table.
 
 use crate::error::{Error, ErrorKind};
-use base64::Engine as _;
 use std::time::{Duration, SystemTime};
 
 /// Most characters of an error response's body quoted in an error message.
@@ -173,7 +172,8 @@ pub fn retry_after_millis(delay: Duration) -> u64 {
 /// nothing at all when the body holds the user name, the password or their Basic-auth
 /// token (a server echoing the request must not put a credential into an error).
 pub fn error_excerpt(body: &str, username: &str, password: &str) -> String {
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    let mut token = String::new();
+    crate::b64::encode_to_string(format!("{username}:{password}").as_bytes(), &mut token);
     if [username, password, token.as_str()]
         .iter()
         .any(|s| !s.is_empty() && body.contains(s))

@@ -3,7 +3,6 @@
 
 use super::{StatusQuery, StatusRequest};
 use crate::error::{Error, ErrorKind, Result};
-use base64::Engine as _;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use zeroize::Zeroizing;
@@ -104,13 +103,9 @@ fn basic_authorization(username: &str, password: &str) -> String {
     credentials.push(b':');
     credentials.extend_from_slice(password.as_bytes());
     const PREFIX: &[u8] = b"Basic ";
-    let encoded = base64::encoded_len(credentials.len(), true).unwrap_or(0);
-    let mut value = vec![0u8; PREFIX.len() + encoded];
-    value[..PREFIX.len()].copy_from_slice(PREFIX);
-    let written = base64::engine::general_purpose::STANDARD
-        .encode_slice(&credentials[..], &mut value[PREFIX.len()..])
-        .unwrap_or(0);
-    value.truncate(PREFIX.len() + written);
+    let mut value = Vec::with_capacity(PREFIX.len() + crate::b64::encoded_len(credentials.len()));
+    value.extend_from_slice(PREFIX);
+    crate::b64::encode(&credentials, |b| value.push(b));
     // Base64 is ASCII: never fails (and takes the buffer without copying it).
     String::from_utf8(value).unwrap_or_default()
 }

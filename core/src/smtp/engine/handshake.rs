@@ -10,7 +10,6 @@ use super::{is_success, reply_error, AuthMechanism, Engine, Output, State, TlsMo
 use super::{Action, Capabilities};
 use crate::error::{Error, ErrorKind, Result};
 use crate::reply::Reply;
-use base64::Engine as _;
 use zeroize::Zeroizing;
 
 /// Refuses an EHLO name that is empty or has anything but printable ASCII without
@@ -31,15 +30,10 @@ pub fn check_ehlo_name(name: &str) -> Result<()> {
 /// `prefix`, the base64 of `secret` and CRLF, in a buffer allocated once at its final
 /// size (never reallocated, so no copy of the secret is left in freed memory).
 fn auth_line(prefix: &[u8], secret: &[u8]) -> Vec<u8> {
-    let encoded = base64::encoded_len(secret.len(), true).unwrap_or(0);
-    let mut bytes = vec![0u8; prefix.len() + encoded + 2];
-    bytes[..prefix.len()].copy_from_slice(prefix);
-    let written = base64::engine::general_purpose::STANDARD
-        .encode_slice(secret, &mut bytes[prefix.len()..prefix.len() + encoded])
-        .unwrap_or(0);
-    let end = prefix.len() + written;
-    bytes[end..end + 2].copy_from_slice(b"\r\n");
-    bytes.truncate(end + 2);
+    let mut bytes = Vec::with_capacity(prefix.len() + crate::b64::encoded_len(secret.len()) + 2);
+    bytes.extend_from_slice(prefix);
+    crate::b64::encode(secret, |b| bytes.push(b));
+    bytes.extend_from_slice(b"\r\n");
     bytes
 }
 
