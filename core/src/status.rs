@@ -265,36 +265,12 @@ pub(crate) type RecipientMap<'a> = HashMap<Option<RecipientKey<'a>>, usize, Reci
 /// std's `RandomState` (SipHash with random keys), except on wasm32-unknown-unknown:
 /// std has no random source there and takes the keys from a stack and a heap address,
 /// the same on every run of a module, so SipHash resists no crafted collisions there
-/// either; [`Fnv`] then does the same work in far less code.
+/// either; 64-bit FNV-1a (the `fnv` crate) then does the same work in far less code.
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 pub(crate) type RecipientHasher = std::hash::RandomState;
 /// See the native definition.
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub(crate) type RecipientHasher = std::hash::BuildHasherDefault<Fnv>;
-
-/// 64-bit FNV-1a, the recipient maps' hasher in the wasm module ([`RecipientHasher`]).
-#[cfg_attr(
-    not(all(target_family = "wasm", target_os = "unknown")),
-    allow(dead_code)
-)]
-pub(crate) struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
+pub(crate) type RecipientHasher = fnv::FnvBuildHasher;
 
 /// A recipient address for matching: exact local part, case-insensitive domain (also the
 /// key of the message builder's recipient de-duplication).

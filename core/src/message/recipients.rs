@@ -43,18 +43,17 @@ pub(crate) fn distinct<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::Fnv;
-    use std::hash::{BuildHasher, BuildHasherDefault};
+    use std::hash::BuildHasher;
 
     #[test]
     fn the_wasm_hasher_matches_keys_as_their_equality_does() {
         // The wasm module's hasher (native builds use RandomState): keys that compare
         // equal hash equally, and a map over it de-duplicates as `distinct` does.
-        let fnv = BuildHasherDefault::<Fnv>::default();
+        let fnv = fnv::FnvBuildHasher::default();
         let hash = |s: &str| fnv.hash_one(Some(RecipientKey::new(s)));
         assert_eq!(hash("T@U.V"), hash("T@u.v"));
         assert_ne!(hash("T@U.V"), hash("t@U.V"));
-        let mut map: std::collections::HashMap<_, _, BuildHasherDefault<Fnv>> = Default::default();
+        let mut map: std::collections::HashMap<_, _, fnv::FnvBuildHasher> = Default::default();
         for (i, path) in ["a@X.y", "a@x.Y", "b@x.y", "A@x.y", "b@X.Y"]
             .into_iter()
             .enumerate()
