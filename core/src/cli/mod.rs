@@ -61,15 +61,7 @@ where
         Some("status") => status::main(args.collect(), out),
         #[cfg(feature = "sandbox")]
         Some("sandbox") => email365_sandbox::cli::run("email365 sandbox", false, args, out),
-        Some("--help") | Some("-h") => {
-            let _ = writeln!(out, "{}", USAGE.trim_end());
-            EXIT_OK
-        }
-        None => finish(out, Err(usage("a command is required: send or status"))),
-        Some(other) => finish(
-            out,
-            Err(usage(format!("unknown command {other:?}: send or status"))),
-        ),
+        other => not_a_command(other, out),
     }
 }
 
@@ -86,15 +78,7 @@ where
     match args.next().as_ref().and_then(|c| c.to_str()) {
         Some("send") => send::main_host(host, args.collect(), out).await,
         Some("status") => status::main_host(host, args.collect(), out).await,
-        Some("--help") | Some("-h") => {
-            let _ = writeln!(out, "{}", USAGE.trim_end());
-            EXIT_OK
-        }
-        None => finish(out, Err(usage("a command is required: send or status"))),
-        Some(other) => finish(
-            out,
-            Err(usage(format!("unknown command {other:?}: send or status"))),
-        ),
+        other => not_a_command(other, out),
     }
 }
 
@@ -128,6 +112,22 @@ where
     S: Into<std::ffi::OsString>,
 {
     status::main(args.into_iter().map(Into::into).collect(), out)
+}
+
+/// What [`run`] and [`run_host`] do with a first word that is not a command they run:
+/// the usage for `--help`, a usage error for nothing or an unknown word.
+fn not_a_command(word: Option<&str>, out: &mut dyn Write) -> u8 {
+    match word {
+        Some("--help") | Some("-h") => {
+            let _ = writeln!(out, "{}", USAGE.trim_end());
+            EXIT_OK
+        }
+        None => finish(out, Err(usage("a command is required: send or status"))),
+        Some(other) => finish(
+            out,
+            Err(usage(format!("unknown command {other:?}: send or status"))),
+        ),
+    }
 }
 
 /// The usage text printed for `--help` or no command.
