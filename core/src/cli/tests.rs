@@ -275,6 +275,21 @@ const FINAL: &str = concat!(
     r#"[{"recipient":"email:a@example.com","statusCode":"CH_SENT"}]}}"#
 );
 
+/// `status` of notification `n1` against the fake host, without `--wait`.
+const STATUS_ARGS: [&str; 11] = [
+    "status",
+    "--account",
+    "acc",
+    "--username",
+    "u",
+    "--password-env",
+    PASSWORD_VAR,
+    "--id",
+    "n1",
+    "--base-url",
+    "http://127.0.0.1:9",
+];
+
 #[test]
 fn status_waits_through_failures_under_the_poller_and_prints_the_final_state() {
     let host = Fake::default();
@@ -284,23 +299,7 @@ fn status_waits_through_failures_under_the_poller_and_prints_the_final_state() {
         answer(200, None, "{}"),
         answer(200, None, FINAL),
     ];
-    let args = [
-        "status",
-        "--account",
-        "acc",
-        "--username",
-        "u",
-        "--password-env",
-        PASSWORD_VAR,
-        "--id",
-        "n1",
-        "--base-url",
-        "http://127.0.0.1:9",
-        "--wait",
-        "60",
-        "--timeout",
-        "5",
-    ];
+    let args = [&STATUS_ARGS[..], &["--wait", "60", "--timeout", "5"]].concat();
     let (code, out) = hosted(&host, &args);
     assert_eq!(code, EXIT_OK, "{out}");
     let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
@@ -318,19 +317,7 @@ fn status_waits_through_failures_under_the_poller_and_prints_the_final_state() {
 
 #[test]
 fn status_without_wait_reads_once_and_fails_on_an_error_answer() {
-    let args = [
-        "status",
-        "--account",
-        "acc",
-        "--username",
-        "u",
-        "--password-env",
-        PASSWORD_VAR,
-        "--id",
-        "n1",
-        "--base-url",
-        "http://127.0.0.1:9",
-    ];
+    let args = STATUS_ARGS;
     let host = Fake::default();
     *host.answers.borrow_mut() = vec![answer(404, None, "no such notification, pw-host-test")];
     let (code, out) = hosted(&host, &args);
