@@ -6,10 +6,12 @@ Usage: python3 scripts/gen_mime_types.py [PATH/TO/mime_guess-2.0.5/src/mime_type
 between the BEGIN/END markers of core/src/message/mime_types.rs, or run with --write.
 Keeps, for every extension, the first media type listed (what `first_or_octet_stream`
 returns, lower-cased as `Mime::essence_str` gives it), with the extension lower-cased.
-The table is written densely, as one line per media type: `"type ext ext …\n",` (the
+The table is written densely, as one line per media type: `"N rest ext ext …\n",` (the
 pieces of one `concat!`), types sorted bytewise and each type's extensions too, so that
-each media type and each extension is stored once and no pointer table is needed (the
-WebAssembly module's size, docs/PERFORMANCE.md "Module size").
+each media type and each extension is stored once and no pointer table is needed; each
+type is front-coded: N is the number of its leading bytes shared with the type of the line
+before, `rest` the bytes after them (the WebAssembly module's size, docs/PERFORMANCE.md
+"Module size").
 """
 import glob
 import os
@@ -51,10 +53,12 @@ def main() -> None:
         if " " in ext or "\n" in ext or " " in mime or "\n" in mime or '"' in ext + mime or "\\" in ext + mime:
             sys.exit(f"separator or quote in row {ext!r} {mime!r}")
         by_type.setdefault(mime, []).append(ext)
-    lines = "".join(
-        f'    "{mime} {" ".join(sorted(exts, key=str.encode))}\\n",\n'
-        for mime, exts in sorted(by_type.items(), key=lambda kv: kv[0].encode())
-    )
+    lines = ""
+    previous = ""
+    for mime, exts in sorted(by_type.items(), key=lambda kv: kv[0].encode()):
+        shared = len(os.path.commonprefix([previous, mime]))
+        lines += f'    "{shared} {mime[shared:]} {" ".join(sorted(exts, key=str.encode))}\\n",\n'
+        previous = mime
     if "--write" in sys.argv:
         cur = open(TARGET, encoding="utf-8").read()
         head, rest = cur.split(BEGIN, 1)

@@ -45,7 +45,7 @@ pub(crate) fn check_attachment<'b>(
     check_text(&field, &attachment.filename, false)?;
     let parsed = match &attachment.content_type {
         Some(ct) => parse_content_type(ct)?,
-        None => parse_content_type(super::mime_types::guess(&attachment.filename))?,
+        None => parse_content_type(&super::mime_types::guess(&attachment.filename))?,
     };
     let content_id = match &attachment.content_id {
         Some(cid) => {
