@@ -3,42 +3,40 @@
 
 use super::{StatusQuery, StatusRequest};
 use crate::error::{Error, ErrorKind, Result};
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use zeroize::Zeroizing;
 
-/// Characters of an id that are printable ASCII but not allowed verbatim in a path
-/// segment (RFC 3986 `pchar`): they are percent-encoded. `/ ? # %` and white space are
-/// refused before encoding, so they never reach this set.
-const PATH_SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'<')
-    .add(b'>')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}')
-    .add(b'[')
-    .add(b']')
-    .add(b'/')
-    .add(b'?')
-    .add(b'#')
-    .add(b'%');
+/// Whether a byte of an id stays as it is in a path segment: printable ASCII allowed
+/// verbatim in an RFC 3986 `pchar`. Everything else is percent-encoded; `/ ? # %` and white
+/// space are refused before encoding, so they never reach it.
+fn path_segment_char(b: u8) -> bool {
+    b.is_ascii_graphic() && !b"\"<>\\^`{|}[]/?#%".contains(&b)
+}
 
-/// The query value `email:<addr>`: everything is percent-encoded except the RFC 3986
-/// unreserved characters and `:` and `@` (legal in a query, never a form delimiter,
-/// and written verbatim in the vendor's own sample). `+`, `&`, `=`, `%`, `/`, `?`, `#`,
-/// `;`, non-ASCII bytes and all others are encoded.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b':')
-    .remove(b'@');
+/// Whether a byte of the query value `email:<addr>` stays as it is: the RFC 3986
+/// unreserved characters and `:` and `@` (legal in a query, never a form delimiter, and
+/// written verbatim in the vendor's own sample). `+`, `&`, `=`, `%`, `/`, `?`, `#`, `;`,
+/// non-ASCII bytes and all others are percent-encoded.
+fn query_value_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~:@".contains(&b)
+}
+
+/// Appends `s` to `url`, each byte that `keep` refuses written as `%XX` (upper-case hex,
+/// as RFC 3986 recommends). A few lines here instead of the `percent-encoding` crate,
+/// whose table of all 256 `%XX` triplets was 0.4 KB of the compressed wasm module
+/// (docs/PERFORMANCE.md, "Module size"); the tests compare it with that crate.
+fn percent_encode(url: &mut String, s: &str, keep: fn(u8) -> bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in s.bytes() {
+        if keep(b) {
+            url.push(char::from(b));
+        } else {
+            url.push('%');
+            url.push(char::from(HEX[usize::from(b >> 4)]));
+            url.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+}
 
 /// The default region.
 pub(super) const DEFAULT_REGION: &str = "eu";
@@ -77,12 +75,12 @@ pub(super) fn build(query: &StatusQuery<'_>) -> Result<StatusRequest> {
 
     let mut url = origin;
     url.push_str("/v1/");
-    url.extend(utf8_percent_encode(query.account_id, PATH_SEGMENT));
+    percent_encode(&mut url, query.account_id, path_segment_char);
     url.push_str("/notifications/id/");
-    url.extend(utf8_percent_encode(query.notification_id, PATH_SEGMENT));
+    percent_encode(&mut url, query.notification_id, path_segment_char);
     if let Some(address) = recipient {
         url.push_str("?recipient=email:");
-        url.extend(utf8_percent_encode(address, QUERY_VALUE));
+        percent_encode(&mut url, address, query_value_char);
     }
 
     Ok(StatusRequest {
@@ -367,6 +365,77 @@ fn check_host(host: &str) -> std::result::Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The encode sets the status request used with the `percent-encoding` crate.
+    mod reference {
+        use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC};
+
+        pub const PATH_SEGMENT: &AsciiSet = &CONTROLS
+            .add(b' ')
+            .add(b'"')
+            .add(b'<')
+            .add(b'>')
+            .add(b'\\')
+            .add(b'^')
+            .add(b'`')
+            .add(b'{')
+            .add(b'|')
+            .add(b'}')
+            .add(b'[')
+            .add(b']')
+            .add(b'/')
+            .add(b'?')
+            .add(b'#')
+            .add(b'%');
+
+        pub const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~')
+            .remove(b':')
+            .remove(b'@');
+    }
+
+    fn encoded(s: &str, keep: fn(u8) -> bool) -> String {
+        let mut out = String::from("x");
+        percent_encode(&mut out, s, keep);
+        out.split_off(1)
+    }
+
+    fn check_against_the_crate(s: &str) {
+        use percent_encoding::utf8_percent_encode;
+        assert_eq!(
+            encoded(s, path_segment_char),
+            utf8_percent_encode(s, reference::PATH_SEGMENT).to_string(),
+            "path segment {s:?}"
+        );
+        assert_eq!(
+            encoded(s, query_value_char),
+            utf8_percent_encode(s, reference::QUERY_VALUE).to_string(),
+            "query value {s:?}"
+        );
+    }
+
+    #[test]
+    fn percent_encoding_agrees_with_the_crate_on_every_character() {
+        for cp in (0..=0x800u32).chain([0xFFFD, 0x10FFFF]) {
+            if let Some(c) = char::from_u32(cp) {
+                check_against_the_crate(&format!("a{c}b{c}"));
+            }
+        }
+        check_against_the_crate("");
+        check_against_the_crate("Jörg+tag@example.com");
+        assert_eq!(encoded("a b%/é", path_segment_char), "a%20b%25%2F%C3%A9");
+        assert_eq!(encoded("u+1@x.y", query_value_char), "u%2B1@x.y");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn percent_encoding_agrees_with_the_crate(s in ".*") {
+            check_against_the_crate(&s);
+        }
+    }
 
     #[test]
     fn basic_authorization_leaves_no_unwiped_copy_from_reallocation() {
