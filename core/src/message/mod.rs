@@ -369,25 +369,30 @@ struct BodyScan {
 /// pairs at a time in a form the compiler turns into SIMD compares; in WebAssembly, which
 /// the module is built for without SIMD, eight at a time in the bits of a `u64`.
 fn scan_body(bytes: &[u8]) -> BodyScan {
-    #[cfg(not(target_family = "wasm"))]
-    return scan_body_lanes(bytes);
-    #[cfg(target_family = "wasm")]
-    return scan_body_words(bytes);
-}
-
-/// [`scan_body`] with sixteen boolean lanes per block (no per-line restart, no call per
-/// line end, no branch per block), which the compiler vectorises.
-#[cfg(any(test, not(target_family = "wasm")))]
-fn scan_body_lanes(bytes: &[u8]) -> BodyScan {
     let Some((&last, _)) = bytes.split_last() else {
         return BodyScan {
             canonical: true,
             boundary_mark: false,
         };
     };
-    let mut bad = bytes[0] == b'\n' || last == b'\r' || last == 0;
-    let mut mark = false;
-    let (current, next) = (&bytes[..bytes.len() - 1], &bytes[1..]);
+    #[cfg(not(target_family = "wasm"))]
+    let pairs = scan_pairs_lanes(bytes);
+    #[cfg(target_family = "wasm")]
+    let pairs = scan_pairs_words(bytes);
+    BodyScan {
+        canonical: pairs.canonical && bytes[0] != b'\n' && last != b'\r' && last != 0,
+        boundary_mark: pairs.boundary_mark,
+    }
+}
+
+/// The pairs of [`scan_body`] (every byte but the last, with the byte after it), sixteen
+/// boolean lanes per block (no per-line restart, no call per line end, no branch per
+/// block), which the compiler vectorises.
+#[cfg(any(test, not(target_family = "wasm")))]
+fn scan_pairs_lanes(bytes: &[u8]) -> BodyScan {
+    let (mut bad, mut mark) = (false, false);
+    let current = &bytes[..bytes.len().saturating_sub(1)];
+    let next = bytes.get(1..).unwrap_or_default();
     // Per lane, over every block: a fault seen, a mark seen (reduced once at the end).
     let (mut lanes_bad, mut lanes_mark) = ([false; 16], [false; 16]);
     let mut scan_block = |a: &[u8; 16], b: &[u8; 16]| {
@@ -428,11 +433,11 @@ fn scan_body_lanes(bytes: &[u8]) -> BodyScan {
     }
 }
 
-/// [`scan_body`] eight pairs at a time in the bytes of two `u64` words, the second one
-/// byte ahead of the first: each byte equal to a given value is found without a branch
-/// or a carry between bytes (the high bit of a byte is set where it is zero).
+/// The pairs of [`scan_body`] eight at a time in the bytes of two `u64` words, the
+/// second one byte ahead of the first: each byte equal to a given value is found without
+/// a branch or a carry between bytes (the high bit of a byte is set where it is zero).
 #[cfg(any(test, target_family = "wasm"))]
-fn scan_body_words(bytes: &[u8]) -> BodyScan {
+fn scan_pairs_words(bytes: &[u8]) -> BodyScan {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const ONES: u64 = 0x0101_0101_0101_0101;
     // Functions rather than closures, so that the module's size-first optimisation
@@ -451,14 +456,7 @@ fn scan_body_words(bytes: &[u8]) -> BodyScan {
         w.copy_from_slice(&bytes[at..at + 8]);
         u64::from_le_bytes(w)
     }
-    let Some((&last, _)) = bytes.split_last() else {
-        return BodyScan {
-            canonical: true,
-            boundary_mark: false,
-        };
-    };
-    let mut bad = bytes[0] == b'\n' || last == b'\r' || last == 0;
-    let mut mark = false;
+    let (mut bad, mut mark) = (false, false);
     let (mut words_bad, mut words_mark) = (0u64, 0u64);
     let mut j = 0;
     while j + 9 <= bytes.len() {
@@ -840,7 +838,7 @@ mod tests {
     }
 
     #[test]
-    fn body_scan_by_words_sees_each_pair_at_every_offset() {
+    fn pair_scan_by_words_sees_each_pair_at_every_offset() {
         // Every length up to 40, each of two faults (or a mark) at every position,
         // between bytes that are all set and all clear in turn.
         for len in 0..40 {
@@ -853,7 +851,7 @@ mod tests {
                                 *slot = b;
                             }
                         }
-                        assert_eq!(scan_body_words(&body), scan_body_lanes(&body), "{body:?}");
+                        assert_eq!(scan_pairs_words(&body), scan_pairs_lanes(&body), "{body:?}");
                     }
                 }
             }
@@ -875,11 +873,11 @@ mod tests {
         }
 
         #[test]
-        fn body_scans_by_lanes_and_by_words_agree(body in proptest::collection::vec(
+        fn pair_scans_by_lanes_and_by_words_agree(body in proptest::collection::vec(
             proptest::sample::select(vec![b'a', b'\r', b'\n', 0, b'=', b'_', 0x80, 0xff]),
             0..80,
         )) {
-            proptest::prop_assert_eq!(scan_body_lanes(&body), scan_body_words(&body));
+            proptest::prop_assert_eq!(scan_pairs_lanes(&body), scan_pairs_words(&body));
         }
 
         #[test]
