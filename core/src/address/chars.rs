@@ -1,0 +1,207 @@
+//! Character classes of the validator: the ASCII byte table of the fast paths (atext,
+//! letters-digits-hyphens, upper case), the Unicode classes that matter (marks, spaces,
+//! unsafe characters) with their checks, and the scans shared by the parsers.
+
+use super::fail;
+use crate::error::Result;
+use icu_properties::props::GeneralCategory;
+use icu_properties::CodePointMapData;
+
+/// A character for a message: printable ones quoted, others as U+XXXX.
+pub(super) fn show(c: char) -> String {
+    if c.is_control() || c.is_whitespace() || matches!(class(c), CharClass::Unsafe) {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("{c:?}")
+    }
+}
+
+/// Byte classes for the ASCII fast paths (one table look-up per byte instead of a
+/// chain of comparisons): RFC 5322 atext, letters-digits-hyphens, digits, upper case.
+pub(super) const ATEXT: u8 = 1;
+pub(super) const LDH: u8 = 2;
+pub(super) const UPPER: u8 = 4;
+pub(super) static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let mut class = 0;
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            )
+        {
+            class |= ATEXT;
+        }
+        if c.is_ascii_alphanumeric() || c == b'-' {
+            class |= LDH;
+        }
+        if c.is_ascii_uppercase() {
+            class |= UPPER;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+/// Whether the byte `b` is RFC 5322 atext (ASCII only).
+#[inline]
+pub(crate) fn is_atext_byte(b: u8) -> bool {
+    BYTE_CLASS[usize::from(b)] & ATEXT != 0
+}
+
+/// RFC 5322 atext (shared with the message module's header checks).
+#[inline]
+pub(crate) fn is_atext(c: char) -> bool {
+    c.is_ascii() && is_atext_byte(c as u8)
+}
+
+/// The offset of the first byte of `s` that is not printable ASCII (space to `~`),
+/// `s.len()` when there is none: no character before it is a control character or
+/// anything else than printable ASCII. Eight bytes at a time.
+pub(crate) fn first_non_printable(s: &str) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // Per byte, with the high bits masked out first so that no lane borrows or
+        // carries into its neighbour: below 0x20, exactly 0x7f, or at least 0x80.
+        let low7 = w & !HIGH;
+        let below_space = ((low7 | HIGH).wrapping_sub(ONES * 0x20) & HIGH) ^ HIGH;
+        let del = low7.wrapping_add(ONES) & HIGH;
+        if (w | below_space | del) & HIGH != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..]
+        .iter()
+        .position(|&b| !(b' '..=b'~').contains(&b))
+        .map_or(bytes.len(), |p| at + p)
+}
+
+/// The classes of non-ASCII characters that matter to the validator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CharClass {
+    /// Letters, numbers, punctuation, symbols.
+    Plain,
+    /// Combining marks: refused at the start of a part.
+    Mark,
+    /// Space separators (allowed in quoted strings only).
+    Space,
+    /// Format, private use, unassigned, surrogate, line/paragraph separators.
+    Unsafe,
+}
+
+pub(super) fn class(c: char) -> CharClass {
+    if c.is_ascii() {
+        return if c == ' ' {
+            CharClass::Space
+        } else {
+            CharClass::Plain
+        };
+    }
+    match CodePointMapData::<GeneralCategory>::new().get(c) {
+        GeneralCategory::NonspacingMark
+        | GeneralCategory::SpacingMark
+        | GeneralCategory::EnclosingMark => CharClass::Mark,
+        GeneralCategory::SpaceSeparator => CharClass::Space,
+        GeneralCategory::LineSeparator
+        | GeneralCategory::ParagraphSeparator
+        | GeneralCategory::Control
+        | GeneralCategory::Format
+        | GeneralCategory::PrivateUse
+        | GeneralCategory::Surrogate
+        | GeneralCategory::Unassigned => CharClass::Unsafe,
+        _ => CharClass::Plain,
+    }
+}
+
+/// Checks a non-ASCII character outside quotes; `first` when it starts its part.
+pub(super) fn check_unquoted_unicode(c: char, position: usize, first: bool) -> Result<()> {
+    match class(c) {
+        CharClass::Plain => Ok(()),
+        CharClass::Mark if !first => Ok(()),
+        CharClass::Mark => Err(fail(
+            "unsafe_char",
+            position,
+            format!(
+                "the combining mark {} cannot start a part of the address",
+                show(c)
+            ),
+        )),
+        CharClass::Space => Err(fail(
+            "whitespace",
+            position,
+            format!(
+                "the space character {} is not allowed outside quotes",
+                show(c)
+            ),
+        )),
+        CharClass::Unsafe => Err(fail(
+            "unsafe_char",
+            position,
+            format!(
+                "the invisible or unassigned character {} is not allowed",
+                show(c)
+            ),
+        )),
+    }
+}
+
+/// Checks a non-ASCII character inside a quoted string; `first` when it starts the value.
+pub(super) fn check_quoted_unicode(c: char, position: usize, first: bool) -> Result<()> {
+    match class(c) {
+        CharClass::Space => Ok(()),
+        _ => check_unquoted_unicode(c, position, first),
+    }
+}
+
+/// The byte offset of the first `target` outside quoted strings, if any.
+pub(super) fn find_unquoted(s: &str, targets: &[char]) -> Option<usize> {
+    let mut in_quote = false;
+    let mut escaped = false;
+    // Bytes, not characters: every character involved is ASCII, and the bytes of a
+    // multi-byte character are never ASCII (an escaped one clears `escaped` on its
+    // first byte, as the character would).
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if in_quote {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_quote = false;
+            }
+        } else if b == b'"' {
+            in_quote = true;
+        } else if b.is_ascii() && targets.contains(&char::from(b)) {
+            return Some(i);
+        }
+    }
+    None
+}

@@ -1,0 +1,366 @@
+//! Domains: address literals, and domain names through UTS 46 (IDNA) to their ASCII and
+//! Unicode forms, with the label and length limits.
+
+use super::chars::{class, show, CharClass};
+use super::{fail, AddressOptions, MAX_DOMAIN_LEN, MAX_LABEL_LEN};
+use crate::error::Result;
+use std::borrow::Cow;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// An address literal `[...]`: returns (domain, ascii_domain), both normalised.
+pub(super) fn parse_literal(
+    d: &str,
+    dbase: usize,
+    options: &AddressOptions,
+) -> Result<(String, String)> {
+    if !options.allow_domain_literal {
+        return Err(fail(
+            "domain_literal_not_allowed",
+            dbase,
+            "address literals are not allowed here (allow_domain_literal is off)",
+        ));
+    }
+    let mut close = None;
+    for (i, c) in d.char_indices().skip(1) {
+        match c {
+            ']' => {
+                close = Some(i);
+                break;
+            }
+            '\\' => {
+                return Err(fail(
+                    "obsolete_syntax",
+                    dbase + i,
+                    "quoted pairs in address literals are obsolete syntax",
+                ))
+            }
+            ' ' => {
+                return Err(fail(
+                    "whitespace",
+                    dbase + i,
+                    "white space is not allowed in an address literal",
+                ))
+            }
+            '[' => {
+                return Err(fail(
+                    "invalid_char",
+                    dbase + i,
+                    "the character '[' is not allowed in an address literal",
+                ))
+            }
+            _ if !c.is_ascii() => {
+                return Err(fail(
+                    "invalid_char",
+                    dbase + i,
+                    format!(
+                        "the character {} is not allowed in an address literal",
+                        show(c)
+                    ),
+                ))
+            }
+            _ => {}
+        }
+    }
+    let Some(close) = close else {
+        return Err(fail(
+            "unclosed_literal",
+            dbase,
+            "the address literal has no closing ]",
+        ));
+    };
+    if let Some(c) = d[close + 1..].chars().next() {
+        let pos = dbase + close + 1;
+        return Err(match c {
+            ' ' => fail(
+                "whitespace",
+                pos,
+                "white space is not allowed after the address literal",
+            ),
+            '(' | ')' => fail(
+                "comment_not_allowed",
+                pos,
+                "comments are not allowed in an address",
+            ),
+            _ => fail(
+                "invalid_char",
+                pos,
+                format!(
+                    "the character {} is not allowed after the address literal",
+                    show(c)
+                ),
+            ),
+        });
+    }
+    let content = &d[1..close];
+    let bad = || {
+        fail(
+            "invalid_literal",
+            dbase + 1,
+            "the address literal is neither an IPv4 address nor IPv6:<IPv6 address>",
+        )
+    };
+    if !content.is_empty() && content.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let ip: Ipv4Addr = content.parse().map_err(|_| bad())?;
+        let text = format!("[{ip}]");
+        return Ok((text.clone(), text));
+    }
+    match content.get(..5) {
+        Some(tag) if tag.eq_ignore_ascii_case("IPv6:") => {
+            let ip: Ipv6Addr = content[5..].parse().map_err(|_| bad())?;
+            let text = format!("[IPv6:{ip}]");
+            Ok((text.clone(), text))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// The input offsets of the labels of the domain `d` that starts at `dbase`.
+pub(super) fn label_starts(d: &str, dbase: usize) -> Vec<usize> {
+    std::iter::once(dbase)
+        .chain(
+            d.char_indices()
+                .filter(|(_, c)| is_label_separator(*c))
+                .map(|(i, c)| dbase + i + c.len_utf8()),
+        )
+        .collect()
+}
+
+pub(super) fn is_label_separator(c: char) -> bool {
+    matches!(c, '.' | '\u{3002}' | '\u{FF0E}' | '\u{FF61}')
+}
+
+/// A domain name: returns (Unicode form, ASCII form).
+pub(super) fn parse_domain(d: &str, dbase: usize) -> Result<(String, String)> {
+    if d.is_empty() {
+        return Err(fail("empty_domain", dbase, "there is nothing after the @"));
+    }
+    if d.len() > MAX_DOMAIN_LEN && d.chars().count() > MAX_DOMAIN_LEN {
+        return Err(fail(
+            "domain_too_long",
+            dbase,
+            format!("the domain is longer than {MAX_DOMAIN_LEN} characters"),
+        ));
+    }
+    // Label starts (byte offsets into the input), for positions of label errors.
+    let mut prev: Option<(usize, char)> = None;
+    let mut label_start = true;
+    for (i, c) in d.char_indices() {
+        let pos = dbase + i;
+        if is_label_separator(c) {
+            if i == 0 {
+                return Err(fail("dot_start", pos, "the domain cannot start with a dot"));
+            }
+            if label_start {
+                return Err(fail(
+                    "consecutive_dots",
+                    pos,
+                    "the domain cannot have two dots in a row",
+                ));
+            }
+            if let Some((p, '-')) = prev {
+                return Err(fail(
+                    "hyphen_end",
+                    p,
+                    "a domain label cannot end with a hyphen",
+                ));
+            }
+            label_start = true;
+        } else {
+            match c {
+                '-' if label_start => {
+                    return Err(fail(
+                        "hyphen_start",
+                        pos,
+                        "a domain label cannot start with a hyphen",
+                    ))
+                }
+                '-' => {}
+                _ if c.is_ascii_alphanumeric() => {}
+                ' ' => {
+                    return Err(fail(
+                        "whitespace",
+                        pos,
+                        "white space is not allowed in the domain",
+                    ))
+                }
+                '(' | ')' => {
+                    return Err(fail(
+                        "comment_not_allowed",
+                        pos,
+                        "comments are not allowed in an address",
+                    ))
+                }
+                _ if c.is_ascii() => {
+                    return Err(fail(
+                        "invalid_char",
+                        pos,
+                        format!("the character {} is not allowed in a domain", show(c)),
+                    ))
+                }
+                _ => match class(c) {
+                    CharClass::Space => {
+                        return Err(fail(
+                            "whitespace",
+                            pos,
+                            format!("the space character {} is not allowed in a domain", show(c)),
+                        ))
+                    }
+                    CharClass::Unsafe => {
+                        return Err(fail(
+                            "unsafe_char",
+                            pos,
+                            format!(
+                                "the invisible or unassigned character {} is not allowed",
+                                show(c)
+                            ),
+                        ))
+                    }
+                    CharClass::Plain | CharClass::Mark => {}
+                },
+            }
+            label_start = false;
+        }
+        prev = Some((pos, c));
+    }
+    if let Some((p, c)) = prev {
+        if is_label_separator(c) {
+            return Err(fail("dot_end", p, "the domain cannot end with a dot"));
+        }
+        if c == '-' {
+            return Err(fail(
+                "hyphen_end",
+                p,
+                "a domain label cannot end with a hyphen",
+            ));
+        }
+    }
+    let ascii = if let Some(ascii) = plain_ascii_domain(d) {
+        Ok(ascii)
+    } else {
+        to_ascii(d)
+    };
+    let ascii = ascii.map_err(|_| {
+        let label_starts = label_starts(d, dbase);
+        let position = d
+            .split(is_label_separator)
+            .zip(&label_starts)
+            .find(|(label, _)| to_ascii(label).is_err())
+            .map_or(dbase, |(_, start)| *start);
+        fail(
+            "invalid_idn",
+            position,
+            "the domain is not a valid internationalised domain name (UTS 46 strict processing refused it)",
+        )
+    })?;
+    // The input offset of the n-th label (error paths only).
+    let start_of = |n: usize| {
+        let starts = label_starts(d, dbase);
+        if starts.len() == ascii.split('.').count() {
+            starts.get(n).copied().unwrap_or(dbase)
+        } else {
+            dbase
+        }
+    };
+    // The labels of `ascii` split at '.', without `str::split` (this runs for every
+    // address).
+    let mut n = 0;
+    let mut label_len = 0;
+    for &b in ascii.as_bytes().iter().chain(std::iter::once(&b'.')) {
+        if b != b'.' {
+            label_len += 1;
+            continue;
+        }
+        if label_len == 0 {
+            // A label of characters UTS 46 ignores (variation selectors, soft hyphens)
+            // maps to nothing: `s@\u{fe05}.a` would become `s@.a`.
+            return Err(fail(
+                "invalid_idn",
+                start_of(n),
+                "a domain label maps to nothing under UTS 46 (it holds only characters that processing ignores)",
+            ));
+        }
+        if label_len > MAX_LABEL_LEN {
+            return Err(fail(
+                "label_too_long",
+                start_of(n),
+                format!(
+                    "a domain label is {label_len} octets long in ASCII form, more than the {MAX_LABEL_LEN} allowed"
+                ),
+            ));
+        }
+        n += 1;
+        label_len = 0;
+    }
+    if ascii.len() > MAX_DOMAIN_LEN {
+        return Err(fail(
+            "domain_too_long",
+            dbase,
+            format!(
+                "the domain is {} octets long in ASCII form, more than the {MAX_DOMAIN_LEN} allowed",
+                ascii.len()
+            ),
+        ));
+    }
+    let tld = ascii
+        .rfind('.')
+        .map_or(ascii.as_str(), |dot| &ascii[dot + 1..]);
+    {
+        if tld.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(fail(
+                "numeric_tld",
+                start_of(ascii.split('.').count() - 1),
+                "the last label of the domain is all digits (an IP address needs brackets)",
+            ));
+        }
+    }
+    let unicode = if ascii.as_bytes().windows(4).any(|w| w == b"xn--") {
+        let (unicode, result) = idna::domain_to_unicode(&ascii);
+        if result.is_err() {
+            return Err(fail(
+                "invalid_idn",
+                dbase,
+                "the domain is not a valid internationalised domain name (its A-labels do not decode)",
+            ));
+        }
+        unicode
+    } else {
+        ascii.clone()
+    };
+    Ok((unicode, ascii))
+}
+
+/// The fast path for the common case: an ASCII domain of letters, digits and hyphens
+/// (already checked by the caller: LDH characters, no empty label, no hyphen at a label
+/// edge) with no `xn--` label. UTS 46 processing of such a domain is lower-casing, and
+/// its only remaining strict check is "no `--` in positions 3 and 4"; `None` sends
+/// anything else through the full UTS 46 code.
+pub(super) fn plain_ascii_domain(d: &str) -> Option<String> {
+    if !d
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        return None;
+    }
+    let lower = d.to_ascii_lowercase();
+    if lower
+        .as_bytes()
+        .split(|&b| b == b'.')
+        .any(|label| label.get(2..4) == Some(b"--"))
+    {
+        return None;
+    }
+    Some(lower)
+}
+
+/// `idna::domain_to_ascii_strict` without its length check (done here with precise
+/// diagnoses): UTS 46 non-transitional, STD3 rules, hyphen checks, bidi, joiners.
+pub(super) fn to_ascii(domain: &str) -> std::result::Result<String, idna::Errors> {
+    idna::uts46::Uts46::new()
+        .to_ascii(
+            domain.as_bytes(),
+            idna::uts46::AsciiDenyList::STD3,
+            idna::uts46::Hyphens::Check,
+            idna::uts46::DnsLength::Ignore,
+        )
+        .map(Cow::into_owned)
+}

@@ -1,0 +1,289 @@
+//! Unit tests of the validator: diagnoses and positions, header forms, quoting, and the
+//! fast paths (plain ASCII addresses and domains, NFC quick check) against the full rules.
+
+use super::domain::plain_ascii_domain;
+use super::nfc::nfc;
+use super::*;
+use icu_normalizer::ComposingNormalizerBorrowed;
+use std::borrow::Cow;
+
+fn env(s: &str) -> Result<Address> {
+    Address::parse(s, &AddressOptions::default())
+}
+
+fn header(s: &str) -> Result<Address> {
+    Address::parse(
+        s,
+        &AddressOptions {
+            mode: Mode::Header,
+            ..Default::default()
+        },
+    )
+}
+
+fn reason(r: Result<Address>) -> (Option<&'static str>, Option<usize>) {
+    match r {
+        Ok(a) => panic!("expected an error, got {a:?}"),
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::InvalidAddress);
+            (e.reason(), e.position())
+        }
+    }
+}
+
+#[test]
+fn plain_address() {
+    let a = env("John.Doe@Example.COM").unwrap();
+    assert_eq!(a.local, "John.Doe");
+    assert_eq!(a.ascii_domain, "example.com");
+    assert_eq!(a.domain, "example.com");
+    assert_eq!(a.display_name, None);
+    assert!(!a.smtputf8);
+    assert_eq!(a.envelope(), "John.Doe@example.com");
+}
+
+#[test]
+fn idn_and_smtputf8() {
+    let a = env("jörg@bücher.de").unwrap();
+    assert_eq!(a.ascii_domain, "xn--bcher-kva.de");
+    assert_eq!(a.domain, "bücher.de");
+    assert!(a.smtputf8);
+    let b = env("x@xn--bcher-kva.de").unwrap();
+    assert_eq!(b.domain, "bücher.de");
+}
+
+#[test]
+fn diagnoses_with_positions() {
+    assert_eq!(reason(env("abc")), (Some("no_at"), Some(3)));
+    assert_eq!(reason(env(".a@b.c")), (Some("dot_start"), Some(0)));
+    assert_eq!(reason(env("a.@b.c")), (Some("dot_end"), Some(1)));
+    assert_eq!(reason(env("a..b@c.d")), (Some("consecutive_dots"), Some(2)));
+    assert_eq!(reason(env("a@b\r\n.c")), (Some("control_char"), Some(3)));
+    assert_eq!(
+        reason(env("a@[1.2.3.4]")),
+        (Some("domain_literal_not_allowed"), Some(2))
+    );
+    assert_eq!(reason(env("a@b.123")), (Some("numeric_tld"), Some(4)));
+    assert_eq!(
+        reason(env("a(b)@c.d")),
+        (Some("comment_not_allowed"), Some(1))
+    );
+    assert_eq!(
+        reason(env("\"a b\"@c.d")),
+        (Some("quoted_local_not_allowed"), Some(0))
+    );
+    assert_eq!(reason(env("\"a b@c.d")), (Some("unclosed_quote"), Some(0)));
+    assert_eq!(reason(env("a@-b.c")), (Some("hyphen_start"), Some(2)));
+    assert_eq!(
+        reason(env("<a@b.c>")),
+        (Some("angle_brackets_not_allowed"), Some(0))
+    );
+}
+
+#[test]
+fn header_forms() {
+    let a = header("\"Doe, John\" <john@example.com>").unwrap();
+    assert_eq!(a.display_name.as_deref(), Some("Doe, John"));
+    assert_eq!(a.header(), "\"Doe, John\" <john@example.com>");
+    let b = header("Jörg Müller <j@example.com>").unwrap();
+    assert_eq!(b.display_name.as_deref(), Some("Jörg Müller"));
+    assert_eq!(b.header(), "Jörg Müller <j@example.com>");
+    assert_eq!(header("\"\" <j@example.com>").unwrap().display_name, None);
+    assert_eq!(header("<j@example.com>").unwrap().display_name, None);
+    assert_eq!(
+        reason(header("John Q. Public <j@example.com>")),
+        (Some("obsolete_syntax"), Some(6))
+    );
+    assert_eq!(
+        reason(header("John <j@example.com")),
+        (Some("unclosed_angle"), Some(5))
+    );
+    assert_eq!(
+        reason(header("J\r\n <j@example.com>")),
+        (Some("control_char"), Some(1))
+    );
+}
+
+#[test]
+fn quoted_local_is_minimally_quoted() {
+    let opts = AddressOptions {
+        allow_quoted_local: true,
+        ..Default::default()
+    };
+    assert_eq!(Address::parse("\"abc\"@x.org", &opts).unwrap().local, "abc");
+    assert_eq!(Address::parse("\"a\\b\"@x.org", &opts).unwrap().local, "ab");
+    assert_eq!(
+        Address::parse("\"a b\"@x.org", &opts).unwrap().local,
+        "\"a b\""
+    );
+    assert_eq!(
+        Address::parse("\"a\\\"b\"@x.org", &opts).unwrap().local,
+        "\"a\\\"b\""
+    );
+}
+
+#[test]
+fn ascii_fast_path_matches_idna_strict() {
+    for d in [
+        "example.com",
+        "EXAMPLE.Com",
+        "a-b.c-d.e",
+        "g--a.com",
+        "ab--cd.com",
+        "xn--bcher-kva.de",
+        "XN--BCHER-KVA.DE",
+        "a.b",
+        "123.com",
+        "x1-2.io",
+    ] {
+        if let Some(fast) = plain_ascii_domain(d) {
+            assert_eq!(
+                Ok(fast),
+                idna::domain_to_ascii_strict(d).map_err(|_| ()),
+                "{d}"
+            );
+        }
+    }
+    assert_eq!(plain_ascii_domain("ab--cd.com"), None);
+    assert_eq!(plain_ascii_domain("xn--bcher-kva.de"), None);
+    assert_eq!(plain_ascii_domain("bücher.de"), None);
+}
+
+/// Every input the fast path accepts is accepted by the full rules with the same
+/// result, in both modes and with every option.
+fn assert_fast_path_agrees(input: &str) {
+    for mode in [Mode::Envelope, Mode::Header] {
+        let Some(plain) = parse_plain(input, mode) else {
+            continue;
+        };
+        assert_eq!(
+            plain.domain_has_upper,
+            plain.domain.bytes().any(|b| b.is_ascii_uppercase()),
+            "{input:?}"
+        );
+        for (allow_quoted_local, allow_domain_literal) in
+            [(false, false), (true, false), (false, true), (true, true)]
+        {
+            let options = AddressOptions {
+                mode,
+                allow_quoted_local,
+                allow_domain_literal,
+            };
+            assert_eq!(
+                Ok(plain.to_address()),
+                parse_full(input, &options).map_err(|e| e.to_string()),
+                "{input:?} {options:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fast_path_agrees_with_the_full_rules_on_edge_cases() {
+    let long_label = "a".repeat(63);
+    let too_long_label = "a".repeat(64);
+    let long_local = "l".repeat(64);
+    let cases = [
+        "a@b.c".to_string(),
+        "Shop <shop@example.com>".into(),
+        "Shop  Team   <shop@Example.COM>".into(),
+        "<a@b.c>".into(),
+        " <a@b.c>".into(),
+        "a.b.c@d-e.f".into(),
+        "a..b@c.d".into(),
+        ".a@b.c".into(),
+        "a.@b.c".into(),
+        "a@b..c".into(),
+        "a@.b.c".into(),
+        "a@b.c.".into(),
+        "a@-b.c".into(),
+        "a@b-.c".into(),
+        "a@b--c.d".into(),
+        "a@xn--bcher-kva.de".into(),
+        "a@123.45".into(),
+        "a@1-2.3".into(),
+        "a@b.123a".into(),
+        "a@b".into(),
+        "a@".into(),
+        "@b.c".into(),
+        "a@b@c.d".into(),
+        "a<b>@c.d".into(),
+        "Na.me <a@b.c>".into(),
+        "Name <a@b.c> ".into(),
+        "Name <a@b.c>>".into(),
+        "Name <<a@b.c>".into(),
+        "N\"ame <a@b.c>".into(),
+        "!#$%&'*+-/=?^_`{|}~@x.y".into(),
+        format!("a@{long_label}.com"),
+        format!("a@{too_long_label}.com"),
+        format!("a@b.{long_label}"),
+        format!("a@b.{too_long_label}"),
+        format!("{long_local}@b.c"),
+        format!("{long_local}l@b.c"),
+        format!("a@{}.com", ["x"; 124].join(".")),
+        format!("a@{}.com", ["x"; 125].join(".")),
+        format!("{long_local}@{}.com", ["x"; 93].join(".")),
+        format!("{long_local}@{}.com", ["x"; 94].join(".")),
+    ];
+    for input in &cases {
+        assert_fast_path_agrees(input);
+    }
+    assert!(parse_plain("Shop <shop@example.com>", Mode::Header).is_some());
+    assert!(parse_plain("Shop <shop@example.com>", Mode::Envelope).is_none());
+    assert!(parse_plain("a@b--c.d", Mode::Envelope).is_none());
+}
+
+#[test]
+fn text_below_u0300_is_already_nfc() {
+    // The quick check of `nfc`: every character and every pair below U+0300 is left
+    // as it is by the full normaliser (nothing there decomposes without recomposing,
+    // has a combining class or composes with a following character).
+    let normaliser = ComposingNormalizerBorrowed::new_nfc();
+    let below = || (0..0x300).filter_map(char::from_u32);
+    for a in below() {
+        for b in below() {
+            let pair: String = [a, b].into_iter().collect();
+            assert_eq!(normaliser.normalize(&pair), pair.as_str());
+        }
+    }
+    assert!(matches!(nfc("Jos\u{e9} \u{2ff}"), Cow::Borrowed(_)));
+    assert_eq!(nfc("Jose\u{301}"), "Jos\u{e9}");
+    assert_eq!(nfc("\u{37e}"), ";");
+}
+
+proptest::proptest! {
+    #[test]
+    fn nfc_agrees_with_the_normaliser(
+        input in "[a-z\u{a0}-\u{2ff}\u{300}-\u{36f}\u{37e}\u{1e00}-\u{1eff}\u{ac00}-\u{ac20}\u{1100}-\u{1112}\u{1161}-\u{1175}\u{f900}-\u{f910}\u{1d15e}]{0,12}",
+    ) {
+        let full = ComposingNormalizerBorrowed::new_nfc().normalize(&input);
+        proptest::prop_assert_eq!(nfc(&input), full);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_full_rules(
+        input in "[ a-zA-Z0-9.@<>\\-_!~\"(),;:\\[\\]]{0,40}",
+    ) {
+        assert_fast_path_agrees(&input);
+    }
+
+    #[test]
+    fn fast_path_agrees_on_address_shapes(
+        name in "([A-Za-z0-9!#~ ]{0,6} ?<)?",
+        local in "[a-z0-9.+_-]{0,6}",
+        domain in "[a-zA-Z0-9.-]{0,12}",
+    ) {
+        let close = if name.is_empty() { "" } else { ">" };
+        assert_fast_path_agrees(&format!("{name}{local}@{domain}{close}"));
+    }
+}
+
+#[test]
+fn every_reason_is_documented_once() {
+    let mut seen = std::collections::HashSet::new();
+    for (code, meaning) in REASONS {
+        assert!(seen.insert(*code), "duplicate {code}");
+        assert!(!meaning.is_empty());
+        assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    }
+}
