@@ -27,6 +27,7 @@ use chars::{find_unquoted, show};
 use display_name::{format_phrase, parse_display_name};
 use domain::{parse_domain, parse_literal};
 use local::{parse_dot_atom_local, parse_quoted_local};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Longest local part, in octets (RFC 5321 4.5.3.1.1).
@@ -149,8 +150,9 @@ impl fmt::Display for Address {
     }
 }
 
-fn fail(reason: &'static str, position: usize, message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::InvalidAddress, message)
+/// An `invalid_address` error; a fixed message is not copied.
+fn fail(reason: &'static str, position: usize, message: impl Into<Cow<'static, str>>) -> Error {
+    Error::with_text(ErrorKind::InvalidAddress, message.into())
         .with_reason(reason)
         .with_position(position)
 }

@@ -5,6 +5,7 @@ mod kind;
 
 pub use kind::{ErrorKind, Family, KindInfo, BASE_CLASSES, KINDS};
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// An SMTP reply as carried by an error: the facts, not the prose.
@@ -47,8 +48,9 @@ pub struct Error {
     /// The finer diagnosis code, or `null`.
     #[cfg_attr(feature = "wasm", tsify(type = "string | null"))]
     reason: Option<&'static str>,
-    /// The human message.
-    message: String,
+    /// The human message (a fixed text is not copied).
+    #[cfg_attr(feature = "wasm", tsify(type = "string"))]
+    message: Cow<'static, str>,
     /// The UTF-8 byte offset of a parse error, or `null`.
     #[cfg_attr(feature = "wasm", tsify(type = "number | null"))]
     position: Option<usize>,
@@ -62,10 +64,15 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with a human message.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error::with_text(kind, Cow::Owned(message.into()))
+    }
+
+    /// A new error of `kind` whose message may be a fixed text (not copied).
+    pub(crate) fn with_text(kind: ErrorKind, message: Cow<'static, str>) -> Error {
         Error {
             kind,
             reason: None,
-            message: message.into(),
+            message,
             position: None,
             // An unknown outcome is transient too: sending again (with the same
             // Message-ID) is what the caller should do, as after a 4xx.
