@@ -181,27 +181,31 @@ pub(super) fn check_quoted_unicode(c: char, position: usize, first: bool) -> Res
     }
 }
 
-/// The byte offset of the first `target` outside quoted strings, if any.
-pub(super) fn find_unquoted(s: &str, targets: &[char]) -> Option<usize> {
-    let mut in_quote = false;
-    let mut escaped = false;
-    // Bytes, not characters: every character involved is ASCII, and the bytes of a
-    // multi-byte character are never ASCII (an escaped one clears `escaped` on its
-    // first byte, as the character would).
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        if in_quote {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_quote = false;
-            }
-        } else if b == b'"' {
-            in_quote = true;
-        } else if b.is_ascii() && targets.contains(&char::from(b)) {
+/// The byte offset of the first `target` (ASCII bytes) outside quoted strings, if any.
+/// Bytes, not characters: every character involved is ASCII, and the bytes of a
+/// multi-byte character are never ASCII (a backslash escapes the first byte of one, and
+/// the others are not quotes or backslashes).
+#[inline]
+pub(super) fn find_unquoted(s: &str, targets: &[u8]) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    loop {
+        // Outside quotes: the next target or opening quote.
+        i += bytes[i..]
+            .iter()
+            .position(|&b| b == b'"' || targets.contains(&b))?;
+        if bytes[i] != b'"' {
             return Some(i);
         }
+        // Inside quotes: up to the closing quote, over escaped bytes.
+        i += 1;
+        loop {
+            match bytes.get(i)? {
+                b'"' => break,
+                b'\\' => i += 2,
+                _ => i += 1,
+            }
+        }
+        i += 1;
     }
-    None
 }

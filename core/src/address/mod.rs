@@ -198,7 +198,7 @@ fn parse_full(input: &str, options: &AddressOptions) -> Result<Address> {
     }
     match options.mode {
         Mode::Envelope => {
-            if let Some(i) = find_unquoted(input, &['<', '>']) {
+            if let Some(i) = find_unquoted(input, b"<>") {
                 return Err(fail(
                     "angle_brackets_not_allowed",
                     i,
@@ -209,13 +209,13 @@ fn parse_full(input: &str, options: &AddressOptions) -> Result<Address> {
             Ok(spec.into_address(None))
         }
         Mode::Header => {
-            let Some(lt) = find_unquoted(input, &['<']) else {
+            let Some(lt) = find_unquoted(input, b"<") else {
                 let spec = parse_addr_spec(input, 0, options)?;
                 return Ok(spec.into_address(None));
             };
             let display_name = parse_display_name(&input[..lt])?;
             let rest = &input[lt + 1..];
-            let Some(gt) = find_unquoted(rest, &['>']) else {
+            let Some(gt) = find_unquoted(rest, b">") else {
                 return Err(fail("unclosed_angle", lt, "the opening < has no closing >"));
             };
             let after = lt + 1 + gt + 1;

@@ -287,3 +287,15 @@ fn every_reason_is_documented_once() {
         assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
     }
 }
+
+#[test]
+fn targets_inside_quotes_are_skipped() {
+    use super::chars::find_unquoted;
+    assert_eq!(find_unquoted("a<b", b"<>"), Some(1));
+    assert_eq!(find_unquoted("\"<\" <a@b.c>", b"<"), Some(4));
+    assert_eq!(find_unquoted("\"a\\\"<\" <x>", b"<"), Some(7));
+    assert_eq!(find_unquoted("\"\\\u{e9}<\"<", b"<"), Some(6));
+    assert_eq!(find_unquoted("\"<", b"<"), None);
+    assert_eq!(find_unquoted("\"a\\", b"<"), None);
+    assert_eq!(find_unquoted("abc", b">"), None);
+}
