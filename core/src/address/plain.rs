@@ -98,21 +98,37 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
         }
         at += 1;
     }
-    let domain_len = spec_bytes.len() - at - 1;
     if at == 0
         || spec_bytes[at - 1] == b'.'
         || at > MAX_LOCAL_LEN
         || spec_bytes.len() > MAX_PATH_LEN
-        || domain_len == 0
-        || domain_len > MAX_DOMAIN_LEN
     {
         return None;
     }
-    // The domain: labels of letters, digits and hyphens separated by single dots.
-    let domain_bytes = &spec_bytes[at + 1..];
+    let domain_has_upper = plain_domain(&spec_bytes[at + 1..])?;
+    let spec = &input[spec_start..spec_end];
+    Some(PlainAddress {
+        display_name,
+        local: &spec[..at],
+        domain: &spec[at + 1..],
+        spec,
+        domain_has_upper,
+    })
+}
+
+/// The domain part of [`parse_plain`], also the fast path of the full rules' domain
+/// check: `Some` (with whether it holds an upper-case letter) for 1 to 253 octets of
+/// labels of 1 to 63 letters, digits and hyphens separated by single dots, no hyphen at a
+/// label edge, no `--` anywhere and a last label that is not all digits. UTS 46 leaves
+/// such a domain as it is, lower-cased, and every check of the full rules passes.
+#[inline]
+pub(super) fn plain_domain(domain: &[u8]) -> Option<bool> {
+    if domain.is_empty() || domain.len() > MAX_DOMAIN_LEN {
+        return None;
+    }
     let mut label_start = 0;
     let mut classes = 0; // every class seen, for the upper-case flag
-    for (i, &b) in domain_bytes.iter().enumerate() {
+    for (i, &b) in domain.iter().enumerate() {
         let class = BYTE_CLASS[usize::from(b)];
         classes |= class;
         if class & LDH != 0 && b != b'-' {
@@ -120,7 +136,7 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
         }
         // At the start of a label or after a hyphen: an empty label, a hyphen at the
         // start or end of a label, or `--`.
-        if i == label_start || domain_bytes[i - 1] == b'-' {
+        if i == label_start || domain[i - 1] == b'-' {
             return None;
         }
         match b {
@@ -130,20 +146,13 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
         }
     }
     // The last label: not empty, no hyphen at its end, not too long, not all digits.
-    let last_label = &domain_bytes[label_start..];
+    let last_label = &domain[label_start..];
     if last_label.is_empty()
         || last_label.len() > MAX_LABEL_LEN
-        || domain_bytes[domain_len - 1] == b'-'
+        || domain[domain.len() - 1] == b'-'
         || last_label.iter().all(u8::is_ascii_digit)
     {
         return None;
     }
-    let spec = &input[spec_start..spec_end];
-    Some(PlainAddress {
-        display_name,
-        local: &spec[..at],
-        domain: &spec[at + 1..],
-        spec,
-        domain_has_upper: classes & UPPER != 0,
-    })
+    Some(classes & UPPER != 0)
 }

@@ -251,6 +251,56 @@ fn text_below_u0300_is_already_nfc() {
     assert_eq!(nfc("\u{37e}"), ";");
 }
 
+/// What the domain fast path accepts, the full domain rules accept, with the same forms.
+fn assert_plain_domain_agrees(d: &str) {
+    if let Some(has_upper) = super::plain::plain_domain(d.as_bytes()) {
+        let lower = d.to_ascii_lowercase();
+        assert_eq!(
+            has_upper,
+            d.bytes().any(|b| b.is_ascii_uppercase()),
+            "{d:?}"
+        );
+        assert_eq!(
+            super::domain::parse_domain_full(d, 0).map_err(|e| e.to_string()),
+            Ok((lower.clone(), lower)),
+            "{d:?}"
+        );
+    }
+}
+
+#[test]
+fn plain_domain_agrees_with_the_full_rules_on_edge_cases() {
+    let label = "a".repeat(63);
+    for d in [
+        "a".to_string(),
+        "a.b".into(),
+        "A-b.C0".into(),
+        "123.com".into(),
+        "a.123".into(),
+        "a.1b".into(),
+        "a--b.c".into(),
+        "ab--c.d".into(),
+        "xn--bcher-kva.de".into(),
+        "-a.b".into(),
+        "a-.b".into(),
+        "a..b".into(),
+        ".a".into(),
+        "a.".into(),
+        format!("{label}.com"),
+        format!("{label}a.com"),
+        format!("b.{label}"),
+        format!("b.{label}a"),
+        format!("{}.com", ["x"; 124].join(".")),
+        format!("{}.com", ["x"; 125].join(".")),
+        format!("{label}.{label}.{label}.{}", "b".repeat(61)),
+        format!("{label}.{label}.{label}.{}", "b".repeat(62)),
+    ] {
+        assert_plain_domain_agrees(&d);
+    }
+    assert_eq!(super::plain::plain_domain(b"Example.COM"), Some(true));
+    assert_eq!(super::plain::plain_domain(b"b\xc3\xbccher.de"), None);
+}
+
 proptest::proptest! {
     #[test]
     fn nfc_agrees_with_the_normaliser(
@@ -258,6 +308,11 @@ proptest::proptest! {
     ) {
         let full = ComposingNormalizerBorrowed::new_nfc().normalize(&input);
         proptest::prop_assert_eq!(nfc(&input), full);
+    }
+
+    #[test]
+    fn plain_domain_agrees_with_the_full_rules(d in "[a-zA-Z0-9.\\-]{0,70}") {
+        assert_plain_domain_agrees(&d);
     }
 
     #[test]
