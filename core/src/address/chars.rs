@@ -104,6 +104,27 @@ pub(crate) fn first_non_printable(s: &str) -> usize {
         .map_or(bytes.len(), |p| at + p)
 }
 
+/// Letters of common scripts that NFC leaves as they are: the lower-case Latin-1 letters
+/// (not U+00F7 DIVISION SIGN), the basic lower-case Cyrillic ones, hiragana, katakana,
+/// the CJK ideographs of the main block and of extension A, and the Hangul syllables.
+/// Each is NFC with combining class 0 and never the second character of a canonical
+/// composition, so that any text of them and of characters below U+0300 is NFC (the
+/// `common_letters_are_left_as_they_are_by_nfc` test).
+#[inline]
+pub(super) fn is_common_letter(c: char) -> bool {
+    matches!(
+        c,
+        '\u{DF}'..='\u{F6}'
+            | '\u{F8}'..='\u{FF}'
+            | '\u{430}'..='\u{45F}'
+            | '\u{3041}'..='\u{3096}'
+            | '\u{30A1}'..='\u{30FA}'
+            | '\u{3400}'..='\u{4DBF}'
+            | '\u{4E00}'..='\u{9FFF}'
+            | '\u{AC00}'..='\u{D7A3}'
+    )
+}
+
 /// The classes of non-ASCII characters that matter to the validator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum CharClass {

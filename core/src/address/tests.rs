@@ -251,6 +251,54 @@ fn text_below_u0300_is_already_nfc() {
     assert_eq!(nfc("\u{37e}"), ";");
 }
 
+/// Every character of the quick check of `nfc`: those below U+0300 and the common
+/// letters.
+fn nfc_quick_check_chars() -> impl Iterator<Item = char> {
+    (0..=0x10ffff)
+        .filter_map(char::from_u32)
+        .filter(|&c| c < '\u{300}' || super::chars::is_common_letter(c))
+}
+
+#[test]
+fn common_letters_are_left_as_they_are_by_nfc() {
+    // Text of characters each of which is NFC, starts its NFD with a character of
+    // combining class 0 (so canonical reordering never crosses from one to the next)
+    // and whose NFD does not start with the second character of a canonical composition
+    // (so none composes with what precedes it) is NFC: its NFD composes back piece by
+    // piece. The second characters of every composition, from every decomposition:
+    use icu_normalizer::properties::{
+        CanonicalCombiningClassMapBorrowed, CanonicalDecompositionBorrowed, Decomposed,
+    };
+    use icu_normalizer::DecomposingNormalizerBorrowed;
+    let decomposition = CanonicalDecompositionBorrowed::new();
+    let seconds: std::collections::HashSet<char> = (0..=0x10ffff)
+        .filter_map(char::from_u32)
+        .filter_map(|c| match decomposition.decompose(c) {
+            Decomposed::Expansion(_, second) => Some(second),
+            _ => None,
+        })
+        .collect();
+    assert!(seconds.contains(&'\u{301}') && seconds.contains(&'\u{1161}'));
+    let nfc_normaliser = ComposingNormalizerBorrowed::new_nfc();
+    let nfd_normaliser = DecomposingNormalizerBorrowed::new_nfd();
+    let combining_class = CanonicalCombiningClassMapBorrowed::new();
+    let mut count = 0;
+    for c in nfc_quick_check_chars() {
+        let text = c.to_string();
+        assert_eq!(nfc_normaliser.normalize(&text), text, "{c:?}");
+        let first = nfd_normaliser.normalize(&text).chars().next().unwrap();
+        assert_eq!(combining_class.get_u8(first), 0, "{c:?}");
+        assert!(!seconds.contains(&first), "{c:?}");
+        count += 1;
+    }
+    assert_eq!(count, 0x300 + 0x30 + 0x56 + 0x5a + 0x19c0 + 0x5200 + 0x2ba4);
+    assert!(matches!(
+        nfc("\u{7528}\u{6237}\u{ac00}\u{fc}"),
+        Cow::Borrowed(_)
+    ));
+    assert_eq!(nfc("\u{ac00}\u{11a8}"), "\u{ac01}");
+}
+
 /// What the domain fast path accepts, the full domain rules accept, with the same forms.
 fn assert_plain_domain_agrees(d: &str) {
     if let Some(has_upper) = super::plain::plain_domain(d.as_bytes()) {
@@ -304,7 +352,7 @@ fn plain_domain_agrees_with_the_full_rules_on_edge_cases() {
 proptest::proptest! {
     #[test]
     fn nfc_agrees_with_the_normaliser(
-        input in "[a-z\u{a0}-\u{2ff}\u{300}-\u{36f}\u{37e}\u{1e00}-\u{1eff}\u{ac00}-\u{ac20}\u{1100}-\u{1112}\u{1161}-\u{1175}\u{f900}-\u{f910}\u{1d15e}]{0,12}",
+        input in "[a-z\u{a0}-\u{2ff}\u{300}-\u{36f}\u{37e}\u{1e00}-\u{1eff}\u{ac00}-\u{ac20}\u{d7a3}\u{1100}-\u{1112}\u{1161}-\u{1175}\u{11a8}-\u{11c2}\u{f900}-\u{f910}\u{1d15e}\u{430}-\u{45f}\u{3041}-\u{3099}\u{30a1}-\u{30fa}\u{3400}\u{4e00}-\u{4e10}\u{9fff}]{0,12}",
     ) {
         let full = ComposingNormalizerBorrowed::new_nfc().normalize(&input);
         proptest::prop_assert_eq!(nfc(&input), full);
