@@ -151,8 +151,17 @@ impl fmt::Display for Address {
 }
 
 /// An `invalid_address` error; a fixed message is not copied.
+#[inline]
 fn fail(reason: &'static str, position: usize, message: impl Into<Cow<'static, str>>) -> Error {
-    Error::with_text(ErrorKind::InvalidAddress, message.into())
+    refusal(reason, position, message.into())
+}
+
+/// The error of [`fail`], built out of line: the many places that refuse an address
+/// each make one call.
+#[cold]
+#[inline(never)]
+fn refusal(reason: &'static str, position: usize, message: Cow<'static, str>) -> Error {
+    Error::with_text(ErrorKind::InvalidAddress, message)
         .with_reason(reason)
         .with_position(position)
 }
