@@ -3,6 +3,7 @@
 
 use super::chars::{class, show, CharClass};
 use super::plain::plain_domain;
+use super::punycode;
 use super::{fail, AddressOptions, MAX_DOMAIN_LEN, MAX_LABEL_LEN};
 use crate::error::Result;
 use std::borrow::Cow;
@@ -324,18 +325,12 @@ pub(super) fn parse_domain_full(d: &str, dbase: usize) -> Result<(String, String
             ));
         }
     }
-    let unicode = if ascii.as_bytes().windows(4).any(|w| w == b"xn--") {
-        let (unicode, result) = idna::domain_to_unicode(&ascii);
-        if result.is_err() {
-            return Err(fail(
-                "invalid_idn",
-                dbase,
-                "the domain is not a valid internationalised domain name (its A-labels do not decode)",
-            ));
-        }
-        unicode
-    } else {
-        ascii.clone()
+    let Some(unicode) = to_unicode(&ascii) else {
+        return Err(fail(
+            "invalid_idn",
+            dbase,
+            "the domain is not a valid internationalised domain name (its A-labels do not decode)",
+        ));
     };
     Ok((unicode, ascii))
 }
@@ -374,4 +369,20 @@ pub(super) fn to_ascii(domain: &str) -> std::result::Result<String, idna::Errors
             idna::uts46::DnsLength::Ignore,
         )
         .map(Cow::into_owned)
+}
+
+/// The Unicode form of a domain from its ASCII form, as [`to_ascii`] gives it and within
+/// the label limits: its A-labels decoded, what `idna::domain_to_unicode` gives for it.
+/// `None` when an A-label does not decode.
+pub(super) fn to_unicode(ascii: &str) -> Option<String> {
+    let mut unicode = String::with_capacity(ascii.len());
+    for label in ascii.split('.') {
+        match label.strip_prefix("xn--") {
+            Some(punycode) => punycode::decode(punycode, &mut unicode)?,
+            None => unicode.push_str(label),
+        }
+        unicode.push('.');
+    }
+    unicode.truncate(unicode.len() - 1);
+    Some(unicode)
 }

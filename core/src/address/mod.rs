@@ -16,6 +16,7 @@ mod domain;
 mod local;
 mod nfc;
 mod plain;
+mod punycode;
 #[cfg(test)]
 mod tests;
 

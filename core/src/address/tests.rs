@@ -5,6 +5,7 @@ use super::domain::plain_ascii_domain;
 use super::nfc::nfc;
 use super::*;
 use icu_normalizer::ComposingNormalizerBorrowed;
+use proptest::strategy::Strategy;
 use std::borrow::Cow;
 
 fn env(s: &str) -> Result<Address> {
@@ -147,6 +148,101 @@ fn ascii_fast_path_matches_idna_strict() {
     assert_eq!(plain_ascii_domain("ab--cd.com"), None);
     assert_eq!(plain_ascii_domain("xn--bcher-kva.de"), None);
     assert_eq!(plain_ascii_domain("bücher.de"), None);
+}
+
+/// The forms of a domain as the idna crate gives them: strict ToASCII without the length
+/// check, then `idna::domain_to_unicode` of its result when that has an `xn--`.
+fn idna_forms(d: &str) -> Option<(String, String)> {
+    use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
+    let ascii = Uts46::new()
+        .to_ascii(
+            d.as_bytes(),
+            AsciiDenyList::STD3,
+            Hyphens::Check,
+            DnsLength::Ignore,
+        )
+        .ok()?
+        .into_owned();
+    if !ascii.contains("xn--") {
+        return Some((ascii.clone(), ascii));
+    }
+    let (unicode, result) = idna::domain_to_unicode(&ascii);
+    assert!(result.is_ok(), "{d:?}: the A-labels of ToASCII decode");
+    Some((unicode, ascii))
+}
+
+/// The forms of a domain from `to_ascii` and `to_unicode`, where the ASCII form keeps the
+/// limits (`to_unicode` is only used then).
+fn forms(d: &str) -> Option<(String, String)> {
+    let ascii = super::domain::to_ascii(d).ok()?;
+    if ascii
+        .split('.')
+        .any(|label| label.is_empty() || label.len() > 63)
+    {
+        return idna_forms(d);
+    }
+    Some((super::domain::to_unicode(&ascii)?, ascii))
+}
+
+#[test]
+fn unicode_form_agrees_with_idna() {
+    for d in [
+        "example.com",
+        "Example.COM",
+        "bücher.de",
+        "BÜCHER.de",
+        "xn--bcher-kva.de",
+        "XN--BCHER-KVA.DE",
+        "xn--Bcher-kva.de",
+        "Xn--bcher-KVA.de",
+        "例子.中国",
+        "例子。中国",
+        "ｅｘａｍｐｌｅ.com",
+        "faß.de",
+        "xn--fa-hia.de",
+        "ς.gr",
+        "שלום.com",
+        "xn--4dbrk0ce.com",
+        "a\u{200d}b.com",
+        "\u{0915}\u{094d}\u{200d}.in",
+        "\u{fe05}.a",
+        "a\u{ad}b.c",
+        "ab--c.de",
+        "axn--b.com",
+        "xn--.com",
+        "xn--a.com",
+        "xn--ab-.com",
+        "\u{300}a.com",
+        "ä.xn--bcher-kva.Ü",
+        "١٢٣.com",
+        "😀.ws",
+        "a..b",
+        "",
+    ] {
+        assert_eq!(forms(d), idna_forms(d), "{d:?}");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn unicode_form_agrees_with_idna_on_labels(
+        labels in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[a-zA-Z0-9\\-\u{df}-\u{ff}\u{c0}-\u{de}\u{300}\u{308}\u{3c2}\u{3c3}\u{5d0}-\u{5d4}\u{627}-\u{62a}\u{660}-\u{662}\u{200c}\u{200d}\u{ad}\u{fe0f}\u{3002}\u{ff21}-\u{ff23}\u{4e00}-\u{4e05}\u{ac00}-\u{ac03}\u{1f600}]{0,6}",
+                "[a-z\u{e0}-\u{ff}\u{4e00}-\u{4e05}\u{5d0}-\u{5d4}\u{300}]{1,5}".prop_map(|label: String| {
+                    format!("xn--{}", idna::punycode::encode_str(&label).unwrap_or_default())
+                }),
+                "[a-z\u{e0}-\u{ff}]{1,5}".prop_map(|label: String| {
+                    format!("XN--{}", idna::punycode::encode_str(&label).unwrap_or_default())
+                        .to_uppercase()
+                }),
+            ],
+            1..4,
+        ),
+    ) {
+        let d = labels.join(".");
+        proptest::prop_assert_eq!(forms(&d), idna_forms(&d), "{:?}", d);
+    }
 }
 
 /// Every input the fast path accepts is accepted by the full rules with the same
@@ -362,6 +458,18 @@ proptest::proptest! {
     fn plain_domain_agrees_with_the_full_rules(d in "[a-zA-Z0-9.\\-]{0,70}") {
         assert_plain_domain_agrees(&d);
     }
+
+    #[test]
+    fn punycode_decoding_agrees_with_idna(punycode in "[a-z0-9\\-]{0,40}") {
+        let mut decoded = String::new();
+        let idna = idna::punycode::decode_to_string(&punycode);
+        if super::punycode::decode(&punycode, &mut decoded).is_some() {
+            proptest::prop_assert_eq!(Some(decoded), idna);
+        } else {
+            proptest::prop_assert!(idna.is_none_or(|idna| idna.chars().count() > 63));
+        }
+    }
+
 
     #[test]
     fn fast_path_agrees_with_the_full_rules(
