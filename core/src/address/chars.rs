@@ -104,12 +104,14 @@ pub(crate) fn first_non_printable(s: &str) -> usize {
         .map_or(bytes.len(), |p| at + p)
 }
 
-/// Letters of common scripts that NFC leaves as they are: the lower-case Latin-1 letters
-/// (not U+00F7 DIVISION SIGN), the basic lower-case Cyrillic ones, hiragana, katakana,
-/// the CJK ideographs of the main block and of extension A, and the Hangul syllables.
-/// Each is NFC with combining class 0 and never the second character of a canonical
-/// composition, so that any text of them and of characters below U+0300 is NFC (the
-/// `common_letters_are_left_as_they_are_by_nfc` test).
+/// Letters of common scripts that Unicode processing leaves as they are: the lower-case
+/// Latin-1 letters (not U+00F7 DIVISION SIGN), the basic lower-case Cyrillic ones,
+/// hiragana, katakana, the CJK ideographs of the main block and of extension A, and the
+/// Hangul syllables. Each is NFC with combining class 0 and never the second character
+/// of a canonical composition, so that any text of them and of characters below U+0300
+/// is NFC; each is a letter that no character check refuses ([`CharClass::Plain`]),
+/// valid under UTS 46 and strongly left-to-right (the `common_letters_are_left_as_they_are`
+/// tests).
 #[inline]
 pub(super) fn is_common_letter(c: char) -> bool {
     matches!(

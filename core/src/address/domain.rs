@@ -1,7 +1,8 @@
-//! Domains: address literals, and domain names through UTS 46 (IDNA) to their ASCII and
-//! Unicode forms, with the label and length limits.
+//! Domains: address literals, and domain names to their ASCII and Unicode forms (a fast
+//! path for the usual ones, UTS 46 (IDNA) for the others), with the label and length
+//! limits.
 
-use super::chars::{class, show, CharClass};
+use super::chars::{class, is_common_letter, show, CharClass};
 use super::plain::plain_domain;
 use super::punycode;
 use super::{fail, AddressOptions, MAX_DOMAIN_LEN, MAX_LABEL_LEN};
@@ -246,24 +247,27 @@ pub(super) fn parse_domain_full(d: &str, dbase: usize) -> Result<(String, String
             ));
         }
     }
-    let ascii = if let Some(ascii) = plain_ascii_domain(d) {
-        Ok(ascii)
-    } else {
-        to_ascii(d)
+    // Both forms from the fast path, or the ASCII form from UTS 46 (the Unicode form
+    // follows once the limits are checked).
+    let (unicode, ascii) = match common_idn(d) {
+        Some((unicode, ascii)) => (Some(unicode), ascii),
+        None => match to_ascii(d) {
+            Some(ascii) => (None, ascii),
+            None => {
+                let label_starts = label_starts(d, dbase);
+                let position = d
+                    .split(is_label_separator)
+                    .zip(&label_starts)
+                    .find(|(label, _)| to_ascii(label).is_none())
+                    .map_or(dbase, |(_, start)| *start);
+                return Err(fail(
+                    "invalid_idn",
+                    position,
+                    "the domain is not a valid internationalised domain name (UTS 46 strict processing refused it)",
+                ));
+            }
+        },
     };
-    let ascii = ascii.map_err(|_| {
-        let label_starts = label_starts(d, dbase);
-        let position = d
-            .split(is_label_separator)
-            .zip(&label_starts)
-            .find(|(label, _)| to_ascii(label).is_err())
-            .map_or(dbase, |(_, start)| *start);
-        fail(
-            "invalid_idn",
-            position,
-            "the domain is not a valid internationalised domain name (UTS 46 strict processing refused it)",
-        )
-    })?;
     // The input offset of the n-th label (error paths only).
     let start_of = |n: usize| {
         let starts = label_starts(d, dbase);
@@ -325,7 +329,7 @@ pub(super) fn parse_domain_full(d: &str, dbase: usize) -> Result<(String, String
             ));
         }
     }
-    let Some(unicode) = to_unicode(&ascii) else {
+    let Some(unicode) = unicode.or_else(|| to_unicode(&ascii)) else {
         return Err(fail(
             "invalid_idn",
             dbase,
@@ -335,39 +339,103 @@ pub(super) fn parse_domain_full(d: &str, dbase: usize) -> Result<(String, String
     Ok((unicode, ascii))
 }
 
-/// The fast path for the common case: an ASCII domain of letters, digits and hyphens
-/// (already checked by the caller: LDH characters, no empty label, no hyphen at a label
-/// edge) with no `xn--` label. UTS 46 processing of such a domain is lower-casing, and
-/// its only remaining strict check is "no `--` in positions 3 and 4"; `None` sends
-/// anything else through the full UTS 46 code.
-pub(super) fn plain_ascii_domain(d: &str) -> Option<String> {
-    if !d
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-    {
-        return None;
+/// The fast path of UTS 46 ([`to_ascii`], [`to_unicode`]) for the usual internationalised
+/// domains: `None` unless every label is
+///
+/// - ASCII letters, digits and hyphens (upper case lower-cased), or
+/// - a U-label of ASCII letters, digits, hyphens (upper case lower-cased) and at least
+///   one common letter ([`is_common_letter`]), or
+/// - an A-label in lower case (`xn--` and Punycode) that decodes to such a U-label,
+///
+/// with no hyphen at the start or end of a label (as written and decoded) and none in
+/// positions 3 and 4 but that of `xn--`, and U-labels of at most 63 characters (the
+/// Punycode is written by [`punycode`]). UTS 46 leaves such labels as they are (common
+/// letters are valid, NFC together with ASCII and left-to-right, so that the domain is
+/// no bidi domain), lower-cased, and encodes each U-label to `xn--` and its Punycode: the
+/// same two forms as UTS 46 gives (the `common_idn_agrees_with_idna` tests).
+pub(super) fn common_idn(d: &str) -> Option<(String, String)> {
+    let mut unicode = String::new();
+    let mut ascii = String::new();
+    for label in d.split('.') {
+        let bytes = label.as_bytes();
+        let a_label = label.is_ascii() && bytes.len() >= 4 && bytes[2] == b'-' && bytes[3] == b'-';
+        // Labels as written are checked before anything is copied.
+        let common = a_label || common_label(label)?;
+        if unicode.capacity() == 0 {
+            unicode = String::with_capacity(d.len());
+            ascii = String::with_capacity(d.len() + 16);
+        }
+        let start = unicode.len();
+        if a_label {
+            // `xn--` and Punycode in lower case, decoded to a U-label of the fast path.
+            let punycode = &label[4..];
+            if bytes[..2] != *b"xn"
+                || bytes.iter().any(|b| b.is_ascii_uppercase())
+                || bytes.last() == Some(&b'-')
+            {
+                return None;
+            }
+            punycode::decode(punycode, &mut unicode)?;
+            if common_label(&unicode[start..]) != Some(true) {
+                return None;
+            }
+            ascii.push_str(label);
+        } else {
+            unicode.push_str(label);
+            unicode[start..].make_ascii_lowercase();
+            if common {
+                ascii.push_str("xn--");
+                punycode::encode(&unicode[start..], &mut ascii)?;
+            } else {
+                ascii.push_str(&unicode[start..]);
+            }
+        }
+        unicode.push('.');
+        ascii.push('.');
     }
-    let lower = d.to_ascii_lowercase();
-    if lower
-        .as_bytes()
-        .split(|&b| b == b'.')
-        .any(|label| label.get(2..4) == Some(b"--"))
-    {
-        return None;
-    }
-    Some(lower)
+    // Without the dot after the last label.
+    unicode.truncate(unicode.len() - 1);
+    ascii.truncate(ascii.len() - 1);
+    Some((unicode, ascii))
 }
 
-/// `idna::domain_to_ascii_strict` without its length check (done here with precise
-/// diagnoses): UTS 46 non-transitional, STD3 rules, hyphen checks, bidi, joiners.
-pub(super) fn to_ascii(domain: &str) -> std::result::Result<String, idna::Errors> {
-    idna::uts46::Uts46::new()
+/// A label of the fast path: ASCII letters, digits, hyphens and common letters, not
+/// empty, no hyphen at its start or end or in positions 3 and 4; `Some(true)` when it
+/// holds a common letter (a U-label), `Some(false)` when not (an ASCII label).
+fn common_label(label: &str) -> Option<bool> {
+    let mut common = false;
+    let mut hyphens_in_3_and_4 = 0;
+    for (n, c) in label.chars().enumerate() {
+        if is_common_letter(c) {
+            common = true;
+        } else if c == '-' {
+            hyphens_in_3_and_4 += usize::from(n == 2 || n == 3);
+        } else if !c.is_ascii_alphanumeric() {
+            return None;
+        }
+    }
+    let edges = label.bytes().next().zip(label.bytes().last());
+    match edges {
+        Some((first, last)) if first != b'-' && last != b'-' && hyphens_in_3_and_4 < 2 => {
+            Some(common)
+        }
+        _ => None,
+    }
+}
+
+/// `idna::domain_to_ascii_strict` without its length check (done by the caller with
+/// precise diagnoses): UTS 46 non-transitional, STD3 rules, hyphen checks, bidi, joiners.
+/// `None` when processing refuses the domain.
+pub(super) fn to_ascii(domain: &str) -> Option<String> {
+    use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
+    Uts46::new()
         .to_ascii(
             domain.as_bytes(),
-            idna::uts46::AsciiDenyList::STD3,
-            idna::uts46::Hyphens::Check,
-            idna::uts46::DnsLength::Ignore,
+            AsciiDenyList::STD3,
+            Hyphens::Check,
+            DnsLength::Ignore,
         )
+        .ok()
         .map(Cow::into_owned)
 }
 

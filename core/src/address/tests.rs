@@ -1,7 +1,7 @@
 //! Unit tests of the validator: diagnoses and positions, header forms, quoting, and the
 //! fast paths (plain ASCII addresses and domains, NFC quick check) against the full rules.
 
-use super::domain::plain_ascii_domain;
+use super::domain::common_idn;
 use super::nfc::nfc;
 use super::*;
 use icu_normalizer::ComposingNormalizerBorrowed;
@@ -137,17 +137,20 @@ fn ascii_fast_path_matches_idna_strict() {
         "123.com",
         "x1-2.io",
     ] {
-        if let Some(fast) = plain_ascii_domain(d) {
+        if let Some((_, ascii)) = common_idn(d) {
             assert_eq!(
-                Ok(fast),
+                Ok(ascii),
                 idna::domain_to_ascii_strict(d).map_err(|_| ()),
                 "{d}"
             );
         }
     }
-    assert_eq!(plain_ascii_domain("ab--cd.com"), None);
-    assert_eq!(plain_ascii_domain("xn--bcher-kva.de"), None);
-    assert_eq!(plain_ascii_domain("bücher.de"), None);
+    assert_eq!(common_idn("ab--cd.com"), None);
+    assert_eq!(common_idn("XN--BCHER-KVA.DE"), None);
+    assert_eq!(
+        common_idn("EXAMPLE.Com"),
+        Some(("example.com".into(), "example.com".into()))
+    );
 }
 
 /// The forms of a domain as the idna crate gives them: strict ToASCII without the length
@@ -174,7 +177,7 @@ fn idna_forms(d: &str) -> Option<(String, String)> {
 /// The forms of a domain from `to_ascii` and `to_unicode`, where the ASCII form keeps the
 /// limits (`to_unicode` is only used then).
 fn forms(d: &str) -> Option<(String, String)> {
-    let ascii = super::domain::to_ascii(d).ok()?;
+    let ascii = super::domain::to_ascii(d)?;
     if ascii
         .split('.')
         .any(|label| label.is_empty() || label.len() > 63)
@@ -395,6 +398,96 @@ fn common_letters_are_left_as_they_are_by_nfc() {
     assert_eq!(nfc("\u{ac00}\u{11a8}"), "\u{ac01}");
 }
 
+#[test]
+fn common_letters_are_left_as_they_are_by_uts46() {
+    use icu_properties::props::BidiClass;
+    use icu_properties::CodePointMapData;
+    let bidi_class = CodePointMapData::<BidiClass>::new();
+    for c in nfc_quick_check_chars().filter(|&c| super::chars::is_common_letter(c)) {
+        assert_eq!(bidi_class.get(c), BidiClass::LeftToRight, "{c:?}");
+        assert_eq!(
+            super::chars::class(c),
+            super::chars::CharClass::Plain,
+            "{c:?}"
+        );
+        let label = c.to_string();
+        let a_label = format!("xn--{}", idna::punycode::encode_str(&label).unwrap());
+        let forms = Some((label.clone(), a_label.clone()));
+        assert_eq!(idna_forms(&label), forms, "{c:?}");
+        assert_eq!(common_idn(&label), forms, "{c:?}");
+        assert_eq!(common_idn(&a_label), forms, "{c:?}");
+    }
+}
+
+#[test]
+fn common_idn_agrees_with_idna_on_edge_cases() {
+    for d in [
+        "bücher.de",
+        "Bücher.DE",
+        "BÜCHER.de",
+        "xn--bcher-kva.de",
+        "XN--BCHER-KVA.DE",
+        "xn--Bcher-kva.de",
+        "例子.中国",
+        "例子。中国",
+        "用户-1.例子.中国",
+        "ab--ü.de",
+        "ü--b.de",
+        "üb--c.de",
+        "-ü.de",
+        "ü-.de",
+        "xn--.de",
+        "xn--a.de",
+        "xn--ab-.de",
+        "xn---.de",
+        "xn--4ca-.de",
+        "xn--ab--c.de",
+        "xn--abc.de",
+        "a..ü",
+        ".ü",
+        "ü.",
+        "ü.-a",
+        "ü.a-",
+        "ü.a_b",
+        "faß.de",
+        "ÿ.ж.ア.가.㐀",
+        "ü÷.de",
+        "שלום.ü",
+        "ü.xn--4dbrk0ce",
+        "ü\u{308}.de",
+        "u\u{308}.de",
+        "가\u{11a8}.kr",
+        "ü\u{200d}.de",
+        "ü.123",
+        "",
+    ] {
+        if let Some(fast) = common_idn(d) {
+            assert_eq!(Some(fast), idna_forms(d), "{d:?}");
+        }
+    }
+    for d in [
+        "bücher.de",
+        "例子.中国",
+        "xn--bcher-kva.de",
+        "Jörg-Bücher.Example.COM",
+    ] {
+        assert!(common_idn(d).is_some(), "{d:?}");
+    }
+}
+
+#[test]
+fn punycode_agrees_with_idna_on_common_letters() {
+    for c in nfc_quick_check_chars().filter(|&c| super::chars::is_common_letter(c)) {
+        let label = format!("a{c}-{c}{c}");
+        let mut encoded = String::new();
+        super::punycode::encode(&label, &mut encoded).unwrap();
+        assert_eq!(Some(&encoded), idna::punycode::encode_str(&label).as_ref());
+        let mut decoded = String::new();
+        super::punycode::decode(&encoded, &mut decoded).unwrap();
+        assert_eq!(decoded, label);
+    }
+}
+
 /// What the domain fast path accepts, the full domain rules accept, with the same forms.
 fn assert_plain_domain_agrees(d: &str) {
     if let Some(has_upper) = super::plain::plain_domain(d.as_bytes()) {
@@ -458,6 +551,40 @@ proptest::proptest! {
     fn plain_domain_agrees_with_the_full_rules(d in "[a-zA-Z0-9.\\-]{0,70}") {
         assert_plain_domain_agrees(&d);
     }
+
+    #[test]
+    fn common_idn_agrees_with_idna(
+        labels in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[a-zA-Z0-9\\-\u{df}-\u{ff}\u{c0}-\u{de}\u{430}\u{44f}\u{3042}\u{30a2}\u{4e00}-\u{4e03}\u{ac00}\u{d7a3}\u{300}\u{308}\u{11a8}\u{3099}\u{5d0}\u{200d}\u{3002}]{0,6}",
+                "[a-z0-9\\-\u{e0}-\u{ff}\u{4e00}-\u{4e05}\u{ac00}\u{3041}\u{300}\u{5d0}]{1,6}".prop_map(
+                    |label: String| {
+                        format!("xn--{}", idna::punycode::encode_str(&label).unwrap_or_default())
+                    }
+                ),
+                "xn--[a-zA-Z0-9\\-]{0,8}",
+            ],
+            1..4,
+        ),
+    ) {
+        let d = labels.join(".");
+        if let Some(fast) = common_idn(&d) {
+            proptest::prop_assert_eq!(Some(fast), idna_forms(&d), "{:?}", d);
+        }
+    }
+
+    #[test]
+    fn punycode_encoding_agrees_with_idna(
+        label in "[a-z0-9\\-\u{80}-\u{ff}\u{4e00}-\u{4e10}\u{ac00}\u{d7a3}\u{10000}\u{10ffff}]{0,70}",
+    ) {
+        let mut encoded = String::new();
+        if super::punycode::encode(&label, &mut encoded).is_some() {
+            proptest::prop_assert_eq!(Some(encoded), idna::punycode::encode_str(&label));
+        } else {
+            proptest::prop_assert!(label.chars().count() > 63);
+        }
+    }
+
 
     #[test]
     fn punycode_decoding_agrees_with_idna(punycode in "[a-z0-9\\-]{0,40}") {
