@@ -277,66 +277,87 @@ pub(super) fn parse_domain_full(d: &str, dbase: usize) -> Result<(String, String
             dbase
         }
     };
-    // The labels of `ascii` split at '.', without `str::split` (this runs for every
-    // address).
-    let mut n = 0;
-    let mut label_len = 0;
-    for &b in ascii.as_bytes().iter().chain(std::iter::once(&b'.')) {
-        if b != b'.' {
-            label_len += 1;
-            continue;
-        }
-        if label_len == 0 {
-            // A label of characters UTS 46 ignores (variation selectors, soft hyphens)
-            // maps to nothing: `s@\u{fe05}.a` would become `s@.a`.
-            return Err(fail(
+    match broken_limit(&ascii) {
+        None => match unicode.or_else(|| to_unicode(&ascii)) {
+            Some(unicode) => Ok((unicode, ascii)),
+            None => Err(fail(
                 "invalid_idn",
-                start_of(n),
-                "a domain label maps to nothing under UTS 46 (it holds only characters that processing ignores)",
-            ));
-        }
-        if label_len > MAX_LABEL_LEN {
-            return Err(fail(
-                "label_too_long",
-                start_of(n),
-                format!(
-                    "a domain label is {label_len} octets long in ASCII form, more than the {MAX_LABEL_LEN} allowed"
-                ),
-            ));
-        }
-        n += 1;
-        label_len = 0;
-    }
-    if ascii.len() > MAX_DOMAIN_LEN {
-        return Err(fail(
+                dbase,
+                "the domain is not a valid internationalised domain name (its A-labels do not decode)",
+            )),
+        },
+        // A label of characters UTS 46 ignores (variation selectors, soft hyphens) maps
+        // to nothing: `s@\u{fe05}.a` would become `s@.a`.
+        Some(Limit::EmptyLabel(n)) => Err(fail(
+            "invalid_idn",
+            start_of(n),
+            "a domain label maps to nothing under UTS 46 (it holds only characters that processing ignores)",
+        )),
+        Some(Limit::LabelLength(n, label_len)) => Err(fail(
+            "label_too_long",
+            start_of(n),
+            format!(
+                "a domain label is {label_len} octets long in ASCII form, more than the {MAX_LABEL_LEN} allowed"
+            ),
+        )),
+        Some(Limit::DomainLength) => Err(fail(
             "domain_too_long",
             dbase,
             format!(
                 "the domain is {} octets long in ASCII form, more than the {MAX_DOMAIN_LEN} allowed",
                 ascii.len()
             ),
-        ));
+        )),
+        Some(Limit::NumericTld(n)) => Err(fail(
+            "numeric_tld",
+            start_of(n),
+            "the last label of the domain is all digits (an IP address needs brackets)",
+        )),
     }
-    let tld = ascii
-        .rfind('.')
-        .map_or(ascii.as_str(), |dot| &ascii[dot + 1..]);
-    {
-        if tld.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(fail(
-                "numeric_tld",
-                start_of(ascii.split('.').count() - 1),
-                "the last label of the domain is all digits (an IP address needs brackets)",
-            ));
+}
+
+/// A limit that the ASCII form of a domain breaks after UTS 46 (`n` counts labels from
+/// 0).
+pub(super) enum Limit {
+    /// Label `n` is empty.
+    EmptyLabel(usize),
+    /// Label `n` is longer than 63 octets (the length).
+    LabelLength(usize, usize),
+    /// The domain is longer than 253 octets.
+    DomainLength,
+    /// The last label, `n`, is all digits.
+    NumericTld(usize),
+}
+
+/// The first limit that the ASCII form of a domain breaks, in the order the full rules
+/// report them: the labels from the first, then the domain's length, then its last label.
+/// One pass over the bytes, without `str::split` (this runs for every address).
+pub(super) fn broken_limit(ascii: &str) -> Option<Limit> {
+    let mut n = 0;
+    let mut label_len = 0;
+    // Whether the label so far, and the last label, are all digits.
+    let (mut digits, mut last_digits) = (true, true);
+    for &b in ascii.as_bytes().iter().chain(std::iter::once(&b'.')) {
+        if b != b'.' {
+            label_len += 1;
+            digits &= b.is_ascii_digit();
+            continue;
         }
+        if label_len == 0 {
+            return Some(Limit::EmptyLabel(n));
+        }
+        if label_len > MAX_LABEL_LEN {
+            return Some(Limit::LabelLength(n, label_len));
+        }
+        n += 1;
+        label_len = 0;
+        last_digits = digits;
+        digits = true;
     }
-    let Some(unicode) = unicode.or_else(|| to_unicode(&ascii)) else {
-        return Err(fail(
-            "invalid_idn",
-            dbase,
-            "the domain is not a valid internationalised domain name (its A-labels do not decode)",
-        ));
-    };
-    Ok((unicode, ascii))
+    if ascii.len() > MAX_DOMAIN_LEN {
+        return Some(Limit::DomainLength);
+    }
+    last_digits.then_some(Limit::NumericTld(n - 1))
 }
 
 /// The fast path of UTS 46 ([`to_ascii`], [`to_unicode`]) for the usual internationalised

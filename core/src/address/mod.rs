@@ -21,6 +21,7 @@ mod punycode;
 mod tests;
 
 pub(crate) use chars::{first_non_printable, is_atext, is_atext_byte};
+use plain::parse_common;
 pub(crate) use plain::{parse_plain, PlainAddress};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -168,8 +169,8 @@ fn refusal(reason: &'static str, position: usize, message: Cow<'static, str>) ->
 }
 
 fn parse(input: &str, options: &AddressOptions) -> Result<Address> {
-    if let Some(plain) = parse_plain(input, options.mode) {
-        return Ok(plain.to_address());
+    if let Some(address) = parse_common(input, options.mode) {
+        return Ok(address);
     }
     parse_full(input, options)
 }

@@ -1,7 +1,10 @@
-//! The allocation-free fast path for the common plain ASCII address, which gives the
-//! same answer as the full rules wherever it answers.
+//! The fast paths for the common addresses, which give the same answer as the full rules
+//! wherever they answer: the allocation-free one for plain ASCII addresses (also used by
+//! the message builder), and the one of `Address::parse`, which adds common letters and
+//! A-labels to it.
 
-use super::chars::{is_atext_byte, BYTE_CLASS, LDH, UPPER};
+use super::chars::{is_atext_byte, is_common_letter, BYTE_CLASS, LDH, UPPER};
+use super::domain::{broken_limit, common_idn};
 use super::{Address, Mode, MAX_DOMAIN_LEN, MAX_LABEL_LEN, MAX_LOCAL_LEN, MAX_PATH_LEN};
 
 /// An address in the common plain form, borrowed from the input: printable ASCII,
@@ -51,10 +54,75 @@ impl PlainAddress<'_> {
 ///   all digits (no address literal);
 /// - `local@domain` at most 254 octets.
 ///
-/// One pass over the bytes with a class table: each byte is checked against the
-/// class its place allows (space or atext in the name, atext or `.` in the local
-/// part, letters, digits, `-` or `.` in the domain), all of them printable ASCII.
+/// One pass over the bytes ([`scan`]), all of them printable ASCII.
 pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
+    let scan = scan(input, mode, false)?;
+    Some(PlainAddress {
+        display_name: scan.display_name,
+        local: &scan.spec[..scan.at],
+        domain: &scan.spec[scan.at + 1..],
+        spec: scan.spec,
+        domain_has_upper: scan.domain_has_upper?,
+    })
+}
+
+/// The fast path of [`parse`]: what [`parse_plain`] accepts, and the same forms with
+/// common letters ([`is_common_letter`]) in the local part (already NFC: see `nfc`) or
+/// a domain that [`common_idn`] converts, within every limit of the full rules. `None`
+/// for anything else.
+pub(super) fn parse_common(input: &str, mode: Mode) -> Option<Address> {
+    let scan = scan(input, mode, true)?;
+    let local = &scan.spec[..scan.at];
+    let written = &scan.spec[scan.at + 1..];
+    let smtputf8 = !local.is_ascii();
+    if let Some(domain_has_upper) = scan.domain_has_upper {
+        let plain = PlainAddress {
+            display_name: scan.display_name,
+            local,
+            domain: written,
+            spec: scan.spec,
+            domain_has_upper,
+        };
+        return Some(Address {
+            smtputf8,
+            ..plain.to_address()
+        });
+    }
+    let (domain, ascii_domain) = common_idn(written)?;
+    if broken_limit(&ascii_domain).is_some()
+        || written.len() > MAX_DOMAIN_LEN
+        || local.len() + 1 + domain.len().max(ascii_domain.len()) > MAX_PATH_LEN
+    {
+        return None;
+    }
+    Some(Address {
+        local: local.to_string(),
+        domain,
+        ascii_domain,
+        display_name: scan.display_name.map(str::to_string),
+        smtputf8,
+    })
+}
+
+/// What [`scan`] finds.
+struct Scan<'a> {
+    /// The display name (trailing spaces removed); `None` when absent or empty.
+    display_name: Option<&'a str>,
+    /// `local@domain` as written.
+    spec: &'a str,
+    /// The offset of the `@` in `spec`.
+    at: usize,
+    /// Whether the domain holds an upper-case letter, when it passes [`plain_domain`];
+    /// `None` for other domains (only with `common`).
+    domain_has_upper: Option<bool>,
+}
+
+/// The one pass of the fast paths over the bytes, with a class table: each byte is
+/// checked against the class its place allows (space or atext in the name, atext or `.`
+/// in the local part, letters, digits, `-` or `.` in the domain). With `common`, the
+/// local part may also hold common letters, and a domain that is not plain is left to
+/// the caller.
+fn scan(input: &str, mode: Mode, common: bool) -> Option<Scan<'_>> {
     let bytes = input.as_bytes();
     let (display_name, spec_start, spec_end) = if *bytes.last()? == b'>' {
         if mode != Mode::Header {
@@ -82,7 +150,8 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
     } else {
         (None, 0, bytes.len())
     };
-    let spec_bytes = &bytes[spec_start..spec_end];
+    let spec = &input[spec_start..spec_end];
+    let spec_bytes = spec.as_bytes();
     // The local part: atoms of atext separated by single dots, up to the first '@'.
     // (The checks that look back only run at the rare bytes that are not atext.)
     let mut at = 0;
@@ -93,6 +162,14 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
                 b'@' => break,
                 // A dot at the start or after a dot.
                 b'.' if at > 0 && spec_bytes[at - 1] != b'.' => {}
+                0x80.. if common => {
+                    let c = spec[at..].chars().next()?;
+                    if !is_common_letter(c) {
+                        return None;
+                    }
+                    at += c.len_utf8();
+                    continue;
+                }
                 _ => return None,
             }
         }
@@ -105,13 +182,14 @@ pub(crate) fn parse_plain(input: &str, mode: Mode) -> Option<PlainAddress<'_>> {
     {
         return None;
     }
-    let domain_has_upper = plain_domain(&spec_bytes[at + 1..])?;
-    let spec = &input[spec_start..spec_end];
-    Some(PlainAddress {
+    let domain_has_upper = plain_domain(&spec_bytes[at + 1..]);
+    if domain_has_upper.is_none() && !common {
+        return None;
+    }
+    Some(Scan {
         display_name,
-        local: &spec[..at],
-        domain: &spec[at + 1..],
         spec,
+        at,
         domain_has_upper,
     })
 }

@@ -178,10 +178,7 @@ fn idna_forms(d: &str) -> Option<(String, String)> {
 /// limits (`to_unicode` is only used then).
 fn forms(d: &str) -> Option<(String, String)> {
     let ascii = super::domain::to_ascii(d)?;
-    if ascii
-        .split('.')
-        .any(|label| label.is_empty() || label.len() > 63)
-    {
+    if super::domain::broken_limit(&ascii).is_some() {
         return idna_forms(d);
     }
     Some((super::domain::to_unicode(&ascii)?, ascii))
@@ -252,14 +249,18 @@ proptest::proptest! {
 /// result, in both modes and with every option.
 fn assert_fast_path_agrees(input: &str) {
     for mode in [Mode::Envelope, Mode::Header] {
-        let Some(plain) = parse_plain(input, mode) else {
+        let common = super::plain::parse_common(input, mode);
+        if let Some(plain) = parse_plain(input, mode) {
+            assert_eq!(
+                plain.domain_has_upper,
+                plain.domain.bytes().any(|b| b.is_ascii_uppercase()),
+                "{input:?}"
+            );
+            assert_eq!(common.as_ref(), Some(&plain.to_address()), "{input:?}");
+        }
+        let Some(common) = common else {
             continue;
         };
-        assert_eq!(
-            plain.domain_has_upper,
-            plain.domain.bytes().any(|b| b.is_ascii_uppercase()),
-            "{input:?}"
-        );
         for (allow_quoted_local, allow_domain_literal) in
             [(false, false), (true, false), (false, true), (true, true)]
         {
@@ -269,11 +270,70 @@ fn assert_fast_path_agrees(input: &str) {
                 allow_domain_literal,
             };
             assert_eq!(
-                Ok(plain.to_address()),
+                Ok(common.clone()),
                 parse_full(input, &options).map_err(|e| e.to_string()),
                 "{input:?} {options:?}"
             );
         }
+    }
+}
+
+#[test]
+fn fast_path_agrees_with_the_full_rules_on_common_letters() {
+    let ue = "\u{fc}";
+    let cases = [
+        "jörg@example.com".to_string(),
+        "info@bücher.de".into(),
+        "用户@例子.中国".into(),
+        "user@xn--bcher-kva.de".into(),
+        "Jörg <jörg@Bücher.DE>".into(),
+        "Jörg <j@b.de>".into(),
+        "ö@b.de".into(),
+        "Ö@b.de".into(),
+        "ö.@b.de".into(),
+        ".ö@b.de".into(),
+        "ö..a@b.de".into(),
+        "a÷@b.de".into(),
+        "a\u{308}@b.de".into(),
+        "ж@ж.рф".into(),
+        "가@가.kr".into(),
+        "a@ü.123".into(),
+        "a@ü.de.".into(),
+        "a@ü..de".into(),
+        "a@-ü.de".into(),
+        "a@ü-.de".into(),
+        "a@üb--c.de".into(),
+        "a@xn--bcher-kva.xn--bcher-kva".into(),
+        "a@XN--BCHER-KVA.de".into(),
+        "a@xn--a.de".into(),
+        "a@b。ü".into(),
+        "a@ü.b c".into(),
+        "a@[ü]".into(),
+        "\"ü\"@b.de".into(),
+        ue.repeat(32) + "@b.de",
+        ue.repeat(32) + "a@b.de",
+        format!("a@{}.de", ue.repeat(28)),
+        format!("a@{}.de", ue.repeat(60)),
+        format!("a@{}.de", "例".repeat(18)),
+        format!("a@{}.de", "例".repeat(19)),
+        format!("a@{}.com", ["ü"; 62].join(".")),
+        format!("a@{}.com", ["ü"; 63].join(".")),
+        format!("{}@{}.com", "l".repeat(64), ["例"; 21].join(".")),
+        format!("{}@{}.com", "l".repeat(64), ["例"; 22].join(".")),
+    ];
+    for input in &cases {
+        assert_fast_path_agrees(input);
+    }
+    for input in [
+        "jörg@example.com",
+        "info@bücher.de",
+        "用户@例子.中国",
+        "user@xn--bcher-kva.de",
+    ] {
+        assert!(
+            super::plain::parse_common(input, Mode::Envelope).is_some(),
+            "{input}"
+        );
     }
 }
 
@@ -585,7 +645,6 @@ proptest::proptest! {
         }
     }
 
-
     #[test]
     fn punycode_decoding_agrees_with_idna(punycode in "[a-z0-9\\-]{0,40}") {
         let mut decoded = String::new();
@@ -596,7 +655,6 @@ proptest::proptest! {
             proptest::prop_assert!(idna.is_none_or(|idna| idna.chars().count() > 63));
         }
     }
-
 
     #[test]
     fn fast_path_agrees_with_the_full_rules(
@@ -612,6 +670,25 @@ proptest::proptest! {
         domain in "[a-zA-Z0-9.-]{0,12}",
     ) {
         let close = if name.is_empty() { "" } else { ">" };
+        assert_fast_path_agrees(&format!("{name}{local}@{domain}{close}"));
+    }
+
+    #[test]
+    fn fast_path_agrees_on_addresses_of_common_letters(
+        name in "([A-Za-z0-9ü ]{0,6} ?<)?",
+        local in "[a-z0-9.+_\\-\u{df}-\u{ff}\u{c0}-\u{c4}\u{300}\u{430}\u{4e00}\u{ac00}\u{3000}]{0,6}",
+        labels in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[a-zA-Z0-9\\-\u{df}-\u{ff}\u{c0}-\u{c4}\u{300}\u{4e00}-\u{4e03}\u{3002}]{0,8}",
+                "[a-z0-9\u{e0}-\u{ff}\u{4e00}-\u{4e05}]{1,6}".prop_map(|label: String| {
+                    format!("xn--{}", idna::punycode::encode_str(&label).unwrap_or_default())
+                }),
+            ],
+            1..4,
+        ),
+    ) {
+        let close = if name.is_empty() { "" } else { ">" };
+        let domain = labels.join(".");
         assert_fast_path_agrees(&format!("{name}{local}@{domain}{close}"));
     }
 }
