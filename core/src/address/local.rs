@@ -7,6 +7,7 @@ use super::chars::{
 use super::nfc::nfc;
 use super::{fail, AddressOptions};
 use crate::error::Result;
+use std::borrow::Cow;
 
 /// Whether `s` is a dot-atom-text (RFC 6531: ASCII atext or non-ASCII characters that
 /// are not spaces or unsafe, no combining mark first) that needs no quoting.
@@ -131,8 +132,9 @@ pub(super) fn parse_quoted_local(
     Ok((local, at))
 }
 
-/// A dot-atom local part: returns the NFC value and the offset of the @.
-pub(super) fn parse_dot_atom_local(s: &str, base: usize) -> Result<(String, usize)> {
+/// A dot-atom local part: returns the NFC value (borrowed when NFC leaves it as it is)
+/// and the offset of the @.
+pub(super) fn parse_dot_atom_local(s: &str, base: usize) -> Result<(Cow<'_, str>, usize)> {
     let mut prev: Option<char> = None;
     let mut at = None;
     for (i, c) in s.char_indices() {
@@ -194,5 +196,5 @@ pub(super) fn parse_dot_atom_local(s: &str, base: usize) -> Result<(String, usiz
             "after Unicode normalisation (NFC) the local part holds a character that is not allowed",
         ));
     }
-    Ok((value.into_owned(), at))
+    Ok((value, at))
 }

@@ -275,8 +275,10 @@ fn parse_addr_spec(s: &str, base: usize, options: &AddressOptions) -> Result<Spe
             "source routes (@host:) are obsolete syntax and not accepted",
         ));
     }
+    // The local part is copied only once the whole address is valid.
     let (local, at) = if s.starts_with('"') {
-        parse_quoted_local(s, base, options)?
+        let (local, at) = parse_quoted_local(s, base, options)?;
+        (Cow::Owned(local), at)
     } else {
         parse_dot_atom_local(s, base)?
     };
@@ -310,7 +312,7 @@ fn parse_addr_spec(s: &str, base: usize, options: &AddressOptions) -> Result<Spe
         ));
     }
     Ok(Spec {
-        local,
+        local: local.into_owned(),
         domain,
         ascii_domain,
     })
