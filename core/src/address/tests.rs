@@ -536,15 +536,24 @@ fn common_idn_agrees_with_idna_on_edge_cases() {
 }
 
 #[test]
-fn punycode_agrees_with_idna_on_common_letters() {
-    for c in nfc_quick_check_chars().filter(|&c| super::chars::is_common_letter(c)) {
-        let label = format!("a{c}-{c}{c}");
+fn punycode_codes_labels_of_at_most_63_characters() {
+    for (length, codes) in [(1, true), (63, true), (64, false)] {
+        let label = "ü".repeat(length);
         let mut encoded = String::new();
-        super::punycode::encode(&label, &mut encoded).unwrap();
-        assert_eq!(Some(&encoded), idna::punycode::encode_str(&label).as_ref());
-        let mut decoded = String::new();
-        super::punycode::decode(&encoded, &mut decoded).unwrap();
-        assert_eq!(decoded, label);
+        assert_eq!(
+            super::punycode::encode(&label, &mut encoded).is_some(),
+            codes
+        );
+        let punycode = idna::punycode::encode_str(&label).unwrap();
+        let mut decoded = String::from("x");
+        assert_eq!(
+            super::punycode::decode(&punycode, &mut decoded).is_some(),
+            codes
+        );
+        if codes {
+            assert_eq!(encoded, punycode);
+            assert_eq!(decoded, format!("x{label}"));
+        }
     }
 }
 
@@ -630,29 +639,6 @@ proptest::proptest! {
         let d = labels.join(".");
         if let Some(fast) = common_idn(&d) {
             proptest::prop_assert_eq!(Some(fast), idna_forms(&d), "{:?}", d);
-        }
-    }
-
-    #[test]
-    fn punycode_encoding_agrees_with_idna(
-        label in "[a-z0-9\\-\u{80}-\u{ff}\u{4e00}-\u{4e10}\u{ac00}\u{d7a3}\u{10000}\u{10ffff}]{0,70}",
-    ) {
-        let mut encoded = String::new();
-        if super::punycode::encode(&label, &mut encoded).is_some() {
-            proptest::prop_assert_eq!(Some(encoded), idna::punycode::encode_str(&label));
-        } else {
-            proptest::prop_assert!(label.chars().count() > 63);
-        }
-    }
-
-    #[test]
-    fn punycode_decoding_agrees_with_idna(punycode in "[a-z0-9\\-]{0,40}") {
-        let mut decoded = String::new();
-        let idna = idna::punycode::decode_to_string(&punycode);
-        if super::punycode::decode(&punycode, &mut decoded).is_some() {
-            proptest::prop_assert_eq!(Some(decoded), idna);
-        } else {
-            proptest::prop_assert!(idna.is_none_or(|idna| idna.chars().count() > 63));
         }
     }
 
