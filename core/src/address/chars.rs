@@ -232,3 +232,32 @@ pub(super) fn find_unquoted(s: &str, targets: &[u8]) -> Option<usize> {
         i += 1;
     }
 }
+
+/// Whether `s` is atoms joined by single `separator`s, atoms of ASCII atext or non-ASCII
+/// characters that are not spaces or unsafe (RFC 6531), with no combining mark first:
+/// text that needs no quoting (a dot-atom with `.`, a phrase with a space).
+pub(super) fn is_atoms_joined_by(s: &str, separator: char) -> bool {
+    let atom_char = |c: char| {
+        is_atext(c) || (!c.is_ascii() && matches!(class(c), CharClass::Plain | CharClass::Mark))
+    };
+    !s.is_empty()
+        && s.split(separator)
+            .all(|atom| !atom.is_empty() && atom.chars().all(atom_char))
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii() || class(c) != CharClass::Mark)
+}
+
+/// `s` as a quoted string: in double quotes, with `"` and `\` escaped.
+pub(super) fn quote(s: &str) -> String {
+    let mut quoted = String::with_capacity(s.len() + 2);
+    quoted.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
+}

@@ -2,7 +2,7 @@
 //! writing a value back as a bare or quoted phrase.
 
 use super::chars::{
-    check_quoted_unicode, check_unquoted_unicode, class, is_atext, show, CharClass,
+    check_quoted_unicode, check_unquoted_unicode, is_atext, is_atoms_joined_by, quote, show,
 };
 use super::fail;
 use super::nfc::nfc;
@@ -87,15 +87,7 @@ pub(super) fn parse_display_name(text: &str) -> Result<Option<String>> {
 
 /// Whether `s` is a phrase of atoms separated by single spaces that needs no quoting.
 pub(super) fn is_plain_phrase(s: &str) -> bool {
-    let atom_char = |c: char| {
-        is_atext(c) || (!c.is_ascii() && matches!(class(c), CharClass::Plain | CharClass::Mark))
-    };
-    !s.is_empty()
-        && s.split(' ')
-            .all(|word| !word.is_empty() && word.chars().all(atom_char))
-        && s.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii() || class(c) != CharClass::Mark)
+    is_atoms_joined_by(s, ' ')
 }
 
 /// Writes a display name as a phrase: bare when it is atoms separated by single
@@ -104,14 +96,5 @@ pub(super) fn format_phrase(name: &str) -> String {
     if is_plain_phrase(name) {
         return name.to_string();
     }
-    let mut out = String::with_capacity(name.len() + 2);
-    out.push('"');
-    for c in name.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
+    quote(name)
 }

@@ -2,25 +2,16 @@
 //! strings (minimally re-quoted).
 
 use super::chars::{
-    check_quoted_unicode, check_unquoted_unicode, class, is_atext, show, CharClass,
+    check_quoted_unicode, check_unquoted_unicode, is_atext, is_atoms_joined_by, quote, show,
 };
 use super::nfc::nfc;
 use super::{fail, AddressOptions};
 use crate::error::Result;
 use std::borrow::Cow;
 
-/// Whether `s` is a dot-atom-text (RFC 6531: ASCII atext or non-ASCII characters that
-/// are not spaces or unsafe, no combining mark first) that needs no quoting.
+/// Whether `s` is a dot-atom-text (RFC 6531) that needs no quoting.
 pub(super) fn is_dot_atom(s: &str) -> bool {
-    let atom_char = |c: char| {
-        is_atext(c) || (!c.is_ascii() && matches!(class(c), CharClass::Plain | CharClass::Mark))
-    };
-    !s.is_empty()
-        && s.split('.')
-            .all(|atom| !atom.is_empty() && atom.chars().all(atom_char))
-        && s.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii() || class(c) != CharClass::Mark)
+    is_atoms_joined_by(s, '.')
 }
 
 /// A quoted local part: returns the minimally quoted, NFC value and the offset of the @.
@@ -118,16 +109,7 @@ pub(super) fn parse_quoted_local(
     let local = if is_dot_atom(&value) {
         value.into_owned()
     } else {
-        let mut quoted = String::with_capacity(value.len() + 2);
-        quoted.push('"');
-        for c in value.chars() {
-            if c == '"' || c == '\\' {
-                quoted.push('\\');
-            }
-            quoted.push(c);
-        }
-        quoted.push('"');
-        quoted
+        quote(&value)
     };
     Ok((local, at))
 }
