@@ -4,7 +4,6 @@
 
 use super::chars::{class, is_common_letter, show, CharClass};
 use super::plain::plain_domain;
-use super::punycode;
 use super::{fail, AddressOptions, MAX_DOMAIN_LEN, MAX_LABEL_LEN};
 use crate::error::Result;
 use std::borrow::Cow;
@@ -369,11 +368,11 @@ pub(super) fn broken_limit(ascii: &str) -> Option<Limit> {
 /// - an A-label in lower case (`xn--` and Punycode) that decodes to such a U-label,
 ///
 /// with no hyphen at the start or end of a label (as written and decoded) and none in
-/// positions 3 and 4 but that of `xn--`, and U-labels of at most 63 characters (the
-/// Punycode is written by [`punycode`]). UTS 46 leaves such labels as they are (common
-/// letters are valid, NFC together with ASCII and left-to-right, so that the domain is
-/// no bidi domain), lower-cased, and encodes each U-label to `xn--` and its Punycode: the
-/// same two forms as UTS 46 gives (the `common_idn_agrees_with_idna` tests).
+/// positions 3 and 4 but that of `xn--`. UTS 46 leaves such labels as they are (common
+/// letters are valid, NFC together with ASCII and left-to-right, so that the domain is no
+/// bidi domain), lower-cased, and encodes each U-label to `xn--` and its Punycode (here
+/// by `idna::punycode`): the same two forms as UTS 46 gives (the
+/// `common_idn_agrees_with_idna` tests).
 pub(super) fn common_idn(d: &str) -> Option<(String, String)> {
     let mut unicode = String::new();
     let mut ascii = String::new();
@@ -396,7 +395,7 @@ pub(super) fn common_idn(d: &str) -> Option<(String, String)> {
             {
                 return None;
             }
-            punycode::decode(punycode, &mut unicode)?;
+            unicode.push_str(&idna::punycode::decode_to_string(punycode)?);
             if common_label(&unicode[start..]) != Some(true) {
                 return None;
             }
@@ -406,7 +405,8 @@ pub(super) fn common_idn(d: &str) -> Option<(String, String)> {
             unicode[start..].make_ascii_lowercase();
             if common {
                 ascii.push_str("xn--");
-                punycode::encode(&unicode[start..], &mut ascii)?;
+                let encoded = idna::punycode::encode_str(&unicode[start..])?;
+                ascii.push_str(&encoded);
             } else {
                 ascii.push_str(&unicode[start..]);
             }
@@ -467,7 +467,7 @@ pub(super) fn to_unicode(ascii: &str) -> Option<String> {
     let mut unicode = String::with_capacity(ascii.len());
     for label in ascii.split('.') {
         match label.strip_prefix("xn--") {
-            Some(punycode) => punycode::decode(punycode, &mut unicode)?,
+            Some(punycode) => unicode.push_str(&idna::punycode::decode_to_string(punycode)?),
             None => unicode.push_str(label),
         }
         unicode.push('.');

@@ -16,7 +16,6 @@ mod domain;
 mod local;
 mod nfc;
 mod plain;
-mod punycode;
 #[cfg(test)]
 mod tests;
 
