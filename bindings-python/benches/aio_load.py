@@ -7,9 +7,9 @@ pool of connections; prints one JSON line of figures.
 ``email365`` sends through ``email365.aio.SmtpClient(max_connections=POOL)``;
 ``aiosmtplib`` through POOL ``aiosmtplib.SMTP`` connections (STARTTLS, AUTH) taken
 from a queue by each send. A heartbeat task sleeps 1 ms at a time while the sends run:
-it counts its beats, records the longest stall of the loop (how much later than asked
-it woke) and samples the process's threads (``/proc/self/task``, every OS thread, not
-only Python's). Run in a process of its own, so that the thread count is this client's.
+it counts its beats and records the longest stall of the loop (how much later than
+asked it woke). The process's threads (``/proc/self/task``, every OS thread, not only
+Python's) are sampled at each beat and as each send finishes. Run in a process of its own, so that the thread count is this client's.
 The figures: ``sent``, ``seconds``, ``threads_max`` (the most threads seen, the main
 thread included), ``beyond_main`` (``threads_max - 1``), ``beats``, ``max_stall_ms``.
 """
@@ -55,7 +55,11 @@ class Heartbeat:
             await asyncio.sleep(0.001)
             self.max_stall = max(self.max_stall, loop.time() - asked - 0.001)
             self.beats += 1
-            self.max_threads = max(self.max_threads, threads())
+            self.sample()
+
+    def sample(self) -> None:
+        """Records the process's thread count now (each beat, and each finished send)."""
+        self.max_threads = max(self.max_threads, threads())
 
     def stop(self) -> None:
         self._stop.set()
@@ -76,16 +80,22 @@ def messages(count: int) -> List[bytes]:
     return out
 
 
-async def with_email365(o: argparse.Namespace, items: List[bytes]) -> int:
+async def with_email365(o: argparse.Namespace, items: List[bytes], heartbeat: Heartbeat) -> int:
     import email365.aio
 
     async with email365.aio.SmtpClient(o.host, o.port, username=o.user, password=o.password, ca_file=o.ca,
                                        timeout=30.0, max_connections=o.pool) as client:
-        results = await asyncio.gather(*(client.send(m) for m in items))
-    return sum(1 for r in results if r.notification_id)
+
+        async def send(m: bytes) -> bool:
+            result = await client.send(m)
+            heartbeat.sample()
+            return result.notification_id is not None
+
+        results = await asyncio.gather(*(send(m) for m in items))
+    return sum(results)
 
 
-async def with_aiosmtplib(o: argparse.Namespace, items: List[bytes]) -> int:
+async def with_aiosmtplib(o: argparse.Namespace, items: List[bytes], heartbeat: Heartbeat) -> int:
     import aiosmtplib
 
     context = ssl.create_default_context(cafile=o.ca)
@@ -109,6 +119,7 @@ async def with_aiosmtplib(o: argparse.Namespace, items: List[bytes]) -> int:
             return not errors
         finally:
             pool.put_nowait(s)
+            heartbeat.sample()
 
     results = await asyncio.gather(*(send(i, m) for i, m in enumerate(items)))
     await asyncio.gather(*(s.quit() for s in connections))
@@ -121,7 +132,7 @@ async def main(o: argparse.Namespace) -> Dict[str, Any]:
     beating = asyncio.create_task(heartbeat.run())
     started = time.perf_counter()
     send = with_email365 if o.client == "email365" else with_aiosmtplib
-    sent = await send(o, items)
+    sent = await send(o, items, heartbeat)
     seconds = time.perf_counter() - started
     heartbeat.stop()
     await beating

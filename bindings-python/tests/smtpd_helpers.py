@@ -5,6 +5,7 @@ counts while the test waits (to show that the GIL was released)."""
 
 from __future__ import annotations
 
+import asyncio
 import email.message
 import pathlib
 import socket
@@ -12,7 +13,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -99,6 +100,23 @@ class Authenticator:
         return AuthResult(success=ok, handled=False)
 
 
+def smtp_options(cert_dir: pathlib.Path, handler: Handler, starttls: bool) -> Tuple[pathlib.Path, Dict[str, Any]]:
+    """The CA file a client must trust, and the options of aiosmtpd's ``SMTP`` for
+    ``handler``: STARTTLS and AUTH required (or neither)."""
+    cert, server_cert, key = make_certs(cert_dir, "email365 test CA")
+    tls_context: Optional[ssl.SSLContext] = None
+    if starttls:
+        tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls_context.load_cert_chain(str(server_cert), str(key))
+    return cert, dict(
+        tls_context=tls_context,
+        require_starttls=starttls,
+        authenticator=Authenticator(handler),
+        auth_require_tls=starttls,
+        auth_required=starttls,
+    )
+
+
 class Server:
     """aiosmtpd running in its thread; ``with Server(...) as s:`` starts and stops it."""
 
@@ -106,21 +124,8 @@ class Server:
         self.handler = Handler()
         self.port = free_port()
         #: The CA file a client must trust.
-        self.cert, server_cert, key = make_certs(cert_dir, "email365 test CA")
-        tls_context: Optional[ssl.SSLContext] = None
-        if starttls:
-            tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            tls_context.load_cert_chain(str(server_cert), str(key))
-        self.controller = Controller(
-            self.handler,
-            hostname="127.0.0.1",
-            port=self.port,
-            tls_context=tls_context,
-            require_starttls=starttls,
-            authenticator=Authenticator(self.handler),
-            auth_require_tls=starttls,
-            auth_required=starttls,
-        )
+        self.cert, options = smtp_options(cert_dir, self.handler, starttls)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
 
     def __enter__(self) -> Server:
         self.controller.start()
@@ -128,6 +133,32 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+class LoopServer:
+    """aiosmtpd (STARTTLS and AUTH) served by the running event loop itself rather than a
+    thread of its own: a client that blocked the loop while it waits for a reply would
+    never get one. ``async with LoopServer(...) as s:`` listens on a free port."""
+
+    def __init__(self, cert_dir: pathlib.Path) -> None:
+        self.handler = Handler()
+        self.port = 0
+        #: The CA file a client must trust.
+        self.cert, self._options = smtp_options(cert_dir, self.handler, True)
+        self._server: Optional[asyncio.AbstractServer] = None
+
+    async def __aenter__(self) -> LoopServer:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: SMTP(self.handler, hostname="127.0.0.1", **self._options), "127.0.0.1", 0
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
 
 
 def receipt(i: int = 0, **fields: Any) -> email365.Message:

@@ -233,9 +233,10 @@ def test_send_many_pipelines_and_matches_every_result(sandbox: Dict[str, Any], m
 
 def test_aio_sends_1000_concurrently_on_a_few_threads(sandbox: Dict[str, Any]) -> None:
     """1,000 sends, each a task of its own, from one event loop over a pool of 16, in a
-    process of their own (benches/aio_load.py): every message is delivered, the loop's
-    heartbeat kept beating, and the process never had more than 4 threads beyond the
-    interpreter's main one (the runtime's fixed few; no thread per send)."""
+    process of their own (benches/aio_load.py): every message is delivered, and the
+    process never had more than 4 threads beyond the interpreter's main one (the runtime's
+    fixed few; no thread per send), sampled as each send finished. That the loop stays
+    free is shown without timing by test_aio.py (its server runs on the client's loop)."""
     load = ROOT / "bindings-python" / "benches" / "aio_load.py"
     out = subprocess.run(
         [sys.executable, str(load), sandbox["smtp_host"], str(sandbox["smtp_port"]), sandbox["username"],
@@ -246,4 +247,3 @@ def test_aio_sends_1000_concurrently_on_a_few_threads(sandbox: Dict[str, Any]) -
     print(f"email365.aio, 1000 concurrent sends: {figures}")
     assert figures["sent"] == 1000
     assert figures["beyond_main"] <= 4, figures
-    assert figures["beats"] >= 10, figures
