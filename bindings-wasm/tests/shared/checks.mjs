@@ -170,6 +170,34 @@ export const checks = [
     ok(!text.includes("carol@example.org"), "Bcc is not in the bytes");
     ok(text.indexOf("X-First: 1") < text.indexOf("X-Second: 2") && text.includes("X-First: 1"), "headers in object order");
   }],
+  ["buildMessage writes an attachment base64 in lines of 76 characters, at every length", (api) => {
+    // Long attachments are encoded by the module's SIMD kernel and their last line(s) by
+    // its scalar loop: compared with the platform's own base64 (btoa) around every seam.
+    const sizes = [];
+    for (let n = 0; n <= 400; n++) sizes.push(n);
+    for (const lines of [20, 57]) for (let d = -8; d <= 8; d++) sizes.push(57 * lines + d);
+    sizes.push(100 * 1024, 1024 * 1024 + 1);
+    const marker = "Content-Transfer-Encoding: base64\r\n\r\n";
+    for (const n of sizes) {
+      const content = new Uint8Array(n);
+      for (let i = 0; i < n; i++) content[i] = Math.imul(i + 1, 2654435761) >>> 24;
+      const { bytes } = api.buildMessage({
+        from: "a@example.com", to: ["b@example.org"], subject: "s", text: "t",
+        messageId: "<m@example.com>", date: "Sat, 28 Nov 2026 12:00:00 +0000",
+        attachments: [{ filename: "f.bin", content }],
+      });
+      let binary = "";
+      for (let i = 0; i < n; i += 8192) binary += String.fromCharCode(...content.subarray(i, i + 8192));
+      const lines = btoa(binary).match(/.{1,76}/g) || [];
+      const want = lines.map((line) => `${line}\r\n`).join("");
+      const text = new TextDecoder().decode(bytes);
+      const body = text.indexOf(marker, text.indexOf("f.bin")) + marker.length;
+      ok(body >= marker.length, `${n} bytes: the attachment is base64`);
+      const got = text.slice(body, body + want.length);
+      ok(got === want, `${n} bytes: the base64 lines differ from btoa's`);
+      ok(text.startsWith(n ? "\r\n--" : "\r\n", body + want.length), `${n} bytes: the part ends after the last line`);
+    }
+  }],
   ["buildMessage refuses header injection and unregistered senders", (api) => {
     throws(() => api.buildMessage({ from: "a@example.com", to: ["b@example.com"], subject: "Hi\r\nBcc: x@evil.example" }),
       api.InvalidMessage, { kind: "invalid_message" }, "CRLF in the subject");

@@ -262,6 +262,28 @@ fn leaf<'b>(part: &'b CheckedPart<'b>) -> MimePart<'b> {
     }
 }
 
+/// Whether the core base64-encodes attachments itself (wasm32, see `b64`) rather than
+/// leaving them to mail-builder; the bytes written are the same.
+const ENCODE_ATTACHMENTS: bool = cfg!(target_arch = "wasm32");
+
+/// Writes an attachment or inline part.
+fn write_leaf(out: &mut Vec<u8>, part: &CheckedPart<'_>, encode_here: bool) {
+    let mut mime = leaf(part);
+    if !encode_here {
+        mime.write_part(out);
+        return;
+    }
+    // A Content-Transfer-Encoding header makes mail-builder write the body as it is,
+    // after the blank line that ends the headers: the same bytes as its own base64.
+    mime.headers.push((
+        Cow::Borrowed("Content-Transfer-Encoding"),
+        HeaderType::Raw(Raw::new("base64")),
+    ));
+    mime.contents = BodyPart::Binary(Cow::Borrowed(&[]));
+    mime.write_part(out);
+    crate::b64::encode_lines(part.content, out);
+}
+
 /// `name: value` as mail-builder's `MessageBuilder::serialize` writes it.
 fn write_header(out: &mut Vec<u8>, name: &str, value: &impl Header) {
     out.extend_from_slice(name.as_bytes());
@@ -372,7 +394,7 @@ impl BodyTree<'_> {
         }
         for part in self.inline {
             delimiter(out, &self.related);
-            leaf(part).write_part(out);
+            write_leaf(out, part, ENCODE_ATTACHMENTS);
         }
         close_multipart(out, &self.related);
     }
@@ -473,7 +495,7 @@ pub(crate) fn write<'b>(parts: &'b Parts<'b>) -> Vec<u8> {
         }
         for part in &attached {
             delimiter(&mut bytes, &mixed);
-            leaf(part).write_part(&mut bytes);
+            write_leaf(&mut bytes, part, ENCODE_ATTACHMENTS);
         }
         close_multipart(&mut bytes, &mixed);
     }
@@ -517,6 +539,31 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn attachments_encoded_by_the_core_are_written_as_mail_builder_writes_them() {
+        let bytes: Vec<u8> = (0..300_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let sizes = (0..300).chain([570, 571, 1023, 100 * 1024, 300_000]);
+        for (i, len) in sizes.enumerate() {
+            let part = CheckedPart {
+                filename: "report.pdf",
+                content_type: "application/pdf".into(),
+                content: &bytes[..len],
+                content_id: (i % 2 == 1).then(|| format!("part{i}@example.com")),
+            };
+            let mut ours = Vec::new();
+            write_leaf(&mut ours, &part, true);
+            let mut theirs = Vec::new();
+            write_leaf(&mut theirs, &part, false);
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs),
+                "{len} bytes"
+            );
         }
     }
 

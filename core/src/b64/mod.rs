@@ -1,7 +1,12 @@
 //! Base64 (RFC 4648 section 4: standard alphabet, `=` padding, no line breaks) of the
 //! core's short values: RFC 2047 "B" words of headers, SMTP AUTH lines and HTTP Basic
-//! credentials. Bodies and attachments are encoded by mail-builder's own encoder; this
-//! one is a few lines instead of a second general-purpose crate in the wasm module.
+//! credentials. A few lines instead of a second general-purpose crate in the wasm
+//! module. Bodies are encoded by mail-builder's own encoder, and attachments too except
+//! in wasm32 builds (`lines`).
+
+mod lines;
+
+pub(crate) use lines::encode_lines;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
