@@ -9,7 +9,8 @@ pool of connections; prints one JSON line of figures.
 from a queue by each send. A heartbeat task sleeps 1 ms at a time while the sends run:
 it counts its beats and records the longest stall of the loop (how much later than
 asked it woke). The process's threads (``/proc/self/task``, every OS thread, not only
-Python's) are sampled at each beat and as each send finishes. Run in a process of its own, so that the thread count is this client's.
+Python's) are sampled at each beat and as each send finishes. Run in a process of its
+own, so that the thread count is this client's.
 The figures: ``sent``, ``seconds``, ``threads_max`` (the most threads seen, the main
 thread included), ``beyond_main`` (``threads_max - 1``), ``beats``, ``max_stall_ms``.
 """

@@ -30,38 +30,38 @@ pub(crate) fn encode_lines(input: &[u8], out: &mut Vec<u8>) {
     // Written into the spare capacity, each byte once: zeroing it first (`resize`) is a
     // loop of byte stores at the wasm module's size-first optimisation level.
     let dst = &mut out.spare_capacity_mut()[..total];
-    let full = input.len() / LINE_BYTES;
     #[cfg(target_arch = "wasm32")]
     let done = simd::lines(input, dst);
     #[cfg(not(target_arch = "wasm32"))]
     let done = 0;
+    // The other full lines, then the last, shorter one, by the scalar loop.
+    let full = input.len() / LINE_BYTES;
     for n in done..full {
-        let chars = &mut dst[n * LINE_CHARS..][..LINE_CHARS];
-        let end = encode_into(&input[n * LINE_BYTES..][..LINE_BYTES], chars);
-        chars[end + 1] = MaybeUninit::new(b'\n');
+        encode_line(
+            &input[n * LINE_BYTES..][..LINE_BYTES],
+            &mut dst[n * LINE_CHARS..],
+        );
     }
     let rest = &input[full * LINE_BYTES..];
     if !rest.is_empty() {
-        let chars = &mut dst[full * LINE_CHARS..];
-        let end = encode_into(rest, chars);
-        chars[end + 1] = MaybeUninit::new(b'\n');
+        encode_line(rest, &mut dst[full * LINE_CHARS..]);
     }
     let len = out.len() + total;
-    // SAFETY: every one of the `total` bytes after the length was written: each full
-    // line's 78 (by `simd::lines` or the loop above), then the last line's characters
-    // and its CRLF, which end at `total`.
+    // SAFETY: every one of the `total` bytes after the length was written: each line's
+    // characters and its CRLF (by `simd::lines` or the loop above), the last line's
+    // ending at `total`.
     unsafe { out.set_len(len) };
 }
 
-/// Writes the base64 of `input` and a CR to the start of `chars`; returns the CR's index.
-fn encode_into(input: &[u8], chars: &mut [MaybeUninit<u8>]) -> usize {
+/// Writes the base64 of `input` and CRLF to the start of `chars`.
+fn encode_line(input: &[u8], chars: &mut [MaybeUninit<u8>]) {
     let mut at = 0;
     encode(input, |b| {
         chars[at] = MaybeUninit::new(b);
         at += 1;
     });
     chars[at] = MaybeUninit::new(b'\r');
-    at
+    chars[at + 1] = MaybeUninit::new(b'\n');
 }
 
 #[cfg(target_arch = "wasm32")]
