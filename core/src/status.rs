@@ -229,9 +229,11 @@ impl Notification {
         states
     }
 
-    /// The latest event of `recipient` (given with or without `email:`), if any. A
-    /// recipient that still starts with `email:` once read (the API sent the prefix
-    /// twice) is found as [`Notification::recipients`] gives it.
+    /// The latest event of `recipient` (given with or without `email:`), if any. The
+    /// recipient as given is looked for first, then without its `email:`: a recipient
+    /// that still starts with `email:` once read (the API sent the prefix twice) is
+    /// found as [`Notification::recipients`] gives it, even when the same address also
+    /// came without the prefix.
     pub fn latest_for(&self, recipient: &str) -> Option<&StatusEvent> {
         let latest = |wanted: RecipientKey<'_>| {
             self.events
@@ -239,9 +241,8 @@ impl Notification {
                 .rev()
                 .find(|e| e.recipient.as_deref().map(RecipientKey::new) == Some(wanted))
         };
-        strip_email_prefix(recipient)
-            .and_then(|r| latest(RecipientKey::new(r)))
-            .or_else(|| latest(RecipientKey::new(recipient)))
+        latest(RecipientKey::new(recipient))
+            .or_else(|| strip_email_prefix(recipient).and_then(|r| latest(RecipientKey::new(r))))
     }
 
     /// Whether `recipient` (given with or without `email:`) has reached a final state;

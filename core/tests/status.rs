@@ -237,6 +237,32 @@ fn a_recipient_sent_with_the_prefix_twice_is_found_as_recipients_gives_it() {
 }
 
 #[test]
+fn an_address_sent_with_and_without_the_doubled_prefix_keeps_two_states() {
+    // Found by the status fuzz target: `email:email:x` is read as `email:x` and
+    // `email:x` as `x`; each is its own recipient, and `latest_for` of either spelling
+    // `recipients()` gives must find that recipient's events, not the other's.
+    let body = r#"{"Notification": {"status": [
+        {"statusCode": "HARD_BOUNCE", "recipient": "email:name1@customer.com"},
+        {"statusCode": "CAAS_RECEIVED", "recipient": "email:email:name1@customer.com"}
+    ]}}"#;
+    let n = parse_status(body).unwrap();
+    let states = n.recipients();
+    assert_eq!(states.len(), 2);
+    for state in &states {
+        let r = state.recipient.as_deref().unwrap();
+        assert_eq!(n.latest_for(r), Some(&state.latest), "{r}");
+        assert_eq!(n.is_final_for(r), state.is_final, "{r}");
+    }
+    let code = |r: &str| n.latest_for(r).map(|e| e.code.as_str());
+    assert_eq!(code("name1@customer.com"), Some("HARD_BOUNCE"));
+    assert_eq!(code("email:name1@customer.com"), Some("CAAS_RECEIVED"));
+    assert_eq!(
+        code("email:email:name1@customer.com"),
+        Some("CAAS_RECEIVED")
+    );
+}
+
+#[test]
 fn latest_state_follows_response_order_not_timestamps() {
     let body = r#"{"Notification": {"status": [
         {"statusCode": "CH_SENT", "recipient": "a@x.org", "timestamp": "2015-03-08 10:00:00"},
