@@ -22,6 +22,7 @@ pub mod reply;
 #[cfg(feature = "session")]
 pub mod smtp;
 pub mod status;
+mod swar;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -4,6 +4,7 @@
 
 use super::fail;
 use crate::error::Result;
+use crate::swar;
 use icu_properties::props::GeneralCategory;
 use icu_properties::CodePointMapData;
 
@@ -78,23 +79,15 @@ pub(crate) fn is_atext(c: char) -> bool {
 
 /// The offset of the first byte of `s` that is not printable ASCII (space to `~`),
 /// `s.len()` when there is none: no character before it is a control character or
-/// anything else than printable ASCII. Eight bytes at a time.
+/// anything else than printable ASCII. Eight bytes at a time ([`crate::swar`]).
 pub(crate) fn first_non_printable(s: &str) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let bytes = s.as_bytes();
     let mut at = 0;
     for chunk in bytes.chunks_exact(8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        // Per byte, with the high bits masked out first so that no lane borrows or
-        // carries into its neighbour: below 0x20, exactly 0x7f, or at least 0x80.
-        let low7 = w & !HIGH;
-        let below_space = ((low7 | HIGH).wrapping_sub(ONES * 0x20) & HIGH) ^ HIGH;
-        let del = low7.wrapping_add(ONES) & HIGH;
-        if (w | below_space | del) & HIGH != 0 {
-            break;
+        let w = swar::load(chunk);
+        let found = swar::below(w, b' ') | swar::at_least(w, 0x7f);
+        if found != 0 {
+            return at + swar::first(found);
         }
         at += 8;
     }

@@ -678,3 +678,27 @@ fn targets_inside_quotes_are_skipped() {
     assert_eq!(find_unquoted("\"a\\", b"<"), None);
     assert_eq!(find_unquoted("abc", b">"), None);
 }
+
+#[test]
+fn the_word_scan_finds_exactly_the_first_non_printable_byte() {
+    // Every ASCII character and a few of two bytes at every position of a 1- to
+    // 19-character text of printable ASCII, against the byte-by-byte rule.
+    let odd = ['\u{80}', '\u{9b}', 'é', '\u{7ff}'];
+    for fill in ["a", " ", "~"] {
+        for len in 1..20 {
+            for at in 0..len {
+                for c in (0..=127u8).map(char::from).chain(odd) {
+                    let text = format!("{}{c}{}", fill.repeat(at), fill.repeat(len - at - 1));
+                    let want = text
+                        .bytes()
+                        .position(|b| !(b' '..=b'~').contains(&b))
+                        .unwrap_or(text.len());
+                    assert_eq!(first_non_printable(&text), want, "{text:?}");
+                }
+            }
+        }
+    }
+    assert_eq!(first_non_printable(""), 0);
+    assert_eq!(first_non_printable("abcdefgh\u{7f}"), 8);
+    assert_eq!(first_non_printable("abcdefghijklmnop"), 16);
+}

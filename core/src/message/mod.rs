@@ -435,32 +435,15 @@ fn scan_pairs_lanes(bytes: &[u8]) -> BodyScan {
 
 /// The pairs of [`scan_body`] eight at a time in the bytes of two `u64` words, the
 /// second one byte ahead of the first: each byte equal to a given value is found without
-/// a branch or a carry between bytes (the high bit of a byte is set where it is zero).
+/// a branch or a carry between bytes ([`crate::swar`]).
 #[cfg(any(test, target_family = "wasm"))]
 fn scan_pairs_words(bytes: &[u8]) -> BodyScan {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    // Functions rather than closures, so that the module's size-first optimisation
-    // still inlines them into the loop.
-    #[inline(always)]
-    fn zero(x: u64) -> u64 {
-        !(((x & LOW7) + LOW7) | x | LOW7)
-    }
-    #[inline(always)]
-    fn equal(x: u64, c: u8) -> u64 {
-        zero(x ^ (ONES * u64::from(c)))
-    }
-    #[inline(always)]
-    fn word(bytes: &[u8], at: usize) -> u64 {
-        let mut w = [0; 8];
-        w.copy_from_slice(&bytes[at..at + 8]);
-        u64::from_le_bytes(w)
-    }
+    use crate::swar::{equal, load, zero};
     let (mut bad, mut mark) = (false, false);
     let (mut words_bad, mut words_mark) = (0u64, 0u64);
     let mut j = 0;
     while j + 9 <= bytes.len() {
-        let (a, b) = (word(bytes, j), word(bytes, j + 1));
+        let (a, b) = (load(&bytes[j..]), load(&bytes[j + 1..]));
         words_bad |= (equal(a, b'\r') ^ equal(b, b'\n')) | zero(a);
         words_mark |= equal(a, b'=') & equal(b, b'_');
         j += 8;

@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+use crate::swar;
+
 /// Whether `c` is escaped by [`escape_controls`]: every C0 control but TAB, DEL, and the
 /// C1 controls (U+0080 to U+009F; U+009B is a one-character escape sequence).
 fn escaped(c: char) -> bool {
@@ -48,35 +50,20 @@ fn suspect(b: u8) -> bool {
 /// The index of the first byte of `bytes` that may need the full rules ([`suspect`]):
 /// a line break, or a character that is refused or escaped. `None` means the text is
 /// printable as it is; a hit only sends the caller to the full rules (a TAB or a `©` is
-/// found and then found harmless there). Eight bytes at a time, so that a reply is
-/// scanned in one pass for its line ends and for everything the rules look at.
+/// found and then found harmless there). Eight bytes at a time ([`crate::swar`]), so
+/// that a reply is scanned in one pass for its line ends and for everything the rules
+/// look at.
 pub(crate) fn find_suspect(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    /// Whether any byte of `w` is zero (exact for "any": no false positive).
-    fn has_zero(w: u64) -> bool {
-        w.wrapping_sub(ONES) & !w & HIGHS != 0
-    }
-    /// Whether any byte of `w` is below 0x20 (exact for "any").
-    fn has_below_space(w: u64) -> bool {
-        w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
-    }
-    let mut chunks = bytes.chunks_exact(8);
     let mut at = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_ne_bytes(word);
-        if has_below_space(w) || has_zero(w ^ (ONES * 0x7f)) || has_zero(w ^ (ONES * 0xc2)) {
-            return chunk.iter().position(|&b| suspect(b)).map(|i| at + i);
+    for chunk in bytes.chunks_exact(8) {
+        let w = swar::load(chunk);
+        let found = swar::below(w, 0x20) | swar::equal(w, 0x7f) | swar::equal(w, 0xc2);
+        if found != 0 {
+            return Some(at + swar::first(found));
         }
         at += 8;
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| suspect(b))
-        .map(|i| at + i)
+    bytes[at..].iter().position(|&b| suspect(b)).map(|i| at + i)
 }
 
 /// The lower-case hex digit of `n` (0 to 15).
