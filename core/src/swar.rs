@@ -7,9 +7,9 @@
 //! combine with `|`, `&` and `^`, and the lowest set bit names the first match.
 
 /// One in every byte.
-pub(crate) const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
 /// The high bit of every byte.
-pub(crate) const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
 /// The seven low bits of every byte.
 const LOW7: u64 = !HIGH;
 

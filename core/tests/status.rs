@@ -214,6 +214,16 @@ fn recipients_give_the_latest_state_in_first_appearance_order() {
     assert!(!n.all_final());
 }
 
+/// `latest_for` and `is_final_for` of each recipient as `recipients()` spells it give
+/// that recipient's own state.
+fn assert_each_state_is_found_by_its_recipient(n: &Notification) {
+    for state in n.recipients() {
+        let r = state.recipient.as_deref().unwrap();
+        assert_eq!(n.latest_for(r), Some(&state.latest), "{r}");
+        assert_eq!(n.is_final_for(r), state.is_final, "{r}");
+    }
+}
+
 #[test]
 fn a_recipient_sent_with_the_prefix_twice_is_found_as_recipients_gives_it() {
     // Found by the status fuzz target: the API's `email:email:x` is read as `email:x`,
@@ -223,11 +233,7 @@ fn a_recipient_sent_with_the_prefix_twice_is_found_as_recipients_gives_it() {
         {"statusCode": "HARD_BOUNCE", "recipient": "email:name2@customer.com"}
     ]}}"#;
     let n = parse_status(body).unwrap();
-    for state in n.recipients() {
-        let r = state.recipient.as_deref().unwrap();
-        assert_eq!(n.latest_for(r), Some(&state.latest), "{r}");
-        assert_eq!(n.is_final_for(r), state.is_final, "{r}");
-    }
+    assert_each_state_is_found_by_its_recipient(&n);
     assert_eq!(
         n.latest_for("email:name2@customer.com")
             .map(|e| e.code.as_str()),
@@ -246,13 +252,8 @@ fn an_address_sent_with_and_without_the_doubled_prefix_keeps_two_states() {
         {"statusCode": "CAAS_RECEIVED", "recipient": "email:email:name1@customer.com"}
     ]}}"#;
     let n = parse_status(body).unwrap();
-    let states = n.recipients();
-    assert_eq!(states.len(), 2);
-    for state in &states {
-        let r = state.recipient.as_deref().unwrap();
-        assert_eq!(n.latest_for(r), Some(&state.latest), "{r}");
-        assert_eq!(n.is_final_for(r), state.is_final, "{r}");
-    }
+    assert_eq!(n.recipients().len(), 2);
+    assert_each_state_is_found_by_its_recipient(&n);
     let code = |r: &str| n.latest_for(r).map(|e| e.code.as_str());
     assert_eq!(code("name1@customer.com"), Some("HARD_BOUNCE"));
     assert_eq!(code("email:name1@customer.com"), Some("CAAS_RECEIVED"));
